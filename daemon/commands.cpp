@@ -1,0 +1,148 @@
+#include "daemon/commands.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/signalfd.h>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/time_format.h"
+#include "daemon/config.h"
+#include "daemon/daemon.h"
+#include "daemon/unique_fd.h"
+#include "feeds/feed_parser.h"
+
+namespace newsmon {
+namespace {
+
+void SetUpLogging() {
+  auto logger = spdlog::stderr_color_mt("newsmon");
+  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_default_logger(logger);
+  if (const char* level = std::getenv("NEWSMON_LOG_LEVEL")) {
+    spdlog::set_level(spdlog::level::from_str(level));
+  }
+}
+
+// Signals are blocked before any thread starts (ZeroMQ's included) and read from a
+// signalfd in the main loop, so no handler runs at an arbitrary point.
+UniqueFd BlockSignalsIntoFd() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int signal : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, signal);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return UniqueFd(signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC));
+}
+
+Result<Config> LoadConfigOrPrint(const std::string& path) {
+  auto config = LoadConfig(path);
+  if (!config.ok()) std::cerr << config.status().message() << "\n";
+  return config;
+}
+
+nlohmann::json OptionalTime(const std::optional<std::int64_t>& time) {
+  if (!time) return nullptr;
+  return FormatRfc3339(*time);
+}
+
+std::string Dump(const nlohmann::json& json, int indent = -1) {
+  return json.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+int RunDaemon(const RunOptions& options) {
+  SetUpLogging();
+  UniqueFd signal_fd = BlockSignalsIntoFd();
+  auto config = LoadConfig(options.config);
+  if (!config.ok()) {
+    spdlog::critical("invalid configuration:\n{}", config.status().message());
+    return 1;
+  }
+  if (options.database) config->database = *options.database;
+  if (options.publish) config->publish.endpoint = *options.publish;
+  if (options.replay) config->publish.replay_endpoint = *options.replay;
+  auto daemon = Daemon::Create(std::move(config).value());
+  if (!daemon.ok()) {
+    spdlog::critical("{}", daemon.status().message());
+    return 1;
+  }
+  Status status = (*daemon)->Run(signal_fd.get());
+  if (!status.ok()) {
+    spdlog::critical("{}", status.message());
+    return 1;
+  }
+  return 0;
+}
+
+int CheckConfig(const std::string& config_path) {
+  auto config = LoadConfigOrPrint(config_path);
+  if (!config.ok()) return 1;
+  auto classifier = Classifier::Build(config->threads);
+  if (!classifier.ok()) {
+    std::cerr << classifier.status().message() << "\n";
+    return 1;
+  }
+  std::cout << config_path << ": ok (" << config->feeds.size() << " feeds, "
+            << config->threads.size() << " threads)\n";
+  return 0;
+}
+
+int ParseFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    std::cerr << path << ": cannot open file\n";
+    return 1;
+  }
+  std::stringstream body;
+  body << file.rdbuf();
+  auto parsed = ParseFeed(body.str(), {"file://" + path, "", UnixNow()});
+  if (!parsed.ok()) {
+    std::cerr << path << ": " << parsed.status().message() << "\n";
+    return 1;
+  }
+  nlohmann::json items = nlohmann::json::array();
+  for (const Item& item : parsed->items) {
+    items.push_back({{"id", item.id}, {"title", item.title}, {"link", item.link},
+                     {"published", OptionalTime(item.published)}, {"summary", item.summary}});
+  }
+  nlohmann::json out = {{"format", parsed->format}, {"title", parsed->title},
+                        {"link", parsed->link}, {"items", items},
+                        {"warnings", parsed->warnings}};
+  std::cout << Dump(out, 2) << "\n";
+  return 0;
+}
+
+int ClassifyStdin(const std::string& config_path) {
+  auto config = LoadConfigOrPrint(config_path);
+  if (!config.ok()) return 1;
+  auto classifier = Classifier::Build(config->threads);
+  if (!classifier.ok()) {
+    std::cerr << classifier.status().message() << "\n";
+    return 1;
+  }
+  std::string line;
+  for (long number = 1; std::getline(std::cin, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto input = nlohmann::json::parse(line, nullptr, false);
+    if (input.is_discarded() || !input.is_object()) {
+      std::cerr << "stdin:" << number << ": not a JSON object\n";
+      return 1;
+    }
+    std::string title = input.value("title", ""), summary = input.value("summary", "");
+    nlohmann::json threads = nlohmann::json::array();
+    for (const ThreadMatch& match : (*classifier)->Classify({title, summary})) {
+      threads.push_back(
+          {{"id", match.thread}, {"score", match.score}, {"matched", match.MatchedTerms()}});
+    }
+    std::cout << Dump({{"id", input.value("id", nlohmann::json())}, {"threads", threads}})
+              << std::endl;
+  }
+  return 0;
+}
+
+}  // namespace newsmon

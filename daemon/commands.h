@@ -1,0 +1,33 @@
+// The newsmon subcommands. Each returns the process exit status; main() only parses the
+// command line.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace newsmon {
+
+struct RunOptions {
+  std::string config;
+  std::optional<std::string> database;
+  std::optional<std::string> publish;
+  std::optional<std::string> replay;
+};
+
+struct TailOptions {
+  std::string endpoint = "tcp://127.0.0.1:5556";
+  std::string replay_endpoint = "tcp://127.0.0.1:5557";
+  std::optional<std::int64_t> since;  // replay alerts after this seq before going live
+  std::string thread;
+  bool json = false;
+  long count = 0;  // exit after this many alerts; 0 = run until interrupted
+};
+
+int RunDaemon(const RunOptions& options);
+int CheckConfig(const std::string& config_path);
+int ParseFile(const std::string& path);
+int ClassifyStdin(const std::string& config_path);
+int Tail(const TailOptions& options);
+
+}  // namespace newsmon

@@ -1,0 +1,245 @@
+#include "daemon/config.h"
+
+#include <glob.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <set>
+#include <toml++/toml.h>
+
+namespace newsmon {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Collects every problem in a file, so one check-config run shows them all.
+class Problems {
+ public:
+  explicit Problems(std::string file) : file_(std::move(file)) {}
+  void Add(std::uint32_t line, const std::string& message) {
+    lines_.push_back(file_ + ":" + std::to_string(line) + ": " + message);
+  }
+  void AddRaw(const std::string& text) { lines_.push_back(text); }
+  bool empty() const { return lines_.empty(); }
+  Status ToStatus() const {
+    std::string joined;
+    for (const std::string& line : lines_) joined += (joined.empty() ? "" : "\n") + line;
+    return Status::Error(joined);
+  }
+
+ private:
+  std::string file_;
+  std::vector<std::string> lines_;
+};
+
+std::uint32_t LineOf(const toml::node& node) { return node.source().begin.line; }
+
+void RejectUnknownKeys(const toml::table& table, std::initializer_list<std::string_view> known,
+                       const std::string& where, Problems& problems) {
+  for (const auto& [key, node] : table) {
+    if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
+      problems.Add(key.source().begin.line, "unknown key '" + std::string(key.str()) + "'" + where);
+    }
+  }
+}
+
+std::optional<std::string> ReadString(const toml::table& table, std::string_view key,
+                                      Problems& problems) {
+  const toml::node* node = table.get(key);
+  if (!node) return std::nullopt;
+  if (auto value = node->value<std::string>()) return *value;
+  problems.Add(LineOf(*node), "'" + std::string(key) + "' must be a string");
+  return std::nullopt;
+}
+
+std::optional<bool> ReadBool(const toml::table& table, std::string_view key, Problems& problems) {
+  const toml::node* node = table.get(key);
+  if (!node) return std::nullopt;
+  if (auto value = node->value<bool>()) return *value;
+  problems.Add(LineOf(*node), "'" + std::string(key) + "' must be true or false");
+  return std::nullopt;
+}
+
+std::optional<std::chrono::milliseconds> ReadDuration(const toml::table& table,
+                                                      std::string_view key, Problems& problems) {
+  const toml::node* node = table.get(key);
+  if (!node) return std::nullopt;
+  auto text = node->value<std::string>();
+  auto duration = text ? ParseDuration(*text) : std::nullopt;
+  if (!duration || duration->count() <= 0) {
+    problems.Add(LineOf(*node), "'" + std::string(key) +
+                                    "' must be a positive duration such as \"30s\", \"5m\" or "
+                                    "\"1h\"");
+    return std::nullopt;
+  }
+  return duration;
+}
+
+void ReadPublish(const toml::table& root, Config& config, Problems& problems) {
+  const toml::node* node = root.get("publish");
+  if (!node) return;
+  const toml::table* publish = node->as_table();
+  if (!publish) return problems.Add(LineOf(*node), "'publish' must be a table");
+  RejectUnknownKeys(*publish, {"endpoint", "replay_endpoint", "heartbeat"}, " in [publish]",
+                    problems);
+  if (auto endpoint = ReadString(*publish, "endpoint", problems)) config.publish.endpoint = *endpoint;
+  if (auto replay = ReadString(*publish, "replay_endpoint", problems)) {
+    config.publish.replay_endpoint = *replay;
+  }
+  if (auto heartbeat = ReadDuration(*publish, "heartbeat", problems)) {
+    config.publish.heartbeat = *heartbeat;
+  }
+}
+
+void CheckFeedUrl(const FeedConfig& feed, bool allow_file_urls, std::uint32_t line,
+                  Problems& problems) {
+  auto scheme_end = feed.url.find("://");
+  std::string scheme = scheme_end == std::string::npos ? "" : feed.url.substr(0, scheme_end);
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(), ::tolower);
+  if (scheme == "http" || scheme == "https") return;
+  if (scheme == "file") {
+    if (!allow_file_urls) {
+      problems.Add(line, "feed '" + feed.name +
+                             "': file:// URLs need allow_file_urls = true at the top level");
+    }
+    return;
+  }
+  problems.Add(line, "feed '" + feed.name + "': URL must start with http:// or https://");
+}
+
+// "file://demo-feeds/a.xml" reads as relative to the config file, so a config and its
+// local feeds can move together.
+std::string ResolveFileUrl(const std::string& url, const fs::path& folder) {
+  constexpr std::string_view kScheme = "file://";
+  if (url.rfind(kScheme, 0) != 0 || url.size() == kScheme.size() || url[kScheme.size()] == '/') {
+    return url;
+  }
+  return std::string(kScheme) + (folder / url.substr(kScheme.size())).lexically_normal().string();
+}
+
+void ReadFeed(const toml::table& table, std::uint32_t line, const fs::path& folder,
+              Config& config, Problems& problems) {
+  RejectUnknownKeys(table, {"name", "url", "interval"}, " in [[feed]]", problems);
+  FeedConfig feed;
+  auto name = ReadString(table, "name", problems);
+  auto url = ReadString(table, "url", problems);
+  if (!name || name->empty()) return problems.Add(line, "[[feed]] needs a non-empty 'name'");
+  if (!url || url->empty()) return problems.Add(line, "feed '" + *name + "' needs a 'url'");
+  feed.name = *name;
+  feed.url = ResolveFileUrl(*url, folder);
+  feed.interval = ReadDuration(table, "interval", problems);
+  bool duplicate = std::any_of(config.feeds.begin(), config.feeds.end(),
+                               [&](const FeedConfig& other) { return other.name == feed.name; });
+  if (duplicate) problems.Add(line, "feed name '" + feed.name + "' is used twice");
+  CheckFeedUrl(feed, config.allow_file_urls, line, problems);
+  config.feeds.push_back(std::move(feed));
+}
+
+void ReadFeeds(const toml::table& root, const fs::path& folder, Config& config,
+               Problems& problems) {
+  const toml::node* node = root.get("feed");
+  if (!node) return;
+  const toml::array* feeds = node->as_array();
+  if (!feeds) return problems.Add(LineOf(*node), "'feed' must be written as [[feed]] tables");
+  for (const toml::node& entry : *feeds) {
+    if (const toml::table* table = entry.as_table()) {
+      ReadFeed(*table, LineOf(entry), folder, config, problems);
+    } else {
+      problems.Add(LineOf(entry), "each feed must be a [[feed]] table");
+    }
+  }
+}
+
+std::vector<std::string> ExpandGlob(const std::string& pattern) {
+  glob_t matches{};
+  std::vector<std::string> paths;
+  if (glob(pattern.c_str(), 0, nullptr, &matches) == 0) {
+    for (size_t i = 0; i < matches.gl_pathc; ++i) paths.emplace_back(matches.gl_pathv[i]);
+  }
+  globfree(&matches);
+  return paths;  // glob sorts, so thread order is stable
+}
+
+void ReadThreads(const toml::table& root, const fs::path& folder, Config& config,
+                 Problems& problems) {
+  const toml::node* node = root.get("thread_files");
+  if (!node) return;
+  const toml::array* patterns = node->as_array();
+  if (!patterns) return problems.Add(LineOf(*node), "'thread_files' must be a list of globs");
+  for (const toml::node& entry : *patterns) {
+    auto pattern = entry.value<std::string>();
+    if (!pattern) {
+      problems.Add(LineOf(entry), "'thread_files' entries must be strings");
+      continue;
+    }
+    std::vector<std::string> paths = ExpandGlob((folder / *pattern).string());
+    if (paths.empty()) problems.Add(LineOf(entry), "no thread file matches '" + *pattern + "'");
+    for (const std::string& path : paths) {
+      auto thread = LoadThreadFile(path);
+      if (thread.ok()) {
+        config.threads.push_back(std::move(thread).value());
+      } else {
+        problems.AddRaw(thread.status().message());
+      }
+    }
+  }
+}
+
+std::string ResolveDatabase(const std::string& database, const fs::path& folder) {
+  if (database == ":memory:" || fs::path(database).is_absolute()) return database;
+  return (folder / database).lexically_normal().string();
+}
+
+void ReadTopLevel(const toml::table& root, const fs::path& folder, Config& config,
+                  Problems& problems) {
+  RejectUnknownKeys(root,
+                    {"database", "allow_file_urls", "allow_private_addresses", "interval",
+                     "publish", "feed", "thread_files"},
+                    "", problems);
+  config.allow_file_urls = ReadBool(root, "allow_file_urls", problems).value_or(false);
+  config.allow_private_addresses =
+      ReadBool(root, "allow_private_addresses", problems).value_or(false);
+  if (auto interval = ReadDuration(root, "interval", problems)) config.default_interval = *interval;
+  config.database = ResolveDatabase(ReadString(root, "database", problems).value_or("newsmon.db"),
+                                    folder);
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
+  std::int64_t amount = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), amount);
+  if (error != std::errc() || end == text.data()) return std::nullopt;
+  std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
+  static const std::pair<std::string_view, std::int64_t> kUnits[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+  for (const auto& [name, factor] : kUnits) {
+    if (unit == name) return std::chrono::milliseconds(amount * factor);
+  }
+  return std::nullopt;
+}
+
+Result<Config> LoadConfig(const std::string& path) {
+  Problems problems(path);
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& error) {
+    std::string description(error.description());
+    if (!error.source().begin) return Status::Error(path + ": " + description);
+    problems.Add(error.source().begin.line, description);
+    return problems.ToStatus();
+  }
+  Config config;
+  config.path = path;
+  fs::path folder = fs::absolute(path).parent_path();
+  ReadTopLevel(root, folder, config, problems);
+  ReadPublish(root, config, problems);
+  ReadFeeds(root, folder, config, problems);
+  ReadThreads(root, folder, config, problems);
+  if (!problems.empty()) return problems.ToStatus();
+  return config;
+}
+
+}  // namespace newsmon

@@ -1,0 +1,44 @@
+// The daemon's configuration file (TOML): feeds, the bus, the database and the thread
+// files. Every problem is reported as "FILE:LINE: message" so an operator can fix it.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "classifiers/classifier.h"
+#include "core/status.h"
+
+namespace newsmon {
+
+struct FeedConfig {
+  std::string name;
+  std::string url;
+  std::optional<std::chrono::milliseconds> interval;  // unset: the default interval
+};
+
+struct PublishConfig {
+  std::string endpoint = "tcp://127.0.0.1:5556";
+  std::string replay_endpoint = "tcp://127.0.0.1:5557";
+  std::chrono::milliseconds heartbeat{5000};
+};
+
+struct Config {
+  std::string path;      // the file it was read from
+  std::string database;  // resolved against the config file's folder
+  bool allow_file_urls = false;
+  bool allow_private_addresses = false;
+  std::chrono::milliseconds default_interval{std::chrono::minutes(5)};
+  PublishConfig publish;
+  std::vector<FeedConfig> feeds;
+  std::vector<ThreadDefinition> threads;
+};
+
+// On failure the Status message holds one "FILE:LINE: message" line per problem found.
+Result<Config> LoadConfig(const std::string& path);
+
+// "250ms", "30s", "5m", "1h", "1d".
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
+
+}  // namespace newsmon

@@ -1,0 +1,51 @@
+#include <CLI/CLI.hpp>
+
+#include "core/version.h"
+#include "daemon/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace newsmon;
+  CLI::App app{"newsmon: real-time news monitoring daemon"};
+  app.set_version_flag("--version", NEWSMON_VERSION);
+  app.require_subcommand(1);
+
+  RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "Run the daemon");
+  run_cmd->add_option("--config", run.config, "Configuration file (TOML)")->required();
+  run_cmd->add_option("--database", run.database, "SQLite database (overrides the config)");
+  run_cmd->add_option("--publish", run.publish, "ZeroMQ endpoint to bind (overrides the config)");
+  run_cmd->add_option("--replay", run.replay, "Replay endpoint to bind (overrides the config)");
+
+  std::string check_path;
+  auto* check_cmd = app.add_subcommand("check-config", "Validate a configuration and its threads");
+  check_cmd->add_option("--config", check_path, "Configuration file (TOML)")->required();
+
+  std::string parse_path;
+  auto* parse_cmd = app.add_subcommand("parse", "Parse one feed file and print it as JSON");
+  parse_cmd->add_option("FILE", parse_path, "Feed file (RSS or Atom)")->required();
+
+  std::string classify_config;
+  auto* classify_cmd = app.add_subcommand(
+      "classify", "Classify JSON lines {id,title,summary} from stdin against the config's threads");
+  classify_cmd->add_option("--config", classify_config, "Configuration file (TOML)")->required();
+
+  TailOptions tail;
+  auto* tail_cmd = app.add_subcommand("tail", "Print alerts from the bus as they arrive");
+  tail_cmd->add_option("--endpoint", tail.endpoint, "Publisher endpoint to connect to")
+      ->capture_default_str();
+  tail_cmd->add_option("--replay-endpoint", tail.replay_endpoint, "Replay endpoint for --since")
+      ->capture_default_str();
+  tail_cmd->add_option("--since", tail.since,
+                       "First print every stored alert after this seq (0: all), then go live");
+  tail_cmd->add_option("--thread", tail.thread, "Only this thread's alerts");
+  tail_cmd->add_flag("--json", tail.json, "Print each alert's raw JSON body");
+  tail_cmd->add_option("--count", tail.count, "Exit after this many alerts");
+
+  CLI11_PARSE(app, argc, argv);
+  if (*run_cmd) return RunDaemon(run);
+  if (*check_cmd) return CheckConfig(check_path);
+  if (*parse_cmd) return ParseFile(parse_path);
+  if (*classify_cmd) return ClassifyStdin(classify_config);
+  if (*tail_cmd) return Tail(tail);
+  return 2;
+}

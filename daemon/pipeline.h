@@ -1,0 +1,46 @@
+// One fetched feed through parse → dedupe → classify → store. Publishing is the
+// outbox's job afterwards, so a stored alert survives a crash before it is sent.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "classifiers/classifier.h"
+#include "core/status.h"
+#include "feeds/fetcher.h"
+#include "store/store.h"
+
+namespace newsmon {
+
+struct IngestReport {
+  Status status;  // why the feed could not be used; its state is recorded either way
+  bool not_modified = false;
+  std::size_t items_seen = 0;
+  std::size_t new_items = 0;
+  std::vector<std::int64_t> alert_seqs;
+  std::vector<std::string> warnings;
+};
+
+class Pipeline {
+ public:
+  Pipeline(Store& store, std::shared_ptr<const Classifier> classifier)
+      : store_(store), classifier_(std::move(classifier)) {}
+
+  // Threads are swapped between two feeds, never in the middle of one.
+  void SetClassifier(std::shared_ptr<const Classifier> classifier) {
+    classifier_ = std::move(classifier);
+  }
+
+  IngestReport Ingest(const FetchResponse& response, std::int64_t now);
+
+ private:
+  Result<std::vector<ClassifiedItem>> NewItems(const std::string& feed, std::vector<Item> items);
+  IngestReport Record(FetchRecord record, IngestReport report);
+
+  Store& store_;
+  std::shared_ptr<const Classifier> classifier_;
+};
+
+}  // namespace newsmon

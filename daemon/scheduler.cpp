@@ -1,0 +1,28 @@
+#include "daemon/scheduler.h"
+
+#include <algorithm>
+
+namespace newsmon {
+
+std::vector<std::size_t> Scheduler::PopDue(Clock::time_point now) {
+  std::vector<std::size_t> due;
+  while (!queue_.empty() && queue_.top().due <= now) {
+    due.push_back(queue_.top().feed);
+    queue_.pop();
+  }
+  return due;
+}
+
+std::optional<Scheduler::Clock::time_point> Scheduler::NextDue() const {
+  if (queue_.empty()) return std::nullopt;
+  return queue_.top().due;
+}
+
+std::chrono::milliseconds BackoffDelay(std::chrono::milliseconds interval, int failures,
+                                       std::chrono::milliseconds cap) {
+  std::chrono::milliseconds delay = interval;
+  for (int i = 1; i < failures && delay < cap; ++i) delay *= 2;
+  return std::min(delay, std::max(cap, interval));
+}
+
+}  // namespace newsmon

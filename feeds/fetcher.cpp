@@ -1,0 +1,199 @@
+#include "feeds/fetcher.h"
+
+#include <curl/curl.h>
+
+#include <map>
+#include <mutex>
+
+#include "core/version.h"
+
+namespace newsmon {
+namespace {
+
+struct EasyDeleter {
+  void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
+};
+struct MultiDeleter {
+  void operator()(CURLM* multi) const { curl_multi_cleanup(multi); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
+using MultiHandle = std::unique_ptr<CURLM, MultiDeleter>;
+using HeaderList = std::unique_ptr<curl_slist, SlistDeleter>;
+
+void GlobalInitOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// One transfer in flight: owns its easy handle and everything curl points into.
+struct Transfer {
+  FetchRequest request;
+  EasyHandle easy;
+  HeaderList headers;
+  std::string body;
+  std::size_t max_body_bytes = 0;
+  bool body_too_large = false;
+  char error[CURL_ERROR_SIZE] = {};
+};
+
+size_t WriteBody(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  size_t bytes = size * count;
+  if (transfer->body.size() + bytes > transfer->max_body_bytes) {
+    transfer->body_too_large = true;
+    return 0;  // makes curl abort with CURLE_WRITE_ERROR
+  }
+  transfer->body.append(data, bytes);
+  return bytes;
+}
+
+std::string LastResponseHeader(CURL* easy, const char* name) {
+  curl_header* header = nullptr;
+  if (curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &header) != CURLHE_OK) return "";
+  return header->value;
+}
+
+std::string InfoString(CURL* easy, CURLINFO info) {
+  char* value = nullptr;
+  curl_easy_getinfo(easy, info, &value);
+  return value ? value : "";
+}
+
+class CurlFetcher final : public Fetcher {
+ public:
+  explicit CurlFetcher(const FetchOptions& options) : options_(options), multi_(curl_multi_init()) {
+    if (options_.user_agent.empty()) options_.user_agent = "newsmon/" NEWSMON_VERSION;
+  }
+
+  ~CurlFetcher() override {
+    // curl requires easy handles to leave the multi handle before either is cleaned up.
+    for (auto& [easy, transfer] : transfers_) curl_multi_remove_handle(multi_.get(), easy);
+  }
+
+  bool valid() const { return multi_ != nullptr; }
+
+  void Start(FetchRequest request) override {
+    auto transfer = std::make_unique<Transfer>();
+    transfer->request = std::move(request);
+    transfer->max_body_bytes = options_.max_body_bytes;
+    transfer->easy.reset(curl_easy_init());
+    Configure(*transfer);
+    CURL* easy = transfer->easy.get();
+    transfers_[easy] = std::move(transfer);
+    curl_multi_add_handle(multi_.get(), easy);
+  }
+
+  Status Wait(std::vector<WaitFd>& extra, std::chrono::milliseconds timeout) override {
+    std::vector<curl_waitfd> fds;
+    for (const WaitFd& wait_fd : extra) fds.push_back({wait_fd.fd, CURL_WAIT_POLLIN, 0});
+    int timeout_ms = static_cast<int>(std::max<std::int64_t>(0, timeout.count()));
+    CURLMcode rc = curl_multi_poll(multi_.get(), fds.data(), static_cast<unsigned>(fds.size()),
+                                   timeout_ms, nullptr);
+    if (rc != CURLM_OK) return Status::Error(std::string("poll: ") + curl_multi_strerror(rc));
+    for (size_t i = 0; i < extra.size(); ++i) {
+      extra[i].readable = (fds[i].revents & CURL_WAIT_POLLIN) != 0;
+    }
+    return Status::Ok();
+  }
+
+  std::vector<FetchResponse> Collect() override {
+    int running = 0;
+    curl_multi_perform(multi_.get(), &running);
+    std::vector<FetchResponse> done;
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi_.get(), &queued)) {
+      if (message->msg != CURLMSG_DONE) continue;
+      CURL* easy = message->easy_handle;
+      auto found = transfers_.find(easy);
+      if (found == transfers_.end()) continue;
+      curl_multi_remove_handle(multi_.get(), easy);
+      done.push_back(Finish(*found->second, message->data.result));
+      transfers_.erase(found);
+    }
+    return done;
+  }
+
+  std::size_t in_flight() const override { return transfers_.size(); }
+
+ private:
+  void Configure(Transfer& transfer) {
+    CURL* easy = transfer.easy.get();
+    const FetchRequest& request = transfer.request;
+    curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteBody);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error);
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(easy, CURLOPT_MAXREDIRS, options_.max_redirects);
+    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl can decode
+    curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(options_.connect_timeout.count() * 1000));
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(options_.total_timeout.count() * 1000));
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR,
+                     options_.allow_file_urls ? "http,https,file" : "http,https");
+    // A redirect must never lead to a local file.
+    curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_slist* headers = nullptr;
+    if (!request.etag.empty()) {
+      headers = curl_slist_append(headers, ("If-None-Match: " + request.etag).c_str());
+    }
+    if (!request.last_modified.empty()) {
+      headers =
+          curl_slist_append(headers, ("If-Modified-Since: " + request.last_modified).c_str());
+    }
+    transfer.headers.reset(headers);
+    if (headers) curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+  }
+
+  FetchResponse Finish(Transfer& transfer, CURLcode result) {
+    CURL* easy = transfer.easy.get();
+    FetchResponse response;
+    response.feed = transfer.request.feed;
+    response.url = transfer.request.url;
+    response.effective_url = InfoString(easy, CURLINFO_EFFECTIVE_URL);
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &response.http_status);
+    response.content_type = InfoString(easy, CURLINFO_CONTENT_TYPE);
+    response.status = Outcome(transfer, result, response.http_status);
+    if (!response.status.ok()) return response;
+    response.etag = LastResponseHeader(easy, "ETag");
+    response.last_modified = LastResponseHeader(easy, "Last-Modified");
+    response.not_modified = response.http_status == 304;
+    response.body = std::move(transfer.body);
+    return response;
+  }
+
+  Status Outcome(const Transfer& transfer, CURLcode result, long http_status) const {
+    if (transfer.body_too_large) {
+      return Status::Error("response body exceeds the limit of " +
+                           std::to_string(options_.max_body_bytes) + " bytes");
+    }
+    if (result != CURLE_OK) {
+      std::string detail = transfer.error[0] ? transfer.error : curl_easy_strerror(result);
+      return Status::Error(detail);
+    }
+    if (http_status >= 400) return Status::Error("HTTP " + std::to_string(http_status));
+    return Status::Ok();
+  }
+
+  FetchOptions options_;
+  MultiHandle multi_;
+  std::map<CURL*, std::unique_ptr<Transfer>> transfers_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Fetcher>> Fetcher::Create(const FetchOptions& options) {
+  GlobalInitOnce();
+  auto fetcher = std::make_unique<CurlFetcher>(options);
+  if (!fetcher->valid()) return Status::Error("cannot create curl multi handle");
+  return std::unique_ptr<Fetcher>(std::move(fetcher));
+}
+
+}  // namespace newsmon

@@ -1,0 +1,32 @@
+// The bus: a ZeroMQ PUB socket that alerts and heartbeats go out on. Sending never
+// blocks the daemon: a subscriber that falls behind loses messages at its high-water mark
+// and recovers them from the outbox through replay.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+
+namespace newsmon {
+
+struct PublisherOptions {
+  std::string endpoint = "tcp://127.0.0.1:5556";
+  int send_high_water_mark = 100000;
+};
+
+class Publisher {
+ public:
+  virtual ~Publisher() = default;
+  static Result<std::unique_ptr<Publisher>> Bind(const PublisherOptions& options);
+
+  // Two frames: topic, body. Fails only when the message could not be queued.
+  virtual Status Send(const std::string& topic, const std::string& body) = 0;
+  virtual const std::string& endpoint() const = 0;
+};
+
+inline constexpr const char* kHeartbeatTopic = "sys.heartbeat";
+std::string HeartbeatJson(std::int64_t last_seq, std::int64_t now);
+
+}  // namespace newsmon

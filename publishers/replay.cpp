@@ -1,0 +1,92 @@
+#include "publishers/replay.h"
+
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+namespace newsmon {
+namespace {
+
+using nlohmann::json;
+
+std::string ErrorReply(const std::string& message) {
+  return json{{"error", message}}.dump();
+}
+
+class ZmqReplayServer final : public ReplayServer {
+ public:
+  ZmqReplayServer(std::string endpoint, Store& store)
+      : endpoint_(std::move(endpoint)), store_(store), socket_(context_, zmq::socket_type::rep) {}
+
+  Status Open() {
+    try {
+      socket_.set(zmq::sockopt::linger, 0);
+      socket_.bind(endpoint_);
+      fd_ = socket_.get(zmq::sockopt::fd);
+      return Status::Ok();
+    } catch (const zmq::error_t& error) {
+      return Status::Error("cannot bind replay endpoint '" + endpoint_ + "': " + error.what());
+    }
+  }
+
+  int fd() const override { return fd_; }
+
+  std::size_t ServePending() override {
+    std::size_t served = 0;
+    try {
+      // ZMQ_FD is edge-triggered: drain everything that is ready before waiting again.
+      while (socket_.get(zmq::sockopt::events) & ZMQ_POLLIN) {
+        zmq::message_t request;
+        if (!socket_.recv(request, zmq::recv_flags::dontwait)) break;
+        std::string reply = ReplayReply(request.to_string(), store_);
+        socket_.send(zmq::buffer(reply), zmq::send_flags::dontwait);
+        ++served;
+      }
+    } catch (const zmq::error_t&) {
+      // A peer vanishing mid-request must not stop the daemon; REP resets on the next one.
+    }
+    return served;
+  }
+
+ private:
+  std::string endpoint_;
+  Store& store_;
+  zmq::context_t context_;
+  zmq::socket_t socket_;
+  int fd_ = -1;
+};
+
+}  // namespace
+
+std::string ReplayReply(const std::string& request, Store& store) {
+  json parsed = json::parse(request, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    return ErrorReply("request must be a JSON object such as {\"since\": 0}");
+  }
+  const json since = parsed.value("since", json(0));
+  const json limit = parsed.value("limit", json(kMaxReplayAlerts));
+  const json thread = parsed.value("thread", json(""));
+  if (!since.is_number_integer() || since.get<std::int64_t>() < 0) {
+    return ErrorReply("'since' must be a non-negative integer");
+  }
+  if (!limit.is_number_integer() || limit.get<std::int64_t>() < 1) {
+    return ErrorReply("'limit' must be a positive integer");
+  }
+  if (!thread.is_string()) return ErrorReply("'thread' must be a string");
+  std::size_t capped = std::min<std::size_t>(limit.get<std::size_t>(), kMaxReplayAlerts);
+  auto alerts = store.AlertsAfter(since.get<std::int64_t>(), capped, thread.get<std::string>());
+  auto last = store.LastSeq();
+  if (!alerts.ok() || !last.ok()) return ErrorReply("database unavailable, try again");
+  json list = json::array();
+  for (const OutboxEntry& entry : *alerts) list.push_back(json::parse(entry.body, nullptr, false));
+  return json{{"alerts", list}, {"last_seq", *last}}.dump(-1, ' ', false,
+                                                          json::error_handler_t::replace);
+}
+
+Result<std::unique_ptr<ReplayServer>> ReplayServer::Bind(const std::string& endpoint,
+                                                         Store& store) {
+  auto server = std::make_unique<ZmqReplayServer>(endpoint, store);
+  if (Status s = server->Open(); !s.ok()) return s;
+  return std::unique_ptr<ReplayServer>(std::move(server));
+}
+
+}  // namespace newsmon

@@ -1,0 +1,62 @@
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include "core/item.h"
+#include "core/time_format.h"
+#include "publishers/publisher.h"
+
+namespace newsmon {
+namespace {
+
+class ZmqPublisher final : public Publisher {
+ public:
+  explicit ZmqPublisher(std::string endpoint)
+      : endpoint_(std::move(endpoint)), socket_(context_, zmq::socket_type::pub) {}
+
+  Status Open(const PublisherOptions& options) {
+    try {
+      socket_.set(zmq::sockopt::sndhwm, options.send_high_water_mark);
+      // Give queued alerts a moment to leave on shutdown, but never hang the stop.
+      socket_.set(zmq::sockopt::linger, 1000);
+      socket_.bind(endpoint_);
+      return Status::Ok();
+    } catch (const zmq::error_t& error) {
+      return Status::Error("cannot bind publisher to '" + endpoint_ + "': " + error.what());
+    }
+  }
+
+  Status Send(const std::string& topic, const std::string& body) override {
+    try {
+      auto sent = socket_.send(zmq::buffer(topic), zmq::send_flags::sndmore |
+                                                       zmq::send_flags::dontwait);
+      if (!sent) return Status::Error("publisher queue full");
+      socket_.send(zmq::buffer(body), zmq::send_flags::dontwait);
+      return Status::Ok();
+    } catch (const zmq::error_t& error) {
+      return Status::Error(std::string("publish failed: ") + error.what());
+    }
+  }
+
+  const std::string& endpoint() const override { return endpoint_; }
+
+ private:
+  std::string endpoint_;
+  zmq::context_t context_;
+  zmq::socket_t socket_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Publisher>> Publisher::Bind(const PublisherOptions& options) {
+  auto publisher = std::make_unique<ZmqPublisher>(options.endpoint);
+  if (Status s = publisher->Open(options); !s.ok()) return s;
+  return std::unique_ptr<Publisher>(std::move(publisher));
+}
+
+std::string HeartbeatJson(std::int64_t last_seq, std::int64_t now) {
+  nlohmann::json body = {{"schema", kAlertSchema}, {"last_seq", last_seq},
+                         {"at", FormatRfc3339(now)}};
+  return body.dump();
+}
+
+}  // namespace newsmon

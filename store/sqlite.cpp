@@ -1,0 +1,148 @@
+#include "store/sqlite.h"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+namespace newsmon::sqlite {
+
+Result<Database> Database::Open(const std::string& path) {
+  sqlite3* handle = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
+  Database db(handle);  // owns the handle even when opening failed
+  if (rc != SQLITE_OK) {
+    return Status::Error("cannot open database '" + path + "': " +
+                         (handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc)));
+  }
+  // A second process (e.g. `newsmon status`) may hold a lock briefly.
+  sqlite3_busy_timeout(handle, 5000);
+  return db;
+}
+
+Database::Database(Database&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+
+Database& Database::operator=(Database&& other) noexcept {
+  if (this != &other) {
+    sqlite3_close_v2(handle_);
+    handle_ = std::exchange(other.handle_, nullptr);
+  }
+  return *this;
+}
+
+Database::~Database() { sqlite3_close_v2(handle_); }
+
+Status Database::Exec(const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(handle_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = error ? error : "unknown error";
+    sqlite3_free(error);
+    return Status::Error(message);
+  }
+  return Status::Ok();
+}
+
+Result<Statement> Database::Prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(handle_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) return Status::Error(std::string("SQL error: ") + sqlite3_errmsg(handle_));
+  return Statement(stmt, handle_);
+}
+
+std::int64_t Database::LastInsertRowid() const { return sqlite3_last_insert_rowid(handle_); }
+int Database::Changes() const { return sqlite3_changes(handle_); }
+std::string Database::LastError() const { return sqlite3_errmsg(handle_); }
+
+Statement::Statement(Statement&& other) noexcept
+    : handle_(std::exchange(other.handle_, nullptr)), db_(other.db_), status_(other.status_) {}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(handle_);
+    handle_ = std::exchange(other.handle_, nullptr);
+    db_ = other.db_;
+    status_ = other.status_;
+  }
+  return *this;
+}
+
+Statement::~Statement() { sqlite3_finalize(handle_); }
+
+Statement& Statement::Bind(int index, std::int64_t value) {
+  sqlite3_bind_int64(handle_, index, value);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, double value) {
+  sqlite3_bind_double(handle_, index, value);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::string_view value) {
+  sqlite3_bind_text(handle_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(handle_, index);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, const std::optional<std::int64_t>& value) {
+  return value ? Bind(index, *value) : BindNull(index);
+}
+
+bool Statement::Step() {
+  int rc = sqlite3_step(handle_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) status_ = Status::Error(std::string("SQL error: ") + sqlite3_errmsg(db_));
+  return false;
+}
+
+Status Statement::Run() {
+  while (Step()) {
+  }
+  Status result = status_;
+  Reset();
+  return result;
+}
+
+void Statement::Reset() {
+  sqlite3_reset(handle_);
+  sqlite3_clear_bindings(handle_);
+  status_ = Status::Ok();
+}
+
+std::int64_t Statement::ColumnInt(int index) const { return sqlite3_column_int64(handle_, index); }
+double Statement::ColumnDouble(int index) const { return sqlite3_column_double(handle_, index); }
+
+std::string Statement::ColumnText(int index) const {
+  const unsigned char* text = sqlite3_column_text(handle_, index);
+  int size = sqlite3_column_bytes(handle_, index);
+  return text ? std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size)) : "";
+}
+
+bool Statement::ColumnIsNull(int index) const {
+  return sqlite3_column_type(handle_, index) == SQLITE_NULL;
+}
+
+std::optional<std::int64_t> Statement::ColumnOptionalInt(int index) const {
+  if (ColumnIsNull(index)) return std::nullopt;
+  return ColumnInt(index);
+}
+
+Transaction::Transaction(Database& db) : db_(db), begin_status_(db.Exec("BEGIN IMMEDIATE")) {
+  done_ = !begin_status_.ok();
+}
+
+Transaction::~Transaction() {
+  if (!done_) db_.Exec("ROLLBACK");
+}
+
+Status Transaction::Commit() {
+  Status status = db_.Exec("COMMIT");
+  done_ = status.ok();
+  return status;
+}
+
+}  // namespace newsmon::sqlite

@@ -1,0 +1,93 @@
+// Move-only owners of sqlite3* and sqlite3_stmt*, so no handle is ever naked and every
+// statement binds its parameters (no SQL is ever built from data).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace newsmon::sqlite {
+
+class Statement;
+
+class Database {
+ public:
+  static Result<Database> Open(const std::string& path);
+  Database(Database&& other) noexcept;
+  Database& operator=(Database&& other) noexcept;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  // For fixed SQL with no parameters (schema, pragmas, BEGIN/COMMIT).
+  Status Exec(const char* sql);
+  Result<Statement> Prepare(std::string_view sql);
+  std::int64_t LastInsertRowid() const;
+  int Changes() const;
+  std::string LastError() const;
+
+ private:
+  explicit Database(sqlite3* handle) : handle_(handle) {}
+  sqlite3* handle_ = nullptr;
+};
+
+class Statement {
+ public:
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  // Parameters are 1-based, as in SQLite.
+  Statement& Bind(int index, std::int64_t value);
+  Statement& Bind(int index, double value);
+  Statement& Bind(int index, std::string_view value);
+  Statement& BindNull(int index);
+  Statement& Bind(int index, const std::optional<std::int64_t>& value);
+
+  // true while a row is available; errors end the iteration and show in status().
+  bool Step();
+  // Runs a statement that returns no rows.
+  Status Run();
+  void Reset();
+
+  std::int64_t ColumnInt(int index) const;
+  double ColumnDouble(int index) const;
+  std::string ColumnText(int index) const;
+  bool ColumnIsNull(int index) const;
+  std::optional<std::int64_t> ColumnOptionalInt(int index) const;
+
+  const Status& status() const { return status_; }
+
+ private:
+  friend class Database;
+  Statement(sqlite3_stmt* handle, sqlite3* db) : handle_(handle), db_(db) {}
+  sqlite3_stmt* handle_ = nullptr;
+  sqlite3* db_ = nullptr;
+  Status status_;
+};
+
+// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless Commit() succeeded.
+class Transaction {
+ public:
+  explicit Transaction(Database& db);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  const Status& begin_status() const { return begin_status_; }
+  Status Commit();
+
+ private:
+  Database& db_;
+  Status begin_status_;
+  bool done_ = false;
+};
+
+}  // namespace newsmon::sqlite

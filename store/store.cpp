@@ -1,0 +1,281 @@
+#include "store/store.h"
+
+#include <nlohmann/json.hpp>
+
+#include "store/sqlite.h"
+
+namespace newsmon {
+namespace {
+
+// Each entry moves the schema from version i to i+1; never edit a released entry,
+// append a new one.
+constexpr const char* kMigrations[] = {
+    R"sql(
+CREATE TABLE feeds(
+  name TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  etag TEXT NOT NULL DEFAULT '',
+  last_modified TEXT NOT NULL DEFAULT '',
+  last_attempt INTEGER NOT NULL DEFAULT 0,
+  last_success INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  consecutive_failures INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE items(
+  id INTEGER PRIMARY KEY,
+  feed TEXT NOT NULL,
+  guid TEXT NOT NULL,
+  title TEXT NOT NULL,
+  link TEXT NOT NULL,
+  published INTEGER,
+  summary TEXT NOT NULL,
+  fetched_at INTEGER NOT NULL,
+  UNIQUE(feed, guid)
+);
+CREATE TABLE matches(
+  item INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  thread TEXT NOT NULL,
+  score REAL NOT NULL,
+  evidence TEXT NOT NULL,
+  PRIMARY KEY(item, thread)
+);
+-- The outbox: alerts are written with their item and sent from here.
+CREATE TABLE alerts(
+  seq INTEGER PRIMARY KEY,
+  thread TEXT NOT NULL,
+  item INTEGER REFERENCES items(id) ON DELETE SET NULL,
+  topic TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  sent_at INTEGER
+);
+CREATE INDEX alerts_unsent ON alerts(seq) WHERE sent_at IS NULL;
+CREATE INDEX alerts_thread ON alerts(thread, seq);
+)sql",
+};
+
+std::string EvidenceJson(const ThreadMatch& match) {
+  nlohmann::json evidence = nlohmann::json::array();
+  for (const MatchedTerm& hit : match.evidence) {
+    evidence.push_back({{"term", hit.term}, {"field", hit.field}, {"position", hit.position},
+                        {"weight", hit.weight}});
+  }
+  return evidence.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(sqlite::Database db) : db_(std::move(db)) {}
+
+  Status Initialise() {
+    // WAL lets readers (status, replay) run beside the writer; NORMAL sync is durable
+    // across process crashes, which is the failure we design for.
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                               "PRAGMA foreign_keys=ON"}) {
+      if (Status s = db_.Exec(pragma); !s.ok()) return s;
+    }
+    return Migrate();
+  }
+
+  Result<FeedValidators> Validators(const std::string& feed) override {
+    auto stmt = db_.Prepare("SELECT etag, last_modified FROM feeds WHERE name = ?1");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, feed);
+    FeedValidators validators;
+    if (stmt->Step()) validators = {stmt->ColumnText(0), stmt->ColumnText(1)};
+    if (!stmt->status().ok()) return stmt->status();
+    return validators;
+  }
+
+  Result<std::unordered_set<std::string>> KnownItemIds(
+      const std::string& feed, const std::vector<std::string>& ids) override {
+    auto stmt = db_.Prepare("SELECT 1 FROM items WHERE feed = ?1 AND guid = ?2");
+    if (!stmt.ok()) return stmt.status();
+    std::unordered_set<std::string> known;
+    for (const std::string& id : ids) {
+      stmt->Bind(1, feed).Bind(2, id);
+      if (stmt->Step()) known.insert(id);
+      if (!stmt->status().ok()) return stmt->status();
+      stmt->Reset();
+    }
+    return known;
+  }
+
+  Result<std::vector<std::int64_t>> RecordFetch(const FetchRecord& record) override {
+    sqlite::Transaction transaction(db_);
+    if (!transaction.begin_status().ok()) return transaction.begin_status();
+    if (Status s = UpdateFeed(record); !s.ok()) return s;
+    std::vector<std::int64_t> seqs;
+    for (const ClassifiedItem& classified : record.new_items) {
+      if (Status s = InsertItem(classified, record.fetched_at, seqs); !s.ok()) return s;
+    }
+    if (Status s = transaction.Commit(); !s.ok()) return s;
+    return seqs;
+  }
+
+  Result<std::vector<OutboxEntry>> UnsentAlerts(std::size_t limit) override {
+    auto stmt = db_.Prepare(
+        "SELECT seq, topic, body FROM alerts WHERE sent_at IS NULL ORDER BY seq LIMIT ?1");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, static_cast<std::int64_t>(limit));
+    return ReadEntries(*stmt);
+  }
+
+  Status MarkSent(std::int64_t seq, std::int64_t sent_at) override {
+    auto stmt = db_.Prepare("UPDATE alerts SET sent_at = ?2 WHERE seq = ?1");
+    if (!stmt.ok()) return stmt.status();
+    return stmt->Bind(1, seq).Bind(2, sent_at).Run();
+  }
+
+  Result<std::vector<OutboxEntry>> AlertsAfter(std::int64_t after_seq, std::size_t limit,
+                                               const std::string& thread) override {
+    auto stmt = db_.Prepare(
+        "SELECT seq, topic, body FROM alerts WHERE seq > ?1 AND (?3 = '' OR thread = ?3) "
+        "ORDER BY seq LIMIT ?2");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, after_seq).Bind(2, static_cast<std::int64_t>(limit)).Bind(3, thread);
+    return ReadEntries(*stmt);
+  }
+
+  Result<std::int64_t> LastSeq() override {
+    auto stmt = db_.Prepare("SELECT COALESCE(MAX(seq), 0) FROM alerts");
+    if (!stmt.ok()) return stmt.status();
+    std::int64_t seq = stmt->Step() ? stmt->ColumnInt(0) : 0;
+    if (!stmt->status().ok()) return stmt->status();
+    return seq;
+  }
+
+  Result<std::vector<FeedStatus>> Feeds() override {
+    auto stmt = db_.Prepare(
+        "SELECT name, url, last_attempt, last_success, last_error, consecutive_failures "
+        "FROM feeds ORDER BY name");
+    if (!stmt.ok()) return stmt.status();
+    std::vector<FeedStatus> feeds;
+    while (stmt->Step()) {
+      feeds.push_back({stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnInt(2),
+                       stmt->ColumnInt(3), stmt->ColumnText(4),
+                       static_cast<int>(stmt->ColumnInt(5))});
+    }
+    if (!stmt->status().ok()) return stmt->status();
+    return feeds;
+  }
+
+ private:
+  Status Migrate() {
+    auto version_stmt = db_.Prepare("PRAGMA user_version");
+    if (!version_stmt.ok()) return version_stmt.status();
+    int version = version_stmt->Step() ? static_cast<int>(version_stmt->ColumnInt(0)) : 0;
+    constexpr int kLatest = static_cast<int>(std::size(kMigrations));
+    if (version > kLatest) {
+      return Status::Error("database schema version " + std::to_string(version) +
+                           " is newer than this newsmon understands (" +
+                           std::to_string(kLatest) + "); upgrade newsmon");
+    }
+    for (; version < kLatest; ++version) {
+      sqlite::Transaction transaction(db_);
+      if (!transaction.begin_status().ok()) return transaction.begin_status();
+      if (Status s = db_.Exec(kMigrations[version]); !s.ok()) {
+        return s.WithContext("migration to schema " + std::to_string(version + 1) + ": ");
+      }
+      // PRAGMA takes no bound parameters; the value is our own integer, not data.
+      std::string set_version = "PRAGMA user_version = " + std::to_string(version + 1);
+      if (Status s = db_.Exec(set_version.c_str()); !s.ok()) return s;
+      if (Status s = transaction.Commit(); !s.ok()) return s;
+    }
+    return Status::Ok();
+  }
+
+  Status UpdateFeed(const FetchRecord& r) {
+    auto stmt = db_.Prepare(R"sql(
+INSERT INTO feeds(name, url, etag, last_modified, last_attempt, last_success, last_error,
+                  consecutive_failures)
+VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?6 THEN ?5 ELSE 0 END, ?7, CASE WHEN ?6 THEN 0 ELSE 1 END)
+ON CONFLICT(name) DO UPDATE SET
+  url = excluded.url,
+  etag = CASE WHEN ?6 AND (?3 <> '' OR ?4 <> '') THEN ?3 ELSE etag END,
+  last_modified = CASE WHEN ?6 AND (?3 <> '' OR ?4 <> '') THEN ?4 ELSE last_modified END,
+  last_attempt = ?5,
+  last_success = CASE WHEN ?6 THEN ?5 ELSE last_success END,
+  last_error = ?7,
+  consecutive_failures = CASE WHEN ?6 THEN 0 ELSE consecutive_failures + 1 END
+)sql");
+    if (!stmt.ok()) return stmt.status();
+    return stmt->Bind(1, r.feed)
+        .Bind(2, r.url)
+        .Bind(3, r.validators.etag)
+        .Bind(4, r.validators.last_modified)
+        .Bind(5, r.fetched_at)
+        .Bind(6, std::int64_t{r.ok})
+        .Bind(7, r.error)
+        .Run();
+  }
+
+  Status InsertItem(const ClassifiedItem& classified, std::int64_t fetched_at,
+                    std::vector<std::int64_t>& seqs) {
+    const Item& item = classified.item;
+    auto insert = db_.Prepare(
+        "INSERT OR IGNORE INTO items(feed, guid, title, link, published, summary, fetched_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!insert.ok()) return insert.status();
+    Status s = insert->Bind(1, item.feed).Bind(2, item.id).Bind(3, item.title).Bind(4, item.link)
+                   .Bind(5, item.published).Bind(6, item.summary).Bind(7, fetched_at).Run();
+    if (!s.ok()) return s;
+    if (db_.Changes() == 0) return Status::Ok();  // already stored: never alert twice
+    std::int64_t item_row = db_.LastInsertRowid();
+    for (const ThreadMatch& match : classified.matches) {
+      if (Status m = InsertMatchAndAlert(item_row, classified.item, match, fetched_at, seqs);
+          !m.ok()) {
+        return m;
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status InsertMatchAndAlert(std::int64_t item_row, const Item& item, const ThreadMatch& match,
+                             std::int64_t detected_at, std::vector<std::int64_t>& seqs) {
+    auto insert_match = db_.Prepare(
+        "INSERT INTO matches(item, thread, score, evidence) VALUES (?1, ?2, ?3, ?4)");
+    if (!insert_match.ok()) return insert_match.status();
+    Status s = insert_match->Bind(1, item_row).Bind(2, match.thread).Bind(3, match.score)
+                   .Bind(4, EvidenceJson(match)).Run();
+    if (!s.ok()) return s;
+
+    auto last = LastSeq();
+    if (!last.ok()) return last.status();
+    Alert alert{*last + 1, match, item, detected_at};
+    auto insert_alert = db_.Prepare(
+        "INSERT INTO alerts(seq, thread, item, topic, body, created_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!insert_alert.ok()) return insert_alert.status();
+    s = insert_alert->Bind(1, alert.seq).Bind(2, match.thread).Bind(3, item_row)
+            .Bind(4, AlertTopic(match.thread)).Bind(5, AlertToJson(alert)).Bind(6, detected_at)
+            .Run();
+    if (s.ok()) seqs.push_back(alert.seq);
+    return s;
+  }
+
+  static Result<std::vector<OutboxEntry>> ReadEntries(sqlite::Statement& stmt) {
+    std::vector<OutboxEntry> entries;
+    while (stmt.Step()) {
+      entries.push_back({stmt.ColumnInt(0), stmt.ColumnText(1), stmt.ColumnText(2)});
+    }
+    if (!stmt.status().ok()) return stmt.status();
+    return entries;
+  }
+
+  sqlite::Database db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  auto db = sqlite::Database::Open(path);
+  if (!db.ok()) return db.status();
+  auto store = std::make_unique<SqliteStore>(std::move(db).value());
+  if (Status s = store->Initialise(); !s.ok()) {
+    return s.WithContext("database '" + path + "': ");
+  }
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace newsmon

@@ -1,0 +1,76 @@
+// Durable state: feeds with their fetch state, items, thread matches, and the alert outbox.
+// An alert's seq is assigned in the same transaction that stores its item, so the outbox
+// never holds a gap and a crash never loses an accepted item or its alert.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "core/item.h"
+#include "core/status.h"
+
+namespace newsmon {
+
+struct FeedValidators {
+  std::string etag;
+  std::string last_modified;
+};
+
+struct ClassifiedItem {
+  Item item;
+  std::vector<ThreadMatch> matches;
+};
+
+// Everything learned from one fetch of one feed; stored in one transaction.
+struct FetchRecord {
+  std::string feed;
+  std::string url;
+  std::int64_t fetched_at = 0;
+  bool ok = false;
+  std::string error;            // why the fetch or parse failed, when !ok
+  FeedValidators validators;    // to send next time; kept as they were when empty
+  std::vector<ClassifiedItem> new_items;
+};
+
+struct OutboxEntry {
+  std::int64_t seq = 0;
+  std::string topic;
+  std::string body;  // alert JSON, as sent on the bus
+};
+
+struct FeedStatus {
+  std::string name;
+  std::string url;
+  std::int64_t last_attempt = 0;
+  std::int64_t last_success = 0;
+  std::string last_error;
+  int consecutive_failures = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Creates or migrates the schema. ":memory:" gives a private in-memory database.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path);
+
+  virtual Result<FeedValidators> Validators(const std::string& feed) = 0;
+  // Which of ids are already stored for this feed (dedupe across restarts).
+  virtual Result<std::unordered_set<std::string>> KnownItemIds(
+      const std::string& feed, const std::vector<std::string>& ids) = 0;
+  // Returns the seqs of the alerts it created, in order.
+  virtual Result<std::vector<std::int64_t>> RecordFetch(const FetchRecord& record) = 0;
+
+  virtual Result<std::vector<OutboxEntry>> UnsentAlerts(std::size_t limit) = 0;
+  virtual Status MarkSent(std::int64_t seq, std::int64_t sent_at) = 0;
+  // Alerts with seq > after_seq, oldest first; thread empty means all threads.
+  virtual Result<std::vector<OutboxEntry>> AlertsAfter(std::int64_t after_seq, std::size_t limit,
+                                                       const std::string& thread) = 0;
+  virtual Result<std::int64_t> LastSeq() = 0;
+  virtual Result<std::vector<FeedStatus>> Feeds() = 0;
+};
+
+}  // namespace newsmon

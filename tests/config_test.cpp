@@ -1,0 +1,120 @@
+#include <catch2/catch.hpp>
+
+#include "daemon/config.h"
+#include "daemon/scheduler.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/temp_dir.h"
+
+namespace newsmon::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST_CASE("durations") {
+  CHECK(ParseDuration("250ms") == 250ms);
+  CHECK(ParseDuration("30s") == 30s);
+  CHECK(ParseDuration("5m") == 5min);
+  CHECK(ParseDuration("1h") == 1h);
+  CHECK_FALSE(ParseDuration("5"));
+  CHECK_FALSE(ParseDuration("m"));
+  CHECK_FALSE(ParseDuration("5 minutes"));
+}
+
+TEST_CASE("a valid config resolves paths against its folder") {
+  TempDir dir;
+  WriteTrucesThread(dir);
+  std::string path = dir.Write("n.toml", R"toml(database = "state/n.db"
+allow_file_urls = true
+thread_files = ["threads/*.toml"]
+[publish]
+endpoint = "tcp://127.0.0.1:7777"
+[[feed]]
+name = "local"
+url = "file://feeds/a.xml"
+interval = "30s"
+[[feed]]
+name = "web"
+url = "https://example.org/rss"
+)toml");
+  auto config = LoadConfig(path);
+  REQUIRE(config.ok());
+  CHECK(config->database == dir.File("state/n.db"));
+  CHECK(config->publish.endpoint == "tcp://127.0.0.1:7777");
+  REQUIRE(config->feeds.size() == 2);
+  CHECK(config->feeds[0].url == "file://" + dir.File("feeds/a.xml"));
+  CHECK(config->feeds[0].interval == 30s);
+  CHECK_FALSE(config->feeds[1].interval);
+  REQUIRE(config->threads.size() == 1);
+  CHECK(config->threads[0].id == "truces");
+}
+
+TEST_CASE("every config error is reported with file and line") {
+  TempDir dir;
+  std::string path = dir.Write("bad.toml", R"toml(database = 5
+colour = "blue"
+[[feed]]
+name = "a"
+url = "ftp://example.org/a"
+[[feed]]
+name = "a"
+url = "https://example.org/b"
+interval = "soon"
+[[feed]]
+name = "local"
+url = "file:///tmp/x.xml"
+thread_files = ["nothing/*.toml"]
+)toml");
+  auto config = LoadConfig(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().message() ==
+        path + ":2: unknown key 'colour'\n" +
+        path + ":1: 'database' must be a string\n" +
+        path + ":3: feed 'a': URL must start with http:// or https://\n" +
+        path + ":9: 'interval' must be a positive duration such as \"30s\", \"5m\" or \"1h\"\n" +
+        path + ":6: feed name 'a' is used twice\n" +
+        path + ":13: unknown key 'thread_files' in [[feed]]\n" +
+        path + ":10: feed 'local': file:// URLs need allow_file_urls = true at the top level");
+}
+
+TEST_CASE("a TOML syntax error names the file and line") {
+  TempDir dir;
+  std::string path = dir.Write("syntax.toml", "database = \"a.db\"\n[[feed]\nname = 1\n");
+  auto config = LoadConfig(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().message().rfind(path + ":2: ", 0) == 0);
+}
+
+TEST_CASE("a missing config file is reported by name") {
+  auto config = LoadConfig("/nonexistent/newsmon.toml");
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().message().find("/nonexistent/newsmon.toml") != std::string::npos);
+}
+
+TEST_CASE("the scheduler hands out feeds in due order and backs off on failure") {
+  Scheduler scheduler;
+  auto t0 = Scheduler::Clock::time_point{};
+  scheduler.Schedule(2, t0 + 3s);
+  scheduler.Schedule(0, t0 + 1s);
+  scheduler.Schedule(1, t0 + 1s);
+  CHECK(scheduler.NextDue() == t0 + 1s);
+  CHECK(scheduler.PopDue(t0).empty());
+  CHECK(scheduler.PopDue(t0 + 2s) == std::vector<std::size_t>{0, 1});
+  CHECK(scheduler.NextDue() == t0 + 3s);
+
+  CHECK(BackoffDelay(1min, 1) == 1min);
+  CHECK(BackoffDelay(1min, 2) == 2min);
+  CHECK(BackoffDelay(1min, 4) == 8min);
+  CHECK(BackoffDelay(1min, 50) == 6h);
+  CHECK(BackoffDelay(12h, 3) == 12h);  // never faster than the configured interval
+}
+
+TEST_CASE("the shipped configs are valid") {
+  for (const char* name : {"config/demo.toml", "config/newsmon.toml"}) {
+    auto config = LoadConfig(SourcePath(name));
+    INFO(name << ": " << config.status().message());
+    CHECK(config.ok());
+  }
+}
+
+}  // namespace
+}  // namespace newsmon::testing

@@ -1,0 +1,167 @@
+// End to end through the real daemon: a loopback HTTP server serving feeds, a real SQLite
+// file, a real ZeroMQ subscriber.
+#include <catch2/catch.hpp>
+
+#include "tests/support/bus.h"
+#include "tests/support/daemon_runner.h"
+#include "tests/support/feed_server.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/wait.h"
+
+namespace newsmon::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+const FeedEntry kTruceItem{"truce-1", "Ceasefire agreed along the front",
+                           "<p>Both sides &amp; mediators confirmed the truce.</p>"};
+const FeedEntry kWeatherItem{"weather-1", "Sunny weekend ahead", "<p>No rain expected.</p>"};
+const FeedEntry kSecondTruceItem{"truce-2", "Truce violated overnight", "Shelling resumed."};
+
+Resource Feed(const std::vector<FeedEntry>& entries, const std::string& etag) {
+  Resource resource;
+  resource.body = RssFeed(entries);
+  resource.etag = etag;
+  resource.last_modified = "Mon, 23 Nov 2026 08:00:00 GMT";
+  return resource;
+}
+
+// Waits for the server to see `polls` more requests and then for one more heartbeat, so
+// anything those polls caused has been published before the test looks.
+void WaitForPolls(FeedServer& server, const std::string& path, std::size_t polls,
+                  Subscriber& subscriber) {
+  REQUIRE(server.WaitForHits(path, server.HitCount(path) + polls));
+  REQUIRE(subscriber.WaitConnected());
+}
+
+std::size_t AlertsAmong(const std::vector<BusMessage>& messages) {
+  std::size_t alerts = 0;
+  for (const BusMessage& message : messages) alerts += message.topic.rfind("alert.", 0) == 0;
+  return alerts;
+}
+
+TEST_CASE("a new item produces one alert, 304s and restarts publish nothing again") {
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/wire.xml", Feed({kWeatherItem}, "\"v1\""));
+  Config config = TestConfig(dir, {{"wire", server.Url("/wire.xml")}});
+  Subscriber subscriber(config.publish.endpoint, {"alert.", "sys."});
+
+  auto runner = std::make_unique<DaemonRunner>(config);
+  REQUIRE(subscriber.WaitConnected());
+  server.Serve("/wire.xml", Feed({kWeatherItem, kTruceItem}, "\"v2\""));
+
+  auto alert = subscriber.ReceiveTopic("alert.", 10s);
+  REQUIRE(alert);
+  CHECK(alert->topic == "alert.truces");
+  const auto& body = alert->body;
+  CHECK(body["schema"] == 1);
+  CHECK(body["seq"] == 1);
+  CHECK(body["thread"] == "truces");
+  CHECK(body["score"].get<double>() >= 1.0);
+  CHECK(body["matched"].size() >= 1);
+  CHECK(body["item"]["id"] == "truce-1");
+  CHECK(body["item"]["feed"] == "wire");
+  CHECK(body["item"]["title"] == "Ceasefire agreed along the front");
+  CHECK(body["item"]["link"] == "https://example.org/truce-1");
+  CHECK(body["item"]["published"] == "2026-11-23T08:00:00Z");
+  CHECK(body["item"]["summary"] == "Both sides & mediators confirmed the truce.");
+  CHECK(body["detected_at"].get<std::string>().size() == 20);
+
+  SECTION("the next poll sends the validators, gets 304 and publishes nothing") {
+    WaitForPolls(server, "/wire.xml", 2, subscriber);
+    Hit last = server.Hits("/wire.xml").back();
+    CHECK(last.if_none_match == "\"v2\"");
+    CHECK(last.if_modified_since == "Mon, 23 Nov 2026 08:00:00 GMT");
+    CHECK(last.status == 304);
+    CHECK(AlertsAmong(subscriber.skipped()) == 0);
+    CHECK_FALSE(subscriber.ReceiveTopic("alert.", 300ms));
+  }
+
+  SECTION("a restart on the same database alerts nothing again and continues seq") {
+    runner.reset();
+    // The feed changes its ETag but still holds the item already alerted.
+    server.Serve("/wire.xml", Feed({kWeatherItem, kTruceItem}, "\"v3\""));
+    runner = std::make_unique<DaemonRunner>(config);
+    REQUIRE(subscriber.WaitConnected());
+    WaitForPolls(server, "/wire.xml", 2, subscriber);
+    CHECK(AlertsAmong(subscriber.skipped()) == 0);
+
+    server.Serve("/wire.xml", Feed({kWeatherItem, kTruceItem, kSecondTruceItem}, "\"v4\""));
+    auto next = subscriber.ReceiveTopic("alert.", 10s);
+    REQUIRE(next);
+    CHECK(next->body["seq"] == 2);
+    CHECK(next->body["item"]["id"] == "truce-2");
+  }
+}
+
+TEST_CASE("the first poll after a restart sends the validators stored in SQLite") {
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/wire.xml", Feed({kWeatherItem}, "\"stored\""));
+  Config config = TestConfig(dir, {{"wire", server.Url("/wire.xml")}});
+  {
+    DaemonRunner runner(config);
+    REQUIRE(server.WaitForHits("/wire.xml", 1));
+    REQUIRE(WaitUntil([&] { return server.Hits("/wire.xml").back().status == 304; }));
+  }
+  std::size_t before = server.HitCount("/wire.xml");
+  DaemonRunner runner(config);
+  REQUIRE(server.WaitForHits("/wire.xml", before + 1));
+  Hit first_after_restart = server.Hits("/wire.xml")[before];
+  CHECK(first_after_restart.if_none_match == "\"stored\"");
+  CHECK(first_after_restart.status == 304);
+}
+
+TEST_CASE("a malformed feed is logged with its name and the daemon carries on") {
+  LogCapture log;
+  TempDir dir;
+  FeedServer server;
+  Resource broken;
+  broken.body = "<html><body>Service temporarily unavailable</body></html>";
+  broken.content_type = "text/html";
+  server.Serve("/broken.xml", broken);
+  server.Serve("/good.xml", Feed({kWeatherItem}, "\"g1\""));
+  Config config = TestConfig(dir, {{"broken-feed", server.Url("/broken.xml")},
+                                   {"good-feed", server.Url("/good.xml")}});
+  Subscriber subscriber(config.publish.endpoint, {"alert.", "sys."});
+  DaemonRunner runner(config);
+  REQUIRE(subscriber.WaitConnected());
+
+  REQUIRE(log.WaitFor("feed 'broken-feed'"));
+  CHECK(log.Contains("not a feed"));
+  server.Serve("/good.xml", Feed({kWeatherItem, kTruceItem}, "\"g2\""));
+  auto alert = subscriber.ReceiveTopic("alert.", 10s);
+  REQUIRE(alert);
+  CHECK(alert->body["item"]["feed"] == "good-feed");
+
+  // Once the broken feed is fixed, its items flow again.
+  server.Serve("/broken.xml", Feed({kSecondTruceItem}, "\"b1\""));
+  auto recovered = subscriber.ReceiveTopic("alert.", 10s);
+  REQUIRE(recovered);
+  CHECK(recovered->body["item"]["feed"] == "broken-feed");
+  CHECK(recovered->body["seq"] == 2);
+}
+
+TEST_CASE("an unreachable feed is retried and recovers") {
+  LogCapture log;
+  TempDir dir;
+  FeedServer server;
+  Resource failing;
+  failing.status = 500;
+  failing.body = "boom";
+  server.Serve("/flaky.xml", failing);
+  Config config = TestConfig(dir, {{"flaky", server.Url("/flaky.xml")}});
+  Subscriber subscriber(config.publish.endpoint, {"alert.", "sys."});
+  DaemonRunner runner(config);
+  REQUIRE(log.WaitFor("feed 'flaky'"));
+  CHECK(log.Contains("HTTP 500"));
+  REQUIRE(subscriber.WaitConnected());
+  server.Serve("/flaky.xml", Feed({kTruceItem}, "\"f1\""));
+  auto alert = subscriber.ReceiveTopic("alert.", 15s);
+  REQUIRE(alert);
+  CHECK(alert->body["item"]["feed"] == "flaky");
+}
+
+}  // namespace
+}  // namespace newsmon::testing

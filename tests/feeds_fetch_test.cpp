@@ -1,0 +1,159 @@
+// The fetcher against a loopback server: what goes over the wire and what comes back.
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "feeds/fetcher.h"
+#include "tests/support/feed_server.h"
+#include "tests/support/temp_dir.h"
+
+namespace newsmon::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<FetchResponse> FetchAll(Fetcher& fetcher, std::vector<FetchRequest> requests) {
+  for (FetchRequest& request : requests) fetcher.Start(std::move(request));
+  std::vector<FetchResponse> done;
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  std::vector<WaitFd> none;
+  while (fetcher.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    REQUIRE(fetcher.Wait(none, 100ms).ok());
+    for (FetchResponse& response : fetcher.Collect()) done.push_back(std::move(response));
+  }
+  REQUIRE(fetcher.in_flight() == 0);
+  return done;
+}
+
+FetchResponse FetchOne(const FetchOptions& options, FetchRequest request) {
+  auto fetcher = Fetcher::Create(options);
+  REQUIRE(fetcher.ok());
+  auto responses = FetchAll(**fetcher, {std::move(request)});
+  REQUIRE(responses.size() == 1);
+  return responses[0];
+}
+
+Resource Document(std::string body) {
+  Resource resource;
+  resource.body = std::move(body);
+  return resource;
+}
+
+TEST_CASE("fetch returns the body, validators and content type") {
+  FeedServer server;
+  Resource feed = Document("<rss/>");
+  feed.etag = "\"abc\"";
+  feed.last_modified = "Sun, 22 Nov 2026 10:00:00 GMT";
+  server.Serve("/feed", feed);
+  FetchResponse response = FetchOne({}, {"f", server.Url("/feed"), "", ""});
+  REQUIRE(response.status.ok());
+  CHECK(response.http_status == 200);
+  CHECK(response.body == "<rss/>");
+  CHECK(response.etag == "\"abc\"");
+  CHECK(response.last_modified == "Sun, 22 Nov 2026 10:00:00 GMT");
+  CHECK(response.content_type == "application/rss+xml; charset=utf-8");
+  Hit hit = server.Hits("/feed").at(0);
+  CHECK(hit.user_agent.rfind("newsmon/", 0) == 0);
+  CHECK(hit.accept_encoding.find("gzip") != std::string::npos);
+  CHECK(hit.if_none_match.empty());
+}
+
+TEST_CASE("conditional GET sends both validators and reports 304 as not modified") {
+  FeedServer server;
+  Resource feed = Document("<rss/>");
+  feed.etag = "\"abc\"";
+  server.Serve("/feed", feed);
+  FetchResponse response =
+      FetchOne({}, {"f", server.Url("/feed"), "\"abc\"", "Sun, 22 Nov 2026 10:00:00 GMT"});
+  REQUIRE(response.status.ok());
+  CHECK(response.not_modified);
+  CHECK(response.body.empty());
+  Hit hit = server.Hits("/feed").at(0);
+  CHECK(hit.if_none_match == "\"abc\"");
+  CHECK(hit.if_modified_since == "Sun, 22 Nov 2026 10:00:00 GMT");
+  CHECK(hit.status == 304);
+}
+
+TEST_CASE("a gzip-encoded body is decoded") {
+  FeedServer server;
+  Resource feed = Document(std::string(5000, 'x'));
+  feed.gzip = true;
+  server.Serve("/feed", feed);
+  FetchResponse response = FetchOne({}, {"f", server.Url("/feed"), "", ""});
+  REQUIRE(response.status.ok());
+  CHECK(response.body == std::string(5000, 'x'));
+}
+
+TEST_CASE("redirects are followed and the final URL reported") {
+  FeedServer server;
+  Resource moved;
+  moved.status = 301;
+  moved.location = server.Url("/new");
+  server.Serve("/old", moved);
+  server.Serve("/new", Document("<rss/>"));
+  FetchResponse response = FetchOne({}, {"f", server.Url("/old"), "", ""});
+  REQUIRE(response.status.ok());
+  CHECK(response.body == "<rss/>");
+  CHECK(response.effective_url == server.Url("/new"));
+  CHECK(server.HitCount("/old") == 1);
+  CHECK(server.HitCount("/new") == 1);
+}
+
+TEST_CASE("HTTP errors, timeouts and oversized bodies fail with a clear message") {
+  FeedServer server;
+  Resource gone = Document("gone");
+  gone.status = 404;
+  server.Serve("/missing", gone);
+  Resource slow = Document("<rss/>");
+  slow.delay = 3s;
+  server.Serve("/slow", slow);
+  server.Serve("/huge", Document(std::string(200'000, 'x')));
+
+  FetchOptions options;
+  options.total_timeout = 1s;
+  options.max_body_bytes = 100'000;
+  auto fetcher = Fetcher::Create(options);
+  REQUIRE(fetcher.ok());
+  auto responses = FetchAll(**fetcher, {{"missing", server.Url("/missing"), "", ""},
+                                        {"slow", server.Url("/slow"), "", ""},
+                                        {"huge", server.Url("/huge"), "", ""}});
+  std::map<std::string, std::string> errors;
+  for (const FetchResponse& response : responses) errors[response.feed] = response.status.message();
+  CHECK(errors["missing"] == "HTTP 404");
+  CHECK(errors["slow"].find("timed out") != std::string::npos);
+  CHECK(errors["huge"] == "response body exceeds the limit of 100000 bytes");
+}
+
+TEST_CASE("many feeds are fetched concurrently on one thread") {
+  FeedServer server;
+  Resource slow = Document("<rss/>");
+  slow.delay = 300ms;
+  for (int i = 0; i < 8; ++i) server.Serve("/f" + std::to_string(i), slow);
+  auto fetcher = Fetcher::Create({});
+  REQUIRE(fetcher.ok());
+  std::vector<FetchRequest> requests;
+  for (int i = 0; i < 8; ++i) {
+    requests.push_back({"f" + std::to_string(i), server.Url("/f" + std::to_string(i)), "", ""});
+  }
+  auto responses = FetchAll(**fetcher, requests);
+  CHECK(responses.size() == 8);
+  // One at a time would never put two requests on the server at once.
+  CHECK(server.PeakConcurrency() >= 4);
+}
+
+TEST_CASE("file:// URLs are read only when allowed") {
+  TempDir dir;
+  std::string path = dir.Write("feed.xml", "<rss/>");
+  FetchOptions allowed;
+  allowed.allow_file_urls = true;
+  FetchResponse ok = FetchOne(allowed, {"f", "file://" + path, "", ""});
+  REQUIRE(ok.status.ok());
+  CHECK(ok.body == "<rss/>");
+
+  FetchResponse refused = FetchOne({}, {"f", "file://" + path, "", ""});
+  CHECK_FALSE(refused.status.ok());
+  CHECK(refused.status.message().find("file") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace newsmon::testing

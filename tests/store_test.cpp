@@ -1,0 +1,146 @@
+#include <catch2/catch.hpp>
+#include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
+
+#include "store/store.h"
+#include "tests/support/temp_dir.h"
+
+namespace newsmon::testing {
+namespace {
+
+ClassifiedItem Matching(const std::string& id, const std::string& thread) {
+  ClassifiedItem classified;
+  classified.item = {"wire", id, "Title " + id, "https://example.org/" + id, 1795424400, "text"};
+  ThreadMatch match;
+  match.thread = thread;
+  match.score = 3;
+  match.threshold = 2;
+  match.evidence = {{"ceasefire", "title", 0, 3}};
+  classified.matches = {match};
+  return classified;
+}
+
+FetchRecord Fetched(std::vector<ClassifiedItem> items, std::string etag = "\"e\"") {
+  FetchRecord record;
+  record.feed = "wire";
+  record.url = "https://example.org/feed";
+  record.fetched_at = 1795424500;
+  record.ok = true;
+  record.validators = {std::move(etag), "Mon, 23 Nov 2026 08:00:00 GMT"};
+  record.new_items = std::move(items);
+  return record;
+}
+
+int UserVersion(const std::string& path) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr);
+  sqlite3_step(stmt);
+  int version = sqlite3_column_int(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return version;
+}
+
+TEST_CASE("a new database gets the current schema in WAL mode") {
+  TempDir dir;
+  auto store = Store::Open(dir.File("n.db"));
+  REQUIRE(store.ok());
+  CHECK(UserVersion(dir.File("n.db")) == 1);
+  CHECK(std::filesystem::exists(dir.File("n.db-wal")));
+}
+
+TEST_CASE("alert seqs are gapless across reopening, and stored items never alert twice") {
+  TempDir dir;
+  std::string path = dir.File("n.db");
+  {
+    auto store = Store::Open(path);
+    REQUIRE(store.ok());
+    auto seqs = (*store)->RecordFetch(Fetched({Matching("a", "truces"), Matching("b", "talks")}));
+    REQUIRE(seqs.ok());
+    CHECK(*seqs == std::vector<std::int64_t>{1, 2});
+  }
+  auto store = Store::Open(path);
+  REQUIRE(store.ok());
+  auto known = (*store)->KnownItemIds("wire", {"a", "b", "c"});
+  REQUIRE(known.ok());
+  CHECK(*known == std::unordered_set<std::string>{"a", "b"});
+
+  auto seqs = (*store)->RecordFetch(Fetched({Matching("a", "truces"), Matching("c", "truces")}));
+  REQUIRE(seqs.ok());
+  CHECK(*seqs == std::vector<std::int64_t>{3});
+  CHECK(*(*store)->LastSeq() == 3);
+}
+
+TEST_CASE("the outbox holds the alert JSON until it is marked sent") {
+  TempDir dir;
+  auto store = Store::Open(dir.File("n.db"));
+  REQUIRE(store.ok());
+  REQUIRE((*store)->RecordFetch(Fetched({Matching("a", "truces"), Matching("b", "truces")})).ok());
+  auto unsent = (*store)->UnsentAlerts(10);
+  REQUIRE(unsent.ok());
+  REQUIRE(unsent->size() == 2);
+  CHECK((*unsent)[0].topic == "alert.truces");
+  auto body = nlohmann::json::parse((*unsent)[0].body);
+  CHECK(body["seq"] == 1);
+  CHECK(body["item"]["id"] == "a");
+  CHECK(body["item"]["published"] == "2026-11-23T09:00:00Z");
+  CHECK(body["matched"] == nlohmann::json::array({"ceasefire"}));
+  CHECK(body["evidence"][0]["field"] == "title");
+
+  REQUIRE((*store)->MarkSent(1, 1795424600).ok());
+  unsent = (*store)->UnsentAlerts(10);
+  REQUIRE(unsent->size() == 1);
+  CHECK((*unsent)[0].seq == 2);
+  auto after = (*store)->AlertsAfter(0, 10, "truces");
+  REQUIRE(after.ok());
+  CHECK(after->size() == 2);
+  CHECK((*store)->AlertsAfter(0, 10, "talks")->empty());
+}
+
+TEST_CASE("validators survive a failed fetch and are replaced by a successful one") {
+  TempDir dir;
+  auto store = Store::Open(dir.File("n.db"));
+  REQUIRE(store.ok());
+  REQUIRE((*store)->RecordFetch(Fetched({}, "\"one\"")).ok());
+  FetchRecord failed = Fetched({}, "");
+  failed.ok = false;
+  failed.error = "HTTP 500";
+  REQUIRE((*store)->RecordFetch(failed).ok());
+  CHECK((*store)->Validators("wire")->etag == "\"one\"");
+  auto feeds = (*store)->Feeds();
+  REQUIRE(feeds->size() == 1);
+  CHECK((*feeds)[0].last_error == "HTTP 500");
+  CHECK((*feeds)[0].consecutive_failures == 1);
+
+  REQUIRE((*store)->RecordFetch(Fetched({}, "\"two\"")).ok());
+  CHECK((*store)->Validators("wire")->etag == "\"two\"");
+  CHECK((*store)->Feeds()->at(0).consecutive_failures == 0);
+}
+
+TEST_CASE("a database from a newer newsmon or a file that is no database is refused") {
+  TempDir dir;
+  std::string newer = dir.File("newer.db");
+  {
+    sqlite3* db = nullptr;
+    sqlite3_open(newer.c_str(), &db);
+    sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+  }
+  auto store = Store::Open(newer);
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.status().message() ==
+        "database '" + newer +
+            "': database schema version 99 is newer than this newsmon understands (1); "
+            "upgrade newsmon");
+
+  std::string junk = dir.Write("junk.db", std::string(4096, 'x'));
+  auto refused = Store::Open(junk);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().message().find(junk) != std::string::npos);
+}
+
+}  // namespace
+}  // namespace newsmon::testing

@@ -1,0 +1,112 @@
+#include "tests/support/feed_server.h"
+
+#include <httplib.h>
+#include <zlib.h>
+
+#include <stdexcept>
+
+#include "tests/support/wait.h"
+
+namespace newsmon::testing {
+
+FeedServer::FeedServer() : server_(std::make_unique<httplib::Server>()) {
+  server_->Get(R"(/.*)", [this](const httplib::Request& request, httplib::Response& response) {
+    Hit hit;
+    hit.path = request.path;
+    hit.if_none_match = request.get_header_value("If-None-Match");
+    hit.if_modified_since = request.get_header_value("If-Modified-Since");
+    hit.accept_encoding = request.get_header_value("Accept-Encoding");
+    hit.user_agent = request.get_header_value("User-Agent");
+    Resource resource;
+    Handle(request.path, hit.if_none_match, hit.if_modified_since, hit, resource);
+    int now_serving = ++concurrency_;
+    int peak = peak_concurrency_.load();
+    while (now_serving > peak && !peak_concurrency_.compare_exchange_weak(peak, now_serving)) {
+    }
+    // The delay stands for a slow server; it is what the client's timeouts are tested on.
+    if (resource.delay.count() > 0) std::this_thread::sleep_for(resource.delay);
+    --concurrency_;
+    response.status = hit.status;
+    if (!resource.etag.empty()) response.set_header("ETag", resource.etag);
+    if (!resource.last_modified.empty()) response.set_header("Last-Modified", resource.last_modified);
+    if (!resource.location.empty()) response.set_header("Location", resource.location);
+    if (hit.status == 304) return;
+    if (resource.gzip) {
+      response.set_header("Content-Encoding", "gzip");
+      response.set_content(Gzip(resource.body), resource.content_type.c_str());
+    } else {
+      response.set_content(resource.body, resource.content_type.c_str());
+    }
+  });
+  port_ = server_->bind_to_any_port("127.0.0.1");
+  if (port_ <= 0) throw std::runtime_error("feed server cannot bind 127.0.0.1");
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  if (!WaitUntil([this] { return server_->is_running(); })) {
+    throw std::runtime_error("feed server did not start");
+  }
+}
+
+FeedServer::~FeedServer() {
+  server_->stop();
+  thread_.join();
+}
+
+void FeedServer::Handle(const std::string& path, const std::string& if_none_match,
+                        const std::string& if_modified_since, Hit& hit, Resource& out) {
+  std::lock_guard lock(mutex_);
+  auto found = resources_.find(path);
+  if (found == resources_.end()) {
+    hit.status = 404;
+    out.body = "not found";
+    out.content_type = "text/plain";
+  } else {
+    out = found->second;
+    bool etag_matches = !out.etag.empty() && if_none_match == out.etag;
+    bool date_matches = out.etag.empty() && !out.last_modified.empty() &&
+                        if_modified_since == out.last_modified;
+    hit.status = (out.status == 200 && (etag_matches || date_matches)) ? 304 : out.status;
+  }
+  hits_.push_back(hit);
+}
+
+std::string FeedServer::Url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+void FeedServer::Serve(const std::string& path, Resource resource) {
+  std::lock_guard lock(mutex_);
+  resources_[path] = std::move(resource);
+}
+
+std::vector<Hit> FeedServer::Hits(const std::string& path) const {
+  std::lock_guard lock(mutex_);
+  std::vector<Hit> hits;
+  for (const Hit& hit : hits_) {
+    if (hit.path == path) hits.push_back(hit);
+  }
+  return hits;
+}
+
+std::size_t FeedServer::HitCount(const std::string& path) const { return Hits(path).size(); }
+
+bool FeedServer::WaitForHits(const std::string& path, std::size_t count,
+                             std::chrono::milliseconds timeout) const {
+  return WaitUntil([&] { return HitCount(path) >= count; }, timeout);
+}
+
+std::string Gzip(const std::string& data) {
+  z_stream stream{};
+  // 15 + 16: zlib's way of asking for a gzip header instead of a zlib one.
+  deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&stream, data.size()) + 32, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+
+}  // namespace newsmon::testing

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace httplib {
+class Server;
+}
+
+namespace newsmon::testing {
+
+// What the server saw, so tests check what a feed owner would check in their access log.
+struct Hit {
+  std::string path;
+  std::string if_none_match;
+  std::string if_modified_since;
+  std::string accept_encoding;
+  std::string user_agent;
+  int status = 0;
+};
+
+// A document the server hands out, with the validators and faults it is served with.
+struct Resource {
+  std::string body;
+  std::string content_type = "application/rss+xml; charset=utf-8";
+  std::string etag;           // honoured: If-None-Match with it gets 304
+  std::string last_modified;  // honoured when no ETag is set
+  int status = 200;
+  std::string location;       // for 3xx
+  bool gzip = false;          // send the body gzip-compressed with Content-Encoding
+  std::chrono::milliseconds delay{0};  // before the response is written
+};
+
+// An HTTP server on 127.0.0.1 with a random port, run on its own thread for one test.
+class FeedServer {
+ public:
+  FeedServer();
+  ~FeedServer();
+  FeedServer(const FeedServer&) = delete;
+  FeedServer& operator=(const FeedServer&) = delete;
+
+  std::string Url(const std::string& path) const;
+  void Serve(const std::string& path, Resource resource);
+  std::vector<Hit> Hits(const std::string& path) const;
+  std::size_t HitCount(const std::string& path) const;
+  // The most requests the server was answering at the same moment.
+  int PeakConcurrency() const { return peak_concurrency_.load(); }
+  // Blocks until path has been requested at least count times, or the timeout passes.
+  bool WaitForHits(const std::string& path, std::size_t count,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+
+ private:
+  void Handle(const std::string& path, const std::string& if_none_match,
+              const std::string& if_modified_since, Hit& hit, Resource& out);
+
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+  mutable std::mutex mutex_;
+  std::map<std::string, Resource> resources_;
+  std::vector<Hit> hits_;
+  std::atomic<int> concurrency_{0};
+  std::atomic<int> peak_concurrency_{0};
+};
+
+std::string Gzip(const std::string& data);
+
+}  // namespace newsmon::testing

@@ -1,0 +1,49 @@
+#include "tests/support/fixtures.h"
+
+#include <stdexcept>
+
+namespace newsmon::testing {
+
+std::string RssFeed(const std::vector<FeedEntry>& entries) {
+  std::string xml =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel>"
+      "<title>Test Wire</title><link>https://example.org/</link>";
+  for (const FeedEntry& entry : entries) {
+    xml += "<item><guid>" + entry.guid + "</guid><title>" + entry.title +
+           "</title><link>https://example.org/" + entry.guid + "</link><description>" +
+           entry.description + "</description><pubDate>" + entry.pub_date +
+           "</pubDate></item>";
+  }
+  return xml + "</channel></rss>\n";
+}
+
+std::string WriteTrucesThread(const TempDir& dir) {
+  return dir.Write("threads/truces.toml", R"toml([thread]
+id = "truces"
+title = "Truces"
+threshold = 1.0
+
+[[thread.terms]]
+weight = 1.0
+terms = ["ceasefire", "truce"]
+)toml");
+}
+
+Config TestConfig(const TempDir& dir,
+                  const std::vector<std::pair<std::string, std::string>>& feeds) {
+  std::string toml = "database = \"newsmon.db\"\nallow_file_urls = true\n"
+                     "allow_private_addresses = true\ninterval = \"100ms\"\n"
+                     "thread_files = [\"threads/*.toml\"]\n\n[publish]\n"
+                     "endpoint = \"ipc://" + dir.File("bus") + "\"\n"
+                     "replay_endpoint = \"ipc://" + dir.File("replay") + "\"\n"
+                     "heartbeat = \"50ms\"\n";
+  for (const auto& [name, url] : feeds) {
+    toml += "\n[[feed]]\nname = \"" + name + "\"\nurl = \"" + url + "\"\n";
+  }
+  WriteTrucesThread(dir);
+  auto config = LoadConfig(dir.Write("newsmon.toml", toml));
+  if (!config.ok()) throw std::runtime_error(config.status().message());
+  return std::move(config).value();
+}
+
+}  // namespace newsmon::testing

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "daemon/config.h"
+#include "tests/support/temp_dir.h"
+
+namespace newsmon::testing {
+
+struct FeedEntry {
+  std::string guid;
+  std::string title;
+  std::string description;
+  std::string pub_date = "Mon, 23 Nov 2026 08:00:00 GMT";
+};
+
+// A small RSS 2.0 document with these items.
+std::string RssFeed(const std::vector<FeedEntry>& entries);
+
+// A thread file matching "ceasefire"/"truce" (id "truces") written into dir.
+std::string WriteTrucesThread(const TempDir& dir);
+
+// A config for tests: database and ipc:// bus endpoint inside dir, fast heartbeat and
+// polling, the given feeds (name, url).
+Config TestConfig(const TempDir& dir, const std::vector<std::pair<std::string, std::string>>& feeds);
+
+}  // namespace newsmon::testing

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace newsmon::testing {
+
+// The newsmon binary run as a user would run it, with its output captured in files.
+class Process {
+ public:
+  // args exclude the program; stdin_text is fed to its standard input.
+  Process(const std::vector<std::string>& args, const std::string& stdin_text = "");
+  ~Process();  // kills it if still running
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  void Signal(int signal) const;
+  // Exit status once it has exited (128 + signal when killed), or nullopt on timeout.
+  std::optional<int> Wait(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  std::string Stdout() const;
+  std::string Stderr() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+  std::string directory_;
+};
+
+struct Completed {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `newsmon args...` to completion.
+Completed RunNewsmon(const std::vector<std::string>& args, const std::string& stdin_text = "");
+
+}  // namespace newsmon::testing
