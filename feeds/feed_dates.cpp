@@ -1,0 +1,379 @@
+// Feed dates to Unix seconds (UTC).
+//
+// Hand-written: strptime/get_time depend on the C locale and on TZ for zone names, and
+// neither accepts the broken forms real feeds carry (missing weekday, 2-digit years, "EST",
+// "+02:00" in an RFC 822 date). ICU's SimpleDateFormat would need one pattern per variant
+// and still not cover them. The arithmetic is Howard Hinnant's days_from_civil, so no
+// timegm() and no TZ environment dependence.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "feeds/feed_parser.h"
+
+namespace newsmon {
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string LowerCopy(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = Lower(c);
+  return out;
+}
+
+bool AllDigits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!IsDigit(c)) return false;
+  }
+  return true;
+}
+
+// Non-negative integer of at most 9 digits; -1 when `s` is not that.
+int ToInt(std::string_view s) {
+  if (!AllDigits(s) || s.size() > 9) return -1;
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
+std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int DaysInMonth(int y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
+}
+
+struct Fields {
+  int year = -1, month = -1, day = -1;
+  int hour = 0, minute = 0, second = 0;
+  int offset_seconds = 0;  // local time minus UTC
+};
+
+std::optional<std::int64_t> ToUnix(const Fields& f) {
+  if (f.year < 1 || f.year > 9999 || f.month < 1 || f.month > 12 || f.day < 1 ||
+      f.day > DaysInMonth(f.year, f.month)) {
+    return std::nullopt;
+  }
+  const bool end_of_day = f.hour == 24 && f.minute == 0 && f.second == 0;  // ISO "24:00"
+  if ((f.hour > 23 && !end_of_day) || f.minute > 59 || f.second > 60) return std::nullopt;
+  const std::int64_t days =
+      DaysFromCivil(f.year, static_cast<unsigned>(f.month), static_cast<unsigned>(f.day));
+  return days * 86400 + f.hour * 3600 + f.minute * 60 + f.second - f.offset_seconds;
+}
+
+// "+0200", "-05:00", "+02", "+2" -> seconds east of UTC.
+std::optional<int> ParseNumericOffset(std::string_view s) {
+  if (s.size() < 2 || (s[0] != '+' && s[0] != '-')) return std::nullopt;
+  const int sign = s[0] == '-' ? -1 : 1;
+  std::string digits;
+  for (char c : s.substr(1)) {
+    if (c == ':') continue;
+    if (!IsDigit(c)) return std::nullopt;
+    digits += c;
+  }
+  int hours, minutes = 0;
+  if (digits.size() <= 2) {
+    hours = ToInt(digits);
+  } else if (digits.size() == 4) {
+    hours = ToInt(digits.substr(0, 2));
+    minutes = ToInt(digits.substr(2));
+  } else if (digits.size() == 3) {  // "+200"
+    hours = ToInt(digits.substr(0, 1));
+    minutes = ToInt(digits.substr(1));
+  } else {
+    return std::nullopt;
+  }
+  if (hours < 0 || hours > 23 || minutes < 0 || minutes > 59) return std::nullopt;
+  return sign * (hours * 3600 + minutes * 60);
+}
+
+// RFC 822 zone names and the abbreviations feeds commonly use instead of offsets.
+std::optional<int> NamedZoneOffset(std::string_view lower_name) {
+  struct Zone {
+    std::string_view name;
+    int hours_x10;  // tenths of hours, for IST +5:30 and friends
+  };
+  static constexpr Zone kZones[] = {
+      {"gmt", 0},   {"ut", 0},     {"utc", 0},    {"z", 0},      {"wet", 0},    {"est", -50},
+      {"edt", -40}, {"cst", -60},  {"cdt", -50},  {"mst", -70},  {"mdt", -60},  {"pst", -80},
+      {"pdt", -70}, {"akst", -90}, {"akdt", -80}, {"hst", -100}, {"ast", -40},  {"adt", -30},
+      {"nst", -35}, {"ndt", -25},  {"bst", 10},   {"ist", 55},   {"cet", 10},   {"cest", 20},
+      {"met", 10},  {"mest", 20},  {"west", 10},  {"eet", 20},   {"eest", 30},  {"msk", 30},
+      {"jst", 90},  {"kst", 90},   {"hkt", 80},   {"sgt", 80},   {"aest", 100}, {"aedt", 110},
+      {"acst", 95}, {"awst", 80},  {"nzst", 120}, {"nzdt", 130}};
+  for (const auto& z : kZones) {
+    if (z.name == lower_name) return z.hours_x10 * 360;
+  }
+  return std::nullopt;
+}
+
+int MonthFromName(std::string_view lower) {
+  // English names and prefixes ("Nov", "Nov.", "November", "Sept"); the German
+  // abbreviations that differ ("Mär", "Mai", "Okt", "Dez") because German feeds emit them.
+  static constexpr std::array<std::string_view, 12> kMonths = {
+      "january", "february", "march",     "april",   "may",      "june",
+      "july",    "august",   "september", "october", "november", "december"};
+  if (lower.size() >= 3) {
+    for (std::size_t i = 0; i < kMonths.size(); ++i) {
+      if (kMonths[i].starts_with(lower)) return static_cast<int>(i) + 1;
+    }
+  }
+  if (lower == "sept") return 9;
+  if (lower == "m\xC3\xA4r" || lower == "m\xC3\xA4rz" || lower == "mrz") return 3;
+  if (lower == "mai") return 5;
+  if (lower == "okt") return 10;
+  if (lower == "dez") return 12;
+  return 0;
+}
+
+bool IsWeekdayName(std::string_view lower) {
+  static constexpr std::array<std::string_view, 7> kDays = {
+      "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
+  if (lower.size() < 2) return false;
+  for (auto d : kDays) {
+    if (d.starts_with(lower)) return true;
+  }
+  // "Thur", "Tues", "Weds"
+  return lower == "thur" || lower == "thurs" || lower == "tues" || lower == "weds";
+}
+
+// "09:00:00", "9:00", "09:00:00.123" -> fields. False if malformed.
+bool ParseClock(std::string_view s, Fields& f) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == ':') {
+      parts.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  if (parts.size() < 2 || parts.size() > 3) return false;
+  if (parts.size() == 3) {
+    std::string_view sec = parts[2];
+    if (const auto dot = sec.find_first_of(".,"); dot != std::string_view::npos) {
+      if (!AllDigits(sec.substr(dot + 1))) return false;
+      sec = sec.substr(0, dot);
+    }
+    if (sec.size() > 2) return false;
+    f.second = ToInt(sec);
+  }
+  if (parts[0].size() > 2 || parts[1].size() != 2) return false;
+  f.hour = ToInt(parts[0]);
+  f.minute = ToInt(parts[1]);
+  return f.hour >= 0 && f.minute >= 0 && f.second >= 0;
+}
+
+int ExpandYear(std::string_view digits) {
+  const int y = ToInt(digits);
+  if (y < 0) return -1;
+  if (digits.size() == 2) return y < 50 ? 2000 + y : 1900 + y;  // RFC 2822 section 4.3
+  if (digits.size() == 3) return 1900 + y;
+  if (digits.size() == 4) return y;
+  return -1;
+}
+
+// RFC 3339 / ISO 8601 extended: "2026-11-23", "2026-11-23T09:00:00Z",
+// "2026-11-23 09:00:00.5+02:00", "2026-11-23T09:00+0200", "2026-11", "2026".
+std::optional<std::int64_t> ParseIso8601(std::string_view s) {
+  Fields f;
+  if (s.size() < 4 || !AllDigits(s.substr(0, 4))) return std::nullopt;
+  f.year = ToInt(s.substr(0, 4));
+  std::size_t i = 4;
+  f.month = 1;
+  f.day = 1;
+  if (i < s.size() && s[i] == '-') {
+    if (i + 3 > s.size() || !AllDigits(s.substr(i + 1, 2))) return std::nullopt;
+    f.month = ToInt(s.substr(i + 1, 2));
+    i += 3;
+    if (i < s.size() && s[i] == '-') {
+      if (i + 3 > s.size() || !AllDigits(s.substr(i + 1, 2))) return std::nullopt;
+      f.day = ToInt(s.substr(i + 1, 2));
+      i += 3;
+    }
+  }
+  if (i < s.size() && (s[i] == 'T' || s[i] == 't' || s[i] == ' ')) {
+    std::size_t j = i + 1;
+    while (j < s.size() && s[j] == ' ') ++j;
+    std::size_t k = j;
+    while (k < s.size() && (IsDigit(s[k]) || s[k] == ':' || s[k] == '.' || s[k] == ',')) ++k;
+    if (k > j) {
+      if (!ParseClock(s.substr(j, k - j), f)) return std::nullopt;
+      i = k;
+    } else if (s[i] != ' ') {
+      return std::nullopt;  // "T" with no time
+    }
+  }
+  while (i < s.size() && s[i] == ' ') ++i;
+  std::string_view zone = s.substr(i);
+  while (!zone.empty() && zone.back() == ' ') zone.remove_suffix(1);
+  if (!zone.empty()) {
+    if (zone[0] == '+' || zone[0] == '-') {
+      const auto off = ParseNumericOffset(zone);
+      if (!off) return std::nullopt;
+      f.offset_seconds = *off;
+    } else {
+      const auto off = NamedZoneOffset(LowerCopy(zone));
+      if (!off) return std::nullopt;
+      f.offset_seconds = *off;
+    }
+  }
+  return ToUnix(f);
+}
+
+// RFC 822 / 1123 / 2822 and the forms feeds actually send: "Mon, 23 Nov 2026 09:00:00 GMT",
+// "23 Nov 2026 09:00 +0200", "Monday, 23 November 26 9:00:00 EST", "Nov 23 2026 09:00:00",
+// "Mon Nov 23 09:00:00 2026" (asctime), "Mon, 23 Nov 2026 09:00:00 +0000 (UTC)".
+std::optional<std::int64_t> ParseRfc822(std::string_view s) {
+  // Tokens split on spaces and commas; a comment "(...)" is dropped.
+  std::vector<std::string_view> tokens;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const char c = s[i];
+    if (c == ' ' || c == ',' || c == '\t') {
+      ++i;
+      continue;
+    }
+    if (c == '(') {
+      const std::size_t end = s.find(')', i);
+      i = end == std::string_view::npos ? s.size() : end + 1;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < s.size() && s[j] != ' ' && s[j] != ',' && s[j] != '\t' && s[j] != '(') ++j;
+    tokens.push_back(s.substr(i, j - i));
+    i = j;
+  }
+
+  Fields f;
+  bool have_time = false, have_zone = false;
+  // A leading word is a weekday, possibly localised ("mer, 16 nov 2022"): skip it.
+  if (!tokens.empty() && !tokens[0].empty() && !IsDigit(tokens[0][0]) &&
+      MonthFromName(LowerCopy(tokens[0])) == 0 && !(tokens.size() > 1 && !IsDigit(tokens[1][0]))) {
+    tokens.erase(tokens.begin());
+  }
+  for (std::string_view tok : tokens) {
+    while (!tok.empty() && tok.back() == '.') tok.remove_suffix(1);  // "Nov."
+    if (tok.empty()) continue;
+    // "23-Nov-2026"
+    if (const auto dash = tok.find('-'); dash != std::string_view::npos && dash > 0 &&
+                                         IsDigit(tok[0]) &&
+                                         tok.find(':') == std::string_view::npos) {
+      const auto dash2 = tok.find('-', dash + 1);
+      if (dash2 == std::string_view::npos || f.month > 0) return std::nullopt;
+      const std::string_view d = tok.substr(0, dash);
+      const std::string_view m = tok.substr(dash + 1, dash2 - dash - 1);
+      const std::string_view y = tok.substr(dash2 + 1);
+      f.day = ToInt(d);
+      f.month = MonthFromName(LowerCopy(m));
+      f.year = ExpandYear(y);
+      if (d.size() > 2 || f.month == 0) return std::nullopt;
+      continue;
+    }
+    if (IsDigit(tok[0]) && tok.find(':') != std::string_view::npos) {
+      if (have_time) return std::nullopt;
+      // The zone may be glued on: "09:00:00+0200", "09:00:00Z", "09:00:00GMT".
+      std::size_t end = 0;
+      while (end < tok.size() && (IsDigit(tok[end]) || tok[end] == ':' || tok[end] == '.')) ++end;
+      if (!ParseClock(tok.substr(0, end), f)) return std::nullopt;
+      have_time = true;
+      if (end < tok.size()) {
+        const std::string_view zone = tok.substr(end);
+        auto off = (zone[0] == '+' || zone[0] == '-') ? ParseNumericOffset(zone)
+                                                      : NamedZoneOffset(LowerCopy(zone));
+        if (!off) return std::nullopt;
+        f.offset_seconds = *off;
+        have_zone = true;
+      }
+      continue;
+    }
+    if (AllDigits(tok)) {
+      if (tok.size() >= 3 || (f.day >= 0 && f.year < 0)) {
+        if (f.year >= 0) return std::nullopt;
+        f.year = ExpandYear(tok);
+        if (f.year < 0) return std::nullopt;
+      } else if (f.day < 0) {
+        f.day = ToInt(tok);
+      } else {
+        return std::nullopt;
+      }
+      continue;
+    }
+    if (tok[0] == '+' || tok[0] == '-') {
+      const auto off = ParseNumericOffset(tok);
+      if (!off || have_zone) return std::nullopt;
+      f.offset_seconds = *off;
+      have_zone = true;
+      continue;
+    }
+    if (IsAlpha(tok[0]) || static_cast<unsigned char>(tok[0]) >= 0x80) {
+      const std::string lower = LowerCopy(tok);
+      if (f.month < 1) {
+        if (const int m = MonthFromName(lower); m > 0) {
+          f.month = m;
+          continue;
+        }
+      }
+      if (IsWeekdayName(lower)) continue;
+      if (const auto off = NamedZoneOffset(lower)) {
+        if (have_zone) return std::nullopt;
+        f.offset_seconds = *off;
+        have_zone = true;
+        continue;
+      }
+      // "GMT+2", "UTC-05:00"
+      if (lower.starts_with("gmt") || lower.starts_with("utc")) {
+        const auto off = ParseNumericOffset(tok.substr(3));
+        if (!off || have_zone) return std::nullopt;
+        f.offset_seconds = *off;
+        have_zone = true;
+        continue;
+      }
+      // An unknown zone abbreviation after the time counts as UTC: better an hour off
+      // than no date at all. Anything else unknown means this is not a date.
+      if (have_time && !have_zone && tok.size() <= 5) {
+        have_zone = true;
+        continue;
+      }
+      return std::nullopt;
+    }
+    return std::nullopt;
+  }
+  if (f.day < 0 || f.month <= 0 || f.year < 0) return std::nullopt;
+  return ToUnix(f);
+}
+
+}  // namespace
+
+std::optional<std::int64_t> ParseFeedDate(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\n' ||
+                           text.front() == '\r')) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n' ||
+                           text.back() == '\r')) {
+    text.remove_suffix(1);
+  }
+  if (text.empty() || text.size() > 100) return std::nullopt;
+  if (text.size() >= 4 && AllDigits(text.substr(0, 4)) && (text.size() == 4 || text[4] == '-')) {
+    return ParseIso8601(text);
+  }
+  return ParseRfc822(text);
+}
+
+}  // namespace newsmon

@@ -1,0 +1,499 @@
+// HTML fragments from feed descriptions to plain text.
+//
+// Hand-written rather than a library: the HTML parsers packaged for Debian (gumbo, lexbor,
+// libxml2's HTML mode) build a full DOM and would be a new dependency for what is a
+// tag-stripping pass over short fragments. What we need is narrow: drop tags, drop
+// script/style bodies, decode character references, collapse whitespace. UTF-8
+// validation uses ICU's U8_NEXT.
+#include <unicode/utf8.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "feeds/feed_parser.h"
+#include "feeds/feed_parser_internal.h"
+
+namespace newsmon {
+namespace feeds_internal {
+
+bool IsValidUtf8(std::string_view text) {
+  const auto* s = reinterpret_cast<const std::uint8_t*>(text.data());
+  const std::int64_t length = static_cast<std::int64_t>(text.size());
+  std::int64_t i = 0;
+  while (i < length) {
+    if (s[i] < 0x80) {  // ASCII fast path
+      if (s[i] == 0) return false;
+      ++i;
+      continue;
+    }
+    UChar32 c;
+    U8_NEXT(s, i, length, c);
+    if (c < 0) return false;
+  }
+  return true;
+}
+
+std::string SanitizeUtf8(std::string_view text) {
+  const auto* s = reinterpret_cast<const std::uint8_t*>(text.data());
+  const std::int64_t length = static_cast<std::int64_t>(text.size());
+  std::string out;
+  out.reserve(text.size());
+  std::int64_t i = 0;
+  while (i < length) {
+    const std::int64_t start = i;
+    UChar32 c;
+    U8_NEXT(s, i, length, c);
+    if (c <= 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+    } else {
+      out.append(text.data() + start, static_cast<std::size_t>(i - start));
+    }
+  }
+  return out;
+}
+
+bool TruncateUtf8(std::string& text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return false;
+  std::size_t cut = max_bytes;
+  // Back off to the first byte of the sequence that would be split.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+  return true;
+}
+
+}  // namespace feeds_internal
+
+namespace {
+
+using feeds_internal::IsValidUtf8;
+using feeds_internal::SanitizeUtf8;
+
+void AppendUtf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// The HTML 4.01 entity set (Latin-1, symbols/Greek, special) plus &apos;. The full HTML5
+// set (2,231 names) is a later issue; these cover what news feeds use.
+constexpr std::array<const char*, 96> kLatin1Names = {
+    "nbsp",   "iexcl",  "cent",   "pound",  "curren", "yen",    "brvbar", "sect",   "uml",
+    "copy",   "ordf",   "laquo",  "not",    "shy",    "reg",    "macr",   "deg",    "plusmn",
+    "sup2",   "sup3",   "acute",  "micro",  "para",   "middot", "cedil",  "sup1",   "ordm",
+    "raquo",  "frac14", "frac12", "frac34", "iquest", "Agrave", "Aacute", "Acirc",  "Atilde",
+    "Auml",   "Aring",  "AElig",  "Ccedil", "Egrave", "Eacute", "Ecirc",  "Euml",   "Igrave",
+    "Iacute", "Icirc",  "Iuml",   "ETH",    "Ntilde", "Ograve", "Oacute", "Ocirc",  "Otilde",
+    "Ouml",   "times",  "Oslash", "Ugrave", "Uacute", "Ucirc",  "Uuml",   "Yacute", "THORN",
+    "szlig",  "agrave", "aacute", "acirc",  "atilde", "auml",   "aring",  "aelig",  "ccedil",
+    "egrave", "eacute", "ecirc",  "euml",   "igrave", "iacute", "icirc",  "iuml",   "eth",
+    "ntilde", "ograve", "oacute", "ocirc",  "otilde", "ouml",   "divide", "oslash", "ugrave",
+    "uacute", "ucirc",  "uuml",   "yacute", "thorn",  "yuml"};
+
+struct NamedEntity {
+  const char* name;
+  char32_t cp;
+};
+
+constexpr NamedEntity kOtherEntities[] = {
+    // special
+    {"quot", 34},
+    {"amp", 38},
+    {"apos", 39},
+    {"lt", 60},
+    {"gt", 62},
+    {"OElig", 338},
+    {"oelig", 339},
+    {"Scaron", 352},
+    {"scaron", 353},
+    {"Yuml", 376},
+    {"circ", 710},
+    {"tilde", 732},
+    {"ensp", 8194},
+    {"emsp", 8195},
+    {"thinsp", 8201},
+    {"zwnj", 8204},
+    {"zwj", 8205},
+    {"lrm", 8206},
+    {"rlm", 8207},
+    {"ndash", 8211},
+    {"mdash", 8212},
+    {"lsquo", 8216},
+    {"rsquo", 8217},
+    {"sbquo", 8218},
+    {"ldquo", 8220},
+    {"rdquo", 8221},
+    {"bdquo", 8222},
+    {"dagger", 8224},
+    {"Dagger", 8225},
+    {"permil", 8240},
+    {"lsaquo", 8249},
+    {"rsaquo", 8250},
+    {"euro", 8364},
+    // symbols
+    {"fnof", 402},
+    {"thetasym", 977},
+    {"upsih", 978},
+    {"piv", 982},
+    {"bull", 8226},
+    {"hellip", 8230},
+    {"prime", 8242},
+    {"Prime", 8243},
+    {"oline", 8254},
+    {"frasl", 8260},
+    {"weierp", 8472},
+    {"image", 8465},
+    {"real", 8476},
+    {"trade", 8482},
+    {"alefsym", 8501},
+    {"larr", 8592},
+    {"uarr", 8593},
+    {"rarr", 8594},
+    {"darr", 8595},
+    {"harr", 8596},
+    {"crarr", 8629},
+    {"lArr", 8656},
+    {"uArr", 8657},
+    {"rArr", 8658},
+    {"dArr", 8659},
+    {"hArr", 8660},
+    {"forall", 8704},
+    {"part", 8706},
+    {"exist", 8707},
+    {"empty", 8709},
+    {"nabla", 8711},
+    {"isin", 8712},
+    {"notin", 8713},
+    {"ni", 8715},
+    {"prod", 8719},
+    {"sum", 8721},
+    {"minus", 8722},
+    {"lowast", 8727},
+    {"radic", 8730},
+    {"prop", 8733},
+    {"infin", 8734},
+    {"ang", 8736},
+    {"and", 8743},
+    {"or", 8744},
+    {"cap", 8745},
+    {"cup", 8746},
+    {"int", 8747},
+    {"there4", 8756},
+    {"sim", 8764},
+    {"cong", 8773},
+    {"asymp", 8776},
+    {"ne", 8800},
+    {"equiv", 8801},
+    {"le", 8804},
+    {"ge", 8805},
+    {"sub", 8834},
+    {"sup", 8835},
+    {"nsub", 8836},
+    {"sube", 8838},
+    {"supe", 8839},
+    {"oplus", 8853},
+    {"otimes", 8855},
+    {"perp", 8869},
+    {"sdot", 8901},
+    {"lceil", 8968},
+    {"rceil", 8969},
+    {"lfloor", 8970},
+    {"rfloor", 8971},
+    {"lang", 0x27E8},
+    {"rang", 0x27E9},
+    {"loz", 9674},
+    {"spades", 9824},
+    {"clubs", 9827},
+    {"hearts", 9829},
+    {"diams", 9830},
+};
+
+constexpr std::array<const char*, 25> kGreekUpper = {
+    "Alpha", "Beta",  "Gamma",   "Delta", "Epsilon", "Zeta",
+    "Eta",   "Theta", "Iota",    "Kappa", "Lambda",  "Mu",
+    "Nu",    "Xi",    "Omicron", "Pi",    "Rho",     nullptr /* U+03A2 */,
+    "Sigma", "Tau",   "Upsilon", "Phi",   "Chi",     "Psi",
+    "Omega"};
+constexpr std::array<const char*, 25> kGreekLower = {
+    "alpha", "beta",   "gamma",   "delta", "epsilon", "zeta",    "eta",  "theta", "iota",
+    "kappa", "lambda", "mu",      "nu",    "xi",      "omicron", "pi",   "rho",   "sigmaf",
+    "sigma", "tau",    "upsilon", "phi",   "chi",     "psi",     "omega"};
+
+const std::unordered_map<std::string_view, char32_t>& EntityTable() {
+  static const auto* table = [] {
+    auto* t = new std::unordered_map<std::string_view, char32_t>();
+    for (std::size_t i = 0; i < kLatin1Names.size(); ++i) (*t)[kLatin1Names[i]] = 160 + i;
+    for (std::size_t i = 0; i < kGreekUpper.size(); ++i) {
+      if (kGreekUpper[i] != nullptr) (*t)[kGreekUpper[i]] = 913 + i;
+      (*t)[kGreekLower[i]] = 945 + i;
+    }
+    for (const auto& e : kOtherEntities) (*t)[e.name] = e.cp;
+    return t;
+  }();
+  return *table;
+}
+
+// HTML5: numeric references to 0x80-0x9F mean the windows-1252 characters.
+constexpr char32_t kWindows1252C1[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+
+bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Decodes the character reference starting at s[i] == '&'. On success appends the text,
+// moves i past the reference and returns true; otherwise leaves both alone.
+bool DecodeEntity(std::string_view s, std::size_t& i, std::string& out) {
+  std::size_t j = i + 1;
+  if (j < s.size() && s[j] == '#') {
+    ++j;
+    const bool hex = j < s.size() && (s[j] == 'x' || s[j] == 'X');
+    if (hex) ++j;
+    std::uint32_t value = 0;
+    std::size_t digits = 0;
+    while (j < s.size()) {
+      const char c = s[j];
+      int d;
+      if (IsAsciiDigit(c)) {
+        d = c - '0';
+      } else if (hex && c >= 'a' && c <= 'f') {
+        d = c - 'a' + 10;
+      } else if (hex && c >= 'A' && c <= 'F') {
+        d = c - 'A' + 10;
+      } else {
+        break;
+      }
+      if (value <= 0x10FFFF) value = value * (hex ? 16 : 10) + static_cast<std::uint32_t>(d);
+      ++digits;
+      ++j;
+    }
+    if (digits == 0) return false;
+    if (j < s.size() && s[j] == ';') ++j;  // HTML tolerates a missing ';' after digits
+    char32_t cp = value;
+    if (cp >= 0x80 && cp <= 0x9F) cp = kWindows1252C1[cp - 0x80];
+    if (cp == 0 && value != 0) {
+      // unmapped C1 control: drop
+    } else if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      out += "\xEF\xBF\xBD";
+    } else if (cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f') {
+      out += ' ';
+    } else if (cp < 0x20 || cp == 0x7F) {
+      // control characters are not text: drop
+    } else {
+      AppendUtf8(out, cp);
+    }
+    i = j;
+    return true;
+  }
+  std::size_t k = j;
+  while (k < s.size() && k - j < 32 && (IsAsciiAlpha(s[k]) || IsAsciiDigit(s[k]))) ++k;
+  if (k == j || k >= s.size() || s[k] != ';') return false;
+  const auto& table = EntityTable();
+  const auto it = table.find(s.substr(j, k - j));
+  if (it == table.end()) return false;
+  AppendUtf8(out, it->second == 160 ? U' ' : it->second);  // nbsp is a space in plain text
+  i = k + 1;
+  return true;
+}
+
+// Tags that sit inside a run of text; every other tag separates words.
+bool IsInlineTag(std::string_view name) {
+  static constexpr std::string_view kInline[] = {
+      "a",     "abbr", "acronym", "b",      "bdi", "bdo", "big",  "cite", "code", "data", "del",
+      "dfn",   "em",   "font",    "i",      "ins", "kbd", "mark", "nobr", "q",    "s",    "samp",
+      "small", "span", "strike",  "strong", "sub", "sup", "time", "tt",   "u",    "var",  "wbr"};
+  return std::find(std::begin(kInline), std::end(kInline), name) != std::end(kInline);
+}
+
+std::size_t FindCaseInsensitive(std::string_view haystack, std::string_view needle,
+                                std::size_t from) {
+  if (needle.empty() || haystack.size() < needle.size()) return std::string_view::npos;
+  for (std::size_t i = from; i + needle.size() <= haystack.size(); ++i) {
+    std::size_t k = 0;
+    while (k < needle.size() && AsciiLower(haystack[i + k]) == needle[k]) ++k;
+    if (k == needle.size()) return i;
+  }
+  return std::string_view::npos;
+}
+
+// One pass: tags out (block tags become spaces), script/style bodies dropped, comments
+// dropped, CDATA sections kept as text, character references decoded. Whitespace is left
+// for the caller to collapse.
+std::string StripTagsAndDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  while (i < n) {
+    const char c = s[i];
+    if (c == '&') {
+      if (!DecodeEntity(s, i, out)) {
+        out += '&';
+        ++i;
+      }
+      continue;
+    }
+    if (c != '<') {
+      out += c;
+      ++i;
+      continue;
+    }
+    const std::string_view rest = s.substr(i);
+    if (rest.starts_with("<!--")) {
+      const std::size_t end = s.find("-->", i + 4);
+      i = end == std::string_view::npos ? n : end + 3;
+      continue;
+    }
+    if (rest.starts_with("<![CDATA[")) {
+      const std::size_t end = s.find("]]>", i + 9);
+      const std::size_t stop = end == std::string_view::npos ? n : end;
+      out.append(s.substr(i + 9, stop - (i + 9)));
+      i = end == std::string_view::npos ? n : end + 3;
+      continue;
+    }
+    if (rest.size() > 1 && (rest[1] == '!' || rest[1] == '?')) {  // doctype, PI
+      const std::size_t end = s.find('>', i);
+      i = end == std::string_view::npos ? n : end + 1;
+      continue;
+    }
+    const bool closing = rest.size() > 1 && rest[1] == '/';
+    std::size_t j = i + 1 + (closing ? 1 : 0);
+    if (j >= n || !IsAsciiAlpha(s[j])) {  // "a < b", "<3": literal text
+      out += '<';
+      ++i;
+      continue;
+    }
+    std::string name;
+    while (j < n && (IsAsciiAlpha(s[j]) || IsAsciiDigit(s[j]) || s[j] == '-' || s[j] == ':')) {
+      name += AsciiLower(s[j]);
+      ++j;
+    }
+    // Skip attributes, honouring quotes (a quoted value may hold '>').
+    while (j < n && s[j] != '>') {
+      if (s[j] == '"' || s[j] == '\'') {
+        const std::size_t close = s.find(s[j], j + 1);
+        j = close == std::string_view::npos ? n : close + 1;
+      } else {
+        ++j;
+      }
+    }
+    if (j >= n) break;  // unterminated tag: the rest is markup, not text
+    i = j + 1;
+    const bool self_closing = s[j - 1] == '/';
+    const bool hidden = name == "script" || name == "style";
+    if (!closing && !self_closing && hidden) {
+      const std::string end_tag = "</" + name;
+      const std::size_t end = FindCaseInsensitive(s, end_tag, i);
+      if (end == std::string_view::npos) {
+        i = n;
+      } else {
+        const std::size_t gt = s.find('>', end);
+        i = gt == std::string_view::npos ? n : gt + 1;
+      }
+    }
+    if (!hidden && !IsInlineTag(name)) out += ' ';
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace feeds_internal {
+
+bool ContainsHtmlTags(std::string_view text) {
+  static constexpr std::string_view kTags[] = {
+      "a",     "b",    "br",  "div", "em",         "h1",     "h2",     "h3",
+      "h4",    "i",    "img", "li",  "ol",         "p",      "span",   "strong",
+      "table", "td",   "tr",  "ul",  "blockquote", "figure", "iframe", "script",
+      "style", "font", "hr",  "pre", "code",       "u",      "small"};
+  for (std::size_t i = text.find('<'); i != std::string_view::npos; i = text.find('<', i + 1)) {
+    std::size_t j = i + 1;
+    if (j < text.size() && text[j] == '/') ++j;
+    std::size_t k = j;
+    std::string name;
+    while (k < text.size() && k - j < 12 && (IsAsciiAlpha(text[k]) || IsAsciiDigit(text[k]))) {
+      name += AsciiLower(text[k]);
+      ++k;
+    }
+    if (name.empty() || k >= text.size()) continue;
+    const char after = text[k];
+    if (after != '>' && after != ' ' && after != '/' && after != '\t' && after != '\n') continue;
+    if (std::find(std::begin(kTags), std::end(kTags), name) != std::end(kTags)) return true;
+  }
+  return false;
+}
+
+std::string CollapseWhitespace(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool pending_space = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') {
+      continue;  // control characters are not text
+    }
+    if (c == 0x7F) continue;
+    bool space = c <= 0x20;
+    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xA0) {
+      space = true;  // U+00A0 NO-BREAK SPACE
+      ++i;
+    }
+    if (space) {
+      pending_space = !out.empty();
+      continue;
+    }
+    if (pending_space) out += ' ';
+    pending_space = false;
+    out += static_cast<char>(c);
+  }
+  return out;
+}
+
+std::string DecodeEntitiesToText(std::string_view text) {
+  std::string safe;
+  if (!IsValidUtf8(text)) {
+    safe = SanitizeUtf8(text);
+    text = safe;
+  }
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    if (text[i] == '&' && DecodeEntity(text, i, out)) continue;
+    out += text[i++];
+  }
+  return CollapseWhitespace(out);
+}
+
+}  // namespace feeds_internal
+
+std::string HtmlToText(std::string_view html) {
+  std::string safe;
+  if (!IsValidUtf8(html)) {
+    safe = SanitizeUtf8(html);
+    html = safe;
+  }
+  std::string text = StripTagsAndDecode(html);
+  // Double-escaped HTML ("&lt;p&gt;" inside an RSS description): the first pass turned the
+  // escaped tags into real ones, a second pass strips them. Never more than two passes.
+  if (feeds_internal::ContainsHtmlTags(text)) text = StripTagsAndDecode(text);
+  return feeds_internal::CollapseWhitespace(text);
+}
+
+}  // namespace newsmon

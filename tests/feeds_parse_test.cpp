@@ -1,0 +1,592 @@
+// Feed parser: RSS 2.0 / RSS 1.0 / Atom fixtures, failures with user-facing messages,
+// recovery, encodings, dates, HTML to text, and the real news corpus.
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "feeds/feed_parser.h"
+#include "feeds/feed_parser_internal.h"
+
+namespace fs = std::filesystem;
+using newsmon::HtmlToText;
+using newsmon::Item;
+using newsmon::ParsedFeed;
+using newsmon::ParseFeed;
+using newsmon::ParseFeedDate;
+using newsmon::ParseOptions;
+using newsmon::Result;
+using newsmon::Status;
+using newsmon::feeds_internal::IsValidUtf8;
+using newsmon::feeds_internal::ResolveUrl;
+
+namespace {
+
+constexpr std::int64_t kNov23At9 = 1795424400;  // 2026-11-23T09:00:00Z
+constexpr std::int64_t kDay = 86400;
+
+const fs::path kFixtures = fs::path(NEWSMON_SOURCE_DIR) / "tests/data/feeds";
+const fs::path kCorpus = fs::path(NEWSMON_SOURCE_DIR) / "../shared/corpus";
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in.good());
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+ParsedFeed MustParse(std::string_view body, const ParseOptions& options = {}) {
+  auto result = ParseFeed(body, options);
+  INFO("error: " << result.status().message());
+  REQUIRE(result.ok());
+  return std::move(result).value();
+}
+
+std::string ErrorOf(std::string_view body, const ParseOptions& options = {}) {
+  auto result = ParseFeed(body, options);
+  REQUIRE_FALSE(result.ok());
+  return result.status().message();
+}
+
+bool AllFieldsValidUtf8(const ParsedFeed& feed) {
+  if (!IsValidUtf8(feed.title) || !IsValidUtf8(feed.link)) return false;
+  for (const Item& item : feed.items) {
+    if (!IsValidUtf8(item.id) || !IsValidUtf8(item.title) || !IsValidUtf8(item.link) ||
+        !IsValidUtf8(item.summary)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string MiniRss(std::string_view items) {
+  return "<rss version=\"2.0\"><channel><title>T</title><link>https://x.example/</link>" +
+         std::string(items) + "</channel></rss>";
+}
+
+}  // namespace
+
+TEST_CASE("RSS 2.0 fixture: fields, HTML, entities, CDATA, relative links", "[feeds][rss]") {
+  const ParsedFeed feed = MustParse(ReadFile(kFixtures / "rss2.xml"),
+                                    {"https://news.example.org/section/index.xml", "", 0});
+  CHECK(feed.format == "rss");
+  CHECK(feed.title == "Newsmon Test & Co");
+  CHECK(feed.link == "https://news.example.org/");  // not the atom:link rel=self
+  REQUIRE(feed.items.size() == 5);
+
+  const Item& first = feed.items[0];
+  CHECK(first.id == "urn:newsmon:test:1");
+  CHECK(first.title == "Ceasefire talks resume in Geneva");
+  CHECK(first.link == "https://news.example.org/world/ceasefire-talks");
+  CHECK(first.published == kNov23At9);
+  CHECK(first.summary == "Delegations met again \xE2\x80\x94 briefly. More\xE2\x80\xA6");
+
+  const Item& second = feed.items[1];
+  CHECK(second.title == "Markets & \xE2\x80\x9Cquotes\xE2\x80\x9D");
+  CHECK(second.link == "https://news.example.org/section/story-2.html?id=2&src=rss");
+  CHECK(second.id == second.link);                        // no guid: the link
+  CHECK(second.published == kNov23At9 + kDay - 30 * 60);  // 10:30 +0200 = 08:30Z next day
+  CHECK(second.summary == "Stocks rose & fell. Then calm.");
+
+  const Item& third = feed.items[2];  // no guid, no link, no date; content:encoded via prefix "c"
+  CHECK(third.link.empty());
+  CHECK(third.published == std::nullopt);
+  CHECK(third.summary == "Only content:encoded here.");
+  CHECK(third.id.starts_with("hash:"));
+  CHECK(third.id.size() == 5 + 16);
+
+  const Item& fourth = feed.items[3];  // permalink guid doubles as the link; dc:date
+  CHECK(fourth.id == "https://news.example.org/permalink/4");
+  CHECK(fourth.link == "https://news.example.org/permalink/4");
+  CHECK(fourth.published == kNov23At9 + 2 * kDay - 105 * 60);  // 2026-11-25T07:15Z
+
+  const Item& fifth = feed.items[4];
+  CHECK(fifth.id == "https://elsewhere.example.com/5");
+  CHECK(fifth.published == std::nullopt);
+  REQUIRE(feed.warnings.size() == 1);
+  CHECK(feed.warnings[0] == "1 item date(s) not understood, e.g. 'sometime last week'");
+
+  // The hash id is stable across parses.
+  const ParsedFeed again = MustParse(ReadFile(kFixtures / "rss2.xml"), {});
+  CHECK(again.items[2].id == third.id);
+  CHECK(again.items[1].link == "story-2.html?id=2&src=rss");  // no base: left relative
+}
+
+TEST_CASE("Atom 1.0 fixture: text constructs, link choice, dates", "[feeds][atom]") {
+  const ParsedFeed feed =
+      MustParse(ReadFile(kFixtures / "atom.xml"), {"https://wire.example.net/atom.xml", "", 0});
+  CHECK(feed.format == "atom");
+  CHECK(feed.title == "Example Wire");
+  CHECK(feed.link == "https://wire.example.net/");
+  CHECK(feed.warnings.empty());
+  REQUIRE(feed.items.size() == 3);
+
+  const Item& first = feed.items[0];
+  CHECK(first.id == "tag:wire.example.net,2026:talks");
+  CHECK(first.title == "Talks collapse & resume");
+  CHECK(first.link == "https://wire.example.net/2026/11/talks");
+  CHECK(first.published == kNov23At9);  // published wins over updated
+  CHECK(first.summary == "Negotiators walked out, then returned.");
+
+  const Item& second = feed.items[1];
+  CHECK(second.title == "Putin's speech");  // double-escaped &#x27; in type="text"
+  CHECK(second.link == "https://wire.example.net/2026/11/speech");  // not rel=enclosure
+  CHECK(second.published == kNov23At9 - 105 * 60 + 30);  // 10:15:30.250+03:00 = 07:15:30Z
+  CHECK(second.summary == "He spoke for two hours. Nothing new.");  // xhtml content
+
+  const Item& third = feed.items[2];
+  CHECK(third.link == "https://wire.example.net/related/3");  // only link: first href
+  CHECK(third.id == third.link);
+  CHECK(third.published == std::nullopt);
+  CHECK(third.summary == "Plain text with a < sign & an ampersand.");
+}
+
+TEST_CASE("Atom: prefixed elements, Atom 0.3, xml:base", "[feeds][atom]") {
+  const ParsedFeed prefixed = MustParse(
+      "<a:feed xmlns:a='http://www.w3.org/2005/Atom' xml:base='https://base.example/dir/'>"
+      "<a:title>P</a:title><a:entry><a:title>E</a:title><a:link href='e1'/>"
+      "<a:updated>2026-11-23T09:00:00Z</a:updated></a:entry></a:feed>");
+  CHECK(prefixed.title == "P");
+  REQUIRE(prefixed.items.size() == 1);
+  CHECK(prefixed.items[0].link == "https://base.example/dir/e1");
+  CHECK(prefixed.items[0].published == kNov23At9);
+
+  const ParsedFeed atom03 = MustParse(
+      "<feed version='0.3' xmlns='http://purl.org/atom/ns#'><title>Old</title>"
+      "<entry><title>Zero three</title><link rel='alternate' href='https://old.example/1'/>"
+      "<id>tag:old.example,2004:1</id><issued>2026-11-23T09:00:00Z</issued>"
+      "<content mode='escaped' type='text/html'>&lt;p&gt;Body&lt;/p&gt;</content></entry></feed>");
+  CHECK(atom03.format == "atom");
+  REQUIRE(atom03.items.size() == 1);
+  CHECK(atom03.items[0].title == "Zero three");
+  CHECK(atom03.items[0].published == kNov23At9);
+  CHECK(atom03.items[0].summary == "Body");
+}
+
+TEST_CASE("RSS 1.0 (RDF) fixture", "[feeds][rdf]") {
+  const ParsedFeed feed = MustParse(ReadFile(kFixtures / "rdf.xml"));
+  CHECK(feed.format == "rdf");
+  CHECK(feed.title == "RDF Example");
+  CHECK(feed.link == "https://rdf.example.com/");
+  REQUIRE(feed.items.size() == 2);
+  CHECK(feed.items[0].title ==
+        "First \xC3\xA9"
+        "dition");
+  CHECK(feed.items[0].id == "https://rdf.example.com/a");
+  CHECK(feed.items[0].summary == "Caf\xC3\xA9 news");
+  CHECK(feed.items[0].published == kNov23At9 - 9 * 3600);  // date only: midnight UTC
+  CHECK(feed.items[1].id == "https://rdf.example.com/b");  // rdf:about, not the link
+  CHECK(feed.items[1].link == "https://rdf.example.com/b?x=1");
+  CHECK(feed.items[1].published == kNov23At9 + 5 * 3600);
+}
+
+TEST_CASE("Documents that are not feeds fail with a message a user can act on", "[feeds][errors]") {
+  CHECK(ErrorOf("<!DOCTYPE html>\n<html><head><title>Home</title></head>"
+                "<body><p>Welcome<br></p></body></html>") ==
+        "not a feed: the document is an HTML page");
+  CHECK(ErrorOf("<html><body>well-formed</body></html>") ==
+        "not a feed: the document is an HTML page");
+  CHECK(ErrorOf("") == "not a feed: empty document");
+  CHECK(ErrorOf(" \r\n\t ") == "not a feed: empty document");
+  CHECK(ErrorOf("\xEF\xBB\xBF") == "not a feed: empty document");
+  CHECK(ErrorOf("<?xml version='1.0'?><opml version='2.0'><body/></opml>") ==
+        "not a feed: root element <opml>");
+  CHECK(ErrorOf("hello world") == "not a feed: XML error at offset 11: No document element found");
+  CHECK(ErrorOf("{\"version\": \"https://jsonfeed.org/version/1.1\"}") ==
+        "not a feed: the document is a JSON Feed, which is not supported");
+  CHECK(ErrorOf(std::string("\x1F\x8B\x08\x00", 4)) ==
+        "not a feed: the document is gzip-compressed data");
+  // A feed root but broken before the first item ends.
+  CHECK(ErrorOf("<rss><channel><title>T</title><item><title>cut") ==
+        "XML error at offset 45: Start-end tags mismatch (no complete item before it)");
+  // A well-formed feed with no items is fine.
+  const ParsedFeed empty =
+      MustParse("<rss version='2.0'><channel><title>Quiet</title></channel></rss>");
+  CHECK(empty.title == "Quiet");
+  CHECK(empty.items.empty());
+  CHECK(empty.warnings.empty());
+}
+
+TEST_CASE("Truncated or broken feeds keep the items before the error", "[feeds][recovery]") {
+  const std::string full = ReadFile(kFixtures / "rss2.xml");
+
+  SECTION("cut inside the third item: two items, the partial one dropped") {
+    const std::size_t cut = full.find("<title>Item without link");
+    REQUIRE(cut != std::string::npos);
+    const ParsedFeed feed = MustParse(std::string_view(full).substr(0, cut + 12));
+    REQUIRE(feed.items.size() == 2);
+    CHECK(feed.items[1].title == "Markets & \xE2\x80\x9Cquotes\xE2\x80\x9D");
+    REQUIRE(feed.warnings.size() == 1);
+    CHECK(feed.warnings[0].starts_with("XML error at offset "));
+    CHECK(feed.warnings[0].ends_with(
+        "; kept the 2 item(s) before it and dropped the incomplete one"));
+  }
+  SECTION("cut after the last </item>: all items, nothing dropped") {
+    const std::size_t cut = full.rfind("</item>") + 7;
+    const ParsedFeed feed = MustParse(std::string_view(full).substr(0, cut));
+    CHECK(feed.items.size() == 5);
+    CHECK(feed.warnings.front().ends_with("; kept the 5 item(s) before it"));
+  }
+  SECTION("stray ampersands and HTML entities undeclared in XML") {
+    const ParsedFeed feed =
+        MustParse(MiniRss("<item><title>Tom & Jerry&nbsp;&mdash; "
+                          "AT&T</title><link>https://x.example/a?b=1&c=2</link></item>"));
+    REQUIRE(feed.items.size() == 1);
+    CHECK(feed.items[0].title == "Tom & Jerry \xE2\x80\x94 AT&T");
+    CHECK(feed.items[0].link == "https://x.example/a?b=1&c=2");
+  }
+  SECTION("unescaped HTML inside a description") {
+    const ParsedFeed feed =
+        MustParse(MiniRss("<item><title>X</title><description>Hi <b>there</b><br/>you &amp; "
+                          "me</description></item>"));
+    REQUIRE(feed.items.size() == 1);
+    CHECK(feed.items[0].summary == "Hi there you & me");
+  }
+}
+
+TEST_CASE("Encodings: windows-1251, KOI8-R by Content-Type, UTF-16, BOM, bad UTF-8",
+          "[feeds][encoding]") {
+  SECTION("windows-1251 declared in the XML declaration") {
+    const ParsedFeed feed = MustParse(ReadFile(kFixtures / "windows1251.xml"));
+    CHECK(feed.title ==
+          "\xD0\x9D\xD0\xBE\xD0\xB2\xD0\xBE\xD1\x81\xD1\x82\xD0\xB8 "
+          "\xD0\xB4\xD0\xBD\xD1\x8F");  // Новости дня
+    REQUIRE(feed.items.size() == 1);
+    CHECK(feed.items[0].title ==
+          "\xD0\x9F\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82, \xD0\xBC\xD0\xB8\xD1\x80 "
+          "\xE2\x80\x94 \xD1\x91\xD0\xBB\xD0\xBA\xD0\xB0");  // Привет, мир — ёлка
+    CHECK(feed.items[0].summary ==
+          "\xD0\xA2\xD0\xB5\xD0\xBA\xD1\x81\xD1\x82 & "
+          "\xD0\xBE\xD0\xBF\xD0\xB8\xD1\x81\xD0\xB0\xD0\xBD\xD0\xB8\xD0\xB5");
+    CHECK(feed.warnings.empty());
+  }
+  SECTION("KOI8-R named only by Content-Type") {
+    const std::string body = MiniRss("<item><title>\xED\xC9\xD2</title></item>");  // Мир
+    const ParsedFeed feed = MustParse(body, {"", "application/rss+xml; charset=\"KOI8-R\"", 0});
+    REQUIRE(feed.items.size() == 1);
+    CHECK(feed.items[0].title == "\xD0\x9C\xD0\xB8\xD1\x80");
+  }
+  SECTION("ISO-8859-1 declared; bytes 0x80-0x9F read as windows-1252") {
+    const ParsedFeed feed = MustParse("<?xml version='1.0' encoding='ISO-8859-1'?>" +
+                                      MiniRss("<item><title>Caf\xE9 \x93ok\x94</title></item>"));
+    CHECK(feed.items.at(0).title == "Caf\xC3\xA9 \xE2\x80\x9Cok\xE2\x80\x9D");
+  }
+  SECTION("UTF-8 body under a wrong single-byte label is read as UTF-8, with a warning") {
+    const ParsedFeed feed = MustParse("<?xml version='1.0' encoding='iso-8859-1'?>" +
+                                      MiniRss("<item><title>Caf\xC3\xA9</title></item>"));
+    CHECK(feed.items.at(0).title == "Caf\xC3\xA9");
+    REQUIRE(feed.warnings.size() == 1);
+    CHECK(
+        feed.warnings[0] ==
+        "encoding 'iso-8859-1' in the XML declaration but the body is valid UTF-8; read as UTF-8");
+  }
+  SECTION("UTF-16LE with BOM and UTF-16BE without") {
+    const std::u16string text =
+        u"<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss version=\"2.0\"><channel>"
+        u"<title>\u0417\u0430\u0433</title><item><title>\u00C9t\u00E9 \U0001F600</title></item>"
+        u"</channel></rss>";
+    std::string le = "\xFF\xFE", be;
+    for (char16_t c : text) {
+      le += static_cast<char>(c & 0xFF);
+      le += static_cast<char>(c >> 8);
+      be += static_cast<char>(c >> 8);
+      be += static_cast<char>(c & 0xFF);
+    }
+    for (const std::string& body : {le, be}) {
+      const ParsedFeed feed = MustParse(body);
+      CHECK(feed.title == "\xD0\x97\xD0\xB0\xD0\xB3");
+      REQUIRE(feed.items.size() == 1);
+      CHECK(feed.items[0].title == "\xC3\x89t\xC3\xA9 \xF0\x9F\x98\x80");
+    }
+  }
+  SECTION("UTF-8 BOM") {
+    const ParsedFeed feed = MustParse("\xEF\xBB\xBF<?xml version='1.0'?>" +
+                                      MiniRss("<item><title>\xC3\xBC</title></item>"));
+    CHECK(feed.items.at(0).title == "\xC3\xBC");
+    CHECK(feed.warnings.empty());
+  }
+  SECTION("invalid UTF-8 bytes become U+FFFD") {
+    const ParsedFeed feed = MustParse(MiniRss("<item><title>bad \xFF\xC3 byte</title></item>"));
+    CHECK(feed.items.at(0).title == "bad \xEF\xBF\xBD\xEF\xBF\xBD byte");
+    CHECK(feed.warnings == std::vector<std::string>{"invalid UTF-8 bytes replaced with U+FFFD"});
+  }
+  SECTION("unknown charset label") {
+    const ParsedFeed feed = MustParse("<?xml version='1.0' encoding='x-bogus'?>" +
+                                      MiniRss("<item><title>\xC3\xA9\xE9</title></item>"));
+    CHECK(feed.items.at(0).title == "\xC3\xA9\xEF\xBF\xBD");
+    CHECK(feed.warnings == std::vector<std::string>{
+                               "unknown encoding 'x-bogus' in the XML declaration; read as UTF-8",
+                               "invalid UTF-8 bytes replaced with U+FFFD"});
+  }
+}
+
+TEST_CASE("Caps: 1,000 items, long titles and summaries are cut with warnings", "[feeds][caps]") {
+  std::string items;
+  for (int i = 0; i < 1005; ++i) items += "<item><title>n" + std::to_string(i) + "</title></item>";
+  const ParsedFeed many = MustParse(MiniRss(items));
+  CHECK(many.items.size() == 1000);
+  CHECK(many.items.back().title == "n999");
+  CHECK(many.warnings == std::vector<std::string>{"feed has 1005 items; kept the first 1000"});
+
+  // 2-byte characters, so the cut has to respect UTF-8 boundaries.
+  std::string long_title;
+  for (int i = 0; i < 1000; ++i) long_title += "\xC3\xA9";
+  const std::string long_summary(70000, 'x');
+  const ParsedFeed big = MustParse(MiniRss("<item><title>" + long_title + "</title><description>" +
+                                           long_summary + "</description></item>"));
+  REQUIRE(big.items.size() == 1);
+  CHECK(big.items[0].title.size() == 1024);
+  CHECK(IsValidUtf8(big.items[0].title));
+  CHECK(big.items[0].summary.size() == 64 * 1024);
+  CHECK(big.warnings == std::vector<std::string>{"1 title(s) cut to 1024 bytes",
+                                                 "1 summary(ies) cut to 65536 bytes"});
+}
+
+TEST_CASE("Items with nothing in them are skipped; ids fall back to a hash", "[feeds][ids]") {
+  const ParsedFeed feed = MustParse(
+      MiniRss("<item><author>nobody</author></item>"
+              "<item><title>Same</title><pubDate>Mon, 23 Nov 2026 09:00:00 GMT</pubDate></item>"
+              "<item><title>Same</title><pubDate>Tue, 24 Nov 2026 09:00:00 GMT</pubDate></item>"
+              "<item><description>Only text</description></item>"));
+  REQUIRE(feed.items.size() == 3);
+  CHECK(feed.items[0].id != feed.items[1].id);
+  CHECK(feed.items[2].id.starts_with("hash:"));
+  CHECK(feed.items[2].title.empty());
+  CHECK(feed.warnings ==
+        std::vector<std::string>{"1 item(s) without title, link, id or text skipped"});
+}
+
+TEST_CASE("Random and damaged input never crashes and yields valid UTF-8", "[feeds][fuzz]") {
+  // Our fixture, plus a real feed from the corpus when it is there.
+  std::vector<std::string> sources = {ReadFile(kFixtures / "rss2.xml")};
+  const fs::path real = kCorpus / "news/bbc/news-tg-bot--bbc-world.xml";
+  if (fs::exists(real)) {
+    sources.push_back(ReadFile(real));
+  } else {
+    WARN("corpus missing: " << real.string() << " (fuzzing the fixture only)");
+  }
+  std::mt19937 rng(20261123);
+  for (int round = 0; round < 1500; ++round) {
+    const std::string& full = sources[round % sources.size()];
+    std::string body;
+    switch (round % 3) {
+      case 0:
+        body = full.substr(0, rng() % (full.size() + 1));
+        break;
+      case 1:
+        body = full;
+        for (int flips = 1 + rng() % 16; flips > 0; --flips) {
+          body[rng() % body.size()] = static_cast<char>(rng());
+        }
+        break;
+      default:
+        body.resize(rng() % 256);
+        for (char& c : body) c = static_cast<char>(rng());
+        break;
+    }
+    INFO("round " << round);
+    Result<ParsedFeed> result = Status::Error("unset");
+    REQUIRE_NOTHROW(result =
+                        ParseFeed(body, {"https://x.example/a/b", "text/xml; charset=utf-8", 0}));
+    if (result.ok()) CHECK(AllFieldsValidUtf8(*result));
+    REQUIRE_NOTHROW(HtmlToText(body));
+    CHECK(IsValidUtf8(HtmlToText(body)));
+    REQUIRE_NOTHROW(ParseFeedDate(body.substr(0, 40)));
+  }
+}
+
+TEST_CASE("ParseFeedDate: RFC 822/1123 forms", "[feeds][dates]") {
+  const std::int64_t t = kNov23At9;
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 09:00:00 GMT") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 11:00:00 +0200") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 04:30:00 -0430") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 11:00:00 +02:00") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 04:00:00 EST") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 05:00:00 EDT") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 01:00:00 PST") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 02:00:00 PDT") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 03:00:00 CST") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 09:00:00 UT") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 09:00:00 UTC") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 09:00:00 Z") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 10:00:00 CET") == t);
+  CHECK(ParseFeedDate("23 Nov 2026 09:00:00 GMT") == t);                  // no weekday
+  CHECK(ParseFeedDate("Mon, 23 Nov 26 09:00:00 GMT") == t);               // 2-digit year
+  CHECK(ParseFeedDate("Fri, 31 Dec 99 23:59:59 GMT") == 946684799);       // 99 -> 1999
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 09:00 GMT") == t);                // no seconds
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 09:00:00") == t);                 // no zone: UTC
+  CHECK(ParseFeedDate("Tue, 3 Nov 2026 09:00:00 GMT") == t - 20 * kDay);  // 1-digit day
+  CHECK(ParseFeedDate("Tue, 03 Nov 2026 9:00:00 GMT") == t - 20 * kDay);  // 1-digit hour
+  CHECK(ParseFeedDate("Monday, 23 November 2026 09:00:00 GMT") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 09:00:00 +0000 (UTC)") == t);
+  CHECK(ParseFeedDate("mon, 23 nov 2026 09:00:00 gmt") == t);
+  CHECK(ParseFeedDate("  Mon,23 Nov 2026 09:00:00 GMT \n") == t);
+  CHECK(ParseFeedDate("Mon Nov 23 09:00:00 2026") == t);               // asctime
+  CHECK(ParseFeedDate("Sun, 06 Nov 1994 08:49:37 GMT") == 784111777);  // RFC 7231 example
+}
+
+TEST_CASE("ParseFeedDate: RFC 3339 / ISO 8601 forms", "[feeds][dates]") {
+  const std::int64_t t = kNov23At9;
+  CHECK(ParseFeedDate("2026-11-23T09:00:00Z") == t);
+  CHECK(ParseFeedDate("2026-11-23T09:00:00+00:00") == t);
+  CHECK(ParseFeedDate("2026-11-23T11:00:00+02:00") == t);
+  CHECK(ParseFeedDate("2026-11-23T04:00:00-05:00") == t);
+  CHECK(ParseFeedDate("2026-11-23T10:30:00+0130") == t);
+  CHECK(ParseFeedDate("2026-11-23T09:00:00.123456Z") == t);  // fraction dropped
+  CHECK(ParseFeedDate("2026-11-23T09:00:00.5+00:00") == t);
+  CHECK(ParseFeedDate("2026-11-23t09:00:00z") == t);
+  CHECK(ParseFeedDate("2026-11-23 09:00:00Z") == t);
+  CHECK(ParseFeedDate("2026-11-23T09:00Z") == t);      // no seconds
+  CHECK(ParseFeedDate("2026-11-23T09:00:00") == t);    // no zone: UTC
+  CHECK(ParseFeedDate("2026-11-23") == t - 9 * 3600);  // date only
+  CHECK(ParseFeedDate("2000-02-29") == 951782400);     // leap day
+  CHECK(ParseFeedDate("1970-01-01T00:00:00Z") == 0);
+  CHECK(ParseFeedDate("1950-01-01T00:00:00Z") == -631152000);
+}
+
+TEST_CASE("ParseFeedDate: unparseable text gives nullopt", "[feeds][dates]") {
+  for (const char* bad :
+       {"", "   ", "garbage", "sometime last week", "2026-13-01", "2026-02-29",
+        "2026-11-23T25:00:00Z", "2026-11-23T09:60:00Z", "2026-11-23T09:00:00+25:00",
+        "2026-11-23T09:00:00 nonsense", "Mon, 32 Nov 2026 09:00:00 GMT",
+        "Mon, 23 Foo 2026 09:00:00 GMT", "Mon, 23 Nov 2026 09:00:00 GMT GMT", "23 Nov",
+        "Mon, 23 Nov 2026 9 GMT", "12345678901234567890"}) {
+    INFO(bad);
+    CHECK(ParseFeedDate(bad) == std::nullopt);
+  }
+}
+
+TEST_CASE("HtmlToText", "[feeds][html]") {
+  CHECK(HtmlToText("<p>Hello <b>world</b></p><p>Next</p>") == "Hello world Next");
+  CHECK(HtmlToText("one<br>two<br/>three<hr />four") == "one two three four");
+  CHECK(HtmlToText("<li>a</li><li>b</li>") == "a b");
+  CHECK(HtmlToText("<script>var s = '<p>x</p>';</script>Text<style>p { color: red }</style>!") ==
+        "Text!");
+  CHECK(HtmlToText("<SCRIPT type='x'>hidden</SCRIPT>shown") == "shown");
+  CHECK(HtmlToText("a<!-- hidden <b>comment</b> -->b") == "ab");
+  CHECK(HtmlToText("<a title=\"x > y\" href='/'>link</a> text") == "link text");
+  CHECK(HtmlToText("&#123;&#x1F600;&#X41;&#65") ==
+        "{\xF0\x9F\x98\x80"
+        "AA");
+  CHECK(HtmlToText("&amp; &lt; &gt; &quot; &apos;") == "& < > \" '");
+  CHECK(HtmlToText("a&nbsp;&nbsp;b") == "a b");
+  CHECK(HtmlToText("&mdash;&ndash;&hellip;") == "\xE2\x80\x94\xE2\x80\x93\xE2\x80\xA6");
+  CHECK(HtmlToText("&lsquo;&rsquo;&ldquo;&rdquo;&laquo;&raquo;") ==
+        "\xE2\x80\x98\xE2\x80\x99\xE2\x80\x9C\xE2\x80\x9D\xC2\xAB\xC2\xBB");
+  CHECK(HtmlToText("&copy;&reg;&trade;&euro;&pound;&eacute;&Uuml;&szlig;&alpha;&Omega;") ==
+        "\xC2\xA9\xC2\xAE\xE2\x84\xA2\xE2\x82\xAC\xC2\xA3\xC3\xA9\xC3\x9C\xC3\x9F\xCE\xB1\xCE\xA9");
+  CHECK(HtmlToText("&#146;s &#150; ok") == "\xE2\x80\x99s \xE2\x80\x93 ok");  // windows-1252
+  CHECK(HtmlToText("&#0;&#xD800;&#x110000;") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(HtmlToText("&bogus; & AT&T &nbsp") == "&bogus; & AT&T &nbsp");
+  CHECK(HtmlToText("&lt;p&gt;Hello &amp;amp; welcome&lt;/p&gt;&lt;br&gt;bye") ==
+        "Hello & welcome bye");  // double-escaped HTML
+  CHECK(HtmlToText("5 < 6 and 7 > 3, x <3") == "5 < 6 and 7 > 3, x <3");
+  CHECK(HtmlToText("  a \n\t b  \r\n") == "a b");
+  CHECK(HtmlToText("text <a href=\"unterminated") == "text");
+  CHECK(HtmlToText("<![CDATA[raw <text>]]> after") == "raw <text> after");
+  CHECK(HtmlToText("caf\xE9 ok") == "caf\xEF\xBF\xBD ok");  // invalid UTF-8 replaced
+  CHECK(HtmlToText("ctl\x01\x02 chars") == "ctl chars");
+  CHECK(HtmlToText("") == "");
+}
+
+TEST_CASE("ResolveUrl", "[feeds][url]") {
+  const std::string base = "https://news.example.org/a/b/feed.xml?x=1";
+  CHECK(ResolveUrl(base, "https://other.example/x") == "https://other.example/x");
+  CHECK(ResolveUrl(base, "mailto:a@b.c") == "mailto:a@b.c");
+  CHECK(ResolveUrl(base, "//cdn.example/p") == "https://cdn.example/p");
+  CHECK(ResolveUrl(base, "/root?q=1#f") == "https://news.example.org/root?q=1#f");
+  CHECK(ResolveUrl(base, "story.html") == "https://news.example.org/a/b/story.html");
+  CHECK(ResolveUrl(base, "../up/./story") == "https://news.example.org/a/up/story");
+  CHECK(ResolveUrl(base, "../../../../x") == "https://news.example.org/x");
+  CHECK(ResolveUrl(base, "?y=2") == "https://news.example.org/a/b/feed.xml?y=2");
+  CHECK(ResolveUrl(base, "#frag") == "https://news.example.org/a/b/feed.xml?x=1#frag");
+  CHECK(ResolveUrl("https://news.example.org", "x") == "https://news.example.org/x");
+  CHECK(ResolveUrl(base, "  /trimmed  ") == "https://news.example.org/trimmed");
+  CHECK(ResolveUrl(base, "") == "");
+  CHECK(ResolveUrl("", "relative/x") == "relative/x");
+}
+
+TEST_CASE("Real news feeds in the shared corpus parse cleanly", "[feeds][corpus]") {
+  const fs::path news = kCorpus / "news";
+  if (!fs::is_directory(news)) {
+    WARN("corpus missing: " << news.string() << " (skipping)");
+    return;
+  }
+  int files = 0;
+  for (const auto& outlet : fs::directory_iterator(news)) {
+    if (!outlet.is_directory()) continue;
+    for (const auto& entry : fs::directory_iterator(outlet.path())) {
+      if (entry.path().extension() != ".xml") continue;
+      ++files;
+      INFO(entry.path().string());
+      const ParsedFeed feed =
+          MustParse(ReadFile(entry.path()), {"https://example.org/feed", "", 0});
+      CHECK(!feed.title.empty());
+      CHECK(feed.items.size() >= 1);
+      CHECK(feed.warnings.empty());
+      CHECK(AllFieldsValidUtf8(feed));
+      for (const Item& item : feed.items) {
+        CHECK(!item.id.empty());
+        CHECK(!item.title.empty());
+        CHECK(item.published.has_value());
+        CHECK(item.title.find('<') == std::string::npos);
+      }
+    }
+  }
+  CHECK(files >= 12);
+}
+
+TEST_CASE("Corpus encoding fixtures: windows-1251, KOI8-R, ISO-8859-1 via HTTP charset",
+          "[feeds][corpus]") {
+  const fs::path dir = kCorpus / "feeds/miniflux";
+  if (!fs::is_directory(dir)) {
+    WARN("corpus missing: " << dir.string() << " (skipping)");
+    return;
+  }
+  // Expected values from the corpus's expectations.jsonl (miniflux's own tests).
+  const ParsedFeed cp1251 =
+      MustParse(ReadFile(dir / "parser/testdata/encoding_WINDOWS-1251.xml"), {"", "text/xml", 0});
+  CHECK(cp1251.items.at(0).title ==
+        "\xD0\xA6\xD0\xB8\xD1\x82\xD0\xB0\xD1\x82\xD0\xB0 #17703");  // Цитата #17703
+  const ParsedFeed koi8 = MustParse(ReadFile(dir / "xml/testdata/koi8r.xml"));
+  CHECK(koi8.title ==
+        "\xD0\x9F\xD1\x80\xD0\xB8\xD0\xBC\xD0\xB5\xD1\x80 RSS "
+        "\xD0\xBB\xD0\xB5\xD0\xBD\xD1\x82\xD1\x8B");  // Пример RSS ленты
+  CHECK(koi8.items.size() == 2);
+  const ParsedFeed latin1 = MustParse(ReadFile(dir / "parser/testdata/no_encoding_ISO-8859-1.xml"),
+                                      {"", "application/xml; charset=ISO-8859-1", 0});
+  CHECK(latin1.items.at(2).title ==
+        "La criminalit\xC3\xA9 li\xC3\xA9"
+        "e surtout \xC3\xA0... l'ennui ?");
+}
+
+TEST_CASE("Every corpus file parses or fails without crashing", "[feeds][corpus]") {
+  if (!fs::is_directory(kCorpus)) {
+    WARN("corpus missing: " << kCorpus.string() << " (skipping)");
+    return;
+  }
+  int files = 0, parsed = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(kCorpus)) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    const std::string body = ReadFile(entry.path());
+    Result<ParsedFeed> result = Status::Error("unset");
+    INFO(entry.path().string());
+    REQUIRE_NOTHROW(result = ParseFeed(body, {}));
+    if (result.ok()) {
+      ++parsed;
+      CHECK(AllFieldsValidUtf8(*result));
+    } else {
+      CHECK(!result.status().message().empty());
+    }
+  }
+  CHECK(files > 5000);
+  CHECK(parsed > files * 3 / 4);
+}
