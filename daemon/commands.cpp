@@ -1,6 +1,5 @@
 #include "daemon/commands.h"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/signalfd.h>
 
@@ -13,20 +12,12 @@
 #include "core/time_format.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
+#include "daemon/logging.h"
 #include "daemon/unique_fd.h"
 #include "feeds/feed_parser.h"
 
 namespace newsmon {
 namespace {
-
-void SetUpLogging() {
-  auto logger = spdlog::stderr_color_mt("newsmon");
-  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
-  spdlog::set_default_logger(logger);
-  if (const char* level = std::getenv("NEWSMON_LOG_LEVEL")) {
-    spdlog::set_level(spdlog::level::from_str(level));
-  }
-}
 
 // Signals are blocked before any thread starts (ZeroMQ's included) and read from a
 // signalfd in the main loop, so no handler runs at an arbitrary point.
@@ -56,17 +47,20 @@ std::string Dump(const nlohmann::json& json, int indent = -1) {
 }  // namespace
 
 int RunDaemon(const RunOptions& options) {
-  SetUpLogging();
+  auto log_format = ParseLogFormat(options.log_format);
+  if (!log_format.ok()) {
+    std::cerr << log_format.status().message() << "\n";
+    return 1;
+  }
+  SetUpLogging(*log_format);
   UniqueFd signal_fd = BlockSignalsIntoFd();
   auto config = LoadConfig(options.config);
   if (!config.ok()) {
     spdlog::critical("invalid configuration:\n{}", config.status().message());
     return 1;
   }
-  if (options.database) config->database = *options.database;
-  if (options.publish) config->publish.endpoint = *options.publish;
-  if (options.replay) config->publish.replay_endpoint = *options.replay;
-  auto daemon = Daemon::Create(std::move(config).value());
+  ConfigOverrides overrides{options.database, options.publish, options.replay};
+  auto daemon = Daemon::Create(std::move(config).value(), std::move(overrides));
   if (!daemon.ok()) {
     spdlog::critical("{}", daemon.status().message());
     return 1;

@@ -13,12 +13,14 @@ struct RunOptions {
   std::optional<std::string> database;
   std::optional<std::string> publish;
   std::optional<std::string> replay;
+  std::string log_format = "auto";
 };
 
 struct TailOptions {
   std::string endpoint = "tcp://127.0.0.1:5556";
   std::string replay_endpoint = "tcp://127.0.0.1:5557";
-  std::optional<std::int64_t> since;  // replay alerts after this seq before going live
+  std::optional<std::string> since;  // a seq, or "last" (from state_file): replay, then live
+  std::string state_file;            // where the last printed seq is remembered
   std::string thread;
   bool json = false;
   long count = 0;  // exit after this many alerts; 0 = run until interrupted

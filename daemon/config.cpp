@@ -220,6 +220,12 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   return std::nullopt;
 }
 
+void ConfigOverrides::ApplyTo(Config& config) const {
+  if (database) config.database = *database;
+  if (publish) config.publish.endpoint = *publish;
+  if (replay) config.publish.replay_endpoint = *replay;
+}
+
 Result<Config> LoadConfig(const std::string& path) {
   Problems problems(path);
   toml::table root;

@@ -35,6 +35,14 @@ struct Config {
   std::vector<ThreadDefinition> threads;
 };
 
+// Command-line flags that win over the file, also after a reload.
+struct ConfigOverrides {
+  std::optional<std::string> database;
+  std::optional<std::string> publish;
+  std::optional<std::string> replay;
+  void ApplyTo(Config& config) const;
+};
+
 // On failure the Status message holds one "FILE:LINE: message" line per problem found.
 Result<Config> LoadConfig(const std::string& path);
 

@@ -9,8 +9,9 @@
 #include <csignal>
 
 #include "core/time_format.h"
+#include "daemon/feed_book.h"
 #include "daemon/pipeline.h"
-#include "daemon/scheduler.h"
+#include "daemon/service_notifier.h"
 #include "daemon/unique_fd.h"
 #include "feeds/fetcher.h"
 #include "publishers/publisher.h"
@@ -25,200 +26,272 @@ using std::chrono::milliseconds;
 
 constexpr std::size_t kOutboxBatch = 1000;
 
-struct FeedRuntime {
-  int consecutive_failures = 0;
-  bool in_flight = false;
+// The parts of the daemon that exist once per process; the config and threads may be
+// swapped underneath them by a reload.
+struct Parts {
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Fetcher> fetcher;
+  std::unique_ptr<Publisher> publisher;
+  std::unique_ptr<ReplayServer> replay;
+  std::shared_ptr<const Classifier> classifier;
 };
+
+std::string Headline(const std::string& alert_json) {
+  auto json = nlohmann::json::parse(alert_json, nullptr, false);
+  if (json.is_discarded() || !json.contains("item")) return "";
+  const auto& item = json["item"];
+  return "\"" + item.value("title", "") + "\" (" + item.value("feed", "") + ")";
+}
 
 class DaemonImpl final : public Daemon {
  public:
-  DaemonImpl(Config config, std::unique_ptr<Store> store, std::unique_ptr<Fetcher> fetcher,
-             std::unique_ptr<Publisher> publisher, std::unique_ptr<ReplayServer> replay,
-             std::shared_ptr<const Classifier> classifier)
+  DaemonImpl(Config config, ConfigOverrides overrides, Parts parts)
       : config_(std::move(config)),
-        store_(std::move(store)),
-        fetcher_(std::move(fetcher)),
-        publisher_(std::move(publisher)),
-        replay_(std::move(replay)),
-        pipeline_(*store_, std::move(classifier)),
-        feeds_(config_.feeds.size()),
+        overrides_(std::move(overrides)),
+        parts_(std::move(parts)),
+        pipeline_(*parts_.store, parts_.classifier),
         wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
   Status Run(int signal_fd) override {
+    Clock::time_point start = Clock::now();
+    feeds_.Replace(config_.feeds, config_.default_interval, start);
     spdlog::info("newsmon running: {} feeds, {} threads, database {}, publishing on {}, "
                  "replay on {}",
                  config_.feeds.size(), config_.threads.size(), config_.database,
-                 publisher_->endpoint(), config_.publish.replay_endpoint);
+                 parts_.publisher->endpoint(), config_.publish.replay_endpoint);
     DrainOutbox();  // alerts stored before a crash go out first
-    Clock::time_point start = Clock::now();
-    for (std::size_t i = 0; i < config_.feeds.size(); ++i) scheduler_.Schedule(i, start);
     next_heartbeat_ = start;
+    next_watchdog_ = start;
+    notifier_.Ready();
     while (!stop_requested_.load()) {
       if (Status s = Step(signal_fd); !s.ok()) return s;
     }
+    notifier_.Stopping();
     spdlog::info("newsmon stopped");
     return Status::Ok();
   }
 
   void Stop() override {
     stop_requested_.store(true);
+    Wake();
+  }
+
+  void RequestReload() override {
+    reload_requested_.store(true);
+    Wake();
+  }
+
+ private:
+  void Wake() {
     std::uint64_t one = 1;
     [[maybe_unused]] auto written = write(wake_fd_.get(), &one, sizeof one);
   }
 
- private:
   Status Step(int signal_fd) {
-    Clock::time_point now = Clock::now();
-    StartDueFetches(now);
-    std::vector<WaitFd> fds = {{wake_fd_.get()}, {replay_->fd()}};
+    StartDueFetches(Clock::now());
+    std::vector<WaitFd> fds = {{wake_fd_.get()}, {parts_.replay->fd()}};
     if (signal_fd >= 0) fds.push_back({signal_fd});
-    if (Status s = fetcher_->Wait(fds, TimeUntilNextDeadline(now)); !s.ok()) return s;
-    if (signal_fd >= 0 && fds.back().readable) HandleSignal(signal_fd);
-    replay_->ServePending();
-    for (const FetchResponse& response : fetcher_->Collect()) HandleResponse(response);
+    if (Status s = parts_.fetcher->Wait(fds, TimeUntilNextDeadline(Clock::now())); !s.ok()) {
+      return s;
+    }
+    if (fds[0].readable) DrainWakeFd();
+    if (signal_fd >= 0 && fds.back().readable) HandleSignals(signal_fd);
+    if (reload_requested_.exchange(false)) Reload();
+    parts_.replay->ServePending();
+    for (const FetchResponse& response : parts_.fetcher->Collect()) HandleResponse(response);
     DrainOutbox();
-    MaybeHeartbeat(Clock::now());
+    Tick(Clock::now());
     return Status::Ok();
   }
 
   milliseconds TimeUntilNextDeadline(Clock::time_point now) const {
     Clock::time_point deadline = next_heartbeat_;
-    if (auto due = scheduler_.NextDue()) deadline = std::min(deadline, *due);
+    if (notifier_.watchdog_interval()) deadline = std::min(deadline, next_watchdog_);
+    if (auto due = feeds_.NextDue()) deadline = std::min(deadline, *due);
     auto wait = std::chrono::ceil<milliseconds>(deadline - now);
     return std::clamp(wait, milliseconds(0), milliseconds(60'000));
   }
 
   void StartDueFetches(Clock::time_point now) {
-    for (std::size_t index : scheduler_.PopDue(now)) {
-      const FeedConfig& feed = config_.feeds[index];
-      auto validators = store_->Validators(feed.name);
+    for (const FeedConfig& feed : feeds_.StartDue(now)) {
       FetchRequest request{feed.name, feed.url, "", ""};
-      if (validators.ok()) {
+      if (auto validators = parts_.store->Validators(feed.name); validators.ok()) {
         request.etag = validators->etag;
         request.last_modified = validators->last_modified;
       }
-      feeds_[index].in_flight = true;
       spdlog::debug("feed '{}': fetching {}", feed.name, feed.url);
-      fetcher_->Start(std::move(request));
+      parts_.fetcher->Start(std::move(request));
     }
   }
 
-  void HandleSignal(int signal_fd) {
+  void DrainWakeFd() {
+    std::uint64_t count = 0;
+    [[maybe_unused]] auto got = read(wake_fd_.get(), &count, sizeof count);
+  }
+
+  void HandleSignals(int signal_fd) {
     signalfd_siginfo info{};
     while (read(signal_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
-      if (info.ssi_signo == SIGTERM || info.ssi_signo == SIGINT) {
-        spdlog::info("received {}, stopping", strsignal(static_cast<int>(info.ssi_signo)));
+      int signal = static_cast<int>(info.ssi_signo);
+      if (signal == SIGTERM || signal == SIGINT) {
+        spdlog::info("received {}, stopping", strsignal(signal));
         stop_requested_.store(true);
-      } else if (info.ssi_signo == SIGHUP) {
-        spdlog::warn("SIGHUP received: reloading the configuration is not supported yet; "
-                     "restart newsmon to apply changes");
+      } else if (signal == SIGHUP) {
+        reload_requested_.store(true);
       }
     }
   }
 
-  std::size_t FeedIndex(const std::string& name) const {
-    for (std::size_t i = 0; i < config_.feeds.size(); ++i) {
-      if (config_.feeds[i].name == name) return i;
+  // A valid new config replaces feeds and threads between two feeds' ingestion; an
+  // invalid one is logged and the daemon keeps running on the old one.
+  void Reload() {
+    notifier_.Reloading();
+    spdlog::info("reloading {}", config_.path);
+    auto fresh = LoadConfig(config_.path);
+    auto classifier = fresh.ok() ? Classifier::Build(fresh->threads)
+                                 : Result<std::shared_ptr<const Classifier>>(fresh.status());
+    if (!classifier.ok()) {
+      spdlog::error("reload rejected, still running the previous configuration:\n{}",
+                    classifier.status().message());
+    } else {
+      overrides_.ApplyTo(*fresh);
+      WarnAboutRestartOnlySettings(*fresh);
+      pipeline_.SetClassifier(*classifier);
+      feeds_.Replace(fresh->feeds, fresh->default_interval, Clock::now());
+      fresh->database = config_.database;
+      fresh->publish.endpoint = config_.publish.endpoint;
+      fresh->publish.replay_endpoint = config_.publish.replay_endpoint;
+      config_ = std::move(fresh).value();
+      spdlog::info("reloaded: {} feeds, {} threads", config_.feeds.size(), config_.threads.size());
     }
-    return config_.feeds.size();
+    notifier_.Ready();
+  }
+
+  void WarnAboutRestartOnlySettings(const Config& fresh) const {
+    if (fresh.database != config_.database || fresh.publish.endpoint != config_.publish.endpoint ||
+        fresh.publish.replay_endpoint != config_.publish.replay_endpoint ||
+        fresh.allow_file_urls != config_.allow_file_urls) {
+      spdlog::warn("changes to database, endpoints or allow_file_urls take effect after a "
+                   "restart");
+    }
   }
 
   void HandleResponse(const FetchResponse& response) {
-    std::size_t index = FeedIndex(response.feed);
-    if (index == config_.feeds.size()) return;
+    const FeedState* feed = feeds_.Find(response.feed);
+    if (!feed) return;  // removed by a reload while it was being fetched
+    std::string url = feed->config.url;
     IngestReport report = pipeline_.Ingest(response, UnixNow());
-    LogReport(config_.feeds[index], report);
-    FeedRuntime& runtime = feeds_[index];
-    runtime.in_flight = false;
-    runtime.consecutive_failures = report.status.ok() ? 0 : runtime.consecutive_failures + 1;
-    milliseconds interval = config_.feeds[index].interval.value_or(config_.default_interval);
-    milliseconds delay = runtime.consecutive_failures == 0
-                             ? interval
-                             : BackoffDelay(interval, runtime.consecutive_failures);
-    scheduler_.Schedule(index, Clock::now() + delay);
+    for (const std::string& warning : report.warnings) {
+      spdlog::warn("feed '{}': {}", response.feed, warning);
+    }
+    FeedChange change = feeds_.Finish(response.feed, report.status, Clock::now());
+    LogOutcome(response.feed, url, report, change);
   }
 
-  void LogReport(const FeedConfig& feed, const IngestReport& report) {
-    for (const std::string& warning : report.warnings) {
-      spdlog::warn("feed '{}': {}", feed.name, warning);
+  void LogOutcome(const std::string& name, const std::string& url, const IngestReport& report,
+                  FeedChange change) {
+    switch (change) {
+      case FeedChange::kStartedFailing:
+      case FeedChange::kErrorChanged:
+        spdlog::error("feed '{}' ({}): {}", name, url, report.status.message());
+        return;
+      case FeedChange::kRecovered:
+        spdlog::info("feed '{}' recovered", name);
+        break;
+      case FeedChange::kNone:
+        if (!report.status.ok()) {
+          spdlog::debug("feed '{}' still failing: {}", name, report.status.message());
+          return;
+        }
     }
-    if (!report.status.ok()) {
-      spdlog::error("feed '{}' ({}): {}", feed.name, feed.url, report.status.message());
-    } else if (report.not_modified) {
-      spdlog::debug("feed '{}': not modified", feed.name);
-    } else {
-      spdlog::debug("feed '{}': {} items, {} new, {} alerts", feed.name, report.items_seen,
-                    report.new_items, report.alert_seqs.size());
-    }
+    spdlog::debug("feed '{}': {} items, {} new, {} alerts{}", name, report.items_seen,
+                  report.new_items, report.alert_seqs.size(),
+                  report.not_modified ? " (not modified)" : "");
   }
 
   void DrainOutbox() {
-    auto pending = store_->UnsentAlerts(kOutboxBatch);
+    auto pending = parts_.store->UnsentAlerts(kOutboxBatch);
     if (!pending.ok()) {
       spdlog::error("outbox: {}", pending.status().message());
       return;
     }
     for (const OutboxEntry& entry : *pending) {
-      if (Status s = publisher_->Send(entry.topic, entry.body); !s.ok()) {
+      if (Status s = parts_.publisher->Send(entry.topic, entry.body); !s.ok()) {
         spdlog::warn("alert #{} not sent yet: {}", entry.seq, s.message());
         return;
       }
       spdlog::info("alert #{} {} {}", entry.seq, entry.topic, Headline(entry.body));
-      if (Status s = store_->MarkSent(entry.seq, UnixNow()); !s.ok()) {
+      last_alert_ = entry.topic + " #" + std::to_string(entry.seq);
+      if (Status s = parts_.store->MarkSent(entry.seq, UnixNow()); !s.ok()) {
         spdlog::error("outbox: {}", s.message());
         return;
       }
     }
   }
 
-  static std::string Headline(const std::string& body);
+  void Tick(Clock::time_point now) {
+    if (now >= next_heartbeat_) {
+      next_heartbeat_ = now + config_.publish.heartbeat;
+      if (auto last = parts_.store->LastSeq(); last.ok()) {
+        parts_.publisher->Send(kHeartbeatTopic, HeartbeatJson(*last, UnixNow()));
+      }
+      notifier_.Status(StatusLine());
+    }
+    if (auto interval = notifier_.watchdog_interval(); interval && now >= next_watchdog_) {
+      next_watchdog_ = now + *interval;
+      notifier_.WatchdogPing();
+    }
+  }
 
-  void MaybeHeartbeat(Clock::time_point now) {
-    if (now < next_heartbeat_) return;
-    next_heartbeat_ = now + config_.publish.heartbeat;
-    auto last = store_->LastSeq();
-    if (!last.ok()) return;
-    publisher_->Send(kHeartbeatTopic, HeartbeatJson(*last, UnixNow()));
+  std::string StatusLine() const {
+    return std::to_string(feeds_.size()) + " feeds, " + std::to_string(feeds_.failing()) +
+           " failing; last alert: " + (last_alert_.empty() ? "none" : last_alert_);
   }
 
   Config config_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Fetcher> fetcher_;
-  std::unique_ptr<Publisher> publisher_;
-  std::unique_ptr<ReplayServer> replay_;
+  ConfigOverrides overrides_;
+  Parts parts_;
   Pipeline pipeline_;
-  Scheduler scheduler_;
-  std::vector<FeedRuntime> feeds_;
+  FeedBook feeds_;
+  ServiceNotifier notifier_;
   UniqueFd wake_fd_;
   std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> reload_requested_{false};
   Clock::time_point next_heartbeat_;
+  Clock::time_point next_watchdog_;
+  std::string last_alert_;
 };
 
-std::string DaemonImpl::Headline(const std::string& body) {
-  auto json = nlohmann::json::parse(body, nullptr, false);
-  if (json.is_discarded()) return "";
-  const auto& item = json["item"];
-  return "\"" + item.value("title", "") + "\" (" + item.value("feed", "") + ")";
-}
-
-}  // namespace
-
-Result<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
+Result<Parts> OpenParts(const Config& config) {
+  Parts parts;
   auto classifier = Classifier::Build(config.threads);
   if (!classifier.ok()) return classifier.status();
+  parts.classifier = *classifier;
   auto store = Store::Open(config.database);
   if (!store.ok()) return store.status();
+  parts.store = std::move(store).value();
   FetchOptions fetch_options;
   fetch_options.allow_file_urls = config.allow_file_urls;
   auto fetcher = Fetcher::Create(fetch_options);
   if (!fetcher.ok()) return fetcher.status();
+  parts.fetcher = std::move(fetcher).value();
   auto publisher = Publisher::Bind({config.publish.endpoint});
   if (!publisher.ok()) return publisher.status();
-  auto replay = ReplayServer::Bind(config.publish.replay_endpoint, **store);
+  parts.publisher = std::move(publisher).value();
+  auto replay = ReplayServer::Bind(config.publish.replay_endpoint, *parts.store);
   if (!replay.ok()) return replay.status();
+  parts.replay = std::move(replay).value();
+  return parts;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Daemon>> Daemon::Create(Config config, ConfigOverrides overrides) {
+  overrides.ApplyTo(config);
+  auto parts = OpenParts(config);
+  if (!parts.ok()) return parts.status();
   return std::unique_ptr<Daemon>(std::make_unique<DaemonImpl>(
-      std::move(config), std::move(store).value(), std::move(fetcher).value(),
-      std::move(publisher).value(), std::move(replay).value(), std::move(classifier).value()));
+      std::move(config), std::move(overrides), std::move(parts).value()));
 }
 
 }  // namespace newsmon

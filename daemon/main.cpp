@@ -15,6 +15,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--database", run.database, "SQLite database (overrides the config)");
   run_cmd->add_option("--publish", run.publish, "ZeroMQ endpoint to bind (overrides the config)");
   run_cmd->add_option("--replay", run.replay, "Replay endpoint to bind (overrides the config)");
+  run_cmd->add_option("--log-format", run.log_format,
+                      "auto (journal under systemd, else text), text, journal or json")
+      ->capture_default_str();
 
   std::string check_path;
   auto* check_cmd = app.add_subcommand("check-config", "Validate a configuration and its threads");
@@ -36,7 +39,10 @@ int main(int argc, char** argv) {
   tail_cmd->add_option("--replay-endpoint", tail.replay_endpoint, "Replay endpoint for --since")
       ->capture_default_str();
   tail_cmd->add_option("--since", tail.since,
-                       "First print every stored alert after this seq (0: all), then go live");
+                       "First print every stored alert after this seq (0: all; 'last': where "
+                       "--state left off), then go live");
+  tail_cmd->add_option("--state", tail.state_file,
+                       "File that remembers the last alert printed, for --since last");
   tail_cmd->add_option("--thread", tail.thread, "Only this thread's alerts");
   tail_cmd->add_flag("--json", tail.json, "Print each alert's raw JSON body");
   tail_cmd->add_option("--count", tail.count, "Exit after this many alerts");

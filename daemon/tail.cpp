@@ -1,3 +1,6 @@
+#include <charconv>
+#include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -5,6 +8,7 @@
 #include <zmq.hpp>
 
 #include "core/item.h"
+#include "core/status.h"
 #include "daemon/commands.h"
 
 namespace newsmon {
@@ -61,7 +65,7 @@ class ReplayClient {
  private:
   void Connect() {
     socket_.emplace(context_, zmq::socket_type::req);
-    socket_->set(zmq::sockopt::rcvtimeo, 5000);
+    socket_->set(zmq::sockopt::rcvtimeo, 2000);
     socket_->set(zmq::sockopt::linger, 0);
     socket_->connect(endpoint_);
   }
@@ -71,9 +75,38 @@ class ReplayClient {
   std::optional<zmq::socket_t> socket_;
 };
 
+// Remembers the last seq shown, replacing the file atomically so a crash leaves either
+// the old or the new value.
+class StateFile {
+ public:
+  explicit StateFile(std::string path) : path_(std::move(path)) {}
+
+  std::optional<std::int64_t> Read() const {
+    std::ifstream file(path_);
+    std::int64_t seq = 0;
+    if (file >> seq) return seq;
+    return std::nullopt;
+  }
+
+  void Write(std::int64_t seq) const {
+    if (path_.empty()) return;
+    std::string temporary = path_ + ".tmp";
+    {
+      std::ofstream file(temporary, std::ios::trunc);
+      file << seq << "\n";
+      if (!file.flush()) return;
+    }
+    std::rename(temporary.c_str(), path_.c_str());
+  }
+
+ private:
+  std::string path_;
+};
+
 class AlertPrinter {
  public:
-  explicit AlertPrinter(const TailOptions& options) : options_(options) {}
+  explicit AlertPrinter(const TailOptions& options)
+      : options_(options), state_(options.state_file) {}
 
   void Print(const json& alert, const std::string& raw) {
     if (options_.json) {
@@ -82,13 +115,31 @@ class AlertPrinter {
       std::cout << FormatAlert(alert) << std::flush;
     }
     ++printed_;
+    state_.Write(alert.value("seq", std::int64_t{0}));
   }
   bool Done() const { return options_.count > 0 && printed_ >= options_.count; }
 
  private:
   const TailOptions& options_;
+  StateFile state_;
   long printed_ = 0;
 };
+
+// --since N, or --since last with the seq kept in --state (0 when there is none yet).
+Result<std::optional<std::int64_t>> StartingCursor(const TailOptions& options) {
+  if (!options.since) return std::optional<std::int64_t>();
+  if (*options.since == "last") {
+    if (options.state_file.empty()) return Status::Error("--since last needs --state FILE");
+    return std::optional<std::int64_t>(StateFile(options.state_file).Read().value_or(0));
+  }
+  std::int64_t seq = -1;
+  auto [end, error] = std::from_chars(options.since->data(),
+                                      options.since->data() + options.since->size(), seq);
+  if (error != std::errc() || end != options.since->data() + options.since->size() || seq < 0) {
+    return Status::Error("--since takes a sequence number (0 for everything) or 'last'");
+  }
+  return std::optional<std::int64_t>(seq);
+}
 
 // The Clone pattern: subscribe first, then page through replay from the cursor, then go
 // live; a live alert or heartbeat beyond the cursor triggers another catch-up, and
@@ -102,16 +153,19 @@ class Tailer {
         printer_(options) {}
 
   int Run() {
+    auto cursor = StartingCursor(options_);
+    if (!cursor.ok()) {
+      std::cerr << "newsmon tail: " << cursor.status().message() << "\n";
+      return 1;
+    }
+    cursor_ = *cursor;
     try {
       Subscribe();
     } catch (const zmq::error_t& error) {
       std::cerr << "cannot connect to '" << options_.endpoint << "': " << error.what() << "\n";
       return 1;
     }
-    if (options_.since) {
-      cursor_ = *options_.since;
-      CatchUp();
-    }
+    if (cursor_) CatchUp();
     try {
       while (!printer_.Done()) ReceiveOne();
     } catch (const zmq::error_t&) {
@@ -124,7 +178,7 @@ class Tailer {
   void Subscribe() {
     std::string topic = "alert." + options_.thread;
     subscriber_.set(zmq::sockopt::subscribe, topic);
-    if (options_.since) subscriber_.set(zmq::sockopt::subscribe, "sys.heartbeat");
+    if (cursor_) subscriber_.set(zmq::sockopt::subscribe, "sys.heartbeat");
     subscriber_.connect(options_.endpoint);
   }
 

@@ -160,6 +160,21 @@ class SqliteStore final : public Store {
     return feeds;
   }
 
+  Result<std::vector<Item>> ItemsFetchedSince(std::int64_t since, std::size_t limit) override {
+    auto stmt = db_.Prepare(
+        "SELECT feed, guid, title, link, published, summary FROM items WHERE fetched_at >= ?1 "
+        "ORDER BY fetched_at, id LIMIT ?2");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, since).Bind(2, static_cast<std::int64_t>(limit));
+    std::vector<Item> items;
+    while (stmt->Step()) {
+      items.push_back({stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(2),
+                       stmt->ColumnText(3), stmt->ColumnOptionalInt(4), stmt->ColumnText(5)});
+    }
+    if (!stmt->status().ok()) return stmt->status();
+    return items;
+  }
+
  private:
   Status Migrate() {
     auto version_stmt = db_.Prepare("PRAGMA user_version");

@@ -71,6 +71,8 @@ class Store {
                                                        const std::string& thread) = 0;
   virtual Result<std::int64_t> LastSeq() = 0;
   virtual Result<std::vector<FeedStatus>> Feeds() = 0;
+  // Items fetched at or after since (Unix seconds), oldest first: for dry runs of threads.
+  virtual Result<std::vector<Item>> ItemsFetchedSince(std::int64_t since, std::size_t limit) = 0;
 };
 
 }  // namespace newsmon

@@ -18,6 +18,7 @@ class DaemonRunner {
   DaemonRunner& operator=(const DaemonRunner&) = delete;
 
   void Stop();
+  void Reload() { daemon_->RequestReload(); }
   const Status& run_status() const { return run_status_; }
 
  private:

@@ -29,8 +29,8 @@ terms = ["ceasefire", "truce"]
 )toml");
 }
 
-Config TestConfig(const TempDir& dir,
-                  const std::vector<std::pair<std::string, std::string>>& feeds) {
+std::string TestConfigToml(const TempDir& dir,
+                           const std::vector<std::pair<std::string, std::string>>& feeds) {
   std::string toml = "database = \"newsmon.db\"\nallow_file_urls = true\n"
                      "allow_private_addresses = true\ninterval = \"100ms\"\n"
                      "thread_files = [\"threads/*.toml\"]\n\n[publish]\n"
@@ -40,8 +40,13 @@ Config TestConfig(const TempDir& dir,
   for (const auto& [name, url] : feeds) {
     toml += "\n[[feed]]\nname = \"" + name + "\"\nurl = \"" + url + "\"\n";
   }
+  return toml;
+}
+
+Config TestConfig(const TempDir& dir,
+                  const std::vector<std::pair<std::string, std::string>>& feeds) {
   WriteTrucesThread(dir);
-  auto config = LoadConfig(dir.Write("newsmon.toml", toml));
+  auto config = LoadConfig(dir.Write("newsmon.toml", TestConfigToml(dir, feeds)));
   if (!config.ok()) throw std::runtime_error(config.status().message());
   return std::move(config).value();
 }

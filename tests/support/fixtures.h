@@ -21,6 +21,10 @@ std::string RssFeed(const std::vector<FeedEntry>& entries);
 // A thread file matching "ceasefire"/"truce" (id "truces") written into dir.
 std::string WriteTrucesThread(const TempDir& dir);
 
+// The TOML of TestConfig, for tests that rewrite the file (reload).
+std::string TestConfigToml(const TempDir& dir,
+                           const std::vector<std::pair<std::string, std::string>>& feeds);
+
 // A config for tests: database and ipc:// bus endpoint inside dir, fast heartbeat and
 // polling, the given feeds (name, url).
 Config TestConfig(const TempDir& dir, const std::vector<std::pair<std::string, std::string>>& feeds);

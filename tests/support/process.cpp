@@ -14,7 +14,8 @@
 
 namespace newsmon::testing {
 
-Process::Process(const std::vector<std::string>& args, const std::string& stdin_text) {
+Process::Process(const std::vector<std::string>& args, const std::string& stdin_text,
+                 const std::vector<std::string>& env) {
   std::string pattern = (std::filesystem::temp_directory_path() / "newsmon-proc-XXXXXX").string();
   if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
   directory_ = pattern;
@@ -23,8 +24,10 @@ Process::Process(const std::vector<std::string>& args, const std::string& stdin_
   std::ofstream(in, std::ios::binary) << stdin_text;
   std::vector<std::string> argv_strings = {NEWSMON_BINARY};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<std::string> env_strings = env;
   pid_ = fork();
   if (pid_ == 0) {
+    for (std::string& entry : env_strings) putenv(entry.data());
     dup2(open(in.c_str(), O_RDONLY), 0);
     dup2(open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
     dup2(open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);

@@ -13,7 +13,9 @@ namespace newsmon::testing {
 class Process {
  public:
   // args exclude the program; stdin_text is fed to its standard input.
-  Process(const std::vector<std::string>& args, const std::string& stdin_text = "");
+  // env entries ("NAME=value") are added to the child's environment.
+  Process(const std::vector<std::string>& args, const std::string& stdin_text = "",
+          const std::vector<std::string>& env = {});
   ~Process();  // kills it if still running
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;

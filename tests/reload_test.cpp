@@ -1,0 +1,104 @@
+// Hot reload: a valid new config takes effect without a restart, an invalid one is
+// rejected with FILE:LINE and the daemon keeps running on the old one.
+#include <catch2/catch.hpp>
+
+#include "tests/support/bus.h"
+#include "tests/support/daemon_runner.h"
+#include "tests/support/feed_server.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/wait.h"
+
+namespace newsmon::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+Resource Feed(const std::vector<FeedEntry>& entries) {
+  Resource resource;
+  resource.body = RssFeed(entries);
+  return resource;
+}
+
+const char* kTalksThread = R"toml([thread]
+id = "talks"
+title = "Talks"
+threshold = 1.0
+
+[[thread.terms]]
+weight = 1.0
+terms = ["negotiations"]
+)toml";
+
+TEST_CASE("reload adds and removes feeds and replaces threads; a broken config is rejected") {
+  LogCapture log;
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/old.xml", Feed({}));
+  server.Serve("/new.xml", Feed({}));
+  Config config = TestConfig(dir, {{"old", server.Url("/old.xml")}});
+  Subscriber subscriber(config.publish.endpoint, {"alert.", "sys."});
+  DaemonRunner runner(config);
+  REQUIRE(subscriber.WaitConnected());
+  REQUIRE(server.WaitForHits("/old.xml", 1));
+
+  dir.Write("threads/talks.toml", kTalksThread);
+  dir.Write("newsmon.toml", TestConfigToml(dir, {{"new", server.Url("/new.xml")}}));
+  runner.Reload();
+  REQUIRE(log.WaitFor("reloaded: 1 feeds, 2 threads"));
+
+  server.Serve("/new.xml", Feed({{"n1", "Negotiations resume in Geneva", "Delegations met."}}));
+  auto alert = subscriber.ReceiveTopic("alert.", 10s);
+  REQUIRE(alert);
+  CHECK(alert->topic == "alert.talks");
+  CHECK(alert->body["item"]["feed"] == "new");
+  // The removed feed is no longer polled while the new one is.
+  std::size_t old_hits = server.HitCount("/old.xml");
+  REQUIRE(server.WaitForHits("/new.xml", server.HitCount("/new.xml") + 3));
+  CHECK(server.HitCount("/old.xml") == old_hits);
+
+  SECTION("a broken config is rejected with file and line, and the old one keeps running") {
+    std::string path = dir.Write("newsmon.toml", "database = \"newsmon.db\"\nintervall = \"1s\"\n");
+    runner.Reload();
+    REQUIRE(log.WaitFor("reload rejected"));
+    CHECK(log.Contains(path + ":2: unknown key 'intervall'"));
+    server.Serve("/new.xml", Feed({{"n1", "Negotiations resume in Geneva", "Delegations met."},
+                                   {"n2", "Negotiations stall", "No date was set."}}));
+    auto next = subscriber.ReceiveTopic("alert.", 10s);
+    REQUIRE(next);
+    CHECK(next->body["item"]["id"] == "n2");
+    CHECK(next->body["seq"] == 2);
+  }
+
+  SECTION("a broken thread file is rejected too") {
+    std::string thread = dir.Write("threads/talks.toml", "[thread]\nid = \"talks\"\ntreshold = 2\n");
+    runner.Reload();
+    REQUIRE(log.WaitFor("reload rejected"));
+    CHECK(log.Contains(thread + ":"));
+    CHECK(runner.run_status().ok());
+  }
+}
+
+TEST_CASE("a feed's error is logged when its state changes, not on every poll") {
+  LogCapture log;
+  TempDir dir;
+  FeedServer server;
+  Resource failing;
+  failing.status = 503;
+  failing.body = "busy";
+  server.Serve("/f.xml", failing);
+  Config config = TestConfig(dir, {{"flaky", server.Url("/f.xml")}});
+  DaemonRunner runner(config);
+  REQUIRE(server.WaitForHits("/f.xml", 3));
+  auto count = [&](const std::string& text) {
+    std::size_t n = 0;
+    for (const std::string& line : log.Lines()) n += line.find(text) != std::string::npos;
+    return n;
+  };
+  // Three failed polls, one error line an operator has to read.
+  CHECK(count("[error] feed 'flaky' (" + server.Url("/f.xml") + "): HTTP 503") == 1);
+  server.Serve("/f.xml", Feed({}));
+  REQUIRE(log.WaitFor("feed 'flaky' recovered"));
+}
+
+}  // namespace
+}  // namespace newsmon::testing
