@@ -1,5 +1,7 @@
 #include "daemon/config.h"
 
+#include "daemon/feed_book.h"
+
 #include <glob.h>
 
 #include <algorithm>
@@ -133,6 +135,12 @@ void ReadFeed(const toml::table& table, std::uint32_t line, const fs::path& fold
                                [&](const FeedConfig& other) { return other.name == feed.name; });
   if (duplicate) problems.Add(line, "feed name '" + feed.name + "' is used twice");
   CheckFeedUrl(feed, config.allow_file_urls, line, problems);
+  auto interval = feed.interval ? feed.interval : config.default_interval;
+  if (interval && *interval < config.min_interval && !IsLocalFeed(feed.url)) {
+    problems.Add(line, "feed '" + feed.name + "': interval is shorter than min_interval (" +
+                           std::to_string(config.min_interval.count() / 1000) +
+                           "s); lower min_interval (down to \"1s\") if the publisher agrees");
+  }
   config.feeds.push_back(std::move(feed));
 }
 
@@ -195,12 +203,33 @@ void ReadTopLevel(const toml::table& root, const fs::path& folder, Config& confi
                   Problems& problems) {
   RejectUnknownKeys(root,
                     {"database", "allow_file_urls", "allow_private_addresses", "interval",
-                     "publish", "feed", "thread_files"},
+                     "min_interval", "max_interval", "max_per_host", "publish", "feed",
+                     "thread_files"},
                     "", problems);
   config.allow_file_urls = ReadBool(root, "allow_file_urls", problems).value_or(false);
   config.allow_private_addresses =
       ReadBool(root, "allow_private_addresses", problems).value_or(false);
-  if (auto interval = ReadDuration(root, "interval", problems)) config.default_interval = *interval;
+  config.default_interval = ReadDuration(root, "interval", problems);
+  if (auto min = ReadDuration(root, "min_interval", problems)) {
+    if (*min < std::chrono::seconds(1)) {
+      problems.Add(LineOf(*root.get("min_interval")), "'min_interval' must be at least \"1s\"");
+    } else {
+      config.min_interval = *min;
+    }
+  }
+  if (auto max = ReadDuration(root, "max_interval", problems)) config.max_interval = *max;
+  if (config.max_interval < config.min_interval) {
+    problems.Add(LineOf(root.get("max_interval") ? *root.get("max_interval") : root),
+                 "'max_interval' is shorter than 'min_interval'");
+  }
+  if (const toml::node* node = root.get("max_per_host")) {
+    auto value = node->value<std::int64_t>();
+    if (!value || *value < 1 || *value > 100) {
+      problems.Add(LineOf(*node), "'max_per_host' must be a whole number from 1 to 100");
+    } else {
+      config.max_per_host = static_cast<int>(*value);
+    }
+  }
   config.database = ResolveDatabase(ReadString(root, "database", problems).value_or("newsmon.db"),
                                     folder);
 }

@@ -29,7 +29,12 @@ struct Config {
   std::string database;  // resolved against the config file's folder
   bool allow_file_urls = false;
   bool allow_private_addresses = false;
-  std::chrono::milliseconds default_interval{std::chrono::minutes(5)};
+  // Set: every feed without its own interval is polled this often. Unset: each adapts to
+  // how often it changes, within [min_interval, max_interval].
+  std::optional<std::chrono::milliseconds> default_interval;
+  std::chrono::milliseconds min_interval{std::chrono::minutes(5)};
+  std::chrono::milliseconds max_interval{std::chrono::hours(1)};
+  int max_per_host = 2;  // requests in flight per host
   PublishConfig publish;
   std::vector<FeedConfig> feeds;
   std::vector<ThreadDefinition> threads;

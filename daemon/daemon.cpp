@@ -54,7 +54,7 @@ class DaemonImpl final : public Daemon {
 
   Status Run(int signal_fd) override {
     Clock::time_point start = Clock::now();
-    feeds_.Replace(config_.feeds, config_.default_interval, start);
+    ReplaceFeeds(config_, start);
     spdlog::info("newsmon running: {} feeds, {} threads, database {}, publishing on {}, "
                  "replay on {}",
                  config_.feeds.size(), config_.threads.size(), config_.database,
@@ -112,14 +112,29 @@ class DaemonImpl final : public Daemon {
     return std::clamp(wait, milliseconds(0), milliseconds(60'000));
   }
 
+  // A feed the store knows as gone stays disabled until the config gives it a new URL.
+  void ReplaceFeeds(const Config& config, Clock::time_point now) {
+    feeds_.Replace(config.feeds, PolicyOf(config), now, [this](const FeedConfig& feed) {
+      auto state = parts_.store->FetchState(feed.name);
+      return state.ok() && state->config_url == feed.url ? state->disabled : std::string();
+    });
+    for (const FeedState& feed : feeds_.feeds()) {
+      if (!feed.disabled.empty()) {
+        spdlog::warn("feed '{}' stays disabled: {}", feed.config.name, feed.disabled);
+      }
+    }
+  }
+
   void StartDueFetches(Clock::time_point now) {
     for (const FeedConfig& feed : feeds_.StartDue(now)) {
       FetchRequest request{feed.name, feed.url, "", ""};
-      if (auto validators = parts_.store->Validators(feed.name); validators.ok()) {
-        request.etag = validators->etag;
-        request.last_modified = validators->last_modified;
+      if (auto state = parts_.store->FetchState(feed.name); state.ok()) {
+        request.etag = state->validators.etag;
+        request.last_modified = state->validators.last_modified;
+        // Where a 301/308 moved it, unless the config has since named another URL.
+        if (state->config_url == feed.url && !state->url.empty()) request.url = state->url;
       }
-      spdlog::debug("feed '{}': fetching {}", feed.name, feed.url);
+      spdlog::debug("feed '{}': fetching {}", feed.name, request.url);
       parts_.fetcher->Start(std::move(request));
     }
   }
@@ -157,7 +172,7 @@ class DaemonImpl final : public Daemon {
       overrides_.ApplyTo(*fresh);
       WarnAboutRestartOnlySettings(*fresh);
       pipeline_.SetClassifier(*classifier);
-      feeds_.Replace(fresh->feeds, fresh->default_interval, Clock::now());
+      ReplaceFeeds(*fresh, Clock::now());
       fresh->database = config_.database;
       fresh->publish.endpoint = config_.publish.endpoint;
       fresh->publish.replay_endpoint = config_.publish.replay_endpoint;
@@ -179,18 +194,35 @@ class DaemonImpl final : public Daemon {
   void HandleResponse(const FetchResponse& response) {
     const FeedState* feed = feeds_.Find(response.feed);
     if (!feed) return;  // removed by a reload while it was being fetched
-    std::string url = feed->config.url;
-    IngestReport report = pipeline_.Ingest(response, UnixNow());
+    std::string config_url = feed->config.url;
+    IngestReport report = pipeline_.Ingest(response, config_url, UnixNow());
     for (const std::string& warning : report.warnings) {
       spdlog::warn("feed '{}': {}", response.feed, warning);
     }
-    FeedChange change = feeds_.Finish(response.feed, report.status, Clock::now());
-    LogOutcome(response.feed, url, report, change);
+    if (report.moved) {
+      spdlog::warn("feed '{}' moved permanently to {}; fetching it there from now on (update "
+                   "the config to silence this)",
+                   response.feed, response.effective_url);
+    }
+    FetchOutcome outcome{report.status, "", !report.alert_seqs.empty() || report.new_items > 0,
+                         response.retry_after, response.max_age};
+    if (report.disabled) outcome.disabled = "the server says the feed is gone (HTTP 410 Gone)";
+    if (response.retry_after) {
+      spdlog::warn("feed '{}': server asks to retry after {} s; pausing its host",
+                   response.feed, response.retry_after->count());
+    }
+    FeedChange change = feeds_.Finish(response.feed, outcome, Clock::now());
+    LogOutcome(response.feed, response.url, report, change);
   }
 
   void LogOutcome(const std::string& name, const std::string& url, const IngestReport& report,
                   FeedChange change) {
     switch (change) {
+      case FeedChange::kDisabled:
+        spdlog::error("feed '{}' ({}) disabled: the server says it is gone (HTTP 410); change "
+                      "its URL or remove it from the config",
+                      name, url);
+        return;
       case FeedChange::kStartedFailing:
       case FeedChange::kErrorChanged:
         spdlog::error("feed '{}' ({}): {}", name, url, report.status.message());
@@ -244,7 +276,7 @@ class DaemonImpl final : public Daemon {
   }
 
   std::string StatusLine() const {
-    return std::to_string(feeds_.size()) + " feeds, " + std::to_string(feeds_.failing()) +
+    return std::to_string(feeds_.feeds().size()) + " feeds, " + std::to_string(feeds_.failing()) +
            " failing; last alert: " + (last_alert_.empty() ? "none" : last_alert_);
   }
 
@@ -272,6 +304,7 @@ Result<Parts> OpenParts(const Config& config) {
   parts.store = std::move(store).value();
   FetchOptions fetch_options;
   fetch_options.allow_file_urls = config.allow_file_urls;
+  fetch_options.allow_private_addresses = config.allow_private_addresses;
   auto fetcher = Fetcher::Create(fetch_options);
   if (!fetcher.ok()) return fetcher.status();
   parts.fetcher = std::move(fetcher).value();

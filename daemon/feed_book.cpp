@@ -4,62 +4,179 @@
 
 namespace newsmon {
 
-void FeedBook::Replace(const std::vector<FeedConfig>& feeds,
-                       std::chrono::milliseconds default_interval, Clock::time_point now) {
-  std::vector<FeedState> replaced;
-  for (const FeedConfig& config : feeds) {
-    FeedState state;
-    if (const FeedState* old = Find(config.name); old && old->config.url == config.url) {
-      state = *old;
-    } else {
-      state.next_due = now;
-    }
-    state.config = config;
-    replaced.push_back(std::move(state));
+using std::chrono::milliseconds;
+
+PollingPolicy PolicyOf(const Config& config) {
+  PollingPolicy policy;
+  policy.default_interval = config.default_interval;
+  policy.min_interval = config.min_interval;
+  policy.max_interval = config.max_interval;
+  policy.max_per_host = config.max_per_host;
+  return policy;
+}
+
+std::string HostOf(const std::string& url) {
+  auto start = url.find("://");
+  if (start == std::string::npos || url.compare(0, start, "file") == 0) return "";
+  start += 3;
+  auto end = url.find_first_of("/?#", start);
+  std::string authority = url.substr(start, end == std::string::npos ? end : end - start);
+  if (auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
+  std::transform(authority.begin(), authority.end(), authority.begin(), ::tolower);
+  return authority;
+}
+
+bool IsLocalFeed(const std::string& url) {
+  if (url.rfind("file://", 0) == 0) return true;
+  std::string host = HostOf(url);
+  std::string name = host.substr(0, host.rfind(':') == std::string::npos || host.back() == ']'
+                                        ? host.size()
+                                        : host.rfind(':'));
+  return name == "localhost" || name.rfind("127.", 0) == 0 || name == "[::1]";
+}
+
+FeedState FeedBook::Carry(const FeedConfig& config, Clock::time_point now) const {
+  FeedState state;
+  const FeedState* old = Find(config.name);
+  if (old && old->config.url == config.url) {
+    state = *old;
+  } else {
+    state.next_due = now;
   }
-  feeds_ = std::move(replaced);
+  state.config = config;
+  state.host = HostOf(config.url);
+  return state;
+}
+
+void FeedBook::Install(std::vector<FeedState> feeds, const PollingPolicy& policy,
+                       Clock::time_point now) {
+  feeds_ = std::move(feeds);
+  policy_ = policy;
   index_.clear();
-  for (std::size_t i = 0; i < feeds_.size(); ++i) index_[feeds_[i].config.name] = i;
-  default_interval_ = default_interval;
+  waiting_per_host_.clear();
   scheduler_.Clear();
   for (std::size_t i = 0; i < feeds_.size(); ++i) {
     FeedState& feed = feeds_[i];
-    if (feed.in_flight) continue;  // scheduled again when its fetch finishes
-    feed.next_due = std::min(feed.next_due, now + IntervalOf(feed));
-    scheduler_.Schedule(i, feed.next_due);
+    index_[feed.config.name] = i;
+    if (feed.adaptive_interval.count() == 0) feed.adaptive_interval = policy_.min_interval;
+    // In flight: scheduled when its fetch finishes. Disabled: never.
+    if (feed.in_flight || !feed.disabled.empty()) continue;
+    Schedule(i, std::min(feed.next_due, now + IntervalOf(feed)));
   }
+}
+
+void FeedBook::Schedule(std::size_t index, Clock::time_point due) {
+  feeds_[index].next_due = due;
+  scheduler_.Schedule(index, due);
+}
+
+bool FeedBook::Polite(const FeedState& feed) const {
+  return !feed.host.empty();
 }
 
 std::vector<FeedConfig> FeedBook::StartDue(Clock::time_point now) {
-  std::vector<FeedConfig> due;
+  std::vector<FeedConfig> started;
   for (std::size_t index : scheduler_.PopDue(now)) {
-    feeds_[index].in_flight = true;
-    due.push_back(feeds_[index].config);
+    FeedState& feed = feeds_[index];
+    if (feed.in_flight || !feed.disabled.empty()) continue;  // stale entry after a reload
+    if (Polite(feed)) {
+      if (auto paused = host_paused_until_.find(feed.host);
+          paused != host_paused_until_.end() && paused->second > now) {
+        Schedule(index, paused->second);
+        continue;
+      }
+      if (in_flight_per_host_[feed.host] >= policy_.max_per_host) {
+        waiting_per_host_[feed.host].push_back(index);
+        continue;
+      }
+      ++in_flight_per_host_[feed.host];
+      in_flight_hosts_[feed.config.name] = feed.host;
+    }
+    feed.in_flight = true;
+    started.push_back(feed.config);
   }
-  return due;
+  return started;
 }
 
-FeedChange FeedBook::Finish(const std::string& name, const Status& outcome,
+void FeedBook::ReleaseHost(const std::string& host, Clock::time_point now) {
+  if (host.empty()) return;
+  if (--in_flight_per_host_[host] <= 0) in_flight_per_host_.erase(host);
+  auto waiting = waiting_per_host_.find(host);
+  if (waiting == waiting_per_host_.end() || waiting->second.empty()) return;
+  Schedule(waiting->second.front(), now);
+  waiting->second.pop_front();
+}
+
+FeedChange FeedBook::Finish(const std::string& name, const FetchOutcome& outcome,
                             Clock::time_point now) {
-  FeedState* feed = FindMutable(name);
-  if (!feed) return FeedChange::kNone;
-  feed->in_flight = false;
-  FeedChange change = FeedChange::kNone;
-  if (outcome.ok()) {
-    if (feed->failures > 0) change = FeedChange::kRecovered;
-    feed->failures = 0;
-    feed->last_error.clear();
-    feed->next_due = now + IntervalOf(*feed);
-  } else {
-    change = feed->failures == 0                      ? FeedChange::kStartedFailing
-             : feed->last_error != outcome.message() ? FeedChange::kErrorChanged
-                                                      : FeedChange::kNone;
-    ++feed->failures;
-    feed->last_error = outcome.message();
-    feed->next_due = now + BackoffDelay(IntervalOf(*feed), feed->failures);
+  // The host is released even for a feed a reload removed while it was in flight.
+  if (auto host = in_flight_hosts_.find(name); host != in_flight_hosts_.end()) {
+    std::string released = host->second;
+    in_flight_hosts_.erase(host);
+    ReleaseHost(released, now);
   }
-  scheduler_.Schedule(static_cast<std::size_t>(feed - feeds_.data()), feed->next_due);
+  auto found = index_.find(name);
+  if (found == index_.end()) return FeedChange::kNone;
+  std::size_t index = found->second;
+  FeedState& feed = feeds_[index];
+  if (!feed.in_flight) return FeedChange::kNone;
+  feed.in_flight = false;
+  if (outcome.retry_after && Polite(feed)) {
+    host_paused_until_[feed.host] = now + *outcome.retry_after;
+  }
+  if (!outcome.disabled.empty()) {
+    feed.disabled = outcome.disabled;
+    feed.last_error = outcome.status.message();
+    return FeedChange::kDisabled;
+  }
+  FeedChange change = FeedChange::kNone;
+  milliseconds delay{0};
+  if (outcome.status.ok()) {
+    if (feed.failures > 0) change = FeedChange::kRecovered;
+    feed.failures = 0;
+    feed.last_error.clear();
+    delay = NextInterval(feed, outcome);
+  } else {
+    change = feed.failures == 0                             ? FeedChange::kStartedFailing
+             : feed.last_error != outcome.status.message() ? FeedChange::kErrorChanged
+                                                            : FeedChange::kNone;
+    ++feed.failures;
+    feed.last_error = outcome.status.message();
+    delay = Backoff(feed);
+  }
+  Clock::time_point due = now + delay;
+  if (auto paused = host_paused_until_.find(feed.host); paused != host_paused_until_.end()) {
+    due = std::max(due, paused->second);
+  }
+  Schedule(index, due);
   return change;
+}
+
+// Feeds without an explicit interval are polled more often while they change and less
+// while they do not, within [min_interval, max_interval]; the server's max-age is a
+// lower bound.
+milliseconds FeedBook::NextInterval(FeedState& feed, const FetchOutcome& outcome) const {
+  if (feed.config.interval || policy_.default_interval) return IntervalOf(feed);
+  milliseconds next = outcome.new_items ? feed.adaptive_interval / 2
+                                        : feed.adaptive_interval + feed.adaptive_interval / 4;
+  next = std::clamp(next, policy_.min_interval, policy_.max_interval);
+  if (outcome.max_age) next = std::max<milliseconds>(next, std::min<milliseconds>(*outcome.max_age, std::chrono::hours(24)));
+  feed.adaptive_interval = next;
+  return next;
+}
+
+milliseconds FeedBook::IntervalOf(const FeedState& feed) const {
+  if (feed.config.interval) return *feed.config.interval;
+  if (policy_.default_interval) return *policy_.default_interval;
+  return feed.adaptive_interval;
+}
+
+// Doubling per failure from the feed's interval, capped, with ±20% jitter so feeds that
+// failed together (a network outage) do not retry together.
+milliseconds FeedBook::Backoff(const FeedState& feed) {
+  milliseconds base = BackoffDelay(IntervalOf(feed), feed.failures, policy_.max_backoff);
+  std::uniform_real_distribution<double> factor(0.8, 1.2);
+  return std::chrono::duration_cast<milliseconds>(base * factor(jitter_));
 }
 
 const FeedState* FeedBook::Find(const std::string& name) const {
@@ -67,17 +184,9 @@ const FeedState* FeedBook::Find(const std::string& name) const {
   return found == index_.end() ? nullptr : &feeds_[found->second];
 }
 
-FeedState* FeedBook::FindMutable(const std::string& name) {
-  return const_cast<FeedState*>(std::as_const(*this).Find(name));
-}
-
 std::size_t FeedBook::failing() const {
   return static_cast<std::size_t>(std::count_if(
       feeds_.begin(), feeds_.end(), [](const FeedState& feed) { return feed.failures > 0; }));
-}
-
-std::chrono::milliseconds FeedBook::IntervalOf(const FeedState& feed) const {
-  return feed.config.interval.value_or(default_interval_);
 }
 
 }  // namespace newsmon

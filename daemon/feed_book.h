@@ -1,10 +1,14 @@
 // The daemon's list of feeds and what it knows about each between polls: when it is due,
-// whether a fetch is in flight, how many times in a row it failed and why. A reload
-// replaces the list and keeps what it knew about feeds that stay.
+// whether a fetch is in flight, how often it changes, how many times in a row it failed
+// and why. It also keeps newsmon polite: a per-host limit on requests in flight and a
+// host-wide pause when a server answers 429/503 with Retry-After. A reload replaces the
+// list and keeps what it knew about feeds that stay.
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <optional>
+#include <random>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -15,45 +19,93 @@
 
 namespace newsmon {
 
+struct PollingPolicy {
+  std::optional<std::chrono::milliseconds> default_interval;  // unset: adapt per feed
+  std::chrono::milliseconds min_interval{std::chrono::minutes(5)};
+  std::chrono::milliseconds max_interval{std::chrono::hours(1)};
+  std::chrono::milliseconds max_backoff{std::chrono::hours(6)};
+  int max_per_host = 2;
+};
+
+PollingPolicy PolicyOf(const Config& config);
+
 struct FeedState {
   FeedConfig config;
+  std::string host;
   int failures = 0;
   std::string last_error;
+  std::string disabled;  // why it is no longer fetched; empty while enabled
   bool in_flight = false;
+  std::chrono::milliseconds adaptive_interval{0};
   Scheduler::Clock::time_point next_due{};
+};
+
+// What one fetch taught us about a feed.
+struct FetchOutcome {
+  Status status;
+  std::string disabled;  // set when the feed is gone for good
+  bool new_items = false;
+  std::optional<std::chrono::seconds> retry_after;
+  std::optional<std::chrono::seconds> max_age;
 };
 
 // What a fetch's outcome changed, so the log speaks when a feed's state changes and not
 // on every failed poll.
-enum class FeedChange { kNone, kStartedFailing, kErrorChanged, kRecovered };
+enum class FeedChange { kNone, kStartedFailing, kErrorChanged, kRecovered, kDisabled };
 
 class FeedBook {
  public:
   using Clock = Scheduler::Clock;
 
   // New feeds are due at now; feeds that stay keep their state and due time (brought
-  // forward if their interval got shorter).
-  void Replace(const std::vector<FeedConfig>& feeds, std::chrono::milliseconds default_interval,
-               Clock::time_point now);
-  // Marks the due feeds in flight and returns them.
+  // forward if their interval got shorter). disabled_reason tells, for a feed name,
+  // why the store has it disabled ("" if it does not).
+  template <typename DisabledReason>
+  void Replace(const std::vector<FeedConfig>& feeds, const PollingPolicy& policy,
+               Clock::time_point now, DisabledReason disabled_reason) {
+    std::vector<FeedState> replaced;
+    for (const FeedConfig& config : feeds) {
+      replaced.push_back(Carry(config, now));
+      if (replaced.back().disabled.empty()) replaced.back().disabled = disabled_reason(config);
+    }
+    Install(std::move(replaced), policy, now);
+  }
+
+  // Marks the feeds that are due and allowed to go now in flight and returns them.
   std::vector<FeedConfig> StartDue(Clock::time_point now);
   std::optional<Clock::time_point> NextDue() const { return scheduler_.NextDue(); }
   // Records a finished fetch and schedules the next one. Unknown names (a feed removed
   // while its fetch was in flight) are ignored.
-  FeedChange Finish(const std::string& name, const Status& outcome, Clock::time_point now);
+  FeedChange Finish(const std::string& name, const FetchOutcome& outcome, Clock::time_point now);
 
   const FeedState* Find(const std::string& name) const;
-  std::size_t size() const { return feeds_.size(); }
+  const std::vector<FeedState>& feeds() const { return feeds_; }
   std::size_t failing() const;
 
  private:
+  FeedState Carry(const FeedConfig& config, Clock::time_point now) const;
+  void Install(std::vector<FeedState> feeds, const PollingPolicy& policy, Clock::time_point now);
+  bool Polite(const FeedState& feed) const;
   std::chrono::milliseconds IntervalOf(const FeedState& feed) const;
-  FeedState* FindMutable(const std::string& name);
+  std::chrono::milliseconds NextInterval(FeedState& feed, const FetchOutcome& outcome) const;
+  std::chrono::milliseconds Backoff(const FeedState& feed);
+  void ReleaseHost(const std::string& host, Clock::time_point now);
+  void Schedule(std::size_t index, Clock::time_point due);
 
   std::vector<FeedState> feeds_;
   std::unordered_map<std::string, std::size_t> index_;  // name → position in feeds_
-  std::chrono::milliseconds default_interval_{std::chrono::minutes(5)};
+  std::unordered_map<std::string, int> in_flight_per_host_;
+  std::unordered_map<std::string, std::string> in_flight_hosts_;  // feed name → host
+  std::unordered_map<std::string, std::deque<std::size_t>> waiting_per_host_;
+  std::unordered_map<std::string, Clock::time_point> host_paused_until_;
+  PollingPolicy policy_;
   Scheduler scheduler_;
+  std::mt19937 jitter_{std::random_device{}()};
 };
+
+// The host part of a URL ("" for file:// URLs).
+std::string HostOf(const std::string& url);
+// file:// and loopback feeds are ours to poll as often as we like.
+bool IsLocalFeed(const std::string& url);
 
 }  // namespace newsmon

@@ -4,17 +4,26 @@
 
 namespace newsmon {
 
-IngestReport Pipeline::Ingest(const FetchResponse& response, std::int64_t now) {
+IngestReport Pipeline::Ingest(const FetchResponse& response, const std::string& config_url,
+                              std::int64_t now) {
   FetchRecord record;
   record.feed = response.feed;
-  record.url = response.url;
+  record.config_url = config_url;
   record.fetched_at = now;
   IngestReport report;
   if (!response.status.ok()) {
     report.status = response.status;
+    if (response.http_status == 410) {
+      record.disabled = "the server says the feed is gone (HTTP 410 Gone)";
+      report.disabled = true;
+    }
     return Record(std::move(record), std::move(report));
   }
   record.ok = true;
+  if (response.permanently_moved && response.effective_url != response.url) {
+    record.moved_to = response.effective_url;
+    report.moved = true;
+  }
   if (response.not_modified) {
     report.not_modified = true;
     return Record(std::move(record), std::move(report));

@@ -17,6 +17,8 @@ namespace newsmon {
 struct IngestReport {
   Status status;  // why the feed could not be used; its state is recorded either way
   bool not_modified = false;
+  bool moved = false;     // the feed moved permanently; its new URL is stored
+  bool disabled = false;  // the feed is gone (410) and is no longer fetched
   std::size_t items_seen = 0;
   std::size_t new_items = 0;
   std::vector<std::int64_t> alert_seqs;
@@ -33,7 +35,8 @@ class Pipeline {
     classifier_ = std::move(classifier);
   }
 
-  IngestReport Ingest(const FetchResponse& response, std::int64_t now);
+  IngestReport Ingest(const FetchResponse& response, const std::string& config_url,
+                      std::int64_t now);
 
  private:
   Result<std::vector<ClassifiedItem>> NewItems(const std::string& feed, std::vector<Item> items);

@@ -2,6 +2,11 @@
 
 #include <curl/curl.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstring>
 #include <map>
 #include <mutex>
 
@@ -36,8 +41,47 @@ struct Transfer {
   std::string body;
   std::size_t max_body_bytes = 0;
   bool body_too_large = false;
+  bool refused_private_address = false;
+  std::vector<long> response_codes;  // one per response on the way, redirects included
   char error[CURL_ERROR_SIZE] = {};
 };
+
+size_t ReadHeader(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  std::string_view line(data, size * count);
+  if (line.starts_with("HTTP/")) {
+    auto space = line.find(' ');
+    if (space != std::string_view::npos) {
+      transfer->response_codes.push_back(std::strtol(line.data() + space + 1, nullptr, 10));
+    }
+  }
+  return size * count;
+}
+
+curl_socket_t OpenSocket(void* user, curlsocktype, curl_sockaddr* address) {
+  auto* transfer = static_cast<Transfer*>(user);
+  if (IsPrivateAddress(&address->addr)) {
+    transfer->refused_private_address = true;
+    return CURL_SOCKET_BAD;
+  }
+  return socket(address->family, address->socktype, address->protocol);
+}
+
+bool IsPermanentRedirectChain(const std::vector<long>& codes) {
+  if (codes.size() < 2) return false;
+  for (std::size_t i = 0; i + 1 < codes.size(); ++i) {
+    if (codes[i] != 301 && codes[i] != 308) return false;
+  }
+  return true;
+}
+
+std::optional<std::chrono::seconds> MaxAge(const std::string& cache_control) {
+  auto at = cache_control.find("max-age=");
+  if (at == std::string::npos) return std::nullopt;
+  long seconds = std::strtol(cache_control.c_str() + at + 8, nullptr, 10);
+  if (seconds <= 0) return std::nullopt;
+  return std::chrono::seconds(seconds);
+}
 
 size_t WriteBody(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
@@ -127,6 +171,12 @@ class CurlFetcher final : public Fetcher {
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteBody);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, ReadHeader);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
+    if (!options_.allow_private_addresses) {
+      curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, OpenSocket);
+      curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, &transfer);
+    }
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(easy, CURLOPT_MAXREDIRS, options_.max_redirects);
     curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl can decode
@@ -161,7 +211,16 @@ class CurlFetcher final : public Fetcher {
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &response.http_status);
     response.content_type = InfoString(easy, CURLINFO_CONTENT_TYPE);
     response.status = Outcome(transfer, result, response.http_status);
+    if (response.http_status == 429 || response.http_status == 503) {
+      curl_off_t retry_after = 0;
+      if (curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK &&
+          retry_after > 0) {
+        response.retry_after = std::chrono::seconds(retry_after);
+      }
+    }
+    response.permanently_moved = IsPermanentRedirectChain(transfer.response_codes);
     if (!response.status.ok()) return response;
+    response.max_age = MaxAge(LastResponseHeader(easy, "Cache-Control"));
     response.etag = LastResponseHeader(easy, "ETag");
     response.last_modified = LastResponseHeader(easy, "Last-Modified");
     response.not_modified = response.http_status == 304;
@@ -170,6 +229,10 @@ class CurlFetcher final : public Fetcher {
   }
 
   Status Outcome(const Transfer& transfer, CURLcode result, long http_status) const {
+    if (transfer.refused_private_address) {
+      return Status::Error("refused to connect to a private or loopback address (set "
+                           "allow_private_addresses = true to allow it)");
+    }
     if (transfer.body_too_large) {
       return Status::Error("response body exceeds the limit of " +
                            std::to_string(options_.max_body_bytes) + " bytes");
@@ -188,6 +251,30 @@ class CurlFetcher final : public Fetcher {
 };
 
 }  // namespace
+
+bool IsPrivateAddress(const sockaddr* address) {
+  if (address->sa_family == AF_INET) {
+    auto ip = ntohl(reinterpret_cast<const sockaddr_in*>(address)->sin_addr.s_addr);
+    auto in = [ip](std::uint32_t network, int bits) {
+      return (ip >> (32 - bits)) == (network >> (32 - bits));
+    };
+    return in(0x00000000, 8) || in(0x0A000000, 8) || in(0x7F000000, 8) ||
+           in(0xA9FE0000, 16) || in(0xAC100000, 12) || in(0xC0A80000, 16) ||
+           in(0x64400000, 10);
+  }
+  if (address->sa_family == AF_INET6) {
+    const auto& ip6 = reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(&ip6)) {
+      sockaddr_in mapped{};
+      mapped.sin_family = AF_INET;
+      std::memcpy(&mapped.sin_addr, ip6.s6_addr + 12, 4);
+      return IsPrivateAddress(reinterpret_cast<const sockaddr*>(&mapped));
+    }
+    return IN6_IS_ADDR_LOOPBACK(&ip6) || IN6_IS_ADDR_UNSPECIFIED(&ip6) ||
+           IN6_IS_ADDR_LINKLOCAL(&ip6) || (ip6.s6_addr[0] & 0xFE) == 0xFC;
+  }
+  return true;  // anything else (unix sockets…) is not a public feed host
+}
 
 Result<std::unique_ptr<Fetcher>> Fetcher::Create(const FetchOptions& options) {
   GlobalInitOnce();

@@ -6,10 +6,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/status.h"
+
+struct sockaddr;
 
 namespace newsmon {
 
@@ -31,6 +34,10 @@ struct FetchResponse {
   std::string content_type;
   std::string etag;
   std::string last_modified;
+  // Every redirect on the way was 301 or 308: the feed lives at effective_url now.
+  bool permanently_moved = false;
+  std::optional<std::chrono::seconds> retry_after;  // from a 429 or 503
+  std::optional<std::chrono::seconds> max_age;      // Cache-Control: max-age
 };
 
 struct FetchOptions {
@@ -39,6 +46,9 @@ struct FetchOptions {
   std::size_t max_body_bytes = 16 * 1024 * 1024;  // after decompression
   long max_redirects = 5;
   bool allow_file_urls = false;
+  // Off: connections to loopback, private, link-local and cloud-metadata addresses are
+  // refused, checked on every address curl connects to (so after redirects too).
+  bool allow_private_addresses = false;
   std::string user_agent;  // empty: "newsmon/VERSION"
 };
 
@@ -47,6 +57,10 @@ struct WaitFd {
   int fd = -1;
   bool readable = false;
 };
+
+// Loopback, RFC 1918, link-local (169.254/16 incl. cloud metadata), CGNAT, unique-local
+// and the unspecified addresses: what a feed URL from a config must not reach by default.
+bool IsPrivateAddress(const ::sockaddr* address);
 
 class Fetcher {
  public:

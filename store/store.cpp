@@ -52,6 +52,12 @@ CREATE TABLE alerts(
 CREATE INDEX alerts_unsent ON alerts(seq) WHERE sent_at IS NULL;
 CREATE INDEX alerts_thread ON alerts(thread, seq);
 )sql",
+    R"sql(
+ALTER TABLE feeds ADD COLUMN config_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE feeds ADD COLUMN disabled TEXT NOT NULL DEFAULT '';
+ALTER TABLE feeds ADD COLUMN state_since INTEGER NOT NULL DEFAULT 0;
+UPDATE feeds SET config_url = url;
+)sql",
 };
 
 std::string EvidenceJson(const ThreadMatch& match) {
@@ -77,14 +83,18 @@ class SqliteStore final : public Store {
     return Migrate();
   }
 
-  Result<FeedValidators> Validators(const std::string& feed) override {
-    auto stmt = db_.Prepare("SELECT etag, last_modified FROM feeds WHERE name = ?1");
+  Result<FeedFetchState> FetchState(const std::string& feed) override {
+    auto stmt = db_.Prepare(
+        "SELECT etag, last_modified, url, config_url, disabled FROM feeds WHERE name = ?1");
     if (!stmt.ok()) return stmt.status();
     stmt->Bind(1, feed);
-    FeedValidators validators;
-    if (stmt->Step()) validators = {stmt->ColumnText(0), stmt->ColumnText(1)};
+    FeedFetchState state;
+    if (stmt->Step()) {
+      state = {{stmt->ColumnText(0), stmt->ColumnText(1)}, stmt->ColumnText(2),
+               stmt->ColumnText(3), stmt->ColumnText(4)};
+    }
     if (!stmt->status().ok()) return stmt->status();
-    return validators;
+    return state;
   }
 
   Result<std::unordered_set<std::string>> KnownItemIds(
@@ -147,14 +157,14 @@ class SqliteStore final : public Store {
 
   Result<std::vector<FeedStatus>> Feeds() override {
     auto stmt = db_.Prepare(
-        "SELECT name, url, last_attempt, last_success, last_error, consecutive_failures "
-        "FROM feeds ORDER BY name");
+        "SELECT name, url, disabled, state_since, last_attempt, last_success, last_error, "
+        "consecutive_failures FROM feeds ORDER BY name");
     if (!stmt.ok()) return stmt.status();
     std::vector<FeedStatus> feeds;
     while (stmt->Step()) {
-      feeds.push_back({stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnInt(2),
-                       stmt->ColumnInt(3), stmt->ColumnText(4),
-                       static_cast<int>(stmt->ColumnInt(5))});
+      feeds.push_back({stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(2),
+                       stmt->ColumnInt(3), stmt->ColumnInt(4), stmt->ColumnInt(5),
+                       stmt->ColumnText(6), static_cast<int>(stmt->ColumnInt(7))});
     }
     if (!stmt->status().ok()) return stmt->status();
     return feeds;
@@ -201,12 +211,18 @@ class SqliteStore final : public Store {
   }
 
   Status UpdateFeed(const FetchRecord& r) {
+    // ?2 config URL, ?8 where it moved (or ''), ?9 why it is disabled (or '').
     auto stmt = db_.Prepare(R"sql(
-INSERT INTO feeds(name, url, etag, last_modified, last_attempt, last_success, last_error,
-                  consecutive_failures)
-VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?6 THEN ?5 ELSE 0 END, ?7, CASE WHEN ?6 THEN 0 ELSE 1 END)
+INSERT INTO feeds(name, url, config_url, etag, last_modified, last_attempt, last_success,
+                  last_error, consecutive_failures, disabled, state_since)
+VALUES (?1, COALESCE(NULLIF(?8, ''), ?2), ?2, ?3, ?4, ?5, CASE WHEN ?6 THEN ?5 ELSE 0 END, ?7,
+        CASE WHEN ?6 THEN 0 ELSE 1 END, ?9, ?5)
 ON CONFLICT(name) DO UPDATE SET
-  url = excluded.url,
+  url = CASE WHEN ?8 <> '' THEN ?8 WHEN config_url <> ?2 THEN ?2 ELSE url END,
+  config_url = ?2,
+  disabled = ?9,
+  state_since = CASE WHEN (consecutive_failures = 0) <> (?6 <> 0) OR disabled <> ?9 THEN ?5
+                     ELSE state_since END,
   etag = CASE WHEN ?6 AND (?3 <> '' OR ?4 <> '') THEN ?3 ELSE etag END,
   last_modified = CASE WHEN ?6 AND (?3 <> '' OR ?4 <> '') THEN ?4 ELSE last_modified END,
   last_attempt = ?5,
@@ -216,12 +232,14 @@ ON CONFLICT(name) DO UPDATE SET
 )sql");
     if (!stmt.ok()) return stmt.status();
     return stmt->Bind(1, r.feed)
-        .Bind(2, r.url)
+        .Bind(2, r.config_url)
         .Bind(3, r.validators.etag)
         .Bind(4, r.validators.last_modified)
         .Bind(5, r.fetched_at)
         .Bind(6, std::int64_t{r.ok})
         .Bind(7, r.error)
+        .Bind(8, r.moved_to)
+        .Bind(9, r.disabled)
         .Run();
   }
 

@@ -19,6 +19,14 @@ struct FeedValidators {
   std::string last_modified;
 };
 
+// What the next fetch of a feed needs from the last one.
+struct FeedFetchState {
+  FeedValidators validators;
+  std::string url;         // where to fetch: the config's URL, or where it moved (301/308)
+  std::string config_url;  // the config's URL when url was recorded
+  std::string disabled;    // why the feed is no longer fetched (410 Gone); empty if enabled
+};
+
 struct ClassifiedItem {
   Item item;
   std::vector<ThreadMatch> matches;
@@ -27,7 +35,9 @@ struct ClassifiedItem {
 // Everything learned from one fetch of one feed; stored in one transaction.
 struct FetchRecord {
   std::string feed;
-  std::string url;
+  std::string config_url;       // the URL in the config
+  std::string moved_to;         // set when the feed moved permanently (301/308)
+  std::string disabled;         // set when the feed is gone for good (410)
   std::int64_t fetched_at = 0;
   bool ok = false;
   std::string error;            // why the fetch or parse failed, when !ok
@@ -44,6 +54,8 @@ struct OutboxEntry {
 struct FeedStatus {
   std::string name;
   std::string url;
+  std::string disabled;
+  std::int64_t state_since = 0;  // when it last went from ok to failing or back
   std::int64_t last_attempt = 0;
   std::int64_t last_success = 0;
   std::string last_error;
@@ -57,7 +69,8 @@ class Store {
   // Creates or migrates the schema. ":memory:" gives a private in-memory database.
   static Result<std::unique_ptr<Store>> Open(const std::string& path);
 
-  virtual Result<FeedValidators> Validators(const std::string& feed) = 0;
+  // Empty state for a feed never fetched.
+  virtual Result<FeedFetchState> FetchState(const std::string& feed) = 0;
   // Which of ids are already stored for this feed (dedupe across restarts).
   virtual Result<std::unordered_set<std::string>> KnownItemIds(
       const std::string& feed, const std::vector<std::string>& ids) = 0;

@@ -1,6 +1,9 @@
 // The fetcher against a loopback server: what goes over the wire and what comes back.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <map>
 
 #include "feeds/fetcher.h"
@@ -25,6 +28,13 @@ std::vector<FetchResponse> FetchAll(Fetcher& fetcher, std::vector<FetchRequest> 
   return done;
 }
 
+// The loopback server is a private address: tests opt in as an operator would.
+FetchOptions Local() {
+  FetchOptions options;
+  options.allow_private_addresses = true;
+  return options;
+}
+
 FetchResponse FetchOne(const FetchOptions& options, FetchRequest request) {
   auto fetcher = Fetcher::Create(options);
   REQUIRE(fetcher.ok());
@@ -45,7 +55,7 @@ TEST_CASE("fetch returns the body, validators and content type") {
   feed.etag = "\"abc\"";
   feed.last_modified = "Sun, 22 Nov 2026 10:00:00 GMT";
   server.Serve("/feed", feed);
-  FetchResponse response = FetchOne({}, {"f", server.Url("/feed"), "", ""});
+  FetchResponse response = FetchOne(Local(), {"f", server.Url("/feed"), "", ""});
   REQUIRE(response.status.ok());
   CHECK(response.http_status == 200);
   CHECK(response.body == "<rss/>");
@@ -64,7 +74,7 @@ TEST_CASE("conditional GET sends both validators and reports 304 as not modified
   feed.etag = "\"abc\"";
   server.Serve("/feed", feed);
   FetchResponse response =
-      FetchOne({}, {"f", server.Url("/feed"), "\"abc\"", "Sun, 22 Nov 2026 10:00:00 GMT"});
+      FetchOne(Local(), {"f", server.Url("/feed"), "\"abc\"", "Sun, 22 Nov 2026 10:00:00 GMT"});
   REQUIRE(response.status.ok());
   CHECK(response.not_modified);
   CHECK(response.body.empty());
@@ -79,7 +89,7 @@ TEST_CASE("a gzip-encoded body is decoded") {
   Resource feed = Document(std::string(5000, 'x'));
   feed.gzip = true;
   server.Serve("/feed", feed);
-  FetchResponse response = FetchOne({}, {"f", server.Url("/feed"), "", ""});
+  FetchResponse response = FetchOne(Local(), {"f", server.Url("/feed"), "", ""});
   REQUIRE(response.status.ok());
   CHECK(response.body == std::string(5000, 'x'));
 }
@@ -91,7 +101,7 @@ TEST_CASE("redirects are followed and the final URL reported") {
   moved.location = server.Url("/new");
   server.Serve("/old", moved);
   server.Serve("/new", Document("<rss/>"));
-  FetchResponse response = FetchOne({}, {"f", server.Url("/old"), "", ""});
+  FetchResponse response = FetchOne(Local(), {"f", server.Url("/old"), "", ""});
   REQUIRE(response.status.ok());
   CHECK(response.body == "<rss/>");
   CHECK(response.effective_url == server.Url("/new"));
@@ -109,7 +119,7 @@ TEST_CASE("HTTP errors, timeouts and oversized bodies fail with a clear message"
   server.Serve("/slow", slow);
   server.Serve("/huge", Document(std::string(200'000, 'x')));
 
-  FetchOptions options;
+  FetchOptions options = Local();
   options.total_timeout = 1s;
   options.max_body_bytes = 100'000;
   auto fetcher = Fetcher::Create(options);
@@ -129,7 +139,7 @@ TEST_CASE("many feeds are fetched concurrently on one thread") {
   Resource slow = Document("<rss/>");
   slow.delay = 300ms;
   for (int i = 0; i < 8; ++i) server.Serve("/f" + std::to_string(i), slow);
-  auto fetcher = Fetcher::Create({});
+  auto fetcher = Fetcher::Create(Local());
   REQUIRE(fetcher.ok());
   std::vector<FetchRequest> requests;
   for (int i = 0; i < 8; ++i) {
@@ -153,6 +163,96 @@ TEST_CASE("file:// URLs are read only when allowed") {
   FetchResponse refused = FetchOne({}, {"f", "file://" + path, "", ""});
   CHECK_FALSE(refused.status.ok());
   CHECK(refused.status.message().find("file") != std::string::npos);
+}
+
+TEST_CASE("private and loopback addresses are refused unless allowed, also after a redirect") {
+  FeedServer server;
+  server.Serve("/feed", Document("<rss/>"));
+  FetchResponse refused = FetchOne({}, {"f", server.Url("/feed"), "", ""});
+  CHECK(refused.status.message() ==
+        "refused to connect to a private or loopback address (set allow_private_addresses = "
+        "true to allow it)");
+  CHECK(server.HitCount("/feed") == 0);
+  FetchResponse localhost = FetchOne({}, {"f", "http://localhost:1/feed", "", ""});
+  CHECK_FALSE(localhost.status.ok());
+}
+
+TEST_CASE("address classification") {
+  auto v4 = [](const char* text) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    inet_pton(AF_INET, text, &address.sin_addr);
+    return IsPrivateAddress(reinterpret_cast<sockaddr*>(&address));
+  };
+  auto v6 = [](const char* text) {
+    sockaddr_in6 address{};
+    address.sin6_family = AF_INET6;
+    inet_pton(AF_INET6, text, &address.sin6_addr);
+    return IsPrivateAddress(reinterpret_cast<sockaddr*>(&address));
+  };
+  for (const char* yes : {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
+                          "169.254.169.254", "0.0.0.0", "100.64.0.1"}) {
+    INFO(yes);
+    CHECK(v4(yes));
+  }
+  for (const char* no : {"8.8.8.8", "172.32.0.1", "151.101.1.1", "100.128.0.1"}) {
+    INFO(no);
+    CHECK_FALSE(v4(no));
+  }
+  CHECK(v6("::1"));
+  CHECK(v6("fe80::1"));
+  CHECK(v6("fd00::1"));
+  CHECK(v6("::ffff:10.0.0.1"));
+  CHECK_FALSE(v6("2001:4860:4860::8888"));
+  CHECK_FALSE(v6("::ffff:8.8.8.8"));
+}
+
+TEST_CASE("a chain of permanent redirects is reported as a move; a temporary one is not") {
+  FeedServer server;
+  Resource permanent;
+  permanent.status = 301;
+  permanent.location = server.Url("/hop");
+  server.Serve("/old", permanent);
+  Resource also_permanent;
+  also_permanent.status = 308;
+  also_permanent.location = server.Url("/new");
+  server.Serve("/hop", also_permanent);
+  Resource temporary;
+  temporary.status = 302;
+  temporary.location = server.Url("/new");
+  server.Serve("/temp", temporary);
+  server.Serve("/new", Document("<rss/>"));
+  FetchResponse moved = FetchOne(Local(), {"f", server.Url("/old"), "", ""});
+  CHECK(moved.permanently_moved);
+  CHECK(moved.effective_url == server.Url("/new"));
+  CHECK_FALSE(FetchOne(Local(), {"f", server.Url("/temp"), "", ""}).permanently_moved);
+}
+
+TEST_CASE("Retry-After and Cache-Control max-age are reported") {
+  FeedServer server;
+  Resource limited = Document("slow down");
+  limited.status = 429;
+  limited.retry_after = "120";
+  server.Serve("/limited", limited);
+  Resource cached = Document("<rss/>");
+  cached.cache_control = "public, max-age=900";
+  server.Serve("/cached", cached);
+  FetchResponse response = FetchOne(Local(), {"f", server.Url("/limited"), "", ""});
+  CHECK(response.status.message() == "HTTP 429");
+  CHECK(response.retry_after == std::chrono::seconds(120));
+  CHECK(FetchOne(Local(), {"f", server.Url("/cached"), "", ""}).max_age ==
+        std::chrono::seconds(900));
+}
+
+TEST_CASE("redirect loops stop at the limit") {
+  FeedServer server;
+  Resource loop;
+  loop.status = 302;
+  loop.location = server.Url("/loop");
+  server.Serve("/loop", loop);
+  FetchResponse response = FetchOne(Local(), {"f", server.Url("/loop"), "", ""});
+  CHECK(response.status.message().find("redirects") != std::string::npos);
+  CHECK(server.HitCount("/loop") == 6);
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ ClassifiedItem Matching(const std::string& id, const std::string& thread) {
 FetchRecord Fetched(std::vector<ClassifiedItem> items, std::string etag = "\"e\"") {
   FetchRecord record;
   record.feed = "wire";
-  record.url = "https://example.org/feed";
+  record.config_url = "https://example.org/feed";
   record.fetched_at = 1795424500;
   record.ok = true;
   record.validators = {std::move(etag), "Mon, 23 Nov 2026 08:00:00 GMT"};
@@ -48,7 +48,7 @@ TEST_CASE("a new database gets the current schema in WAL mode") {
   TempDir dir;
   auto store = Store::Open(dir.File("n.db"));
   REQUIRE(store.ok());
-  CHECK(UserVersion(dir.File("n.db")) == 1);
+  CHECK(UserVersion(dir.File("n.db")) == 2);
   CHECK(std::filesystem::exists(dir.File("n.db-wal")));
 }
 
@@ -109,15 +109,50 @@ TEST_CASE("validators survive a failed fetch and are replaced by a successful on
   failed.ok = false;
   failed.error = "HTTP 500";
   REQUIRE((*store)->RecordFetch(failed).ok());
-  CHECK((*store)->Validators("wire")->etag == "\"one\"");
+  CHECK((*store)->FetchState("wire")->validators.etag == "\"one\"");
   auto feeds = (*store)->Feeds();
   REQUIRE(feeds->size() == 1);
   CHECK((*feeds)[0].last_error == "HTTP 500");
   CHECK((*feeds)[0].consecutive_failures == 1);
 
   REQUIRE((*store)->RecordFetch(Fetched({}, "\"two\"")).ok());
-  CHECK((*store)->Validators("wire")->etag == "\"two\"");
+  CHECK((*store)->FetchState("wire")->validators.etag == "\"two\"");
   CHECK((*store)->Feeds()->at(0).consecutive_failures == 0);
+}
+
+TEST_CASE("a permanent move is remembered until the config names another URL") {
+  TempDir dir;
+  auto store = Store::Open(dir.File("n.db"));
+  REQUIRE(store.ok());
+  FetchRecord moved = Fetched({});
+  moved.moved_to = "https://example.org/new-feed";
+  REQUIRE((*store)->RecordFetch(moved).ok());
+  CHECK((*store)->FetchState("wire")->url == "https://example.org/new-feed");
+  REQUIRE((*store)->RecordFetch(Fetched({})).ok());
+  CHECK((*store)->FetchState("wire")->url == "https://example.org/new-feed");
+
+  FetchRecord edited = Fetched({});
+  edited.config_url = "https://example.com/edited";
+  REQUIRE((*store)->RecordFetch(edited).ok());
+  CHECK((*store)->FetchState("wire")->url == "https://example.com/edited");
+  CHECK((*store)->FetchState("never-fetched")->url.empty());
+}
+
+TEST_CASE("a gone feed is recorded as disabled, with when its state changed") {
+  TempDir dir;
+  auto store = Store::Open(dir.File("n.db"));
+  REQUIRE(store.ok());
+  REQUIRE((*store)->RecordFetch(Fetched({})).ok());
+  FetchRecord gone = Fetched({});
+  gone.ok = false;
+  gone.error = "HTTP 410";
+  gone.disabled = "the server says the feed is gone (HTTP 410)";
+  gone.fetched_at += 60;
+  REQUIRE((*store)->RecordFetch(gone).ok());
+  CHECK((*store)->FetchState("wire")->disabled == gone.disabled);
+  FeedStatus status = (*store)->Feeds()->at(0);
+  CHECK(status.disabled == gone.disabled);
+  CHECK(status.state_since == gone.fetched_at);
 }
 
 TEST_CASE("a database from a newer newsmon or a file that is no database is refused") {
@@ -133,7 +168,7 @@ TEST_CASE("a database from a newer newsmon or a file that is no database is refu
   REQUIRE_FALSE(store.ok());
   CHECK(store.status().message() ==
         "database '" + newer +
-            "': database schema version 99 is newer than this newsmon understands (1); "
+            "': database schema version 99 is newer than this newsmon understands (2); "
             "upgrade newsmon");
 
   std::string junk = dir.Write("junk.db", std::string(4096, 'x'));

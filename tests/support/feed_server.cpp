@@ -13,6 +13,7 @@ FeedServer::FeedServer() : server_(std::make_unique<httplib::Server>()) {
   server_->Get(R"(/.*)", [this](const httplib::Request& request, httplib::Response& response) {
     Hit hit;
     hit.path = request.path;
+    hit.at = std::chrono::steady_clock::now();
     hit.if_none_match = request.get_header_value("If-None-Match");
     hit.if_modified_since = request.get_header_value("If-Modified-Since");
     hit.accept_encoding = request.get_header_value("Accept-Encoding");
@@ -30,6 +31,10 @@ FeedServer::FeedServer() : server_(std::make_unique<httplib::Server>()) {
     if (!resource.etag.empty()) response.set_header("ETag", resource.etag);
     if (!resource.last_modified.empty()) response.set_header("Last-Modified", resource.last_modified);
     if (!resource.location.empty()) response.set_header("Location", resource.location);
+    if (!resource.retry_after.empty()) response.set_header("Retry-After", resource.retry_after);
+    if (!resource.cache_control.empty()) {
+      response.set_header("Cache-Control", resource.cache_control);
+    }
     if (hit.status == 304) return;
     if (resource.gzip) {
       response.set_header("Content-Encoding", "gzip");

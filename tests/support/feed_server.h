@@ -23,6 +23,7 @@ struct Hit {
   std::string accept_encoding;
   std::string user_agent;
   int status = 0;
+  std::chrono::steady_clock::time_point at;
 };
 
 // A document the server hands out, with the validators and faults it is served with.
@@ -33,6 +34,8 @@ struct Resource {
   std::string last_modified;  // honoured when no ETag is set
   int status = 200;
   std::string location;       // for 3xx
+  std::string retry_after;    // Retry-After header, for 429/503
+  std::string cache_control;
   bool gzip = false;          // send the body gzip-compressed with Content-Encoding
   std::chrono::milliseconds delay{0};  // before the response is written
 };

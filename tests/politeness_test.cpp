@@ -1,0 +1,166 @@
+// What a feed owner sees in their access log when newsmon polls them: moves remembered,
+// Gone respected, Retry-After honoured for the whole host, failures backed off, and no
+// more than the allowed requests at once.
+#include <catch2/catch.hpp>
+
+#include "daemon/feed_book.h"
+#include "tests/support/daemon_runner.h"
+#include "tests/support/feed_server.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/wait.h"
+
+namespace newsmon::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+Resource Feed() {
+  Resource resource;
+  resource.body = RssFeed({{"w1", "Weather", "Mild."}});
+  return resource;
+}
+
+Resource Status(int status, std::string location = "") {
+  Resource resource;
+  resource.status = status;
+  resource.body = "status";
+  resource.location = std::move(location);
+  return resource;
+}
+
+TEST_CASE("a 301 moves the feed for good: later polls go straight to the new URL") {
+  LogCapture log;
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/old.xml", Status(301, server.Url("/new.xml")));
+  server.Serve("/new.xml", Feed());
+  Config config = TestConfig(dir, {{"wire", server.Url("/old.xml")}});
+  DaemonRunner runner(config);
+  REQUIRE(server.WaitForHits("/new.xml", 4));
+  CHECK(server.HitCount("/old.xml") == 1);
+  std::size_t moved_lines = 0;
+  for (const std::string& line : log.Lines()) {
+    moved_lines += line.find("feed 'wire' moved permanently to " + server.Url("/new.xml")) !=
+                   std::string::npos;
+  }
+  CHECK(moved_lines == 1);
+}
+
+TEST_CASE("410 Gone disables the feed with a clear log line, also across restarts") {
+  LogCapture log;
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/gone.xml", Status(410));
+  server.Serve("/other.xml", Feed());
+  Config config = TestConfig(dir, {{"gone", server.Url("/gone.xml")},
+                                   {"other", server.Url("/other.xml")}});
+  {
+    DaemonRunner runner(config);
+    REQUIRE(log.WaitFor("feed 'gone' (" + server.Url("/gone.xml") + ") disabled: the server "
+                        "says it is gone (HTTP 410)"));
+    REQUIRE(server.WaitForHits("/other.xml", 5));
+    CHECK(server.HitCount("/gone.xml") == 1);
+  }
+  DaemonRunner restarted(config);
+  REQUIRE(log.WaitFor("feed 'gone' stays disabled"));
+  REQUIRE(server.WaitForHits("/other.xml", server.HitCount("/other.xml") + 3));
+  CHECK(server.HitCount("/gone.xml") == 1);
+}
+
+TEST_CASE("429 with Retry-After pauses every feed of that host") {
+  TempDir dir;
+  FeedServer server;
+  Resource limited = Status(429);
+  limited.retry_after = "2";
+  server.Serve("/a.xml", limited);
+  server.Serve("/b.xml", Feed());
+  Config config = TestConfig(dir, {{"a", server.Url("/a.xml")}, {"b", server.Url("/b.xml")}});
+  DaemonRunner runner(config);
+  REQUIRE(server.WaitForHits("/a.xml", 1));
+  auto limited_at = server.Hits("/a.xml").front().at;
+  server.Serve("/a.xml", Feed());
+  REQUIRE(server.WaitForHits("/a.xml", 2, 10s));
+  CHECK(server.Hits("/a.xml")[1].at - limited_at >= 2s);
+  // The other feed on the same host waited too (at most the request in flight with the
+  // 429 slipped through).
+  for (const Hit& hit : server.Hits("/b.xml")) {
+    CHECK((hit.at <= limited_at + 50ms || hit.at >= limited_at + 2s));
+  }
+}
+
+TEST_CASE("500s back off with growing gaps, then the feed recovers") {
+  LogCapture log;
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/f.xml", Status(500));
+  Config config = TestConfig(dir, {{"f", server.Url("/f.xml")}});
+  DaemonRunner runner(config);
+  REQUIRE(server.WaitForHits("/f.xml", 5, 15s));
+  auto hits = server.Hits("/f.xml");
+  for (std::size_t i = 2; i < 5; ++i) {
+    INFO("gap " << i);
+    CHECK(hits[i].at - hits[i - 1].at > hits[i - 1].at - hits[i - 2].at);
+  }
+  server.Serve("/f.xml", Feed());
+  REQUIRE(log.WaitFor("feed 'f' recovered"));
+}
+
+TEST_CASE("at most max_per_host requests are in flight per host") {
+  TempDir dir;
+  FeedServer server;
+  Resource slow = Feed();
+  slow.delay = 200ms;
+  std::vector<std::pair<std::string, std::string>> feeds;
+  for (int i = 0; i < 6; ++i) {
+    std::string path = "/s" + std::to_string(i) + ".xml";
+    server.Serve(path, slow);
+    feeds.push_back({"s" + std::to_string(i), server.Url(path)});
+  }
+  Config config = TestConfig(dir, feeds);
+  DaemonRunner runner(config);
+  for (const auto& [name, url] : feeds) REQUIRE(server.WaitForHits(url.substr(url.rfind('/')), 2));
+  CHECK(server.PeakConcurrency() == 2);
+}
+
+TEST_CASE("feed book: adaptive intervals, max-age, hosts and locality") {
+  CHECK(HostOf("https://User@Example.org:8443/rss?x=1") == "example.org:8443");
+  CHECK(HostOf("file:///tmp/a.xml").empty());
+  CHECK(IsLocalFeed("file:///tmp/a.xml"));
+  CHECK(IsLocalFeed("http://127.0.0.1:8080/a"));
+  CHECK(IsLocalFeed("http://localhost/a"));
+  CHECK_FALSE(IsLocalFeed("https://example.org/a"));
+
+  PollingPolicy policy;
+  policy.min_interval = 2min;
+  policy.max_interval = 30min;
+  FeedBook book;
+  auto t0 = FeedBook::Clock::time_point{} + 1h;
+  book.Replace({{"a", "https://example.org/a", std::nullopt}}, policy, t0,
+               [](const FeedConfig&) { return std::string(); });
+  REQUIRE(book.StartDue(t0).size() == 1);
+  book.Finish("a", {Status::Ok(), "", false, std::nullopt, std::nullopt}, t0);
+  CHECK(book.NextDue() == t0 + 150s);  // unchanged feed: 2 min × 1.25
+  book.StartDue(t0 + 150s);
+  book.Finish("a", {Status::Ok(), "", false, std::nullopt, std::chrono::seconds(3600)}, t0);
+  CHECK(book.NextDue() == t0 + 1h);  // the server's max-age is a lower bound
+  book.StartDue(t0 + 1h);
+  book.Finish("a", {Status::Ok(), "", true, std::nullopt, std::nullopt}, t0);
+  CHECK(book.NextDue() == t0 + 30min);  // changed: halved, within the bounds
+}
+
+TEST_CASE("an interval under min_interval for a remote feed is a config error") {
+  TempDir dir;
+  std::string path = dir.Write("n.toml", "min_interval = \"1m\"\n[[feed]]\nname = \"x\"\n"
+                                         "url = \"https://example.org/rss\"\ninterval = \"10s\"\n");
+  auto config = LoadConfig(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().message() ==
+        path + ":2: feed 'x': interval is shorter than min_interval (60s); lower min_interval "
+               "(down to \"1s\") if the publisher agrees");
+  std::string too_low = dir.Write("low.toml", "min_interval = \"500ms\"\n");
+  CHECK(LoadConfig(too_low).status().message() ==
+        too_low + ":1: 'min_interval' must be at least \"1s\"");
+}
+
+}  // namespace
+}  // namespace newsmon::testing
