@@ -31,5 +31,6 @@ int CheckConfig(const std::string& config_path);
 int ParseFile(const std::string& path);
 int ClassifyStdin(const std::string& config_path);
 int Tail(const TailOptions& options);
+int ShowStatus(const std::string& config_path, const std::optional<std::string>& database);
 
 }  // namespace newsmon

@@ -203,7 +203,7 @@ void ReadTopLevel(const toml::table& root, const fs::path& folder, Config& confi
                   Problems& problems) {
   RejectUnknownKeys(root,
                     {"database", "allow_file_urls", "allow_private_addresses", "interval",
-                     "min_interval", "max_interval", "max_per_host", "publish", "feed",
+                     "min_interval", "max_interval", "max_per_host", "retention", "publish", "feed",
                      "thread_files"},
                     "", problems);
   config.allow_file_urls = ReadBool(root, "allow_file_urls", problems).value_or(false);
@@ -218,6 +218,7 @@ void ReadTopLevel(const toml::table& root, const fs::path& folder, Config& confi
     }
   }
   if (auto max = ReadDuration(root, "max_interval", problems)) config.max_interval = *max;
+  if (auto retention = ReadDuration(root, "retention", problems)) config.retention = *retention;
   if (config.max_interval < config.min_interval) {
     problems.Add(LineOf(root.get("max_interval") ? *root.get("max_interval") : root),
                  "'max_interval' is shorter than 'min_interval'");

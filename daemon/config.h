@@ -35,6 +35,7 @@ struct Config {
   std::chrono::milliseconds min_interval{std::chrono::minutes(5)};
   std::chrono::milliseconds max_interval{std::chrono::hours(1)};
   int max_per_host = 2;  // requests in flight per host
+  std::chrono::milliseconds retention{std::chrono::hours(24 * 90)};  // items' text and matches
   PublishConfig publish;
   std::vector<FeedConfig> feeds;
   std::vector<ThreadDefinition> threads;

@@ -25,6 +25,9 @@ using Clock = Scheduler::Clock;
 using std::chrono::milliseconds;
 
 constexpr std::size_t kOutboxBatch = 1000;
+// Retention prunes in small batches so one pass never holds the write lock for long.
+constexpr std::size_t kPruneBatch = 500;
+constexpr milliseconds kPruneEvery{std::chrono::minutes(1)};
 
 // The parts of the daemon that exist once per process; the config and threads may be
 // swapped underneath them by a reload.
@@ -107,6 +110,7 @@ class DaemonImpl final : public Daemon {
   milliseconds TimeUntilNextDeadline(Clock::time_point now) const {
     Clock::time_point deadline = next_heartbeat_;
     if (notifier_.watchdog_interval()) deadline = std::min(deadline, next_watchdog_);
+    deadline = std::min(deadline, next_prune_);
     if (auto due = feeds_.NextDue()) deadline = std::min(deadline, *due);
     auto wait = std::chrono::ceil<milliseconds>(deadline - now);
     return std::clamp(wait, milliseconds(0), milliseconds(60'000));
@@ -213,6 +217,15 @@ class DaemonImpl final : public Daemon {
     }
     FeedChange change = feeds_.Finish(response.feed, outcome, Clock::now());
     LogOutcome(response.feed, response.url, report, change);
+    RecordNextDue(response.feed);
+  }
+
+  // For `newsmon status`, which reads the database while the daemon runs.
+  void RecordNextDue(const std::string& name) {
+    const FeedState* feed = feeds_.Find(name);
+    if (!feed || !feed->disabled.empty()) return;
+    auto from_now = std::chrono::duration_cast<std::chrono::seconds>(feed->next_due - Clock::now());
+    parts_.store->RecordNextDue(name, UnixNow() + from_now.count());
   }
 
   void LogOutcome(const std::string& name, const std::string& url, const IngestReport& report,
@@ -269,10 +282,24 @@ class DaemonImpl final : public Daemon {
       }
       notifier_.Status(StatusLine());
     }
+    if (now >= next_prune_) Prune(now);
     if (auto interval = notifier_.watchdog_interval(); interval && now >= next_watchdog_) {
       next_watchdog_ = now + *interval;
       notifier_.WatchdogPing();
     }
+  }
+
+  void Prune(Clock::time_point now) {
+    auto cutoff = UnixNow() - std::chrono::duration_cast<std::chrono::seconds>(config_.retention).count();
+    auto pruned = parts_.store->PruneItemsBefore(cutoff, kPruneBatch);
+    if (!pruned.ok()) {
+      spdlog::error("retention: {}", pruned.status().message());
+      next_prune_ = now + kPruneEvery;
+      return;
+    }
+    if (*pruned > 0) spdlog::debug("retention: pruned {} items", *pruned);
+    // A full batch means more are waiting: continue soon, between other work.
+    next_prune_ = now + (*pruned == kPruneBatch ? milliseconds(100) : kPruneEvery);
   }
 
   std::string StatusLine() const {
@@ -291,6 +318,7 @@ class DaemonImpl final : public Daemon {
   std::atomic<bool> reload_requested_{false};
   Clock::time_point next_heartbeat_;
   Clock::time_point next_watchdog_;
+  Clock::time_point next_prune_;
   std::string last_alert_;
 };
 

@@ -47,11 +47,19 @@ int main(int argc, char** argv) {
   tail_cmd->add_flag("--json", tail.json, "Print each alert's raw JSON body");
   tail_cmd->add_option("--count", tail.count, "Exit after this many alerts");
 
+  std::string status_config;
+  std::optional<std::string> status_database;
+  auto* status_cmd = app.add_subcommand(
+      "status", "Each feed's state, last success, last error and next poll; alerts per thread");
+  status_cmd->add_option("--config", status_config, "Configuration file (TOML)")->required();
+  status_cmd->add_option("--database", status_database, "SQLite database (overrides the config)");
+
   CLI11_PARSE(app, argc, argv);
   if (*run_cmd) return RunDaemon(run);
   if (*check_cmd) return CheckConfig(check_path);
   if (*parse_cmd) return ParseFile(parse_path);
   if (*classify_cmd) return ClassifyStdin(classify_config);
   if (*tail_cmd) return Tail(tail);
+  if (*status_cmd) return ShowStatus(status_config, status_database);
   return 2;
 }

@@ -58,6 +58,12 @@ ALTER TABLE feeds ADD COLUMN disabled TEXT NOT NULL DEFAULT '';
 ALTER TABLE feeds ADD COLUMN state_since INTEGER NOT NULL DEFAULT 0;
 UPDATE feeds SET config_url = url;
 )sql",
+    R"sql(
+ALTER TABLE feeds ADD COLUMN next_due INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE items ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX items_fetched ON items(fetched_at) WHERE pruned = 0;
+CREATE INDEX alerts_created ON alerts(created_at);
+)sql",
 };
 
 std::string EvidenceJson(const ThreadMatch& match) {
@@ -76,8 +82,10 @@ class SqliteStore final : public Store {
   Status Initialise() {
     // WAL lets readers (status, replay) run beside the writer; NORMAL sync is durable
     // across process crashes, which is the failure we design for.
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                               "PRAGMA foreign_keys=ON"}) {
+    // auto_vacuum only takes effect on a database without tables, i.e. a new one; older
+    // databases keep full-file reuse of free pages.
+    for (const char* pragma : {"PRAGMA auto_vacuum=INCREMENTAL", "PRAGMA journal_mode=WAL",
+                               "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
       if (Status s = db_.Exec(pragma); !s.ok()) return s;
     }
     return Migrate();
@@ -157,23 +165,76 @@ class SqliteStore final : public Store {
 
   Result<std::vector<FeedStatus>> Feeds() override {
     auto stmt = db_.Prepare(
-        "SELECT name, url, disabled, state_since, last_attempt, last_success, last_error, "
-        "consecutive_failures FROM feeds ORDER BY name");
+        "SELECT name, url, disabled, state_since, next_due, last_attempt, last_success, "
+        "last_error, consecutive_failures FROM feeds ORDER BY name");
     if (!stmt.ok()) return stmt.status();
     std::vector<FeedStatus> feeds;
     while (stmt->Step()) {
       feeds.push_back({stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(2),
                        stmt->ColumnInt(3), stmt->ColumnInt(4), stmt->ColumnInt(5),
-                       stmt->ColumnText(6), static_cast<int>(stmt->ColumnInt(7))});
+                       stmt->ColumnInt(6), stmt->ColumnText(7),
+                       static_cast<int>(stmt->ColumnInt(8))});
     }
     if (!stmt->status().ok()) return stmt->status();
     return feeds;
   }
 
+  Status RecordNextDue(const std::string& feed, std::int64_t next_due) override {
+    auto stmt = db_.Prepare("UPDATE feeds SET next_due = ?2 WHERE name = ?1");
+    if (!stmt.ok()) return stmt.status();
+    return stmt->Bind(1, feed).Bind(2, next_due).Run();
+  }
+
+  Result<std::vector<std::pair<std::string, std::int64_t>>> AlertCountsSince(
+      std::int64_t since) override {
+    auto stmt = db_.Prepare(
+        "SELECT thread, COUNT(*) FROM alerts WHERE created_at >= ?1 GROUP BY thread "
+        "ORDER BY thread");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, since);
+    std::vector<std::pair<std::string, std::int64_t>> counts;
+    while (stmt->Step()) counts.emplace_back(stmt->ColumnText(0), stmt->ColumnInt(1));
+    if (!stmt->status().ok()) return stmt->status();
+    return counts;
+  }
+
+  Result<std::size_t> PruneItemsBefore(std::int64_t cutoff, std::size_t batch) override {
+    sqlite::Transaction transaction(db_);
+    if (!transaction.begin_status().ok()) return transaction.begin_status();
+    // Alerts keep their JSON; an item keeps (feed, guid) so it is never alerted again.
+    const char* kPrune[] = {
+        "DELETE FROM matches WHERE item IN (SELECT id FROM items WHERE pruned = 0 AND "
+        "fetched_at < ?1 ORDER BY fetched_at LIMIT ?2)",
+        "UPDATE items SET title = '', link = '', summary = '', pruned = 1 WHERE id IN (SELECT "
+        "id FROM items WHERE pruned = 0 AND fetched_at < ?1 ORDER BY fetched_at LIMIT ?2)"};
+    std::size_t pruned = 0;
+    for (const char* sql : kPrune) {
+      auto stmt = db_.Prepare(sql);
+      if (!stmt.ok()) return stmt.status();
+      if (Status s = stmt->Bind(1, cutoff).Bind(2, static_cast<std::int64_t>(batch)).Run();
+          !s.ok()) {
+        return s;
+      }
+      pruned = static_cast<std::size_t>(db_.Changes());
+    }
+    if (Status s = transaction.Commit(); !s.ok()) return s;
+    if (pruned > 0) db_.Exec("PRAGMA incremental_vacuum(1000)");
+    return pruned;
+  }
+
+  Result<std::int64_t> SizeBytes() override {
+    auto stmt = db_.Prepare(
+        "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
+    if (!stmt.ok()) return stmt.status();
+    std::int64_t size = stmt->Step() ? stmt->ColumnInt(0) : 0;
+    if (!stmt->status().ok()) return stmt->status();
+    return size;
+  }
+
   Result<std::vector<Item>> ItemsFetchedSince(std::int64_t since, std::size_t limit) override {
     auto stmt = db_.Prepare(
         "SELECT feed, guid, title, link, published, summary FROM items WHERE fetched_at >= ?1 "
-        "ORDER BY fetched_at, id LIMIT ?2");
+        "AND pruned = 0 ORDER BY fetched_at, id LIMIT ?2");
     if (!stmt.ok()) return stmt.status();
     stmt->Bind(1, since).Bind(2, static_cast<std::int64_t>(limit));
     std::vector<Item> items;

@@ -56,6 +56,7 @@ struct FeedStatus {
   std::string url;
   std::string disabled;
   std::int64_t state_since = 0;  // when it last went from ok to failing or back
+  std::int64_t next_due = 0;     // Unix seconds; 0 when not known
   std::int64_t last_attempt = 0;
   std::int64_t last_success = 0;
   std::string last_error;
@@ -84,6 +85,14 @@ class Store {
                                                        const std::string& thread) = 0;
   virtual Result<std::int64_t> LastSeq() = 0;
   virtual Result<std::vector<FeedStatus>> Feeds() = 0;
+  virtual Status RecordNextDue(const std::string& feed, std::int64_t next_due) = 0;
+  // Alerts per thread created at or after since.
+  virtual Result<std::vector<std::pair<std::string, std::int64_t>>> AlertCountsSince(
+      std::int64_t since) = 0;
+  // Forgets the text and matches of items fetched before cutoff, at most batch of them;
+  // their ids stay so they never alert again. Returns how many it pruned.
+  virtual Result<std::size_t> PruneItemsBefore(std::int64_t cutoff, std::size_t batch) = 0;
+  virtual Result<std::int64_t> SizeBytes() = 0;
   // Items fetched at or after since (Unix seconds), oldest first: for dry runs of threads.
   virtual Result<std::vector<Item>> ItemsFetchedSince(std::int64_t since, std::size_t limit) = 0;
 };

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/bus.h"
+#include "tests/support/daemon_runner.h"
 #include "tests/support/feed_server.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/process.h"
@@ -111,6 +112,40 @@ TEST_CASE("run refuses a broken config with its file and line, exit 1") {
   CHECK(*status == 1);
   CHECK(daemon.Stderr().find(path + ":2: unknown key 'endpiont' in [publish]") !=
         std::string::npos);
+}
+
+TEST_CASE("status shows each feed's state and the alerts per thread") {
+  TempDir dir;
+  FeedServer server;
+  Resource good;
+  good.body = RssFeed({{"t1", "Ceasefire holds", "Quiet night."}});
+  server.Serve("/good.xml", good);
+  Resource bad;
+  bad.status = 500;
+  bad.body = "x";
+  server.Serve("/bad.xml", bad);
+  Config config = TestConfig(dir, {{"good", server.Url("/good.xml")},
+                                   {"bad", server.Url("/bad.xml")}});
+  CHECK(RunNewsmon({"status", "--config", config.path}).err ==
+        "no database at " + config.database + " yet: has newsmon run with this config?\n");
+  {
+    DaemonRunner runner(config);
+    REQUIRE(server.WaitForHits("/bad.xml", 2));
+    REQUIRE(server.WaitForHits("/good.xml", 2));
+  }
+  // A feed added to the config since the daemon last ran.
+  dir.Write("newsmon.toml", TestConfigToml(dir, {{"good", server.Url("/good.xml")},
+                                                 {"bad", server.Url("/bad.xml")},
+                                                 {"later", server.Url("/later.xml")}}));
+  Completed status = RunNewsmon({"status", "--config", config.path});
+  REQUIRE(status.status == 0);
+  INFO(status.out);
+  CHECK(status.out.find("last alert seq 1") != std::string::npos);
+  CHECK(status.out.find("good                    ok") != std::string::npos);
+  CHECK(status.out.find("bad                     failing x") != std::string::npos);
+  CHECK(status.out.find("HTTP 500") != std::string::npos);
+  CHECK(status.out.find("later                   never fetched") != std::string::npos);
+  CHECK(status.out.find("truces                  1") != std::string::npos);
 }
 
 json Replay(const std::string& endpoint, std::int64_t since) {

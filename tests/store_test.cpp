@@ -48,7 +48,7 @@ TEST_CASE("a new database gets the current schema in WAL mode") {
   TempDir dir;
   auto store = Store::Open(dir.File("n.db"));
   REQUIRE(store.ok());
-  CHECK(UserVersion(dir.File("n.db")) == 2);
+  CHECK(UserVersion(dir.File("n.db")) == 3);
   CHECK(std::filesystem::exists(dir.File("n.db-wal")));
 }
 
@@ -155,6 +155,38 @@ TEST_CASE("a gone feed is recorded as disabled, with when its state changed") {
   CHECK(status.state_since == gone.fetched_at);
 }
 
+TEST_CASE("retention forgets old items' text and matches, keeps alerts, and never re-alerts") {
+  TempDir dir;
+  auto store = Store::Open(dir.File("n.db"));
+  REQUIRE(store.ok());
+  FetchRecord old = Fetched({Matching("old-1", "truces"), Matching("old-2", "truces")});
+  old.fetched_at = 1000;
+  REQUIRE((*store)->RecordFetch(old).ok());
+  REQUIRE((*store)->RecordFetch(Fetched({Matching("new", "truces")})).ok());
+
+  auto pruned = (*store)->PruneItemsBefore(2000, 1);
+  REQUIRE(pruned.ok());
+  CHECK(*pruned == 1);
+  CHECK(*(*store)->PruneItemsBefore(2000, 100) == 1);
+  CHECK(*(*store)->PruneItemsBefore(2000, 100) == 0);
+  CHECK((*store)->ItemsFetchedSince(0, 10)->size() == 1);
+  CHECK((*store)->AlertsAfter(0, 10, "")->size() == 3);
+  CHECK((*store)->KnownItemIds("wire", {"old-1"})->count("old-1") == 1);
+  CHECK(*(*store)->SizeBytes() > 0);
+}
+
+TEST_CASE("alert counts per thread since a time") {
+  TempDir dir;
+  auto store = Store::Open(dir.File("n.db"));
+  REQUIRE(store.ok());
+  REQUIRE((*store)->RecordFetch(Fetched({Matching("a", "truces"), Matching("b", "talks"),
+                                         Matching("c", "truces")})).ok());
+  auto counts = (*store)->AlertCountsSince(0);
+  REQUIRE(counts.ok());
+  CHECK(*counts == std::vector<std::pair<std::string, std::int64_t>>{{"talks", 1}, {"truces", 2}});
+  CHECK((*store)->AlertCountsSince(1795424501)->empty());
+}
+
 TEST_CASE("a database from a newer newsmon or a file that is no database is refused") {
   TempDir dir;
   std::string newer = dir.File("newer.db");
@@ -168,7 +200,7 @@ TEST_CASE("a database from a newer newsmon or a file that is no database is refu
   REQUIRE_FALSE(store.ok());
   CHECK(store.status().message() ==
         "database '" + newer +
-            "': database schema version 99 is newer than this newsmon understands (2); "
+            "': database schema version 99 is newer than this newsmon understands (3); "
             "upgrade newsmon");
 
   std::string junk = dir.Write("junk.db", std::string(4096, 'x'));
