@@ -2,6 +2,9 @@
 // file, a real ZeroMQ subscriber.
 #include <catch2/catch.hpp>
 
+#include <set>
+#include <zmq.hpp>
+
 #include "tests/support/bus.h"
 #include "tests/support/daemon_runner.h"
 #include "tests/support/feed_server.h"
@@ -161,6 +164,61 @@ TEST_CASE("an unreachable feed is retried and recovers") {
   auto alert = subscriber.ReceiveTopic("alert.", 15s);
   REQUIRE(alert);
   CHECK(alert->body["item"]["feed"] == "flaky");
+}
+
+}  // namespace
+}  // namespace newsmon::testing
+
+namespace newsmon::testing {
+namespace {
+
+TEST_CASE("a stalled subscriber neither blocks the daemon nor delays other subscribers") {
+  TempDir dir;
+  FeedServer server;
+  std::vector<std::pair<std::string, std::string>> feeds;
+  std::size_t total = 0;
+  for (int f = 0; f < 2; ++f) {
+    std::string path = "/bulk" + std::to_string(f) + ".xml";
+    feeds.push_back({"bulk" + std::to_string(f), server.Url(path)});
+    Resource empty;  // until both subscribers are connected
+    empty.body = RssFeed({});
+    server.Serve(path, empty);
+  }
+  Config config = TestConfig(dir, feeds);
+
+  // Subscribes with the smallest queue and never reads.
+  zmq::context_t context;
+  zmq::socket_t stalled(context, zmq::socket_type::sub);
+  stalled.set(zmq::sockopt::rcvhwm, 1);
+  stalled.set(zmq::sockopt::rcvbuf, 1024);
+  stalled.set(zmq::sockopt::subscribe, "");
+  stalled.set(zmq::sockopt::linger, 0);
+  stalled.connect(config.publish.endpoint);
+  Subscriber reader(config.publish.endpoint, {"alert.", "sys."});
+
+  DaemonRunner runner(config);
+  REQUIRE(reader.WaitConnected());
+  for (int f = 0; f < 2; ++f) {
+    Resource bulk;
+    std::string path = "/bulk" + std::to_string(f) + ".xml";
+    std::vector<FeedEntry> entries;
+    for (int i = 0; i < 900; ++i) {
+      std::string id = std::to_string(f) + "-" + std::to_string(i);
+      entries.push_back({id, "Ceasefire bulletin " + id, "Truce update " + id});
+    }
+    total += entries.size();
+    bulk.body = RssFeed(entries);
+    server.Serve(path, bulk);
+  }
+  std::set<std::int64_t> seqs;
+  while (seqs.size() < total) {
+    auto alert = reader.ReceiveTopic("alert.", 20s);
+    REQUIRE(alert);
+    seqs.insert(alert->body["seq"].get<std::int64_t>());
+  }
+  CHECK(*seqs.rbegin() == static_cast<std::int64_t>(total));
+  // The daemon is still responsive: its heartbeat keeps coming.
+  CHECK(reader.WaitConnected());
 }
 
 }  // namespace
