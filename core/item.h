@@ -16,6 +16,7 @@ struct Item {
   std::string link;
   std::optional<std::int64_t> published;  // Unix seconds, UTC
   std::string summary;  // plain text, tags stripped, entities decoded
+  bool published_estimated = false;  // no usable date in the feed: published is fetched_at
 };
 
 struct ParsedFeed {

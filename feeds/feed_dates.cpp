@@ -134,11 +134,25 @@ int MonthFromName(std::string_view lower) {
       if (kMonths[i].starts_with(lower)) return static_cast<int>(i) + 1;
     }
   }
-  if (lower == "sept") return 9;
-  if (lower == "m\xC3\xA4r" || lower == "m\xC3\xA4rz" || lower == "mrz") return 3;
-  if (lower == "mai") return 5;
-  if (lower == "okt") return 10;
-  if (lower == "dez") return 12;
+  // Abbreviations of the other languages feeds in Europe and Latin America emit that do not
+  // already match an English prefix (German first row, then as marked; "sept" is English).
+  struct Other {
+    std::string_view name;
+    int month;
+  };
+  // clang-format off
+  static constexpr Other kOther[] = {
+      {"m\xC3\xA4r", 3}, {"m\xC3\xA4rz", 3}, {"mrz", 3}, {"mai", 5}, {"okt", 10}, {"dez", 12},
+      {"ene", 1}, {"abr", 4}, {"ago", 8}, {"dic", 12},                 // Spanish
+      {"fev", 2}, {"set", 9}, {"out", 10},                             // Portuguese
+      {"gen", 1}, {"mag", 5}, {"giu", 6}, {"lug", 7}, {"ott", 10},     // Italian
+      {"janv", 1}, {"f\xC3\xA9v", 2}, {"f\xC3\xA9vr", 2}, {"fevr", 2}, {"mars", 3}, {"avr", 4},
+      {"juin", 6}, {"juil", 7}, {"ao\xC3\xBBt", 8}, {"d\xC3\xA9" "c", 12},  // French
+      {"sept", 9}};
+  // clang-format on
+  for (const auto& o : kOther) {
+    if (o.name == lower) return o.month;
+  }
   return 0;
 }
 
@@ -262,6 +276,7 @@ std::optional<std::int64_t> ParseRfc822(std::string_view s) {
 
   Fields f;
   bool have_time = false, have_zone = false;
+  int meridiem = 0;  // 1 "am", 2 "pm"
   // A leading word is a weekday, possibly localised ("mer, 16 nov 2022"): skip it.
   if (!tokens.empty() && !tokens[0].empty() && !IsDigit(tokens[0][0]) &&
       MonthFromName(LowerCopy(tokens[0])) == 0 && !(tokens.size() > 1 && !IsDigit(tokens[1][0]))) {
@@ -330,6 +345,11 @@ std::optional<std::int64_t> ParseRfc822(std::string_view s) {
         }
       }
       if (IsWeekdayName(lower)) continue;
+      if (have_time && meridiem == 0 &&
+          (lower == "am" || lower == "pm" || lower == "a.m" || lower == "p.m")) {
+        meridiem = lower[0] == 'a' ? 1 : 2;
+        continue;
+      }
       if (const auto off = NamedZoneOffset(lower)) {
         if (have_zone) return std::nullopt;
         f.offset_seconds = *off;
@@ -355,6 +375,10 @@ std::optional<std::int64_t> ParseRfc822(std::string_view s) {
     return std::nullopt;
   }
   if (f.day < 0 || f.month <= 0 || f.year < 0) return std::nullopt;
+  if (meridiem != 0) {  // "8:19 pm": 12-hour clock
+    if (f.hour < 1 || f.hour > 12) return std::nullopt;
+    f.hour = f.hour % 12 + (meridiem == 2 ? 12 : 0);
+  }
   return ToUnix(f);
 }
 
@@ -372,6 +396,24 @@ std::optional<std::int64_t> ParseFeedDate(std::string_view text) {
   if (text.empty() || text.size() > 100) return std::nullopt;
   if (text.size() >= 4 && AllDigits(text.substr(0, 4)) && (text.size() == 4 || text[4] == '-')) {
     return ParseIso8601(text);
+  }
+  if (text.size() >= 8 && AllDigits(text.substr(0, 4)) && text[4] == '/') {
+    // "2020/1/10 14:33:00": the slashed form some CMSs write; rewritten as ISO 8601.
+    std::string iso(text.substr(0, 4));
+    std::size_t i = 5;
+    for (int part = 0; part < 2; ++part) {
+      std::size_t j = i;
+      while (j < text.size() && IsDigit(text[j])) ++j;
+      if (j == i || j - i > 2 || (part == 0 && (j >= text.size() || text[j] != '/'))) {
+        return std::nullopt;
+      }
+      iso += '-';
+      if (j - i == 1) iso += '0';
+      iso += text.substr(i, j - i);
+      i = j + 1;
+    }
+    iso += text.substr(i - 1);
+    return ParseIso8601(iso);
   }
   return ParseRfc822(text);
 }

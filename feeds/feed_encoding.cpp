@@ -1,7 +1,30 @@
-// Body bytes to UTF-8 before XML parsing. All conversion goes through ICU (ucnv), so the
-// XML parser always sees UTF-8 and its error offsets refer to a buffer we hold (the
-// recovery of truncated feeds needs that).
+// Body bytes to UTF-8 before XML parsing. Conversion goes through ICU (ucnv) and the
+// guess for undeclared legacy bytes through uchardet, so the XML scanner and pugixml always
+// see valid UTF-8.
+//
+// Which encoding, in the order of RFC 7303 section 8 (XML media types):
+//   1. a byte order mark (UTF-8, UTF-16, UTF-32), or the zero-byte pattern of "<" in
+//      UTF-16/32 without one (XML 1.0 appendix F);
+//   2. the charset parameter of an XML Content-Type (text/xml, application/xml,
+//      application/*+xml, ...), which overrides the XML declaration;
+//   3. the XML declaration's encoding;
+//   4. the charset parameter of a non-XML Content-Type (text/html, text/plain: servers
+//      mislabel feeds, so the document's own declaration is trusted more);
+//   5. UTF-8; bytes that are not UTF-8 are then detected with uchardet.
+// text/xml without a charset follows the declaration, as for application/xml: RFC 3023's
+// US-ASCII default for it was dropped by RFC 7303 and no feed reader applies it to real
+// feeds (feedparser still does; see docs/conformance.md).
+//
+// Two deviations from the labels, both what browsers and feed readers do: ISO-8859-1 and
+// US-ASCII are read as windows-1252 (WHATWG Encoding Standard), and a body labelled with a
+// single-byte or legacy charset that is valid UTF-8 with non-ASCII characters is read as
+// UTF-8 (the label is practically always the mistake).
+//
+// Warnings starting "encoding error" mean the bytes are not what the document says (not
+// well-formed per XML 1.0 section 4.3.3); others are notes.
+#include <uchardet.h>
 #include <unicode/ucnv.h>
+#include <unicode/ucnv_cb.h>
 #include <unicode/unistr.h>
 
 #include <cstdint>
@@ -24,32 +47,28 @@ std::string Lower(std::string_view s) {
 }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '"' ||
-                        s.front() == '\'' || s.front() == '\r' || s.front() == '\n')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '"' ||
-                        s.back() == '\'' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
+  const auto junk = [](char c) {
+    return c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '\r' || c == '\n';
+  };
+  while (!s.empty() && junk(s.front())) s.remove_prefix(1);
+  while (!s.empty() && junk(s.back())) s.remove_suffix(1);
   return s;
 }
 
-// encoding="..." of an XML declaration at the start of the body (after whitespace).
-std::string DeclaredEncoding(std::string_view body) {
+// encoding="..." of an XML declaration at the very start of `text` (ASCII-compatible).
+std::string DeclaredEncoding(std::string_view text) {
   std::size_t i = 0;
-  while (i < body.size() &&
-         (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n')) {
+  while (i < text.size() &&
+         (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) {
     ++i;
   }
-  if (body.substr(i, 5) != "<?xml") return std::string();
-  const std::string_view decl = body.substr(i, 512);
-  const std::size_t end = decl.find("?>");
-  const std::string_view head = decl.substr(0, end);
+  if (text.substr(i, 5) != "<?xml") return std::string();
+  const std::string_view decl = text.substr(i, 512);
+  const std::string_view head = decl.substr(0, decl.find("?>"));
   const std::size_t enc = head.find("encoding");
   if (enc == std::string_view::npos) return std::string();
   std::size_t j = enc + 8;
-  while (j < head.size() && (head[j] == ' ' || head[j] == '=')) ++j;
+  while (j < head.size() && (head[j] == ' ' || head[j] == '=' || head[j] == '\t')) ++j;
   if (j >= head.size() || (head[j] != '"' && head[j] != '\'')) return std::string();
   const char quote = head[j];
   const std::size_t close = head.find(quote, j + 1);
@@ -57,14 +76,34 @@ std::string DeclaredEncoding(std::string_view body) {
   return Lower(Trim(head.substr(j + 1, close - j - 1)));
 }
 
-// charset parameter of a Content-Type header value.
-std::string ContentTypeCharset(std::string_view content_type) {
-  const std::string lower = Lower(content_type);
-  const std::size_t pos = lower.find("charset=");
-  if (pos == std::string::npos) return std::string();
-  std::string_view value = std::string_view(lower).substr(pos + 8);
-  value = value.substr(0, value.find(';'));
-  return std::string(Trim(value));
+struct ContentType {
+  std::string media_type;  // lower case, no parameters
+  std::string charset;     // lower case, unquoted; empty if none
+};
+
+// Hand-parsed: one header value, "type/subtype; charset=x; other=y" with optional quotes
+// and spaces around '=' (curl hands us the raw header; no MIME library in the deps).
+ContentType ParseContentType(std::string_view value) {
+  ContentType out;
+  const std::string lower = Lower(value);
+  const std::string_view v = lower;
+  out.media_type = std::string(Trim(v.substr(0, v.find(';'))));
+  std::size_t pos = v.find(';');
+  while (pos != std::string_view::npos) {
+    std::string_view param = v.substr(pos + 1);
+    const std::size_t next = param.find(';');
+    param = param.substr(0, next);
+    const std::size_t eq = param.find('=');
+    if (eq != std::string_view::npos && Trim(param.substr(0, eq)) == "charset") {
+      out.charset = std::string(Trim(param.substr(eq + 1)));
+    }
+    pos = next == std::string_view::npos ? next : pos + 1 + next;
+  }
+  return out;
+}
+
+bool IsXmlMediaType(std::string_view type) {
+  return type.find("xml") != std::string_view::npos;  // text/xml, application/atom+xml, ...
 }
 
 bool IsAscii(std::string_view s) {
@@ -77,27 +116,69 @@ bool IsAscii(std::string_view s) {
 bool IsUtf8Name(std::string_view name) { return name == "utf-8" || name == "utf8"; }
 
 bool IsWideName(std::string_view name) {
-  return name.starts_with("utf-16") || name.starts_with("utf16") || name.starts_with("utf-32") ||
-         name.starts_with("utf32") || name.starts_with("ucs-2") || name.starts_with("ucs2") ||
-         name.starts_with("ucs-4") || name == "u16" || name == "unicode";
+  return name.starts_with("utf-16") || name.starts_with("utf16") || name.starts_with("utf_16") ||
+         name.starts_with("utf-32") || name.starts_with("utf32") || name.starts_with("utf_32") ||
+         name.starts_with("ucs-2") || name.starts_with("ucs2") || name.starts_with("ucs-4") ||
+         name.starts_with("ucs4") || name == "u16" || name == "u32" || name == "unicode" ||
+         name == "iso-10646-ucs-2" || name == "iso-10646-ucs-4";
 }
 
-// Converts with ICU; false when ICU does not know `charset`.
-bool ConvertToUtf8(std::string_view bytes, const char* charset, std::string& out) {
+// WHATWG Encoding Standard: these labels mean windows-1252 (their superset) in practice.
+std::string IcuName(const std::string& charset) {
+  static constexpr std::string_view kLatin1[] = {
+      "iso-8859-1", "iso8859-1",   "iso_8859-1",    "latin1",   "latin-1",
+      "l1",         "cp819",       "ibm819",        "us-ascii", "ascii",
+      "iso-ir-100", "csisolatin1", "ansi_x3.4-1968"};
+  for (std::string_view name : kLatin1) {
+    if (charset == name) return "windows-1252";
+  }
+  if (charset == "x-mac-cyrillic" || charset == "mac-cyrillic") return "x-mac-cyrillic";
+  return charset;
+}
+
+// Counts what ICU substitutes, then substitutes as the default callback does.
+struct ErrorCount {
+  std::size_t count = 0;
+};
+
+void CountingToUCallback(const void* context, UConverterToUnicodeArgs* args, const char* code_units,
+                         int32_t length, UConverterCallbackReason reason, UErrorCode* status) {
+  if (reason == UCNV_ILLEGAL || reason == UCNV_IRREGULAR || reason == UCNV_UNASSIGNED) {
+    ++static_cast<ErrorCount*>(const_cast<void*>(context))->count;
+  }
+  UCNV_TO_U_CALLBACK_SUBSTITUTE(nullptr, args, code_units, length, reason, status);
+}
+
+// Converts with ICU; false when ICU does not know `charset`. `errors` counts the byte
+// sequences that were not valid in it (each replaced with U+FFFD).
+bool ConvertToUtf8(std::string_view bytes, const char* charset, std::string& out,
+                   std::size_t& errors) {
   UErrorCode status = U_ZERO_ERROR;
   std::unique_ptr<UConverter, decltype(&ucnv_close)> cnv(ucnv_open(charset, &status), &ucnv_close);
   if (U_FAILURE(status) || !cnv) return false;
-  // The default callbacks substitute U+FFFD (or the charset's SUB) for invalid bytes.
+  ErrorCount count;
+  ucnv_setToUCallBack(cnv.get(), CountingToUCallback, &count, nullptr, nullptr, &status);
+  if (U_FAILURE(status)) return false;
   icu::UnicodeString text(bytes.data(), static_cast<std::int32_t>(bytes.size()), cnv.get(), status);
   if (U_FAILURE(status)) return false;
   out.clear();
   text.toUTF8String(out);
   if (!IsValidUtf8(out)) out = SanitizeUtf8(out);  // U+0000 from the source
+  errors = count.count;
   return true;
 }
 
-// The fallback for every 8-bit path: valid UTF-8, with bad bytes replaced.
-DecodedBody AsUtf8(std::string_view body, std::size_t shift, std::vector<std::string>& warnings) {
+// uchardet's guess for bytes that are not UTF-8, lower case; empty when it has none.
+std::string DetectCharset(std::string_view bytes) {
+  std::unique_ptr<uchardet, decltype(&uchardet_delete)> ud(uchardet_new(), &uchardet_delete);
+  if (!ud) return std::string();
+  if (uchardet_handle_data(ud.get(), bytes.data(), bytes.size()) != 0) return std::string();
+  uchardet_data_end(ud.get());
+  const char* name = uchardet_get_charset(ud.get());
+  return name == nullptr ? std::string() : Lower(name);
+}
+
+DecodedBody FromUtf8(std::string_view body, std::size_t shift, std::vector<std::string>& warnings) {
   DecodedBody out;
   out.offset_shift = shift;
   if (IsValidUtf8(body)) {
@@ -105,9 +186,77 @@ DecodedBody AsUtf8(std::string_view body, std::size_t shift, std::vector<std::st
   } else {
     out.utf8 = SanitizeUtf8(body);
     out.converted = true;
-    warnings.push_back("invalid UTF-8 bytes replaced with U+FFFD");
+    warnings.push_back("encoding error: invalid UTF-8 bytes replaced with U+FFFD");
   }
   return out;
+}
+
+// Reads `body` as `charset` (a label from the document or the server). `source` names
+// where the label came from, for the messages.
+DecodedBody FromCharset(std::string_view body, const std::string& charset,
+                        const std::string& source, std::vector<std::string>& warnings);
+
+// No usable label: UTF-8 if it is, else uchardet's guess (an error: XML without a
+// declaration must be UTF-8 or UTF-16).
+DecodedBody Undeclared(std::string_view body, std::vector<std::string>& warnings) {
+  if (IsValidUtf8(body)) return FromUtf8(body, 0, warnings);
+  const std::string detected = DetectCharset(body);
+  if (detected.empty() || IsUtf8Name(detected) || detected == "ascii") {
+    return FromUtf8(body, 0, warnings);
+  }
+  DecodedBody out;
+  out.converted = true;
+  std::size_t errors = 0;
+  if (!ConvertToUtf8(body, IcuName(detected).c_str(), out.utf8, errors)) {
+    return FromUtf8(body, 0, warnings);
+  }
+  warnings.push_back("encoding error: no encoding declared and the bytes are not UTF-8; read as " +
+                     detected + " (detected)");
+  if (errors > 0) {
+    warnings.push_back("encoding error: " + std::to_string(errors) +
+                       " byte sequence(s) invalid in " + detected + " replaced with U+FFFD");
+  }
+  return out;
+}
+
+bool IsKnownCharset(const std::string& charset) {
+  UErrorCode status = U_ZERO_ERROR;
+  UConverter* cnv = ucnv_open(IcuName(charset).c_str(), &status);
+  if (cnv != nullptr) ucnv_close(cnv);
+  return U_SUCCESS(status) && cnv != nullptr;
+}
+
+DecodedBody FromCharset(std::string_view body, const std::string& charset,
+                        const std::string& source, std::vector<std::string>& warnings) {
+  if (IsUtf8Name(charset)) return FromUtf8(body, 0, warnings);
+  if (!IsWideName(charset) && !IsKnownCharset(charset)) {
+    warnings.push_back("encoding error: unknown encoding '" + charset + "' in " + source);
+    return Undeclared(body, warnings);
+  }
+  if (IsAscii(body)) return FromUtf8(body, 0, warnings);
+  if (IsWideName(charset)) {
+    // Wide bodies were caught by their byte pattern; these bytes are 8-bit.
+    warnings.push_back("encoding error: '" + charset + "' in " + source +
+                       " but the bytes are not UTF-16/32; read as UTF-8");
+    return Undeclared(body, warnings);
+  }
+  if (IsValidUtf8(body)) {
+    warnings.push_back("encoding '" + charset + "' in " + source +
+                       " but the body is valid UTF-8; read as UTF-8");
+    return FromUtf8(body, 0, warnings);
+  }
+  DecodedBody out;
+  out.converted = true;
+  std::size_t errors = 0;
+  if (ConvertToUtf8(body, IcuName(charset).c_str(), out.utf8, errors)) {
+    if (errors > 0) {
+      warnings.push_back("encoding error: " + std::to_string(errors) +
+                         " byte sequence(s) invalid in " + charset + " replaced with U+FFFD");
+    }
+    return out;
+  }
+  warnings.push_back("encoding error: unknown encoding '" + charset + "' in " + source);
+  return Undeclared(body, warnings);
 }
 
 }  // namespace
@@ -118,7 +267,7 @@ DecodedBody DecodeBody(std::string_view body, std::string_view content_type,
     return i < body.size() ? static_cast<unsigned char>(body[i]) : 0x100;
   };
 
-  // 1. Byte order mark, or the zero-byte pattern of "<?" in a wide encoding.
+  // 1. Byte order mark, or the zero-byte pattern of "<" in a wide encoding.
   const char* wide = nullptr;
   std::size_t bom = 0;
   if (b(0) == 0xEF && b(1) == 0xBB && b(2) == 0xBF) {
@@ -143,45 +292,29 @@ DecodedBody DecodeBody(std::string_view body, std::string_view content_type,
   if (wide != nullptr) {
     DecodedBody out;
     out.converted = true;
-    if (ConvertToUtf8(body.substr(bom), wide, out.utf8)) return out;
+    std::size_t errors = 0;
+    if (ConvertToUtf8(body.substr(bom), wide, out.utf8, errors)) {
+      if (errors > 0) {
+        warnings.push_back("encoding error: " + std::to_string(errors) +
+                           " byte sequence(s) invalid in " + wide + " replaced with U+FFFD");
+      }
+      return out;
+    }
   }
-  if (bom == 3) return AsUtf8(body.substr(3), 3, warnings);  // a BOM beats any label
+  if (bom == 3) {  // a BOM beats any label
+    DecodedBody out = FromUtf8(body.substr(3), 3, warnings);
+    return out;
+  }
 
-  // 2. The XML declaration, else the HTTP charset.
-  std::string charset = DeclaredEncoding(body);
-  const char* source = "the XML declaration";
-  if (charset.empty()) {
-    charset = ContentTypeCharset(content_type);
-    source = "Content-Type";
+  // 2.-5. Labels.
+  const ContentType type = ParseContentType(content_type);
+  const std::string declared = DeclaredEncoding(body);
+  if (!type.charset.empty() && IsXmlMediaType(type.media_type)) {
+    return FromCharset(body, type.charset, "Content-Type", warnings);
   }
-  if (charset.empty() || IsUtf8Name(charset) || IsAscii(body)) {
-    return AsUtf8(body, 0, warnings);
-  }
-  if (IsWideName(charset)) {
-    warnings.push_back(std::string("encoding '") + charset + "' in " + source +
-                       " but the bytes are 8-bit; read as UTF-8");
-    return AsUtf8(body, 0, warnings);
-  }
-  // Mislabelled feeds are common: a body that is valid UTF-8 with non-ASCII characters is
-  // practically never legacy-encoded text, so the bytes win over the label.
-  if (IsValidUtf8(body)) {
-    warnings.push_back(std::string("encoding '") + charset + "' in " + source +
-                       " but the body is valid UTF-8; read as UTF-8");
-    return AsUtf8(body, 0, warnings);
-  }
-  // WHATWG Encoding Standard: these labels mean windows-1252 (its superset) in practice.
-  std::string icu_name = charset;
-  if (charset == "iso-8859-1" || charset == "iso8859-1" || charset == "latin1" ||
-      charset == "latin-1" || charset == "l1" || charset == "us-ascii" || charset == "ascii" ||
-      charset == "iso_8859-1" || charset == "cp819" || charset == "ibm819") {
-    icu_name = "windows-1252";
-  }
-  DecodedBody out;
-  out.converted = true;
-  if (ConvertToUtf8(body, icu_name.c_str(), out.utf8)) return out;
-  warnings.push_back(std::string("unknown encoding '") + charset + "' in " + source +
-                     "; read as UTF-8");
-  return AsUtf8(body, 0, warnings);
+  if (!declared.empty()) return FromCharset(body, declared, "the XML declaration", warnings);
+  if (!type.charset.empty()) return FromCharset(body, type.charset, "Content-Type", warnings);
+  return Undeclared(body, warnings);
 }
 
 }  // namespace newsmon::feeds_internal

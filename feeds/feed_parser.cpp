@@ -1,12 +1,18 @@
-// RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom 0.3/1.0 documents to ParsedFeed, with pugixml.
+// Feed documents to ParsedFeed: RSS 0.90-0.94/2.0, RSS 1.0 (RDF) and 1.1, Atom 0.3/1.0
+// (feeds and single-entry documents), CDF, and JSON Feed 1.0/1.1 (feed_json.cpp).
+//
+// The path of an XML body: DecodeBody (feed_encoding.cpp: BOM, Content-Type, declaration,
+// uchardet) → ScanXml (feed_xml_scan.cpp: well-formedness check and repair) → pugixml →
+// the readers below → FinishItems. Well-formedness problems become one "XML error ..."
+// warning and the feed is read from the repaired document, as feedparser and gofeed do.
 //
 // pugixml has no namespace support, so elements are matched by local name plus the
 // namespace URI their prefix is bound to (found by walking up the xmlns attributes).
-// pugixml never loads DTDs or external entities and we add no entity expansion of our own:
-// undeclared entities such as &nbsp; stay literal in the XML text and HtmlToText decodes
-// them as HTML.
+// pugixml never loads DTDs or external entities; ScanXml expands only internal entities
+// with plain-text values, within a size limit.
 #include "feeds/feed_parser.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -23,8 +29,10 @@ namespace {
 
 using feeds_internal::DecodeEntitiesToText;
 using feeds_internal::IsValidUtf8;
+using feeds_internal::ItemDraft;
 using feeds_internal::ResolveUrl;
 using feeds_internal::SanitizeUtf8;
+using feeds_internal::SchemeLength;
 using feeds_internal::TruncateUtf8;
 
 constexpr std::string_view kAtom10Ns = "http://www.w3.org/2005/Atom";
@@ -32,8 +40,12 @@ constexpr std::string_view kAtom03Ns = "http://purl.org/atom/ns#";
 constexpr std::string_view kRdfNs = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 constexpr std::string_view kRss10Ns = "http://purl.org/rss/1.0/";
 constexpr std::string_view kRss090Ns = "http://my.netscape.com/rdf/simple/0.9/";
+constexpr std::string_view kRss11Ns = "http://purl.org/net/rss1.1#";
 constexpr std::string_view kDcNs = "http://purl.org/dc/elements/1.1/";
+constexpr std::string_view kDcTermsNs = "http://purl.org/dc/terms/";
 constexpr std::string_view kContentNs = "http://purl.org/rss/1.0/modules/content/";
+constexpr std::string_view kMediaNs = "http://search.yahoo.com/mrss/";
+constexpr std::string_view kXhtmlNs = "http://www.w3.org/1999/xhtml";
 constexpr std::string_view kUndeclaredNs = "urn:newsmon:undeclared-prefix";
 
 constexpr std::size_t kMaxItems = 1000;
@@ -51,6 +63,10 @@ std::string Lower(std::string_view s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && Lower(a) == Lower(b);
 }
 
 std::string_view TrimAscii(std::string_view s) {
@@ -77,16 +93,24 @@ std::string_view NamespaceOf(pugi::xml_node node) {
   }
   if (prefix.empty()) return "";
   if (prefix == "dc") return kDcNs;
+  if (prefix == "dcterms") return kDcTermsNs;
   if (prefix == "content") return kContentNs;
   if (prefix == "atom") return kAtom10Ns;
   if (prefix == "rdf") return kRdfNs;
+  if (prefix == "media") return kMediaNs;
   return kUndeclaredNs;
 }
 
 bool IsRssNs(std::string_view ns) {
-  return ns.empty() || ns == kRss10Ns || ns == kRss090Ns ||
+  return ns.empty() || ns == kRss10Ns || ns == kRss090Ns || ns == kRss11Ns ||
          ns == "http://channel.netscape.com/rdf/simple/0.9/" ||
-         ns == "http://backend.userland.com/rss2" || ns == "http://backend.userland.com/rss";
+         ns == "http://backend.userland.com/rss2" || ns == "http://backend.userland.com/rss" ||
+         ns == "http://purl.org/rss/2.0/";
+}
+
+bool IsMediaNs(std::string_view ns) {
+  return ns == kMediaNs || ns == "http://search.yahoo.com/mrss" ||
+         ns == "http://tools.search.yahoo.com/mrss/";
 }
 
 bool HasElementChild(pugi::xml_node node) {
@@ -107,20 +131,24 @@ class StringWriter : public pugi::xml_writer {
   std::string& out_;
 };
 
+// The children of `node` serialised as markup (for HTML text held as XML elements).
+std::string InnerXml(pugi::xml_node node) {
+  std::string out;
+  StringWriter writer(out);
+  for (pugi::xml_node c : node.children()) {
+    c.print(writer, "", pugi::format_raw | pugi::format_no_declaration, pugi::encoding_utf8);
+  }
+  return out;
+}
+
 // The element's content as source text: its text and CDATA joined, or, when it holds
 // elements (unescaped HTML, Atom xhtml), the inner markup serialised.
 std::string RawContent(pugi::xml_node node) {
   std::string out;
   if (!node) return out;
-  if (!HasElementChild(node)) {
-    for (pugi::xml_node c : node.children()) {
-      if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) out += c.value();
-    }
-    return out;
-  }
-  StringWriter writer(out);
+  if (HasElementChild(node)) return InnerXml(node);
   for (pugi::xml_node c : node.children()) {
-    c.print(writer, "", pugi::format_raw | pugi::format_no_declaration, pugi::encoding_utf8);
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) out += c.value();
   }
   return out;
 }
@@ -129,49 +157,79 @@ std::string CleanUtf8(std::string_view s) {
   return IsValidUtf8(s) ? std::string(s) : SanitizeUtf8(s);
 }
 
+// RFC 4648 base64 (Atom 0.3 mode="base64"). Hand-written: a dozen lines, and no library
+// in the dependency set offers it without a new link dependency.
+std::string DecodeBase64(std::string_view in) {
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z') {
+      v = c - 'A';
+    } else if (c >= 'a' && c <= 'z') {
+      v = c - 'a' + 26;
+    } else if (c >= '0' && c <= '9') {
+      v = c - '0' + 52;
+    } else if (c == '+' || c == '-') {
+      v = 62;
+    } else if (c == '/' || c == '_') {
+      v = 63;
+    } else {
+      continue;  // padding, whitespace
+    }
+    buffer = (buffer << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xFF);
+    }
+  }
+  return CleanUtf8(out);
+}
+
+// Plain text of `raw` declared plain: entities still decoded (generators double-escape),
+// and it is read as HTML when it holds HTML tags anyway.
+std::string PlainOrHtml(std::string_view raw) {
+  return feeds_internal::ContainsHtmlTags(raw) ? HtmlToText(raw) : DecodeEntitiesToText(raw);
+}
+
 // Atom text construct (title, summary, content) to plain text, by its type.
 std::string AtomText(pugi::xml_node node) {
   if (!node) return std::string();
   const std::string type = Lower(TrimAscii(node.attribute("type").value()));
   const std::string mode = Lower(TrimAscii(node.attribute("mode").value()));  // Atom 0.3
-  if (mode == "base64") return std::string();
-  const std::string raw = RawContent(node);
-  // type="text" is plain, but generators put escaped HTML ("&lt;a href=…") and entities
-  // ("Putin&amp;#x27;s") in it anyway: HTML tags make it HTML, entities are decoded.
-  const bool html = type == "html" || type.find("html") != std::string::npos || mode == "escaped" ||
-                    HasElementChild(node) || feeds_internal::ContainsHtmlTags(raw);
-  return html ? HtmlToText(raw) : DecodeEntitiesToText(raw);
-}
-
-std::string HexFnv1a(std::string_view data) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : data) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
+  const bool html_type = type.find("html") != std::string::npos;
+  if (mode == "base64") {
+    const std::string decoded = DecodeBase64(RawContent(node));
+    return html_type ? HtmlToText(decoded) : PlainOrHtml(decoded);
   }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  if (type == "xhtml" || type == "application/xhtml+xml") {
+    // The content is the xhtml div's content, as HTML (RFC 4287 section 3.1.1.3).
+    for (pugi::xml_node c : node.children()) {
+      if (c.type() != pugi::node_element) continue;
+      if (LocalName(c.name()) == "div") return HtmlToText(InnerXml(c));
+      break;
+    }
+    return HtmlToText(RawContent(node));
+  }
+  if (html_type || mode == "escaped" || HasElementChild(node)) return HtmlToText(RawContent(node));
+  return PlainOrHtml(RawContent(node));
 }
 
-enum class Vocab { kRss, kAtom, kDc, kContent };
-
-struct Counters {
-  int titles_cut = 0;
-  int summaries_cut = 0;
-  int urls_cut = 0;
-  int bad_dates = 0;
-  std::string bad_date_example;
-  int skipped_empty = 0;
-};
+enum class Vocab { kRss, kAtom, kDc, kDcTerms, kContent, kMedia };
 
 class Reader {
  public:
   Reader(const ParseOptions& options, std::string_view atom_ns)
       : options_(options), atom_ns_(atom_ns) {}
 
+  // RSS element names are matched case-insensitively (feeds write <TiTlE>; iTunes and
+  // feedparser accept it).
   bool Is(pugi::xml_node n, Vocab vocab, std::string_view local) const {
-    if (n.type() != pugi::node_element || LocalName(n.name()) != local) return false;
+    if (n.type() != pugi::node_element) return false;
+    const std::string_view name = LocalName(n.name());
+    if (vocab == Vocab::kRss ? !EqualsIgnoreCase(name, local) : name != local) return false;
     const std::string_view ns = NamespaceOf(n);
     switch (vocab) {
       case Vocab::kRss:
@@ -180,8 +238,12 @@ class Reader {
         return ns == atom_ns_;
       case Vocab::kDc:
         return ns == kDcNs;
+      case Vocab::kDcTerms:
+        return ns == kDcTermsNs;
       case Vocab::kContent:
         return ns == kContentNs;
+      case Vocab::kMedia:
+        return IsMediaNs(ns);
     }
     return false;
   }
@@ -202,13 +264,52 @@ class Reader {
     return out;
   }
 
-  // options.base_url with every xml:base from the root down to `node` applied.
+  // Child in Atom 1.0 or 0.3, for atom:* inside RSS.
+  pugi::xml_node AtomChild(pugi::xml_node parent, std::string_view local) const {
+    for (pugi::xml_node c : parent.children()) {
+      if (c.type() != pugi::node_element || LocalName(c.name()) != local) continue;
+      const std::string_view ns = NamespaceOf(c);
+      if (ns == kAtom10Ns || ns == kAtom03Ns) return c;
+    }
+    return pugi::xml_node();
+  }
+
+  // media:title / media:description / media:player of an item: its own, else inside
+  // media:group or media:content (Media RSS allows all three places).
+  pugi::xml_node MediaChild(pugi::xml_node item, std::string_view local, int depth = 0) const {
+    if (const pugi::xml_node direct = Child(item, Vocab::kMedia, local)) return direct;
+    if (depth >= 2) return pugi::xml_node();
+    for (pugi::xml_node c : item.children()) {
+      if (Is(c, Vocab::kMedia, "group") || Is(c, Vocab::kMedia, "content")) {
+        if (const pugi::xml_node found = MediaChild(c, local, depth + 1)) return found;
+      }
+    }
+    return pugi::xml_node();
+  }
+
+  // The document's base: the URL it came from, else its own rel="self" link (Atom feeds
+  // without a base URI determine it from there).
+  void SetDocumentBase(pugi::xml_node feed_element) {
+    document_base_ = options_.base_url;
+    if (!document_base_.empty() || !feed_element) return;
+    for (pugi::xml_node c : feed_element.children()) {
+      if (c.type() != pugi::node_element || LocalName(c.name()) != "link") continue;
+      const std::string_view ns = NamespaceOf(c);
+      if (ns != kAtom10Ns && ns != kAtom03Ns && ns != atom_ns_) continue;
+      if (Lower(TrimAscii(c.attribute("rel").value())) != "self") continue;
+      const std::string_view href = TrimAscii(c.attribute("href").value());
+      if (SchemeLength(href) > 0) document_base_ = std::string(href);
+      return;
+    }
+  }
+
+  // The document base with every xml:base from the root down to `node` applied.
   std::string BaseFor(pugi::xml_node node) const {
     std::vector<const char*> bases;
     for (pugi::xml_node p = node; p && p.type() == pugi::node_element; p = p.parent()) {
       if (const pugi::xml_attribute a = p.attribute("xml:base")) bases.push_back(a.value());
     }
-    std::string base = options_.base_url;
+    std::string base = document_base_;
     for (auto it = bases.rbegin(); it != bases.rend(); ++it) {
       std::string next = ResolveUrl(base, *it);
       if (!next.empty()) base = std::move(next);
@@ -231,26 +332,58 @@ class Reader {
     return std::string();
   }
 
-  // Atom link with rel="alternate" (or no rel), else the first link with an href.
-  std::string AtomLink(pugi::xml_node parent, bool alternate_only) const {
-    pugi::xml_node first;
+  // The alternate link (rel="alternate" or none), preferring an HTML one when there are
+  // several; else the first link with an href. Atom 1.0 or 0.3 in RSS when `in_rss`.
+  std::string AtomLink(pugi::xml_node parent, bool in_rss) const {
+    pugi::xml_node alternate, html, first;
     for (pugi::xml_node c : parent.children()) {
-      if (!Is(c, Vocab::kAtom, "link") || TrimAscii(c.attribute("href").value()).empty()) continue;
+      if (c.type() != pugi::node_element || LocalName(c.name()) != "link") continue;
+      const std::string_view ns = NamespaceOf(c);
+      if (in_rss ? (ns != kAtom10Ns && ns != kAtom03Ns) : ns != atom_ns_) continue;
+      if (TrimAscii(c.attribute("href").value()).empty()) continue;
       const std::string rel = Lower(TrimAscii(c.attribute("rel").value()));
-      if (rel.empty() || rel == "alternate") return Url(c, c.attribute("href").value());
-      if (!first) first = c;
+      if (rel.empty() || rel == "alternate") {
+        if (!alternate) alternate = c;
+        const std::string type = Lower(TrimAscii(c.attribute("type").value()));
+        if (!html && type.find("html") != std::string::npos) html = c;
+      }
+      if (!first && rel != "self") first = c;
     }
-    if (!first || alternate_only) return std::string();
-    return Url(first, first.attribute("href").value());
+    pugi::xml_node chosen = html ? html : alternate;
+    if (!chosen && !in_rss) chosen = first;
+    if (!chosen) return std::string();
+    return Url(chosen, TrimAscii(chosen.attribute("href").value()));
   }
 
-  std::optional<Item> ReadRssItem(pugi::xml_node item) {
-    Item out;
+  // The first of `candidates` that is present and non-empty, as trimmed text.
+  static std::string FirstText(std::initializer_list<pugi::xml_node> candidates) {
+    for (pugi::xml_node n : candidates) {
+      if (!n) continue;
+      std::string text(TrimAscii(RawContent(n)));
+      if (!text.empty()) return text;
+    }
+    return std::string();
+  }
+
+  static std::string ContentKey(pugi::xml_node item) {
+    std::string key;
+    StringWriter writer(key);
+    item.print(writer, "", pugi::format_raw | pugi::format_no_declaration, pugi::encoding_utf8);
+    return key;
+  }
+
+  ItemDraft ReadRssItem(pugi::xml_node item) const {
+    ItemDraft d;
+    Item& out = d.item;
     pugi::xml_node title = Child(item, Vocab::kRss, "title");
-    if (!title) title = Child(item, Vocab::kDc, "title");
+    if (!title || TrimAscii(RawContent(title)).empty()) {
+      if (pugi::xml_node dc = Child(item, Vocab::kDc, "title")) title = dc;
+    }
     out.title = HtmlToText(RawContent(title));
+    if (out.title.empty()) out.title = HtmlToText(RawContent(MediaChild(item, "title")));
+
     out.link = RssLink(item);
-    if (out.link.empty()) out.link = AtomLinkInRss(item);
+    if (out.link.empty()) out.link = AtomLink(item, /*in_rss=*/true);
     const pugi::xml_node guid = Child(item, Vocab::kRss, "guid");
     const std::string guid_text(TrimAscii(RawContent(guid)));
     if (out.link.empty() && !guid_text.empty() &&
@@ -258,124 +391,113 @@ class Reader {
         (guid_text.starts_with("http://") || guid_text.starts_with("https://"))) {
       out.link = guid_text;
     }
-    pugi::xml_node date = Child(item, Vocab::kRss, "pubDate");
-    if (!date) date = Child(item, Vocab::kDc, "date");
-    if (!date) date = AtomChildInRss(item, "published");
-    if (!date) date = AtomChildInRss(item, "updated");
-    const std::string raw_date(TrimAscii(RawContent(date)));
+    if (out.link.empty()) {
+      if (const pugi::xml_node player = MediaChild(item, "player")) {
+        const std::string_view url = TrimAscii(player.attribute("url").value());
+        if (!url.empty()) out.link = Url(player, url);
+      }
+    }
+
+    d.raw_date = FirstText({Child(item, Vocab::kRss, "pubDate"), Child(item, Vocab::kDc, "date"),
+                            Child(item, Vocab::kDcTerms, "issued"),
+                            Child(item, Vocab::kDcTerms, "created"), AtomChild(item, "published"),
+                            AtomChild(item, "issued"), Child(item, Vocab::kDcTerms, "modified"),
+                            AtomChild(item, "updated"), AtomChild(item, "modified")});
+
     out.summary = HtmlToText(RawContent(Child(item, Vocab::kRss, "description")));
     if (out.summary.empty())
       out.summary = HtmlToText(RawContent(Child(item, Vocab::kContent, "encoded")));
+    if (out.summary.empty()) out.summary = HtmlToText(RawContent(MediaChild(item, "description")));
 
-    std::string id = guid_text;
-    if (id.empty()) {
-      // RSS 1.0: rdf:about is the item's identifier, the guid of RDF.
+    d.id = guid_text;
+    if (d.id.empty()) {
+      // RSS 1.0/1.1: rdf:about is the item's identifier, the guid of RDF.
       for (pugi::xml_attribute a : item.attributes()) {
         if (LocalName(a.name()) == "about") {
-          id = std::string(TrimAscii(a.value()));
+          d.id = std::string(TrimAscii(a.value()));
           break;
         }
       }
     }
-    if (id.empty()) id = out.link;
-    return Finish(std::move(out), std::move(id), raw_date);
+    if (out.title.empty() && d.raw_date.empty()) d.content_key = ContentKey(item);
+    return d;
   }
 
-  std::optional<Item> ReadAtomEntry(pugi::xml_node entry) {
-    Item out;
+  ItemDraft ReadAtomEntry(pugi::xml_node entry) const {
+    ItemDraft d;
+    Item& out = d.item;
     out.title = AtomText(Child(entry, Vocab::kAtom, "title"));
-    out.link = AtomLink(entry, /*alternate_only=*/false);
-    std::string id(TrimAscii(RawContent(Child(entry, Vocab::kAtom, "id"))));
-    if (id.empty()) id = out.link;
-    std::string raw_date;
-    // published, else updated; Atom 0.3 calls them issued / modified / created.
-    for (const char* name : {"published", "issued", "updated", "modified", "created"}) {
-      raw_date = std::string(TrimAscii(RawContent(Child(entry, Vocab::kAtom, name))));
-      if (!raw_date.empty()) break;
+    if (out.title.empty()) out.title = HtmlToText(RawContent(MediaChild(entry, "title")));
+    out.link = AtomLink(entry, /*in_rss=*/false);
+    const pugi::xml_node id_node = Child(entry, Vocab::kAtom, "id");
+    d.id = std::string(TrimAscii(RawContent(id_node)));
+    // A relative id (invalid Atom, but written) resolves like a link, as feedparser does.
+    if (!d.id.empty() && SchemeLength(d.id) == 0 &&
+        (d.id.find('/') != std::string::npos || d.id.starts_with('.'))) {
+      d.id = Url(id_node, d.id);
     }
+    // published, else updated; Atom 0.3 calls them issued / modified / created.
+    d.raw_date =
+        FirstText({Child(entry, Vocab::kAtom, "published"), Child(entry, Vocab::kAtom, "issued"),
+                   Child(entry, Vocab::kDc, "date"), Child(entry, Vocab::kAtom, "updated"),
+                   Child(entry, Vocab::kAtom, "modified"), Child(entry, Vocab::kAtom, "created")});
     out.summary = AtomText(Child(entry, Vocab::kAtom, "summary"));
     if (out.summary.empty()) out.summary = AtomText(Child(entry, Vocab::kAtom, "content"));
-    return Finish(std::move(out), std::move(id), raw_date);
+    if (out.summary.empty()) out.summary = HtmlToText(RawContent(MediaChild(entry, "description")));
+    if (out.title.empty() && d.raw_date.empty()) d.content_key = ContentKey(entry);
+    return d;
   }
 
-  void AddWarnings(std::vector<std::string>& warnings) const {
-    const auto add = [&](int count, const std::string& what) {
-      if (count > 0) warnings.push_back(std::to_string(count) + " " + what);
-    };
-    add(counters_.titles_cut, "title(s) cut to " + std::to_string(kMaxTitleBytes) + " bytes");
-    add(counters_.summaries_cut,
-        "summary(ies) cut to " + std::to_string(kMaxSummaryBytes) + " bytes");
-    add(counters_.urls_cut, "id(s) or link(s) cut to " + std::to_string(kMaxUrlBytes) + " bytes");
-    add(counters_.bad_dates,
-        "item date(s) not understood, e.g. '" + counters_.bad_date_example + "'");
-    add(counters_.skipped_empty, "item(s) without title, link, id or text skipped");
+  // Channel Definition Format (Microsoft, 1997): <CHANNEL HREF=… LASTMOD=…><TITLE>,
+  // <ABSTRACT>, <ITEM HREF=…>. Element and attribute names are case-insensitive.
+  ItemDraft ReadCdfItem(pugi::xml_node item) const {
+    ItemDraft d;
+    d.item.title = HtmlToText(RawContent(Child(item, Vocab::kRss, "title")));
+    d.item.summary = HtmlToText(RawContent(Child(item, Vocab::kRss, "abstract")));
+    const std::string href(TrimAscii(CdfAttribute(item, "href")));
+    if (!href.empty()) d.item.link = Url(item, href);
+    d.raw_date = std::string(TrimAscii(CdfAttribute(item, "lastmod")));
+    if (d.item.title.empty() && d.raw_date.empty()) d.content_key = ContentKey(item);
+    return d;
   }
 
-  void CountTitleCut() { ++counters_.titles_cut; }
+  static std::string_view CdfAttribute(pugi::xml_node node, std::string_view name) {
+    for (pugi::xml_attribute a : node.attributes()) {
+      if (EqualsIgnoreCase(a.name(), name)) return a.value();
+    }
+    return std::string_view();
+  }
 
  private:
-  pugi::xml_node AtomChildInRss(pugi::xml_node item, std::string_view local) const {
-    for (pugi::xml_node c : item.children()) {
-      if (c.type() == pugi::node_element && LocalName(c.name()) == local &&
-          NamespaceOf(c) == kAtom10Ns) {
-        return c;
-      }
-    }
-    return pugi::xml_node();
-  }
-
-  std::string AtomLinkInRss(pugi::xml_node item) const {
-    for (pugi::xml_node c : item.children()) {
-      if (c.type() != pugi::node_element || LocalName(c.name()) != "link" ||
-          NamespaceOf(c) != kAtom10Ns) {
-        continue;
-      }
-      const std::string rel = Lower(TrimAscii(c.attribute("rel").value()));
-      const std::string_view href = TrimAscii(c.attribute("href").value());
-      if ((rel.empty() || rel == "alternate") && !href.empty()) return Url(c, href);
-    }
-    return std::string();
-  }
-
-  std::optional<Item> Finish(Item item, std::string id, const std::string& raw_date) {
-    if (!raw_date.empty()) {
-      item.published = ParseFeedDate(raw_date);
-      if (!item.published && counters_.bad_dates++ == 0) {
-        counters_.bad_date_example = CleanUtf8(raw_date.substr(0, 64));
-      }
-    }
-    if (item.title.empty() && item.link.empty() && item.summary.empty() && id.empty()) {
-      ++counters_.skipped_empty;
-      return std::nullopt;
-    }
-    if (id.empty()) {
-      std::string key = item.title + '\x1f' + raw_date;
-      if (item.title.empty() && raw_date.empty()) key += '\x1f' + item.summary;
-      id = "hash:" + HexFnv1a(key);
-    }
-    item.id = CleanUtf8(id);
-    item.link = CleanUtf8(item.link);
-    if (TruncateUtf8(item.title, kMaxTitleBytes)) ++counters_.titles_cut;
-    if (TruncateUtf8(item.summary, kMaxSummaryBytes)) ++counters_.summaries_cut;
-    const bool id_cut = TruncateUtf8(item.id, kMaxUrlBytes);
-    if (TruncateUtf8(item.link, kMaxUrlBytes) || id_cut) ++counters_.urls_cut;
-    return item;
-  }
-
   const ParseOptions& options_;
   std::string_view atom_ns_;
-  Counters counters_;
+  std::string document_base_;
 };
 
-enum class Kind { kNone, kRss, kRdf, kAtom };
+std::string HexFnv1a(std::string_view data) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+enum class Kind { kNone, kRss, kRdf, kRss11, kAtom, kAtomEntry, kCdf };
 
 Kind Classify(pugi::xml_node root) {
   if (!root) return Kind::kNone;
   const std::string_view local = LocalName(root.name());
-  if (local == "rss") return Kind::kRss;
+  const std::string_view ns = NamespaceOf(root);
+  if (EqualsIgnoreCase(local, "rss")) return Kind::kRss;
   if (local == "RDF") return Kind::kRdf;
   // Atom 1.0, 0.3, or a <feed> in no or some other namespace (pre-0.3 drafts).
   if (local == "feed") return Kind::kAtom;
+  if (local == "entry" && (ns == kAtom10Ns || ns == kAtom03Ns)) return Kind::kAtomEntry;
+  if (local == "Channel" && ns == kRss11Ns) return Kind::kRss11;
+  if (EqualsIgnoreCase(local, "channel") && ns.empty()) return Kind::kCdf;
   return Kind::kNone;
 }
 
@@ -385,14 +507,136 @@ bool LooksLikeHtml(std::string_view text) {
          head.find("<!doctype html") != std::string::npos;
 }
 
-// Whether `item` was closed before the parser stopped at `error_offset`: a truncated or
-// broken document leaves the last item half-read, and a half-read item is worse than none.
-bool ClosedBefore(std::string_view text, pugi::xml_node item, std::size_t error_offset) {
-  const std::ptrdiff_t start = item.offset_debug();
-  if (start < 0) return true;  // unknown: keep it
-  const std::string closing = "</" + std::string(item.name());
-  const std::size_t pos = text.find(closing, static_cast<std::size_t>(start));
-  return pos != std::string_view::npos && pos < error_offset;
+Result<ParsedFeed> ParseXml(std::string_view text, const ParseOptions& options,
+                            std::vector<std::string> warnings) {
+  feeds_internal::XmlScan scan = feeds_internal::ScanXml(text);
+  pugi::xml_document doc;
+  const pugi::xml_parse_result parsed =
+      doc.load_buffer(scan.text.data(), scan.text.size(), kParseFlags, pugi::encoding_utf8);
+  if (parsed.status != pugi::status_ok && parsed.status != pugi::status_no_document_element) {
+    // ScanXml's output is well-formed by construction; keep going with what pugixml read.
+    ++scan.error_count;
+    if (scan.errors.empty()) scan.errors.push_back(std::string("parser: ") + parsed.description());
+  }
+
+  const pugi::xml_node root = doc.document_element();
+  const Kind kind = Classify(root);
+  if (kind == Kind::kNone) {
+    if ((root && Lower(LocalName(root.name())) == "html") || LooksLikeHtml(text)) {
+      return Status::Error("not a feed: the document is an HTML page");
+    }
+    const std::string problem =
+        scan.errors.empty() ? std::string() : "; not well-formed XML (" + scan.errors[0] + ")";
+    if (root) {
+      return Status::Error("not a feed: root element <" + std::string(root.name()) + ">" + problem);
+    }
+    return Status::Error("not a feed: no XML document element" + problem);
+  }
+
+  ParsedFeed feed;
+  feed.warnings = std::move(warnings);
+  const std::string_view atom_ns =
+      kind == Kind::kAtom || kind == Kind::kAtomEntry ? NamespaceOf(root) : kAtom10Ns;
+  Reader reader(options, atom_ns);
+
+  std::vector<pugi::xml_node> items;
+  switch (kind) {
+    case Kind::kAtom:
+      feed.format = "atom";
+      reader.SetDocumentBase(root);
+      feed.title = AtomText(reader.Child(root, Vocab::kAtom, "title"));
+      feed.link = reader.AtomLink(root, /*in_rss=*/false);
+      items = reader.Children(root, Vocab::kAtom, "entry");
+      break;
+    case Kind::kAtomEntry:  // an Atom entry document (RFC 4287 section 4.1.2): one item
+      feed.format = "atom";
+      reader.SetDocumentBase(root);
+      items = {root};
+      break;
+    case Kind::kCdf: {
+      feed.format = "cdf";
+      reader.SetDocumentBase(pugi::xml_node());
+      feed.title = HtmlToText(RawContent(reader.Child(root, Vocab::kRss, "title")));
+      const std::string href(TrimAscii(Reader::CdfAttribute(root, "href")));
+      if (!href.empty()) feed.link = reader.Url(root, href);
+      items = reader.Children(root, Vocab::kRss, "item");
+      break;
+    }
+    case Kind::kRss11: {
+      feed.format = "rdf";  // RSS 1.1 is RSS 1.0 without the RDF boilerplate
+      reader.SetDocumentBase(root);
+      feed.title = HtmlToText(RawContent(reader.Child(root, Vocab::kRss, "title")));
+      feed.link = reader.RssLink(root);
+      items = reader.Children(reader.Child(root, Vocab::kRss, "items"), Vocab::kRss, "item");
+      break;
+    }
+    case Kind::kRss:
+    case Kind::kRdf: {
+      feed.format = kind == Kind::kRss ? "rss" : "rdf";
+      const pugi::xml_node channel = reader.Child(root, Vocab::kRss, "channel");
+      reader.SetDocumentBase(channel);
+      pugi::xml_node title = reader.Child(channel, Vocab::kRss, "title");
+      if (!title) title = reader.Child(channel, Vocab::kDc, "title");
+      feed.title = HtmlToText(RawContent(title));
+      feed.link = reader.RssLink(channel);
+      if (feed.link.empty()) feed.link = reader.AtomLink(channel, /*in_rss=*/true);
+      // RSS 2.0 nests items in <channel>; RSS 1.0 puts them beside it. Accept both.
+      items = reader.Children(kind == Kind::kRss ? channel : root, Vocab::kRss, "item");
+      if (items.empty())
+        items = reader.Children(kind == Kind::kRss ? root : channel, Vocab::kRss, "item");
+      break;
+    }
+    case Kind::kNone:
+      break;
+  }
+
+  // A truncated document: an item the document ended inside is half-read, and a half-read
+  // item is worse than none.
+  bool dropped = false;
+  if (!scan.unclosed.empty() && !items.empty()) {
+    const std::ptrdiff_t name_offset = items.back().offset_debug();
+    if (name_offset > 0 &&
+        std::find(scan.unclosed.begin(), scan.unclosed.end(),
+                  static_cast<std::size_t>(name_offset - 1)) != scan.unclosed.end()) {
+      items.pop_back();
+      dropped = true;
+    }
+  }
+
+  const std::size_t recovered = items.size();
+  std::vector<std::string> cap_warning;
+  if (items.size() > kMaxItems) {
+    cap_warning.push_back("feed has " + std::to_string(items.size()) + " items; kept the first " +
+                          std::to_string(kMaxItems));
+    items.resize(kMaxItems);
+  }
+  std::vector<ItemDraft> drafts;
+  drafts.reserve(items.size());
+  for (const pugi::xml_node node : items) {
+    switch (kind) {
+      case Kind::kAtom:
+      case Kind::kAtomEntry:
+        drafts.push_back(reader.ReadAtomEntry(node));
+        break;
+      case Kind::kCdf:
+        drafts.push_back(reader.ReadCdfItem(node));
+        break;
+      default:
+        drafts.push_back(reader.ReadRssItem(node));
+    }
+  }
+  if (scan.error_count > 0) {
+    std::string warning = "XML error at " + scan.errors.front();
+    if (scan.error_count > 1) {
+      warning += " (and " + std::to_string(scan.error_count - 1) + " more)";
+    }
+    warning += "; recovered " + std::to_string(recovered) + " item(s)";
+    if (dropped) warning += " and dropped the incomplete last one";
+    feed.warnings.push_back(std::move(warning));
+  }
+  for (std::string& w : cap_warning) feed.warnings.push_back(std::move(w));
+  feeds_internal::FinishItems(std::move(drafts), options, feed);
+  return feed;
 }
 
 Result<ParsedFeed> Parse(std::string_view body, const ParseOptions& options) {
@@ -404,91 +648,81 @@ Result<ParsedFeed> Parse(std::string_view body, const ParseOptions& options) {
       static_cast<unsigned char>(body[1]) == 0x8B) {
     return Status::Error("not a feed: the document is gzip-compressed data");
   }
-  std::vector<std::string> encoding_warnings;
+  std::vector<std::string> warnings;
   const feeds_internal::DecodedBody decoded =
-      feeds_internal::DecodeBody(body, options.content_type, encoding_warnings);
+      feeds_internal::DecodeBody(body, options.content_type, warnings);
   const std::string_view text = decoded.utf8;
   const std::size_t first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return Status::Error("not a feed: empty document");
   if (text[first] == '{' || text[first] == '[') {
-    return Status::Error(text.find("jsonfeed.org") != std::string_view::npos
-                             ? "not a feed: the document is a JSON Feed, which is not supported"
-                             : "not a feed: the document is JSON");
+    return feeds_internal::ParseJsonFeed(text.substr(first), options, std::move(warnings));
   }
-
-  pugi::xml_document doc;
-  const pugi::xml_parse_result parsed =
-      doc.load_buffer(text.data(), text.size(), kParseFlags, pugi::encoding_utf8);
-  const bool xml_error = parsed.status != pugi::status_ok;
-  const std::size_t error_offset = parsed.offset < 0 ? 0 : static_cast<std::size_t>(parsed.offset);
-  const std::string xml_error_text =
-      "XML error at offset " +
-      std::to_string(error_offset + (decoded.converted ? 0 : decoded.offset_shift)) + ": " +
-      parsed.description();
-
-  const pugi::xml_node root = doc.document_element();
-  const Kind kind = Classify(root);
-  if (kind == Kind::kNone) {
-    if ((root && Lower(LocalName(root.name())) == "html") || LooksLikeHtml(text)) {
-      return Status::Error("not a feed: the document is an HTML page");
-    }
-    if (root) return Status::Error("not a feed: root element <" + std::string(root.name()) + ">");
-    return Status::Error("not a feed: " + xml_error_text);
-  }
-
-  ParsedFeed feed;
-  feed.warnings = std::move(encoding_warnings);
-  Reader reader(options, kind == Kind::kAtom ? NamespaceOf(root) : kAtom10Ns);
-
-  std::vector<pugi::xml_node> items;
-  if (kind == Kind::kAtom) {
-    feed.format = "atom";
-    feed.title = AtomText(reader.Child(root, Vocab::kAtom, "title"));
-    feed.link = reader.AtomLink(root, /*alternate_only=*/false);
-    items = reader.Children(root, Vocab::kAtom, "entry");
-  } else {
-    feed.format = kind == Kind::kRss ? "rss" : "rdf";
-    const pugi::xml_node channel = reader.Child(root, Vocab::kRss, "channel");
-    pugi::xml_node title = reader.Child(channel, Vocab::kRss, "title");
-    if (!title) title = reader.Child(channel, Vocab::kDc, "title");
-    feed.title = HtmlToText(RawContent(title));
-    feed.link = reader.RssLink(channel);
-    // RSS 2.0 nests items in <channel>; RSS 1.0 puts them beside it. Accept both.
-    items = reader.Children(kind == Kind::kRss ? channel : root, Vocab::kRss, "item");
-    if (items.empty())
-      items = reader.Children(kind == Kind::kRss ? root : channel, Vocab::kRss, "item");
-  }
-  if (TruncateUtf8(feed.title, kMaxTitleBytes)) reader.CountTitleCut();
-  feed.link = CleanUtf8(feed.link);
-  TruncateUtf8(feed.link, kMaxUrlBytes);
-
-  if (xml_error) {
-    bool dropped = false;
-    if (!items.empty() && !ClosedBefore(text, items.back(), error_offset)) {
-      items.pop_back();
-      dropped = true;
-    }
-    if (items.empty()) return Status::Error(xml_error_text + " (no complete item before it)");
-    feed.warnings.push_back(xml_error_text + "; kept the " + std::to_string(items.size()) +
-                            " item(s) before it" +
-                            (dropped ? " and dropped the incomplete one" : ""));
-  }
-  if (items.size() > kMaxItems) {
-    feed.warnings.push_back("feed has " + std::to_string(items.size()) + " items; kept the first " +
-                            std::to_string(kMaxItems));
-    items.resize(kMaxItems);
-  }
-  feed.items.reserve(items.size());
-  for (const pugi::xml_node node : items) {
-    std::optional<Item> item =
-        kind == Kind::kAtom ? reader.ReadAtomEntry(node) : reader.ReadRssItem(node);
-    if (item) feed.items.push_back(std::move(*item));
-  }
-  reader.AddWarnings(feed.warnings);
-  return feed;
+  return ParseXml(text, options, std::move(warnings));
 }
 
 }  // namespace
+
+namespace feeds_internal {
+
+void FinishItems(std::vector<ItemDraft> drafts, const ParseOptions& options, ParsedFeed& feed) {
+  if (drafts.size() > kMaxItems) {
+    feed.warnings.push_back("feed has " + std::to_string(drafts.size()) +
+                            " items; kept the first " + std::to_string(kMaxItems));
+    drafts.resize(kMaxItems);
+  }
+  int titles_cut = 0, summaries_cut = 0, urls_cut = 0, bad_dates = 0;
+  std::string bad_date_example;
+  if (TruncateUtf8(feed.title, kMaxTitleBytes)) ++titles_cut;
+  feed.title = CleanUtf8(feed.title);
+  feed.link = CleanUtf8(feed.link);
+  TruncateUtf8(feed.link, kMaxUrlBytes);
+
+  feed.items.reserve(feed.items.size() + drafts.size());
+  for (ItemDraft& d : drafts) {
+    Item item = std::move(d.item);
+    item.link = CleanUtf8(item.link);
+    if (!d.raw_date.empty()) {
+      item.published = ParseFeedDate(d.raw_date);
+      if (!item.published && bad_dates++ == 0)
+        bad_date_example = CleanUtf8(d.raw_date.substr(0, 64));
+    }
+    if (!item.published && options.fetched_at != 0) {
+      item.published = options.fetched_at;
+      item.published_estimated = true;
+    }
+    std::string id = std::string(TrimAscii(d.id));
+    if (id.empty()) id = item.link;
+    if (id.empty()) {
+      // Stable across polls: only what the feed says, never fetched_at.
+      std::string key = item.title + '\x1f' + d.raw_date;
+      if (item.title.empty() && d.raw_date.empty()) key += '\x1f' + d.content_key;
+      id = "hash:" + HexFnv1a(key);
+    }
+    item.id = CleanUtf8(id);
+    item.title = CleanUtf8(item.title);
+    item.summary = CleanUtf8(item.summary);
+    if (TruncateUtf8(item.title, kMaxTitleBytes)) ++titles_cut;
+    if (TruncateUtf8(item.summary, kMaxSummaryBytes)) ++summaries_cut;
+    const bool id_cut = TruncateUtf8(item.id, kMaxUrlBytes);
+    if (TruncateUtf8(item.link, kMaxUrlBytes) || id_cut) ++urls_cut;
+    feed.items.push_back(std::move(item));
+  }
+
+  const auto add = [&](int count, const std::string& what) {
+    if (count > 0) feed.warnings.push_back(std::to_string(count) + " " + what);
+  };
+  add(titles_cut, "title(s) cut to " + std::to_string(kMaxTitleBytes) + " bytes");
+  add(summaries_cut, "summary(ies) cut to " + std::to_string(kMaxSummaryBytes) + " bytes");
+  add(urls_cut, "id(s) or link(s) cut to " + std::to_string(kMaxUrlBytes) + " bytes");
+  add(bad_dates, "item date(s) not understood, e.g. '" + bad_date_example + "'");
+}
+
+}  // namespace feeds_internal
+
+bool IsWellFormednessWarning(std::string_view warning) {
+  return warning.starts_with("XML error") || warning.starts_with("JSON error") ||
+         warning.starts_with("encoding error");
+}
 
 Result<ParsedFeed> ParseFeed(std::string_view body, const ParseOptions& options) {
   try {

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "feeds/feed_parser.h"
+
 namespace newsmon::feeds_internal {
 
 // True when `text` is well-formed UTF-8.
@@ -18,6 +20,13 @@ std::string SanitizeUtf8(std::string_view text);
 // Cuts `text` to at most `max_bytes` without splitting a UTF-8 sequence. Returns true if
 // anything was cut.
 bool TruncateUtf8(std::string& text, std::size_t max_bytes);
+
+// HTML5 named character reference `name` (without '&' and ';'): its one or two code
+// points (`second` is 0 for one). False for names HTML5 does not define.
+bool LookupHtmlEntity(std::string_view name, char32_t& first, char32_t& second);
+
+// Appends code point `cp` as UTF-8.
+void AppendUtf8(std::string& out, char32_t cp);
 
 // Entities decoded and whitespace collapsed, but tags kept as text: for text that is
 // declared plain (Atom type="text") yet often carries escaped entities anyway.
@@ -45,5 +54,39 @@ struct DecodedBody {
 };
 DecodedBody DecodeBody(std::string_view body, std::string_view content_type,
                        std::vector<std::string>& warnings);
+
+// The well-formedness check and repair pass run before pugixml (feed_xml_scan.cpp). `text`
+// is well-formed XML whatever the input was: undefined entities mapped, stray '&' and '<'
+// escaped, mismatched end tags fixed, a truncated document closed; without the XML
+// declaration, DOCTYPE, comments and processing instructions.
+struct XmlScan {
+  std::string text;
+  std::vector<std::string> errors;    // the first few, "line N: what"
+  std::size_t error_count = 0;        // all of them
+  std::vector<std::size_t> unclosed;  // offsets in `text` of the '<' of elements the
+                                      // document ended inside (a truncated document)
+};
+XmlScan ScanXml(std::string_view utf8);
+
+// One item as a format reader found it, before the shared finishing step.
+struct ItemDraft {
+  Item item;                // title, link and summary set
+  std::string id;           // guid, atom:id, JSON id; may be empty
+  std::string raw_date;     // the date as written; may be empty
+  std::string content_key;  // the item's source text, set only when title and date are
+                            // empty: the hash id then keys on it
+};
+
+// The common end of every format: item cap, dates (with the fetched_at fallback), ids
+// (guid/atom:id, else the link, else a hash of title and date), field caps, and the
+// content warnings. Appends to feed.items and feed.warnings.
+void FinishItems(std::vector<ItemDraft> drafts, const ParseOptions& options, ParsedFeed& feed);
+
+// JSON Feed 1.0 and 1.1 (feed_json.cpp). `text` is UTF-8 starting with '{' or '['.
+Result<ParsedFeed> ParseJsonFeed(std::string_view text, const ParseOptions& options,
+                                 std::vector<std::string> warnings);
+
+// Length of "scheme:" at the start of `s`, or 0 (a relative reference).
+std::size_t SchemeLength(std::string_view s);
 
 }  // namespace newsmon::feeds_internal

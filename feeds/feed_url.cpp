@@ -16,7 +16,8 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// Length of "scheme:" at the start of `s`, or 0.
+}  // namespace
+
 std::size_t SchemeLength(std::string_view s) {
   if (s.empty() || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z'))) return 0;
   for (std::size_t i = 1; i < s.size(); ++i) {
@@ -28,6 +29,8 @@ std::size_t SchemeLength(std::string_view s) {
   }
   return 0;
 }
+
+namespace {
 
 // RFC 3986 section 5.2.4.
 std::string RemoveDotSegments(std::string_view path) {

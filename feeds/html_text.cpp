@@ -3,8 +3,9 @@
 // Hand-written rather than a library: the HTML parsers packaged for Debian (gumbo, lexbor,
 // libxml2's HTML mode) build a full DOM and would be a new dependency for what is a
 // tag-stripping pass over short fragments. What we need is narrow: drop tags, drop
-// script/style bodies, decode character references, collapse whitespace. UTF-8
-// validation uses ICU's U8_NEXT.
+// script/style bodies, decode character references (all HTML5 named references, numeric
+// ones with the windows-1252 reading of 0x80-0x9F), collapse whitespace. UTF-8 validation
+// uses ICU's U8_NEXT.
 #include <unicode/utf8.h>
 
 #include <algorithm>
@@ -12,7 +13,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "feeds/feed_parser.h"
 #include "feeds/feed_parser_internal.h"
@@ -69,8 +69,30 @@ bool TruncateUtf8(std::string& text, std::size_t max_bytes) {
 
 namespace {
 
-using feeds_internal::IsValidUtf8;
-using feeds_internal::SanitizeUtf8;
+struct NamedEntity {
+  std::string_view name;  // without the ';'
+  char32_t first;
+  char32_t second;       // 0, or the second code point of a two-character reference
+  bool needs_semicolon;  // false for the 106 legacy names browsers also take without ';'
+                         // (which DecodeEntity still requires, see there)
+};
+
+// All 2,231 HTML5 named character references, sorted by name: generated once from the
+// WHATWG list by feed_entities_gen.py (a table, not a library: ICU has no HTML entities).
+constexpr NamedEntity kNamedEntities[] = {
+#include "feeds/feed_entities.inc"
+};
+
+const NamedEntity* FindEntity(std::string_view name) {
+  const auto it =
+      std::lower_bound(std::begin(kNamedEntities), std::end(kNamedEntities), name,
+                       [](const NamedEntity& e, std::string_view n) { return e.name < n; });
+  return it == std::end(kNamedEntities) || it->name != name ? nullptr : &*it;
+}
+
+}  // namespace
+
+namespace feeds_internal {
 
 void AppendUtf8(std::string& out, char32_t cp) {
   if (cp < 0x80) {
@@ -90,163 +112,21 @@ void AppendUtf8(std::string& out, char32_t cp) {
   }
 }
 
-// The HTML 4.01 entity set (Latin-1, symbols/Greek, special) plus &apos;. The full HTML5
-// set (2,231 names) is a later issue; these cover what news feeds use.
-constexpr std::array<const char*, 96> kLatin1Names = {
-    "nbsp",   "iexcl",  "cent",   "pound",  "curren", "yen",    "brvbar", "sect",   "uml",
-    "copy",   "ordf",   "laquo",  "not",    "shy",    "reg",    "macr",   "deg",    "plusmn",
-    "sup2",   "sup3",   "acute",  "micro",  "para",   "middot", "cedil",  "sup1",   "ordm",
-    "raquo",  "frac14", "frac12", "frac34", "iquest", "Agrave", "Aacute", "Acirc",  "Atilde",
-    "Auml",   "Aring",  "AElig",  "Ccedil", "Egrave", "Eacute", "Ecirc",  "Euml",   "Igrave",
-    "Iacute", "Icirc",  "Iuml",   "ETH",    "Ntilde", "Ograve", "Oacute", "Ocirc",  "Otilde",
-    "Ouml",   "times",  "Oslash", "Ugrave", "Uacute", "Ucirc",  "Uuml",   "Yacute", "THORN",
-    "szlig",  "agrave", "aacute", "acirc",  "atilde", "auml",   "aring",  "aelig",  "ccedil",
-    "egrave", "eacute", "ecirc",  "euml",   "igrave", "iacute", "icirc",  "iuml",   "eth",
-    "ntilde", "ograve", "oacute", "ocirc",  "otilde", "ouml",   "divide", "oslash", "ugrave",
-    "uacute", "ucirc",  "uuml",   "yacute", "thorn",  "yuml"};
-
-struct NamedEntity {
-  const char* name;
-  char32_t cp;
-};
-
-constexpr NamedEntity kOtherEntities[] = {
-    // special
-    {"quot", 34},
-    {"amp", 38},
-    {"apos", 39},
-    {"lt", 60},
-    {"gt", 62},
-    {"OElig", 338},
-    {"oelig", 339},
-    {"Scaron", 352},
-    {"scaron", 353},
-    {"Yuml", 376},
-    {"circ", 710},
-    {"tilde", 732},
-    {"ensp", 8194},
-    {"emsp", 8195},
-    {"thinsp", 8201},
-    {"zwnj", 8204},
-    {"zwj", 8205},
-    {"lrm", 8206},
-    {"rlm", 8207},
-    {"ndash", 8211},
-    {"mdash", 8212},
-    {"lsquo", 8216},
-    {"rsquo", 8217},
-    {"sbquo", 8218},
-    {"ldquo", 8220},
-    {"rdquo", 8221},
-    {"bdquo", 8222},
-    {"dagger", 8224},
-    {"Dagger", 8225},
-    {"permil", 8240},
-    {"lsaquo", 8249},
-    {"rsaquo", 8250},
-    {"euro", 8364},
-    // symbols
-    {"fnof", 402},
-    {"thetasym", 977},
-    {"upsih", 978},
-    {"piv", 982},
-    {"bull", 8226},
-    {"hellip", 8230},
-    {"prime", 8242},
-    {"Prime", 8243},
-    {"oline", 8254},
-    {"frasl", 8260},
-    {"weierp", 8472},
-    {"image", 8465},
-    {"real", 8476},
-    {"trade", 8482},
-    {"alefsym", 8501},
-    {"larr", 8592},
-    {"uarr", 8593},
-    {"rarr", 8594},
-    {"darr", 8595},
-    {"harr", 8596},
-    {"crarr", 8629},
-    {"lArr", 8656},
-    {"uArr", 8657},
-    {"rArr", 8658},
-    {"dArr", 8659},
-    {"hArr", 8660},
-    {"forall", 8704},
-    {"part", 8706},
-    {"exist", 8707},
-    {"empty", 8709},
-    {"nabla", 8711},
-    {"isin", 8712},
-    {"notin", 8713},
-    {"ni", 8715},
-    {"prod", 8719},
-    {"sum", 8721},
-    {"minus", 8722},
-    {"lowast", 8727},
-    {"radic", 8730},
-    {"prop", 8733},
-    {"infin", 8734},
-    {"ang", 8736},
-    {"and", 8743},
-    {"or", 8744},
-    {"cap", 8745},
-    {"cup", 8746},
-    {"int", 8747},
-    {"there4", 8756},
-    {"sim", 8764},
-    {"cong", 8773},
-    {"asymp", 8776},
-    {"ne", 8800},
-    {"equiv", 8801},
-    {"le", 8804},
-    {"ge", 8805},
-    {"sub", 8834},
-    {"sup", 8835},
-    {"nsub", 8836},
-    {"sube", 8838},
-    {"supe", 8839},
-    {"oplus", 8853},
-    {"otimes", 8855},
-    {"perp", 8869},
-    {"sdot", 8901},
-    {"lceil", 8968},
-    {"rceil", 8969},
-    {"lfloor", 8970},
-    {"rfloor", 8971},
-    {"lang", 0x27E8},
-    {"rang", 0x27E9},
-    {"loz", 9674},
-    {"spades", 9824},
-    {"clubs", 9827},
-    {"hearts", 9829},
-    {"diams", 9830},
-};
-
-constexpr std::array<const char*, 25> kGreekUpper = {
-    "Alpha", "Beta",  "Gamma",   "Delta", "Epsilon", "Zeta",
-    "Eta",   "Theta", "Iota",    "Kappa", "Lambda",  "Mu",
-    "Nu",    "Xi",    "Omicron", "Pi",    "Rho",     nullptr /* U+03A2 */,
-    "Sigma", "Tau",   "Upsilon", "Phi",   "Chi",     "Psi",
-    "Omega"};
-constexpr std::array<const char*, 25> kGreekLower = {
-    "alpha", "beta",   "gamma",   "delta", "epsilon", "zeta",    "eta",  "theta", "iota",
-    "kappa", "lambda", "mu",      "nu",    "xi",      "omicron", "pi",   "rho",   "sigmaf",
-    "sigma", "tau",    "upsilon", "phi",   "chi",     "psi",     "omega"};
-
-const std::unordered_map<std::string_view, char32_t>& EntityTable() {
-  static const auto* table = [] {
-    auto* t = new std::unordered_map<std::string_view, char32_t>();
-    for (std::size_t i = 0; i < kLatin1Names.size(); ++i) (*t)[kLatin1Names[i]] = 160 + i;
-    for (std::size_t i = 0; i < kGreekUpper.size(); ++i) {
-      if (kGreekUpper[i] != nullptr) (*t)[kGreekUpper[i]] = 913 + i;
-      (*t)[kGreekLower[i]] = 945 + i;
-    }
-    for (const auto& e : kOtherEntities) (*t)[e.name] = e.cp;
-    return t;
-  }();
-  return *table;
+bool LookupHtmlEntity(std::string_view name, char32_t& first, char32_t& second) {
+  const NamedEntity* entity = FindEntity(name);
+  if (entity == nullptr) return false;
+  first = entity->first;
+  second = entity->second;
+  return true;
 }
+
+}  // namespace feeds_internal
+
+namespace {
+
+using feeds_internal::AppendUtf8;
+using feeds_internal::IsValidUtf8;
+using feeds_internal::SanitizeUtf8;
 
 // HTML5: numeric references to 0x80-0x9F mean the windows-1252 characters.
 constexpr char32_t kWindows1252C1[32] = {
@@ -302,13 +182,16 @@ bool DecodeEntity(std::string_view s, std::size_t& i, std::string& out) {
     i = j;
     return true;
   }
+  // Named references need their ';' here, although HTML5 accepts 106 legacy names
+  // without it ("&copy"): in feed text a bare "&copy=2" or "&amp" is far more often a URL
+  // query or a literal than a reference.
   std::size_t k = j;
   while (k < s.size() && k - j < 32 && (IsAsciiAlpha(s[k]) || IsAsciiDigit(s[k]))) ++k;
   if (k == j || k >= s.size() || s[k] != ';') return false;
-  const auto& table = EntityTable();
-  const auto it = table.find(s.substr(j, k - j));
-  if (it == table.end()) return false;
-  AppendUtf8(out, it->second == 160 ? U' ' : it->second);  // nbsp is a space in plain text
+  const NamedEntity* entity = FindEntity(s.substr(j, k - j));
+  if (entity == nullptr) return false;
+  AppendUtf8(out, entity->first == 160 ? U' ' : entity->first);  // nbsp: a space in text
+  if (entity->second != 0) AppendUtf8(out, entity->second);
   i = k + 1;
   return true;
 }

@@ -116,7 +116,10 @@ TEST_CASE("RSS 2.0 fixture: fields, HTML, entities, CDATA, relative links", "[fe
   // The hash id is stable across parses.
   const ParsedFeed again = MustParse(ReadFile(kFixtures / "rss2.xml"), {});
   CHECK(again.items[2].id == third.id);
-  CHECK(again.items[1].link == "story-2.html?id=2&src=rss");  // no base: left relative
+  // No base URL: the feed's own rel="self" link is the base.
+  CHECK(again.items[1].link == "https://news.example.org/story-2.html?id=2&src=rss");
+  const ParsedFeed no_self = MustParse(MiniRss("<item><link>rel/x</link></item>"));
+  CHECK(no_self.items.at(0).link == "rel/x");  // no base at all: left relative
 }
 
 TEST_CASE("Atom 1.0 fixture: text constructs, link choice, dates", "[feeds][atom]") {
@@ -187,6 +190,188 @@ TEST_CASE("RSS 1.0 (RDF) fixture", "[feeds][rdf]") {
   CHECK(feed.items[1].published == kNov23At9 + 5 * 3600);
 }
 
+TEST_CASE("JSON Feed 1.0 and 1.1", "[feeds][json]") {
+  const std::string body = R"({
+    "version": "https://jsonfeed.org/version/1.1",
+    "title": "JSON &amp; Co",
+    "home_page_url": "https://j.example/",
+    "items": [
+      {"id": "j-1", "url": "/posts/1", "title": "First",
+       "content_html": "<p>Hello <b>there</b></p>", "date_published": "2026-11-23T11:00:00+02:00"},
+      {"id": 42, "external_url": "https://elsewhere.example/2", "content_text": "  Just\ntext ",
+       "date_modified": "2026-11-23T09:00:00Z"},
+      {"summary": "no id, no url"}
+    ]})";
+  const ParsedFeed feed = MustParse(body, {"https://j.example/feed.json", "", kNov23At9 + kDay});
+  CHECK(feed.format == "json");
+  CHECK(feed.title == "JSON & Co");
+  CHECK(feed.link == "https://j.example/");
+  CHECK(feed.warnings.empty());
+  REQUIRE(feed.items.size() == 3);
+  CHECK(feed.items[0].id == "j-1");
+  CHECK(feed.items[0].link == "https://j.example/posts/1");
+  CHECK(feed.items[0].title == "First");
+  CHECK(feed.items[0].summary == "Hello there");
+  CHECK(feed.items[0].published == kNov23At9);
+  CHECK(feed.items[1].id == "42");  // JSON Feed 1.0 feeds with numeric ids exist
+  CHECK(feed.items[1].link == "https://elsewhere.example/2");
+  CHECK(feed.items[1].summary == "Just text");
+  CHECK(feed.items[1].published == kNov23At9);  // date_modified when nothing else
+  CHECK(feed.items[2].id.starts_with("hash:"));
+  CHECK(feed.items[2].published_estimated);
+
+  const ParsedFeed v10 = MustParse(R"({"version": "https://jsonfeed.org/version/1", "title": "T",
+                                       "items": []})");
+  CHECK(v10.format == "json");
+  CHECK(v10.items.empty());
+  const ParsedFeed bare = MustParse(R"({"version": "1.1", "items": [{"id": "x"}]})");
+  CHECK(bare.items.size() == 1);
+  CHECK(bare.warnings ==
+        std::vector<std::string>{"JSON Feed version '1.1' is not the jsonfeed.org URL"});
+  CHECK(ErrorOf(R"({"version": "2.0", "items": []})") ==
+        "not a feed: the document is JSON but not a JSON Feed");
+  CHECK(ErrorOf(R"({"version": "https://jsonfeed.org/version/1.1", "items": [)")
+            .starts_with("not a feed: invalid JSON ([json.exception.parse_error.101] parse error"));
+}
+
+TEST_CASE("Atom: xhtml, base64, relative ids, entry documents, alternate choice", "[feeds][atom]") {
+  const ParsedFeed feed = MustParse(
+      "<feed xmlns='http://www.w3.org/2005/Atom' xml:base='https://a.example/blog/'>"
+      "<title type='xhtml'><div xmlns='http://www.w3.org/1999/xhtml'>The <b>bold</b> "
+      "feed</div></title>"
+      "<entry xml:base='2026/'><id>posts/1</id><title type='html'>&lt;i&gt;Hi&lt;/i&gt; "
+      "&amp;amp; bye</title>"
+      "<link rel='alternate' type='text/gemini' href='gemini://a.example/1'/>"
+      "<link rel='alternate' type='text/html' href='one.html'/>"
+      "<content type='xhtml'><xh:div xmlns:xh='http://www.w3.org/1999/xhtml'><xh:p>Para "
+      "one</xh:p><xh:p>two &amp; three</xh:p></xh:div></content></entry>"
+      "<entry><title mode='base64' type='text/plain'>QmFzZSBzaXh0eS1mb3Vy</title>"
+      "<summary type='text'>1 &lt; 2</summary></entry></feed>");
+  CHECK(feed.title == "The bold feed");
+  REQUIRE(feed.items.size() == 2);
+  CHECK(feed.items[0].id == "https://a.example/blog/2026/posts/1");  // relative id resolved
+  CHECK(feed.items[0].title == "Hi & bye");
+  CHECK(feed.items[0].link == "https://a.example/blog/2026/one.html");  // the HTML alternate
+  CHECK(feed.items[0].summary == "Para one two & three");
+  CHECK(feed.items[1].title == "Base sixty-four");
+  CHECK(feed.items[1].summary == "1 < 2");
+
+  const ParsedFeed entry = MustParse(
+      "<entry xmlns='http://www.w3.org/2005/Atom'><id>urn:e:1</id><title>Alone</title>"
+      "<updated>2026-11-23T09:00:00Z</updated></entry>");
+  CHECK(entry.format == "atom");
+  REQUIRE(entry.items.size() == 1);
+  CHECK(entry.items[0].id == "urn:e:1");
+  CHECK(entry.items[0].published == kNov23At9);
+}
+
+TEST_CASE("RSS namespaces and fallbacks: media, dc, content, case, CDF, RSS 1.1", "[feeds][rss]") {
+  const ParsedFeed feed = MustParse(
+      "<rss version='2.0' xmlns:media='http://search.yahoo.com/mrss/' "
+      "xmlns:dc='http://purl.org/dc/elements/1.1/'><channel><TiTlE>Cased</TiTlE>"
+      "<item><media:group><media:content url='https://m.example/v.mp4'><media:title>Media "
+      "title</media:title><media:description>Media text</media:description>"
+      "<media:player url='https://m.example/watch'/></media:content></media:group></item>"
+      "<item><dc:title>DC title</dc:title><dc:creator>Ann</dc:creator>"
+      "<dc:date>2026-11-23T09:00:00Z</dc:date></item></channel></rss>");
+  CHECK(feed.title == "Cased");
+  REQUIRE(feed.items.size() == 2);
+  CHECK(feed.items[0].title == "Media title");
+  CHECK(feed.items[0].summary == "Media text");
+  CHECK(feed.items[0].link == "https://m.example/watch");
+  CHECK(feed.items[1].title == "DC title");
+  CHECK(feed.items[1].published == kNov23At9);
+
+  const ParsedFeed cdf = MustParse(
+      "<CHANNEL HREF='https://c.example/'><TITLE>Channel</TITLE><ITEM HREF='/i1' "
+      "LASTMOD='2026-11-23T09:00'><TITLE>Item</TITLE><ABSTRACT>Text</ABSTRACT></ITEM></CHANNEL>",
+      {"https://c.example/cdf", "", 0});
+  CHECK(cdf.format == "cdf");
+  CHECK(cdf.title == "Channel");
+  REQUIRE(cdf.items.size() == 1);
+  CHECK(cdf.items[0].link == "https://c.example/i1");
+  CHECK(cdf.items[0].published == kNov23At9);
+
+  const ParsedFeed rss11 = MustParse(
+      "<Channel xmlns='http://purl.org/net/rss1.1#' "
+      "xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#' rdf:about='https://r.example/'>"
+      "<title>Eleven</title><link>https://r.example/</link><items rdf:parseType='Collection'>"
+      "<item rdf:about='https://r.example/1'><title>One</title></item></items></Channel>");
+  CHECK(rss11.format == "rdf");
+  CHECK(rss11.title == "Eleven");
+  REQUIRE(rss11.items.size() == 1);
+  CHECK(rss11.items[0].id == "https://r.example/1");
+}
+
+TEST_CASE("Not well-formed XML: checked strictly, recovered leniently", "[feeds][recovery]") {
+  const auto only_warning = [](const ParsedFeed& feed) {
+    REQUIRE(feed.warnings.size() == 1);
+    CHECK(newsmon::IsWellFormednessWarning(feed.warnings[0]));
+    return feed.warnings[0];
+  };
+  SECTION("undefined HTML entities become their characters") {
+    const ParsedFeed feed =
+        MustParse(MiniRss("<item><title>caf&eacute;&nbsp;&sup1; &NotNestedGreaterGreater; "
+                          "&bogus;</title></item>"));
+    CHECK(feed.items.at(0).title ==
+          "caf\xC3\xA9 \xC2\xB9 \xE2\xAA\xA2\xCC\xB8 &bogus;");  // two code points, literal
+    CHECK(only_warning(feed) ==
+          "XML error at line 1: undefined entity &eacute; (and 4 more); recovered 1 item(s)");
+  }
+  SECTION("a DTD declares entities; an external DTD may") {
+    const ParsedFeed internal =
+        MustParse("<!DOCTYPE rss [<!ENTITY id \"tag:x.example,\"><!ENTITY two \"&id;&#50;\">]>" +
+                  MiniRss("<item><guid>&two;026</guid></item>"));
+    CHECK(internal.items.at(0).id == "tag:x.example,2026");
+    CHECK(internal.warnings.empty());
+    const ParsedFeed netscape =
+        MustParse("<!DOCTYPE rss SYSTEM \"http://my.netscape.com/publish/formats/rss-0.91.dtd\">" +
+                  MiniRss("<item><title>tsch&uuml;ss</title></item>"));
+    CHECK(netscape.items.at(0).title == "tsch\xC3\xBCss");
+    CHECK(netscape.warnings.empty());
+  }
+  SECTION("entity expansion is bounded (billion laughs)") {
+    std::string dtd = "<!DOCTYPE rss [<!ENTITY a0 \"lol\">";
+    for (int i = 1; i < 10; ++i) {
+      const std::string prev = "&a" + std::to_string(i - 1) + ";";
+      dtd += "<!ENTITY a" + std::to_string(i) + " \"" + prev + prev + prev + prev + prev + prev +
+             prev + prev + prev + prev + "\">";
+    }
+    dtd += "]>";
+    const ParsedFeed feed = MustParse(dtd + MiniRss("<item><title>&a9;</title></item>"));
+    CHECK(feed.items.at(0).title.size() < 2 * 1024 * 1024);
+    CHECK(only_warning(feed).find("expands too far") != std::string::npos);
+  }
+  SECTION("a mismatched end tag closes what it must; later items survive") {
+    const ParsedFeed feed =
+        MustParse(MiniRss("<item><title>One</title><description>Hi <b>bold<br></description></item>"
+                          "<item><title>Two</titel></item><item><title>Three</title></item>"));
+    REQUIRE(feed.items.size() == 3);
+    CHECK(feed.items[0].summary == "Hi bold");
+    CHECK(feed.items[2].title == "Three");
+    CHECK(
+        only_warning(feed).starts_with("XML error at line 1: end tag </description> closes <br>"));
+  }
+  SECTION("undeclared prefixes are errors but still understood") {
+    const ParsedFeed feed =
+        MustParse(MiniRss("<item><title>x</title><dc:date>2026-11-23T09:00:00Z</dc:date></item>"));
+    CHECK(feed.items.at(0).published == kNov23At9);
+    CHECK(only_warning(feed) ==
+          "XML error at line 1: undeclared namespace prefix 'dc'; recovered 1 item(s)");
+  }
+  SECTION("duplicate attributes, '<' in text, control characters, &#X") {
+    const ParsedFeed feed =
+        MustParse(MiniRss("<item><title a='1' a='2'>1 < 2 \x01 &#X41;</title></item>"));
+    CHECK(feed.items.at(0).title == "1 < 2 A");
+    CHECK(only_warning(feed).ends_with("(and 3 more); recovered 1 item(s)"));
+  }
+  SECTION("numeric references to 0x80-0x9F are the windows-1252 characters, legally") {
+    const ParsedFeed feed = MustParse(MiniRss("<item><title>It&#146;s &#150; ok</title></item>"));
+    CHECK(feed.items.at(0).title == "It\xE2\x80\x99s \xE2\x80\x93 ok");
+    CHECK(feed.warnings.empty());
+  }
+}
+
 TEST_CASE("Documents that are not feeds fail with a message a user can act on", "[feeds][errors]") {
   CHECK(ErrorOf("<!DOCTYPE html>\n<html><head><title>Home</title></head>"
                 "<body><p>Welcome<br></p></body></html>") ==
@@ -198,14 +383,20 @@ TEST_CASE("Documents that are not feeds fail with a message a user can act on", 
   CHECK(ErrorOf("\xEF\xBB\xBF") == "not a feed: empty document");
   CHECK(ErrorOf("<?xml version='1.0'?><opml version='2.0'><body/></opml>") ==
         "not a feed: root element <opml>");
-  CHECK(ErrorOf("hello world") == "not a feed: XML error at offset 11: No document element found");
-  CHECK(ErrorOf("{\"version\": \"https://jsonfeed.org/version/1.1\"}") ==
-        "not a feed: the document is a JSON Feed, which is not supported");
+  CHECK(ErrorOf("hello world") ==
+        "not a feed: no XML document element; not well-formed XML (line 1: text before the "
+        "root element)");
+  CHECK(ErrorOf("{\"items\": 3}") == "not a feed: the document is JSON but not a JSON Feed");
+  CHECK(ErrorOf("{\"version\": ").starts_with("not a feed: invalid JSON ("));
   CHECK(ErrorOf(std::string("\x1F\x8B\x08\x00", 4)) ==
         "not a feed: the document is gzip-compressed data");
-  // A feed root but broken before the first item ends.
-  CHECK(ErrorOf("<rss><channel><title>T</title><item><title>cut") ==
-        "XML error at offset 45: Start-end tags mismatch (no complete item before it)");
+  // A feed root but cut inside the first item: the channel is recovered, the half item not.
+  const ParsedFeed cut = MustParse("<rss><channel><title>T</title><item><title>cut");
+  CHECK(cut.title == "T");
+  CHECK(cut.items.empty());
+  CHECK(cut.warnings == std::vector<std::string>{
+                            "XML error at line 1: the document ends inside <title> (truncated); "
+                            "recovered 0 item(s) and dropped the incomplete last one"});
   // A well-formed feed with no items is fine.
   const ParsedFeed empty =
       MustParse("<rss version='2.0'><channel><title>Quiet</title></channel></rss>");
@@ -224,15 +415,16 @@ TEST_CASE("Truncated or broken feeds keep the items before the error", "[feeds][
     REQUIRE(feed.items.size() == 2);
     CHECK(feed.items[1].title == "Markets & \xE2\x80\x9Cquotes\xE2\x80\x9D");
     REQUIRE(feed.warnings.size() == 1);
-    CHECK(feed.warnings[0].starts_with("XML error at offset "));
-    CHECK(feed.warnings[0].ends_with(
-        "; kept the 2 item(s) before it and dropped the incomplete one"));
+    CHECK(feed.warnings[0].starts_with("XML error at line 25: the document ends inside <title>"));
+    INFO(feed.warnings[0]);
+    CHECK(feed.warnings[0].ends_with("; recovered 2 item(s) and dropped the incomplete last one"));
+    CHECK(newsmon::IsWellFormednessWarning(feed.warnings[0]));
   }
   SECTION("cut after the last </item>: all items, nothing dropped") {
     const std::size_t cut = full.rfind("</item>") + 7;
     const ParsedFeed feed = MustParse(std::string_view(full).substr(0, cut));
     CHECK(feed.items.size() == 5);
-    CHECK(feed.warnings.front().ends_with("; kept the 5 item(s) before it"));
+    CHECK(feed.warnings.front().ends_with("; recovered 5 item(s)"));
   }
   SECTION("stray ampersands and HTML entities undeclared in XML") {
     const ParsedFeed feed =
@@ -312,18 +504,68 @@ TEST_CASE("Encodings: windows-1251, KOI8-R by Content-Type, UTF-16, BOM, bad UTF
     CHECK(feed.items.at(0).title == "\xC3\xBC");
     CHECK(feed.warnings.empty());
   }
-  SECTION("invalid UTF-8 bytes become U+FFFD") {
-    const ParsedFeed feed = MustParse(MiniRss("<item><title>bad \xFF\xC3 byte</title></item>"));
+  SECTION("invalid bytes in a document declared UTF-8 become U+FFFD") {
+    const ParsedFeed feed = MustParse("<?xml version='1.0' encoding='utf-8'?>" +
+                                      MiniRss("<item><title>bad \xFF\xC3 byte</title></item>"));
     CHECK(feed.items.at(0).title == "bad \xEF\xBF\xBD\xEF\xBF\xBD byte");
-    CHECK(feed.warnings == std::vector<std::string>{"invalid UTF-8 bytes replaced with U+FFFD"});
+    CHECK(feed.warnings ==
+          std::vector<std::string>{"encoding error: invalid UTF-8 bytes replaced with U+FFFD"});
+    CHECK(newsmon::IsWellFormednessWarning(feed.warnings[0]));
   }
-  SECTION("unknown charset label") {
-    const ParsedFeed feed = MustParse("<?xml version='1.0' encoding='x-bogus'?>" +
-                                      MiniRss("<item><title>\xC3\xA9\xE9</title></item>"));
-    CHECK(feed.items.at(0).title == "\xC3\xA9\xEF\xBF\xBD");
-    CHECK(feed.warnings == std::vector<std::string>{
-                               "unknown encoding 'x-bogus' in the XML declaration; read as UTF-8",
-                               "invalid UTF-8 bytes replaced with U+FFFD"});
+  SECTION("unknown charset label: UTF-8 if it is, else detected") {
+    const ParsedFeed utf8 = MustParse("<?xml version='1.0' encoding='x-bogus'?>" +
+                                      MiniRss("<item><title>\xC3\xA9t\xC3\xA9</title></item>"));
+    CHECK(utf8.items.at(0).title == "\xC3\xA9t\xC3\xA9");
+    CHECK(utf8.warnings ==
+          std::vector<std::string>{
+              "encoding error: unknown encoding 'x-bogus' in the XML declaration"});
+    // Pure ASCII under an unknown label is still an error (feedparser: bozo).
+    const ParsedFeed ascii = MustParse("<?xml version='1.0' encoding='bogus'?><rss/>");
+    CHECK(ascii.warnings == std::vector<std::string>{
+                                "encoding error: unknown encoding 'bogus' in the XML declaration"});
+  }
+  SECTION("undeclared legacy bytes are detected with uchardet, not replaced") {
+    // KOI8-R Russian with no declaration and no charset: not UTF-8, so uchardet guesses.
+    const std::string koi8 =
+        "\xF7\xCF\xC5\xCE\xCE\xD9\xC5 \xC4\xC5\xCA\xD3\xD4\xD7\xC9\xD1 "
+        "\xD0\xD2\xCF\xC4\xCF\xCC\xD6\xC1\xC0\xD4\xD3\xD1 \xD7 \xD2\xC1\xCA\xCF\xCE\xC5 "
+        "\xC7\xCF\xD2\xCF\xC4\xC1, \xD3\xCF\xCF\xC2\xDD\xC9\xCC\xC9 \xD7\xCC\xC1\xD3\xD4\xC9";
+    std::string items;
+    for (int i = 0; i < 4; ++i) items += "<item><title>" + koi8 + "</title></item>";
+    const ParsedFeed feed = MustParse(MiniRss(items));
+    CHECK(feed.items.at(0).title.starts_with(
+        "\xD0\x92\xD0\xBE\xD0\xB5\xD0\xBD\xD0\xBD\xD1\x8B\xD0\xB5 "));  // Военные
+    REQUIRE(feed.warnings.size() == 1);
+    CHECK(feed.warnings[0].starts_with(
+        "encoding error: no encoding declared and the bytes are not UTF-8; read as koi8-r"));
+  }
+  SECTION("XML Content-Type charset beats the declaration; a text/html one does not") {
+    const std::string body = "<?xml version='1.0' encoding='windows-1251'?>" +
+                             MiniRss("<item><title>\xED\xC9\xD2</title></item>");
+    // KOI8-R bytes for Мир; read as windows-1251 they are нЙТ.
+    CHECK(MustParse(body, {"", "application/rss+xml; charset=koi8-r", 0}).items.at(0).title ==
+          "\xD0\x9C\xD0\xB8\xD1\x80");
+    CHECK(MustParse(body, {"", "text/xml;charset=\"KOI8-R\"", 0}).items.at(0).title ==
+          "\xD0\x9C\xD0\xB8\xD1\x80");
+    CHECK(MustParse(body, {"", "text/html; charset=koi8-r", 0}).items.at(0).title ==
+          "\xD0\xBD\xD0\x99\xD0\xA2");
+    CHECK(MustParse(body, {"", "text/xml", 0}).items.at(0).title ==
+          "\xD0\xBD\xD0\x99\xD0\xA2");  // text/xml without charset: the declaration
+  }
+  SECTION("UTF-32 without BOM, and a UTF-8 BOM before invalid bytes") {
+    const std::u32string text = U"<rss><channel><title>\u00E9\U0001F600</title></channel></rss>";
+    std::string be;
+    for (char32_t c : text) {
+      for (int shift = 24; shift >= 0; shift -= 8) be += static_cast<char>((c >> shift) & 0xFF);
+    }
+    CHECK(MustParse(be).title == "\xC3\xA9\xF0\x9F\x98\x80");
+    const ParsedFeed bad = MustParse("\xEF\xBB\xBF" + MiniRss("<item><title>a\xFF"
+                                                              "b</title></item>"));
+    CHECK(bad.items.at(0).title ==
+          "a\xEF\xBF\xBD"
+          "b");
+    CHECK(bad.warnings ==
+          std::vector<std::string>{"encoding error: invalid UTF-8 bytes replaced with U+FFFD"});
   }
 }
 
@@ -349,18 +591,51 @@ TEST_CASE("Caps: 1,000 items, long titles and summaries are cut with warnings", 
                                                  "1 summary(ies) cut to 65536 bytes"});
 }
 
-TEST_CASE("Items with nothing in them are skipped; ids fall back to a hash", "[feeds][ids]") {
-  const ParsedFeed feed = MustParse(
-      MiniRss("<item><author>nobody</author></item>"
-              "<item><title>Same</title><pubDate>Mon, 23 Nov 2026 09:00:00 GMT</pubDate></item>"
-              "<item><title>Same</title><pubDate>Tue, 24 Nov 2026 09:00:00 GMT</pubDate></item>"
-              "<item><description>Only text</description></item>"));
-  REQUIRE(feed.items.size() == 3);
-  CHECK(feed.items[0].id != feed.items[1].id);
-  CHECK(feed.items[2].id.starts_with("hash:"));
-  CHECK(feed.items[2].title.empty());
-  CHECK(feed.warnings ==
-        std::vector<std::string>{"1 item(s) without title, link, id or text skipped"});
+TEST_CASE("Every item is kept; ids: guid/atom:id, else link, else a stable hash", "[feeds][ids]") {
+  const std::string body = MiniRss(
+      "<item><author>nobody</author></item>"
+      "<item><title>Same</title><pubDate>Mon, 23 Nov 2026 09:00:00 GMT</pubDate></item>"
+      "<item><title>Same</title><pubDate>Tue, 24 Nov 2026 09:00:00 GMT</pubDate></item>"
+      "<item><description>Only text</description></item>"
+      "<item><title>Linked</title><link>https://x.example/l</link></item>"
+      "<item><guid isPermaLink='false'>g-1</guid><link>https://x.example/g</link></item>");
+  const ParsedFeed feed = MustParse(body);
+  // An item with nothing newsmon reads is kept, as every peer parser keeps it: the item
+  // count is the document's.
+  REQUIRE(feed.items.size() == 6);
+  CHECK(feed.warnings.empty());
+  for (const Item& item : std::vector<Item>(feed.items.begin(), feed.items.begin() + 4)) {
+    CHECK(item.id.starts_with("hash:"));
+  }
+  CHECK(feed.items[0].id != feed.items[3].id);  // the item's content keys an empty one
+  CHECK(feed.items[1].id != feed.items[2].id);  // same title, different dates
+  CHECK(feed.items[4].id == "https://x.example/l");
+  CHECK(feed.items[5].id == "g-1");
+  // Stable across parses, and independent of when the feed was fetched.
+  const ParsedFeed again = MustParse(body, {"", "", 1'800'000'000});
+  for (std::size_t i = 0; i < feed.items.size(); ++i) CHECK(again.items[i].id == feed.items[i].id);
+}
+
+TEST_CASE("A missing or unreadable date falls back to fetched_at, marked estimated",
+          "[feeds][dates]") {
+  const std::string body = MiniRss(
+      "<item><title>dated</title><pubDate>Mon, 23 Nov 2026 09:00:00 GMT</pubDate></item>"
+      "<item><title>undated</title></item>"
+      "<item><title>bad</title><pubDate>soon</pubDate></item>");
+  const ParsedFeed fetched = MustParse(body, {"", "", kNov23At9 + kDay});
+  REQUIRE(fetched.items.size() == 3);
+  CHECK(fetched.items[0].published == kNov23At9);
+  CHECK_FALSE(fetched.items[0].published_estimated);
+  CHECK(fetched.items[1].published == kNov23At9 + kDay);
+  CHECK(fetched.items[1].published_estimated);
+  CHECK(fetched.items[2].published == kNov23At9 + kDay);
+  CHECK(fetched.items[2].published_estimated);
+  CHECK(fetched.warnings == std::vector<std::string>{"1 item date(s) not understood, e.g. 'soon'"});
+  CHECK_FALSE(newsmon::IsWellFormednessWarning(fetched.warnings[0]));
+  // Without fetched_at (e.g. `newsmon parse FILE`) there is nothing to estimate from.
+  const ParsedFeed unfetched = MustParse(body);
+  CHECK(unfetched.items[1].published == std::nullopt);
+  CHECK_FALSE(unfetched.items[1].published_estimated);
 }
 
 TEST_CASE("Random and damaged input never crashes and yields valid UTF-8", "[feeds][fuzz]") {
@@ -430,6 +705,14 @@ TEST_CASE("ParseFeedDate: RFC 822/1123 forms", "[feeds][dates]") {
   CHECK(ParseFeedDate("  Mon,23 Nov 2026 09:00:00 GMT \n") == t);
   CHECK(ParseFeedDate("Mon Nov 23 09:00:00 2026") == t);               // asctime
   CHECK(ParseFeedDate("Sun, 06 Nov 1994 08:49:37 GMT") == 784111777);  // RFC 7231 example
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 10:00 am CET") == t);          // 12-hour clock
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 1:00 pm +0400") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 12:00 am GMT") == t - 9 * 3600);
+  CHECK(ParseFeedDate("Seg, 23 Nov 2026 06:00:00 -0300") == t);  // Portuguese weekday
+  CHECK(ParseFeedDate("lun, 23 d\xC3\xA9"
+                      "c 2026 09:00:00 GMT") == t + 30 * kDay);           // French
+  CHECK(ParseFeedDate("Mo, 23 Okt 2026 09:00:00 GMT") == t - 31 * kDay);  // German
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 13:00 pm GMT") == std::nullopt);
 }
 
 TEST_CASE("ParseFeedDate: RFC 3339 / ISO 8601 forms", "[feeds][dates]") {
@@ -449,6 +732,8 @@ TEST_CASE("ParseFeedDate: RFC 3339 / ISO 8601 forms", "[feeds][dates]") {
   CHECK(ParseFeedDate("2000-02-29") == 951782400);     // leap day
   CHECK(ParseFeedDate("1970-01-01T00:00:00Z") == 0);
   CHECK(ParseFeedDate("1950-01-01T00:00:00Z") == -631152000);
+  CHECK(ParseFeedDate("2026/11/23 09:00:00") == t);  // slashes, as some CMSs write
+  CHECK(ParseFeedDate("2026/1/5") == ParseFeedDate("2026-01-05"));
 }
 
 TEST_CASE("ParseFeedDate: unparseable text gives nullopt", "[feeds][dates]") {
