@@ -1,10 +1,16 @@
 // The classifier: every term of every thread compiled into one index, so an item's text is
-// normalised and tokenised once and each token costs a hash lookup (plus one per distinct
-// prefix length) whatever the number of threads.
+// normalised, tokenised and stemmed once and each token costs two probes (by text and by stem)
+// plus one per distinct prefix length, whatever the number of threads. bench/classify-bench
+// measures it: 1,000 threads cost about 1.2 times what 3 do, and tokenising and stemming take
+// most of the time per item. That leaves little for an Aho-Corasick automaton or Vectorscan to
+// win, and they would still need the tokens for stems, wildcards and word positions, so the
+// index stays a hash index (not measured against them).
 #include "classifiers/classifier.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -19,15 +25,29 @@
 namespace newsmon {
 namespace {
 
-enum class Kind : std::uint8_t { kScored, kRequired, kExcluded };
+enum class Kind : std::uint8_t { kScored, kRequired, kExcluded, kContext };
 
-// One term of one group of one thread.
-struct TermInfo {
+constexpr std::uint8_t kTitleBit = 1, kSummaryBit = 2;
+
+// One group of one thread, as the matcher needs it.
+struct GroupInfo {
   std::uint32_t thread = 0;
   Kind kind = Kind::kScored;
-  std::uint32_t group = 0;  // index within the thread's groups of this kind
-  double weight = 0;
-  std::string text;  // as written in the thread file
+  std::uint32_t index = 0;  // within the thread's groups of this kind
+  double weight = 0;        // scored groups only
+  int within = 0;
+  bool has_near = false;
+  std::uint8_t fields = kTitleBit | kSummaryBit;
+  text::Language language = text::Language::kUnknown;  // `lang`
+  bool once = false;
+};
+
+// One term of one group: a term of its `terms` list or, when partner is set, of `near`.
+struct TermInfo {
+  std::uint32_t group = 0;
+  bool partner = false;
+  text::Language language = text::Language::kUnknown;  // the group's `lang`
+  std::string text;                                    // as written in the thread file
 };
 
 // A distinct token sequence to look for, shared by every term that compiles to it.
@@ -44,12 +64,87 @@ using PatternIndex =
     std::unordered_map<std::string, std::vector<std::uint32_t>, StringHash, std::equal_to<>>;
 
 struct Hit {
+  std::uint32_t thread;
   std::uint32_t term;
   std::uint8_t field;  // 0 title, 1 summary
   int position;
 };
 
 constexpr const char* kFieldNames[] = {"title", "summary"};
+
+// Whether a group written for `wanted` applies to an item detected as `item`.
+bool LanguageFits(text::Language wanted, text::Language item) {
+  using text::Language;
+  switch (wanted) {
+    case Language::kUnknown:
+      return true;
+    case Language::kEnglish:
+      return item == Language::kEnglish || item == Language::kUnknown;
+    case Language::kUkrainian:
+    case Language::kRussian:
+      return item == wanted || item == Language::kCyrillic || item == Language::kUnknown;
+    case Language::kCyrillic:
+      break;
+  }
+  return true;
+}
+
+std::uint8_t FieldBits(const std::vector<std::string>& fields) {
+  if (fields.empty()) return kTitleBit | kSummaryBit;
+  std::uint8_t bits = 0;
+  for (const std::string& field : fields) bits |= field == "title" ? kTitleBit : kSummaryBit;
+  return bits;
+}
+
+// Keys of the three indexes also go into one bitset (a Bloom filter with one hash function),
+// so the many probes that find nothing (most words, most prefix lengths) cost a hash computed
+// incrementally over the word and one bit test in a table that stays in cache, rather than a
+// std::hash of each prefix and a walk through a large hash table. This keeps the cost per word
+// nearly flat from 3 to 1,000 threads.
+enum class IndexKind : std::uint64_t { kExact = 1, kStem = 2, kPrefix = 3 };
+
+constexpr std::uint64_t kFnvPrime = 0x100000001b3ULL;
+
+constexpr std::uint64_t HashSeed(IndexKind kind) {
+  return 0xcbf29ce484222325ULL ^ (static_cast<std::uint64_t>(kind) * 0x9e3779b97f4a7c15ULL);
+}
+
+constexpr std::uint64_t HashStep(std::uint64_t hash, unsigned char byte) {
+  return (hash ^ byte) * kFnvPrime;
+}
+
+std::uint64_t Hash(IndexKind kind, std::string_view key) {
+  std::uint64_t hash = HashSeed(kind);
+  for (unsigned char byte : key) hash = HashStep(hash, byte);
+  return hash;
+}
+
+class KeyFilter {
+ public:
+  void Reset(size_t keys) {
+    size_t bits = 1 << 12;
+    while (bits < keys * 16) bits <<= 1;  // about 1 false positive in 16
+    words_.assign(bits / 64, 0);
+    mask_ = bits - 1;
+  }
+  void Add(std::uint64_t hash) {
+    const std::uint64_t bit = Mix(hash) & mask_;
+    words_[bit / 64] |= std::uint64_t{1} << (bit % 64);
+  }
+  bool MayContain(std::uint64_t hash) const {
+    const std::uint64_t bit = Mix(hash) & mask_;
+    return (words_[bit / 64] >> (bit % 64)) & 1;
+  }
+
+ private:
+  static std::uint64_t Mix(std::uint64_t hash) {
+    hash ^= hash >> 33;
+    hash *= 0xff51afd7ed558ccdULL;
+    return hash ^ (hash >> 33);
+  }
+  std::vector<std::uint64_t> words_;
+  std::uint64_t mask_ = 0;
+};
 
 class IndexedClassifier final : public Classifier {
  public:
@@ -59,33 +154,50 @@ class IndexedClassifier final : public Classifier {
   // Adds one thread's terms; they were validated before.
   void AddThread(std::uint32_t thread_index) {
     const ThreadDefinition& thread = threads_[thread_index];
-    auto add_groups = [&](const std::vector<TermGroup>& groups, Kind kind) {
-      for (std::uint32_t g = 0; g < groups.size(); ++g) {
-        const TermGroup& group = groups[g];
-        for (size_t t = 0; t < group.terms.size(); ++t) {
-          const std::string& term = group.terms[t];
-          // The same term twice in one group is one term.
-          if (std::find(group.terms.begin(), group.terms.begin() + t, term) !=
-              group.terms.begin() + t) {
-            continue;
-          }
-          text::CompiledTerm compiled = text::CompileTerm(term);
-          auto term_id = static_cast<std::uint32_t>(terms_.size());
-          terms_.push_back(
-              {thread_index, kind, g, kind == Kind::kScored ? group.weight : 0.0, term});
-          for (std::vector<text::TermWord>& words : compiled.variants) {
-            AddPattern(std::move(words), term_id);
-          }
+    auto add_terms = [&](const std::vector<std::string>& terms, std::uint32_t group_id,
+                         const TermGroup& group, bool partner) {
+      const text::TermOptions options{text::LanguageFromCode(group.lang), group.stem};
+      for (size_t t = 0; t < terms.size(); ++t) {
+        const std::string& term = terms[t];
+        // The same term twice in one list is one term.
+        if (std::find(terms.begin(), terms.begin() + t, term) != terms.begin() + t) continue;
+        text::CompiledTerm compiled = text::CompileTerm(term, options);
+        auto term_id = static_cast<std::uint32_t>(terms_.size());
+        terms_.push_back({group_id, partner, options.language, term});
+        for (std::vector<text::TermWord>& words : compiled.variants) {
+          AddPattern(std::move(words), term_id);
         }
       }
     };
+    auto add_groups = [&](const std::vector<TermGroup>& groups, Kind kind) {
+      for (std::uint32_t g = 0; g < groups.size(); ++g) {
+        const TermGroup& group = groups[g];
+        auto group_id = static_cast<std::uint32_t>(groups_.size());
+        groups_.push_back({thread_index, kind, g, kind == Kind::kScored ? group.weight : 0.0,
+                           group.within, !group.near.empty(), FieldBits(group.fields),
+                           text::LanguageFromCode(group.lang), group.once});
+        if (kind == Kind::kRequired) required_groups_.back().push_back(group_id);
+        if (kind == Kind::kContext) context_groups_.back().push_back(group_id);
+        add_terms(group.terms, group_id, group, false);
+        add_terms(group.near, group_id, group, true);
+      }
+    };
+    required_groups_.emplace_back();
+    context_groups_.emplace_back();
     add_groups(thread.scored, Kind::kScored);
     add_groups(thread.required, Kind::kRequired);
     add_groups(thread.excluded, Kind::kExcluded);
+    add_groups(thread.context, Kind::kContext);
   }
 
   void Finish() {
-    for (const auto& [key, ids] : by_prefix_) prefix_lengths_.push_back(text::CodePoints(key));
+    filter_.Reset(by_exact_.size() + by_stem_.size() + by_prefix_.size());
+    for (const auto& [key, ids] : by_exact_) filter_.Add(Hash(IndexKind::kExact, key));
+    for (const auto& [key, ids] : by_stem_) filter_.Add(Hash(IndexKind::kStem, key));
+    for (const auto& [key, ids] : by_prefix_) {
+      filter_.Add(Hash(IndexKind::kPrefix, key));
+      prefix_lengths_.push_back(text::CodePoints(key));
+    }
     std::sort(prefix_lengths_.begin(), prefix_lengths_.end());
     prefix_lengths_.erase(std::unique(prefix_lengths_.begin(), prefix_lengths_.end()),
                           prefix_lengths_.end());
@@ -93,13 +205,41 @@ class IndexedClassifier final : public Classifier {
   }
 
   std::vector<ThreadMatch> Classify(const Document& document) const override {
+    std::vector<ThreadMatch> matches;
+    Run(document, false, [&](ThreadExplanation&& explanation) {
+      matches.push_back(std::move(explanation.match));
+    });
+    return matches;
+  }
+
+  std::vector<ThreadExplanation> Explain(const Document& document) const override {
+    std::vector<ThreadExplanation> explanations;
+    Run(document, true, [&](ThreadExplanation&& explanation) {
+      explanations.push_back(std::move(explanation));
+    });
+    return explanations;
+  }
+
+  const std::vector<ThreadDefinition>& threads() const override { return threads_; }
+
+ private:
+  // Finds every hit in the document and evaluates each thread that has one, in thread order.
+  template <typename Sink>
+  void Run(const Document& document, bool explain, Sink sink) const {
+    text::TokenizedText fields[2] = {text::Tokenize(document.title),
+                                     text::Tokenize(document.summary)};
+    text::LetterCounts letters = fields[0].letters;
+    letters += fields[1].letters;
+    const text::Language language = text::DetectLanguage(letters);
     std::vector<Hit> hits;
-    FindHits(document.title, 0, hits);
-    FindHits(document.summary, 1, hits);
-    if (hits.empty()) return {};
-    std::sort(hits.begin(), hits.end(), [&](const Hit& a, const Hit& b) {
-      const std::uint32_t ta = terms_[a.term].thread, tb = terms_[b.term].thread;
-      return std::tie(ta, a.field, a.position, a.term) < std::tie(tb, b.field, b.position, b.term);
+    for (std::uint8_t field = 0; field < 2; ++field) {
+      if (uses_stems_) text::StemTokens(fields[field], language);
+      FindHits(fields[field], field, language, hits);
+    }
+    if (hits.empty()) return;
+    std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+      return std::tie(a.thread, a.field, a.position, a.term) <
+             std::tie(b.thread, b.field, b.position, b.term);
     });
     hits.erase(std::unique(hits.begin(), hits.end(),
                            [](const Hit& a, const Hit& b) {
@@ -107,28 +247,35 @@ class IndexedClassifier final : public Classifier {
                                     a.position == b.position;
                            }),
                hits.end());
-
-    std::vector<ThreadMatch> matches;
     for (size_t begin = 0; begin < hits.size();) {
       size_t end = begin;
-      const std::uint32_t thread = terms_[hits[begin].term].thread;
-      while (end < hits.size() && terms_[hits[end].term].thread == thread) ++end;
-      if (auto match = Evaluate(thread, hits.data() + begin, hits.data() + end)) {
-        matches.push_back(std::move(*match));
-      }
+      const std::uint32_t thread = hits[begin].thread;
+      while (end < hits.size() && hits[end].thread == thread) ++end;
+      auto result = Evaluate(thread, hits.data() + begin, hits.data() + end, language, explain);
+      if (result && (explain || result->matched)) sink(std::move(*result));
       begin = end;
     }
-    return matches;
   }
 
-  const std::vector<ThreadDefinition>& threads() const override { return threads_; }
-
- private:
   void AddPattern(std::vector<text::TermWord> words, std::uint32_t term_id) {
     auto [it, inserted] = dedupe_.try_emplace(words, static_cast<std::uint32_t>(patterns_.size()));
     if (inserted) {
       const text::TermWord& first = words.front();
-      (first.prefix ? by_prefix_ : by_first_word_)[first.text].push_back(it->second);
+      switch (first.match) {
+        case text::WordMatch::kExact:
+          by_exact_[first.text].push_back(it->second);
+          break;
+        case text::WordMatch::kStem:
+          by_stem_[first.text].push_back(it->second);
+          break;
+        case text::WordMatch::kPrefix:
+        case text::WordMatch::kPattern:
+          by_prefix_[std::string(text::LiteralHead(first))].push_back(it->second);
+          break;
+      }
+      for (const text::TermWord& word : words) {
+        uses_stems_ = uses_stems_ || word.match == text::WordMatch::kStem;
+      }
       patterns_.push_back({std::move(words), {}});
     }
     std::vector<std::uint32_t>& terms = patterns_[it->second].terms;
@@ -143,41 +290,59 @@ class IndexedClassifier final : public Classifier {
     const text::TermWord& word = pattern.words[index];
     for (int k = text.first_at[position]; k < text.first_at[position + 1]; ++k) {
       const text::Token& token = text.tokens[k];
-      if (word.prefix ? token.text.starts_with(word.text) : token.text == word.text) {
-        if (MatchesFrom(pattern, index + 1, text, token.end)) return true;
+      if (text::WordMatches(word, token) && MatchesFrom(pattern, index + 1, text, token.end)) {
+        return true;
       }
     }
     return false;
   }
 
-  void FindHits(std::string_view field_text, std::uint8_t field, std::vector<Hit>& hits) const {
-    if (field_text.empty()) return;
-    const text::TokenizedText text = text::Tokenize(field_text);
+  // Every term hit in one field: each token costs one lookup by text, one by stem and one per
+  // distinct prefix length in use, whatever the number of threads.
+  void FindHits(const text::TokenizedText& text, std::uint8_t field, text::Language language,
+                std::vector<Hit>& hits) const {
     auto try_patterns = [&](const std::vector<std::uint32_t>& ids, const text::Token& token) {
       for (std::uint32_t id : ids) {
         const Pattern& pattern = patterns_[id];
+        // The first word was found by its key; patterns must still check the whole word.
+        if (!text::WordMatches(pattern.words[0], token)) continue;
         if (!MatchesFrom(pattern, 1, text, token.end)) continue;
-        for (std::uint32_t term : pattern.terms) hits.push_back({term, field, token.begin});
+        for (std::uint32_t term : pattern.terms) {
+          const TermInfo& info = terms_[term];
+          if (LanguageFits(info.language, language)) {
+            hits.push_back({groups_[info.group].thread, term, field, token.begin});
+          }
+        }
       }
     };
     for (const text::Token& token : text.tokens) {
-      if (auto it = by_first_word_.find(token.text); it != by_first_word_.end()) {
-        try_patterns(it->second, token);
+      if (filter_.MayContain(Hash(IndexKind::kExact, token.text))) {
+        if (auto it = by_exact_.find(token.text); it != by_exact_.end()) {
+          try_patterns(it->second, token);
+        }
+      }
+      if (!token.stem.empty() && filter_.MayContain(Hash(IndexKind::kStem, token.stem))) {
+        if (auto it = by_stem_.find(token.stem); it != by_stem_.end()) {
+          try_patterns(it->second, token);
+        }
       }
       if (prefix_lengths_.empty()) continue;
-      // Probe every prefix length that some pattern uses, at code point boundaries.
+      // Probe every prefix length that some pattern uses, at code point boundaries, hashing
+      // the word once from its start.
       const std::string& word = token.text;
+      std::uint64_t hash = HashSeed(IndexKind::kPrefix);
       size_t bytes = 0;
       int code_points = 0;
       for (int length : prefix_lengths_) {
         while (code_points < length && bytes < word.size()) {
-          ++bytes;
+          hash = HashStep(hash, static_cast<unsigned char>(word[bytes++]));
           while (bytes < word.size() && (static_cast<unsigned char>(word[bytes]) & 0xC0) == 0x80) {
-            ++bytes;
+            hash = HashStep(hash, static_cast<unsigned char>(word[bytes++]));
           }
           ++code_points;
         }
         if (code_points < length) break;
+        if (!filter_.MayContain(hash)) continue;
         if (auto it = by_prefix_.find(std::string_view(word).substr(0, bytes));
             it != by_prefix_.end()) {
           try_patterns(it->second, token);
@@ -186,43 +351,159 @@ class IndexedClassifier final : public Classifier {
     }
   }
 
-  // Hits of one thread, sorted by field (title first), position, term.
-  std::optional<ThreadMatch> Evaluate(std::uint32_t thread_index, const Hit* begin,
-                                      const Hit* end) const {
+  // A quick check without allocations that rules out most threads with a stray hit or two:
+  // every applicable require group needs some hit, and the score can be at most the sum of
+  // every positive hit at the larger field weight. (Proximity and fields only take hits away.)
+  bool MayMatch(std::uint32_t thread_index, const Hit* begin, const Hit* end,
+                text::Language language) const {
     const ThreadDefinition& thread = threads_[thread_index];
-    std::vector<bool> required(thread.required.size(), false);
-    // For each scored term: the hit that earns its credit, the first in the field with the
-    // larger multiplier (so a negative weight also counts most in the title).
-    std::unordered_map<std::uint32_t, const Hit*> credited;
-    const double multipliers[] = {thread.title_weight, 1.0};
+    const double best = std::max(thread.title_weight, thread.summary_weight);
+    double bound = 0;
+    std::uint64_t required = 0;
+    const std::vector<std::uint32_t>& required_groups = required_groups_[thread_index];
+    for (size_t i = 0; i < required_groups.size() && i < 64; ++i) {
+      if (!LanguageFits(groups_[required_groups[i]].language, language)) {
+        required |= std::uint64_t{1} << i;
+      }
+    }
     for (const Hit* hit = begin; hit != end; ++hit) {
       const TermInfo& term = terms_[hit->term];
-      switch (term.kind) {
+      if (term.partner) continue;
+      const GroupInfo& group = groups_[term.group];
+      if (group.kind == Kind::kScored && group.weight > 0) bound += group.weight * best;
+      if (group.kind == Kind::kRequired && group.index < 64) {
+        required |= std::uint64_t{1} << group.index;
+      }
+    }
+    const size_t groups = std::min<size_t>(required_groups.size(), 64);
+    const std::uint64_t all = groups == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << groups) - 1;
+    return required == all && bound + 1e-9 >= thread.threshold;
+  }
+
+  static std::string GroupLabel(const char* kind, const TermGroup& group) {
+    std::string label = std::string("[[thread.") + kind + "]] group ";
+    if (!group.name.empty()) return label + "'" + group.name + "'";
+    return label + "at line " + std::to_string(group.line);
+  }
+
+  // Hits of one thread, sorted by field (title first), position, term. Without `explain`,
+  // returns nothing as soon as the thread cannot match; with it, carries on and says why.
+  std::optional<ThreadExplanation> Evaluate(std::uint32_t thread_index, const Hit* begin,
+                                            const Hit* end, text::Language language,
+                                            bool explain) const {
+    const ThreadDefinition& thread = threads_[thread_index];
+    const double multipliers[] = {thread.title_weight, thread.summary_weight};
+    if (!explain && !MayMatch(thread_index, begin, end, language)) return std::nullopt;
+    ThreadExplanation result;
+    auto fail = [&](std::string reason) {
+      if (result.reason.empty()) result.reason = std::move(reason);
+      return !explain;  // whether to stop
+    };
+    auto in_fields = [&](const Hit& hit) {
+      return (groups_[terms_[hit.term].group].fields & (1u << hit.field)) != 0;
+    };
+    // Proximity: a hit of a group with `near` counts only next to a partner of that group.
+    std::vector<const Hit*> partners;
+    for (const Hit* hit = begin; hit != end; ++hit) {
+      if (terms_[hit->term].partner && in_fields(*hit)) partners.push_back(hit);
+    }
+    auto qualifies = [&](const Hit& hit) {
+      const TermInfo& term = terms_[hit.term];
+      if (term.partner || !in_fields(hit)) return false;
+      const GroupInfo& group = groups_[term.group];
+      if (!group.has_near) return true;
+      return std::any_of(partners.begin(), partners.end(), [&](const Hit* partner) {
+        return terms_[partner->term].group == term.group && partner->field == hit.field &&
+               partner->position != hit.position &&
+               std::abs(partner->position - hit.position) <= group.within;
+      });
+    };
+
+    std::vector<bool> required(thread.required.size(), false);
+    std::vector<const Hit*> context_hits;
+    std::vector<const Hit*> positive_hits;  // qualifying hits of positive scored terms
+    // For each scored term (or group, for a group counted once): the hit that earns its
+    // credit, the first in the field with the larger multiplier (so a negative weight also
+    // counts most in the title).
+    std::vector<std::pair<std::uint64_t, const Hit*>> credited;  // few: a linear search will do
+    auto credit_key = [&](std::uint32_t term) {
+      const std::uint32_t group = terms_[term].group;
+      return groups_[group].once ? (std::uint64_t{1} << 32) | group : std::uint64_t{term};
+    };
+    auto credit_of = [&](std::uint32_t term) {
+      const std::uint64_t key = credit_key(term);
+      return std::find_if(credited.begin(), credited.end(),
+                          [&](const auto& entry) { return entry.first == key; });
+    };
+    for (const Hit* hit = begin; hit != end; ++hit) {
+      if (!qualifies(*hit)) continue;
+      const GroupInfo& group = groups_[terms_[hit->term].group];
+      switch (group.kind) {
         case Kind::kExcluded:
-          return std::nullopt;
+          if (fail("excluded by '" + terms_[hit->term].text + "' (" +
+                   GroupLabel("exclude", thread.excluded[group.index]) + ")")) {
+            return std::nullopt;
+          }
+          break;
         case Kind::kRequired:
-          required[term.group] = true;
+          required[group.index] = true;
+          break;
+        case Kind::kContext:
+          context_hits.push_back(hit);
           break;
         case Kind::kScored: {
-          auto [it, inserted] = credited.try_emplace(hit->term, hit);
-          if (!inserted && multipliers[hit->field] > multipliers[it->second->field]) {
+          if (group.weight > 0) positive_hits.push_back(hit);
+          auto it = credit_of(hit->term);
+          if (it == credited.end()) {
+            credited.emplace_back(credit_key(hit->term), hit);
+          } else if (multipliers[hit->field] > multipliers[it->second->field]) {
             it->second = hit;
           }
           break;
         }
       }
     }
-    if (std::find(required.begin(), required.end(), false) != required.end()) return std::nullopt;
+    // Require and context groups written for another language do not apply to this item.
+    for (size_t r = 0; r < required.size(); ++r) {
+      if (required[r] || !LanguageFits(groups_[required_groups_[thread_index][r]].language,
+                                       language)) {
+        continue;
+      }
+      if (fail("no hit of the " + GroupLabel("require", thread.required[r]))) return std::nullopt;
+    }
+    for (std::uint32_t c = 0; c < thread.context.size(); ++c) {
+      if (!LanguageFits(groups_[context_groups_[thread_index][c]].language, language)) continue;
+      const int within = thread.context[c].within;
+      // A headline sets the context for the whole item; in the summary the context must be
+      // within `within` words of a positive scored hit.
+      auto close = [&](const Hit* context) {
+        if (within == 0 || context->field == 0) return true;
+        return std::any_of(positive_hits.begin(), positive_hits.end(), [&](const Hit* scored) {
+          return scored->field == 0 ||
+                 (scored->field == context->field &&
+                  std::abs(scored->position - context->position) <= within);
+        });
+      };
+      if (std::none_of(context_hits.begin(), context_hits.end(), [&](const Hit* hit) {
+            return groups_[terms_[hit->term].group].index == c && close(hit);
+          })) {
+        std::string reason = "no hit of the " + GroupLabel("context", thread.context[c]);
+        if (within > 0) {
+          reason += " in the title or within " + std::to_string(within) + " words of a scored term";
+        }
+        if (fail(std::move(reason))) return std::nullopt;
+      }
+    }
 
-    ThreadMatch match;
+    ThreadMatch& match = result.match;
     match.thread = thread.id;
     match.threshold = thread.threshold;
     size_t run = 0;  // first evidence entry at the current field and position
     for (const Hit* hit = begin; hit != end; ++hit) {
       const TermInfo& term = terms_[hit->term];
       double weight = 0;
-      if (auto it = credited.find(hit->term); it != credited.end() && it->second == hit) {
-        weight = term.weight * multipliers[hit->field];
+      if (auto it = credit_of(hit->term); it != credited.end() && it->second == hit) {
+        weight = groups_[term.group].weight * multipliers[hit->field];
         match.score += weight;
       }
       if (hit == begin || hit[-1].field != hit->field || hit[-1].position != hit->position) {
@@ -238,16 +519,28 @@ class IndexedClassifier final : public Classifier {
       }
     }
     // Tolerate rounding: 0.1 + 0.2 must reach a threshold of 0.3.
-    if (match.score + 1e-9 < thread.threshold) return std::nullopt;
-    return match;
+    if (match.score + 1e-9 < thread.threshold) {
+      char reason[96];
+      std::snprintf(reason, sizeof reason, "score %g is below the threshold %g", match.score,
+                    thread.threshold);
+      if (fail(reason)) return std::nullopt;
+    }
+    result.matched = result.reason.empty();
+    return result;
   }
 
   std::vector<ThreadDefinition> threads_;
+  std::vector<GroupInfo> groups_;
+  std::vector<std::vector<std::uint32_t>> required_groups_;  // per thread: group ids, in order
+  std::vector<std::vector<std::uint32_t>> context_groups_;   // per thread: group ids, in order
   std::vector<TermInfo> terms_;
   std::vector<Pattern> patterns_;
-  PatternIndex by_first_word_;       // patterns by their first word, when it is exact
-  PatternIndex by_prefix_;           // patterns by their first word, when it is a prefix
+  PatternIndex by_exact_;            // patterns by their first word, when it matches exactly
+  PatternIndex by_stem_;             // patterns by their first word, when it matches by stem
+  PatternIndex by_prefix_;           // patterns by the literal head of a prefix or pattern word
   std::vector<int> prefix_lengths_;  // distinct code point lengths of by_prefix_ keys, ascending
+  KeyFilter filter_;                 // every key of the three indexes
+  bool uses_stems_ = false;
   std::map<std::vector<text::TermWord>, std::uint32_t> dedupe_;  // build only
 };
 
@@ -256,29 +549,62 @@ std::string Where(const ThreadDefinition& thread, int line) {
          std::to_string(line) + ": ";
 }
 
+void CheckTerms(const ThreadDefinition& thread, const TermGroup& group,
+                const std::vector<std::string>& terms, const std::vector<int>& lines,
+                std::vector<std::string>& problems) {
+  const text::TermOptions options{text::LanguageFromCode(group.lang), group.stem};
+  for (size_t t = 0; t < terms.size(); ++t) {
+    const int line = t < lines.size() ? lines[t] : group.line;
+    if (terms[t].size() > 1 && terms[t].front() == '@') {
+      problems.push_back(Where(thread, line) + "group reference '" + terms[t] +
+                         "' was not resolved (references work in thread files)");
+      continue;
+    }
+    text::CompiledTerm compiled = text::CompileTerm(terms[t], options);
+    if (!compiled.error.empty()) problems.push_back(Where(thread, line) + compiled.error);
+  }
+}
+
 void CheckThread(const ThreadDefinition& thread, std::vector<std::string>& problems) {
   if (thread.id.empty()) problems.push_back(Where(thread, thread.line) + "thread has no id");
   if (!std::isfinite(thread.threshold) || thread.threshold <= 0) {
     problems.push_back(Where(thread, thread.line) + "thread '" + thread.id +
                        "': 'threshold' must be a number greater than 0");
   }
-  if (!std::isfinite(thread.title_weight) || thread.title_weight <= 0) {
-    problems.push_back(Where(thread, thread.line) + "thread '" + thread.id +
-                       "': 'title_weight' must be a number greater than 0");
+  for (auto [value, key] : {std::pair{thread.title_weight, "title_weight"},
+                            std::pair{thread.summary_weight, "summary_weight"}}) {
+    if (!std::isfinite(value) || value <= 0) {
+      problems.push_back(Where(thread, thread.line) + "thread '" + thread.id + "': '" + key +
+                         "' must be a number greater than 0");
+    }
   }
-  for (const auto* groups : {&thread.scored, &thread.required, &thread.excluded}) {
+  for (const auto* groups : {&thread.scored, &thread.required, &thread.excluded, &thread.context}) {
     for (const TermGroup& group : *groups) {
+      const std::string where = Where(thread, group.line);
       if (groups == &thread.scored && (!std::isfinite(group.weight) || group.weight == 0)) {
-        problems.push_back(Where(thread, group.line) + "'weight' must be a number other than 0");
+        problems.push_back(where + "'weight' must be a number other than 0");
       }
-      if (group.terms.empty())
-        problems.push_back(Where(thread, group.line) + "'terms' must not be empty");
-      for (size_t t = 0; t < group.terms.size(); ++t) {
-        text::CompiledTerm compiled = text::CompileTerm(group.terms[t]);
-        if (compiled.error.empty()) continue;
-        int line = t < group.term_lines.size() ? group.term_lines[t] : group.line;
-        problems.push_back(Where(thread, line) + compiled.error);
+      if (group.terms.empty()) problems.push_back(where + "'terms' must not be empty");
+      if (!group.lang.empty() &&
+          text::LanguageFromCode(group.lang) == text::Language::kUnknown) {
+        problems.push_back(where + "'lang' must be \"en\", \"uk\" or \"ru\", not '" + group.lang +
+                           "'");
       }
+      for (const std::string& field : group.fields) {
+        if (field != "title" && field != "summary") {
+          problems.push_back(where + "'fields' entries must be \"title\" or \"summary\"");
+        }
+      }
+      if (group.within < 0 || group.within > 1000) {
+        problems.push_back(where + "'within' must be a whole number of words from 1 to 1000");
+      }
+      if (groups == &thread.context) {
+        if (!group.near.empty()) problems.push_back(where + "a context group takes no 'near'");
+      } else if (group.near.empty() != (group.within == 0)) {
+        problems.push_back(where + "'near' and 'within' go together");
+      }
+      CheckTerms(thread, group, group.terms, group.term_lines, problems);
+      CheckTerms(thread, group, group.near, group.near_lines, problems);
     }
   }
 }

@@ -13,14 +13,27 @@
 
 namespace newsmon {
 
-// A list of terms from one [[thread.terms]], [[thread.require]] or [[thread.exclude]] table.
-// A term is one or more words; a trailing '*' makes its last word a prefix.
+// A list of terms from one [[thread.terms]], [[thread.require]], [[thread.exclude]] or
+// [[thread.context]] table (docs/threads.md). A term is one or more words; '*' and '?' make a
+// word a pattern ("перемир*", "organi?ation"); other words match by their Snowball stem where
+// the language has a stemmer (English, Russian), else exactly.
 struct TermGroup {
   std::string name;
   double weight = 1.0;             // scored groups only; never 0, negative lowers the score
   std::vector<std::string> terms;  // as written: "ceasefire", "peace talks", "перемир*"
   int line = 0;                    // where the group starts in its file, for messages
   std::vector<int> term_lines;     // line of each term; may be empty (then `line` is used)
+
+  std::string lang;                 // "", "en", "uk" or "ru": only items in that language
+  bool stem = true;                 // false: words without wildcards match exactly
+  bool once = false;                // scored: the group adds its weight once, not per term
+  std::vector<std::string> fields;  // "title", "summary"; empty means both
+  // Proximity: with `near`, a hit of `terms` counts only when a hit of a `near` term starts
+  // at most `within` words from it, in the same field. In a context group (no `near`),
+  // `within` asks for a context hit in the title or within that many words of a scored hit.
+  std::vector<std::string> near;
+  std::vector<int> near_lines;  // like term_lines
+  int within = 0;               // 0: no proximity condition
 };
 
 struct ThreadDefinition {
@@ -30,9 +43,11 @@ struct ThreadDefinition {
   int line = 0;        // line of `id` in `source`, for messages
   double threshold = 1.0;
   double title_weight = 2.0;        // multiplier for hits in the title
+  double summary_weight = 1.0;      // multiplier for hits in the summary
   std::vector<TermGroup> scored;    // weighted terms: their weights add up to the score
   std::vector<TermGroup> required;  // each group must have at least one hit
   std::vector<TermGroup> excluded;  // any hit vetoes the thread
+  std::vector<TermGroup> context;   // the setting: each group needs a hit (see `within`)
 };
 
 // Reads one thread file. On failure the Status message holds one line per problem,
@@ -43,6 +58,16 @@ Result<ThreadDefinition> ParseThread(std::string_view toml_text, const std::stri
 struct Document {
   std::string_view title;
   std::string_view summary;
+};
+
+// How a thread fared against a document: its score, threshold and every hit (weight 0 for
+// hits that earned nothing), and why it did not match.
+struct ThreadExplanation {
+  ThreadMatch match;
+  bool matched = false;
+  std::string reason;  // empty when matched: "excluded by 'on strike' ([[thread.exclude]] group
+                       // 'labour')", "no hit of the [[thread.require]] group 'energy'", "score 4
+                       // is below the threshold 5"
 };
 
 class Classifier {
@@ -56,6 +81,9 @@ class Classifier {
   // Every thread whose rules the document satisfies, in thread order. Safe to call from
   // several threads at once.
   virtual std::vector<ThreadMatch> Classify(const Document& document) const = 0;
+  // Every thread with at least one hit in the document, matched or not, in thread order: for
+  // editors asking why an item did (not) match. Costs a little more than Classify.
+  virtual std::vector<ThreadExplanation> Explain(const Document& document) const = 0;
   virtual const std::vector<ThreadDefinition>& threads() const = 0;
 };
 

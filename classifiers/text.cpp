@@ -1,5 +1,6 @@
-// Normalisation and word segmentation with ICU: the one place where text becomes tokens, for
-// thread terms and item text alike.
+// Normalisation and word segmentation with ICU, stemming with Snowball (libstemmer): the one
+// place where text becomes tokens, for thread terms and item text alike.
+#include <libstemmer.h>
 #include <unicode/brkiter.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
@@ -9,6 +10,7 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <array>
 #include <memory>
 
 #include "classifiers/text_internal.h"
@@ -40,6 +42,59 @@ bool IsWordChar(UChar32 c) {
 }
 
 bool IsMark(UChar32 c) { return (U_GET_GC_MASK(c) & U_GC_M_MASK) != 0; }
+
+enum class Script : std::uint8_t { kOther, kLatin, kCyrillic };
+
+// Range checks rather than uscript_getScript: this runs for every letter of every item.
+Script ScriptOf(UChar32 c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return Script::kLatin;
+  if (c < 0xC0) return Script::kOther;
+  if (c <= 0x24F || (c >= 0x1E00 && c <= 0x1EFF)) {
+    return c == 0xD7 || c == 0xF7 ? Script::kOther : Script::kLatin;
+  }
+  if (c >= 0x400 && c <= 0x52F) return Script::kCyrillic;
+  return Script::kOther;
+}
+
+bool IsUkrainianOnly(UChar32 c) { return c == 0x456 || c == 0x457 || c == 0x454 || c == 0x491; }
+bool IsRussianOnly(UChar32 c) { return c == 0x44B || c == 0x44D || c == 0x44A; }
+
+void CountLetter(UChar32 c, LetterCounts& counts) {
+  switch (ScriptOf(c)) {
+    case Script::kLatin:
+      ++counts.latin;
+      break;
+    case Script::kCyrillic:
+      ++counts.cyrillic;
+      counts.ukrainian_only += IsUkrainianOnly(c);
+      counts.russian_only += IsRussianOnly(c);
+      break;
+    case Script::kOther:
+      break;
+  }
+}
+
+// The script of a normalised word: that of its first letter.
+Script WordScript(std::string_view word) {
+  for (int32_t i = 0; i < static_cast<int32_t>(word.size());) {
+    UChar32 c;
+    U8_NEXT(word.data(), i, static_cast<int32_t>(word.size()), c);
+    if (c < 0) continue;
+    Script script = ScriptOf(c);
+    if (script != Script::kOther) return script;
+    if (u_isalpha(c)) return Script::kOther;
+  }
+  return Script::kOther;
+}
+
+bool HasRussianOnlyLetter(std::string_view word) {
+  for (int32_t i = 0; i < static_cast<int32_t>(word.size());) {
+    UChar32 c;
+    U8_NEXT(word.data(), i, static_cast<int32_t>(word.size()), c);
+    if (IsRussianOnly(c)) return true;
+  }
+  return false;
+}
 
 bool StripsAccents(UChar32 base) {
   UErrorCode status = U_ZERO_ERROR;
@@ -133,7 +188,7 @@ void AppendUtf8(std::string& out, UChar32 c) {
 // and digits; apostrophes inside a run are dropped (перемир'я → перемиря) and an English
 // possessive 's after a Latin letter is dropped (Kyiv's → kyiv).
 void SplitSegment(const icu::UnicodeString& text, int32_t begin, int32_t end,
-                  std::vector<Word>& words) {
+                  std::vector<Word>& words, LetterCounts& letters) {
   Word current;
   bool open = false;
   UChar32 last = 0;
@@ -172,6 +227,7 @@ void SplitSegment(const icu::UnicodeString& text, int32_t begin, int32_t end,
         current.begin = i;
       }
       AppendUtf8(current.text, c);
+      CountLetter(c, letters);
       current.end = next;
       last = c;
     } else {
@@ -202,34 +258,34 @@ std::vector<std::string> TokenizedText::Words() const {
 
 TokenizedText Tokenize(std::string_view utf8) {
   icu::UnicodeString text = NormalizeUnicode(utf8);
+  TokenizedText result;
   std::vector<Word> words;
   if (icu::BreakIterator* breaker = WordBreaker()) {
     breaker->setText(text);
     int32_t begin = breaker->first();
     for (int32_t end = breaker->next(); end != icu::BreakIterator::DONE;
          begin = end, end = breaker->next()) {
-      SplitSegment(text, begin, end, words);
+      SplitSegment(text, begin, end, words, result.letters);
     }
     breaker->setText(icu::UnicodeString());  // drop the reference to `text`
   } else {
-    SplitSegment(text, 0, text.length(), words);
+    SplitSegment(text, 0, text.length(), words, result.letters);
   }
 
-  TokenizedText result;
   result.words = static_cast<int>(words.size());
   result.tokens.reserve(words.size() + words.size() / 4);
   result.first_at.reserve(words.size() + 1);
   for (size_t i = 0; i < words.size(); ++i) {
     result.first_at.push_back(static_cast<int>(result.tokens.size()));
     const int position = static_cast<int>(i);
-    result.tokens.push_back({words[i].text, position, position + 1, words[i].hyphen_after});
+    result.tokens.push_back({words[i].text, position, position + 1, words[i].hyphen_after, {}});
     std::string compound;
     for (size_t j = i; j < words.size() && words[j].hyphen_after && j + 1 - i < kMaxCompoundWords;
          ++j) {
       if (compound.empty()) compound = words[i].text;
       compound += words[j + 1].text;
       result.tokens.push_back(
-          {compound, position, static_cast<int>(j + 2), words[j + 1].hyphen_after});
+          {compound, position, static_cast<int>(j + 2), words[j + 1].hyphen_after, {}});
     }
   }
   result.first_at.push_back(static_cast<int>(result.tokens.size()));
@@ -242,13 +298,210 @@ int CodePoints(std::string_view utf8) {
   return count;
 }
 
-CompiledTerm CompileTerm(std::string_view term) {
+LetterCounts& LetterCounts::operator+=(const LetterCounts& other) {
+  latin += other.latin;
+  cyrillic += other.cyrillic;
+  ukrainian_only += other.ukrainian_only;
+  russian_only += other.russian_only;
+  return *this;
+}
+
+Language LanguageFromCode(std::string_view code) {
+  if (code == "en") return Language::kEnglish;
+  if (code == "uk") return Language::kUkrainian;
+  if (code == "ru") return Language::kRussian;
+  return Language::kUnknown;
+}
+
+const char* LanguageCode(Language language) {
+  switch (language) {
+    case Language::kEnglish:
+      return "en";
+    case Language::kUkrainian:
+      return "uk";
+    case Language::kRussian:
+      return "ru";
+    case Language::kCyrillic:
+      return "cyrillic";
+    case Language::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+Language DetectLanguage(const LetterCounts& letters) {
+  if (letters.cyrillic == 0 && letters.latin == 0) return Language::kUnknown;
+  if (letters.latin >= letters.cyrillic) return Language::kEnglish;
+  if (letters.ukrainian_only > letters.russian_only) return Language::kUkrainian;
+  if (letters.russian_only > letters.ukrainian_only) return Language::kRussian;
+  return Language::kCyrillic;
+}
+
+Stemmer StemmerForText(std::string_view word, Language language) {
+  switch (WordScript(word)) {
+    case Script::kLatin:
+      return Stemmer::kEnglish;
+    case Script::kCyrillic:
+      return language == Language::kUkrainian ? Stemmer::kNone : Stemmer::kRussian;
+    case Script::kOther:
+      break;
+  }
+  return Stemmer::kNone;
+}
+
+Stemmer StemmerForTerm(std::string_view word, const TermOptions& options) {
+  if (!options.stem) return Stemmer::kNone;
+  switch (WordScript(word)) {
+    case Script::kLatin:
+      return Stemmer::kEnglish;
+    case Script::kCyrillic:
+      if (options.language == Language::kRussian) return Stemmer::kRussian;
+      if (options.language == Language::kUkrainian) return Stemmer::kNone;
+      return HasRussianOnlyLetter(word) ? Stemmer::kRussian : Stemmer::kNone;
+    case Script::kOther:
+      break;
+  }
+  return Stemmer::kNone;
+}
+
+std::string Stem(std::string_view word, Stemmer stemmer) {
+  if (stemmer == Stemmer::kNone || word.empty()) return std::string(word);
+  // A Snowball stemmer keeps state between calls, so each thread has its own.
+  struct Stemmers {
+    std::array<sb_stemmer*, 3> by_kind{};
+    ~Stemmers() {
+      for (sb_stemmer* stemmer : by_kind) sb_stemmer_delete(stemmer);
+    }
+  };
+  thread_local Stemmers stemmers;
+  sb_stemmer*& slot = stemmers.by_kind[static_cast<size_t>(stemmer)];
+  if (!slot) slot = sb_stemmer_new(stemmer == Stemmer::kEnglish ? "english" : "russian", nullptr);
+  if (!slot) return std::string(word);  // out of memory: fall back to the word itself
+  const sb_symbol* stemmed = sb_stemmer_stem(
+      slot, reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()));
+  if (!stemmed) return std::string(word);
+  return std::string(reinterpret_cast<const char*>(stemmed),
+                     static_cast<size_t>(sb_stemmer_length(slot)));
+}
+
+void StemTokens(TokenizedText& text, Language language) {
+  for (Token& token : text.tokens) {
+    Stemmer stemmer = StemmerForText(token.text, language);
+    if (stemmer == Stemmer::kNone) {
+      token.stem.clear();
+    } else {
+      token.stem = Stem(token.text, stemmer);
+    }
+  }
+}
+
+std::string_view LiteralHead(const TermWord& word) {
+  std::string_view text = word.text;
+  if (word.match == WordMatch::kPattern) return text.substr(0, text.find_first_of("?*"));
+  return text;
+}
+
+namespace {
+
+// '?' is one code point, '*' any number (including none). Hand-written because fnmatch(3)
+// reads multibyte characters by the process locale, and tokens are always UTF-8.
+bool GlobMatches(std::string_view pattern, std::string_view text) {
+  auto next = [](std::string_view s, size_t at) {
+    ++at;
+    while (at < s.size() && (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80) ++at;
+    return at;
+  };
+  size_t p = 0, t = 0;
+  size_t star_p = std::string_view::npos, star_t = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star_p = ++p;
+      star_t = t;
+    } else if (p < pattern.size() && pattern[p] == '?') {
+      p = next(pattern, p);
+      t = next(text, t);
+    } else if (p < pattern.size() && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (star_p != std::string_view::npos) {
+      p = star_p;
+      t = star_t = next(text, star_t);
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+}  // namespace
+
+bool WordMatches(const TermWord& word, const Token& token) {
+  switch (word.match) {
+    case WordMatch::kExact:
+      return token.text == word.text;
+    case WordMatch::kStem:
+      return !token.stem.empty() && token.stem == word.text;
+    case WordMatch::kPrefix:
+      return token.text.starts_with(word.text);
+    case WordMatch::kPattern:
+      return token.text.starts_with(LiteralHead(word)) && GlobMatches(word.text, token.text);
+  }
+  return false;
+}
+
+namespace {
+
+// A word of a term with '?' or a '*' before its end: one word of letters and digits, each
+// piece between wildcards normalised like text. Returns the pattern or an error.
+std::string CompilePattern(std::string_view chunk, const std::string& quoted, std::string& error) {
+  std::string pattern;
+  size_t at = 0;
+  bool first = true;
+  while (true) {
+    const size_t wildcard = chunk.find_first_of("?*", at);
+    std::string_view piece =
+        chunk.substr(at, wildcard == std::string_view::npos ? std::string_view::npos : wildcard - at);
+    if (!piece.empty()) {
+      TokenizedText tokens = Tokenize(piece);
+      icu::UnicodeString normalized = NormalizeUnicode(piece);
+      if (tokens.tokens.size() != 1 || !IsWordChar(normalized.char32At(0)) ||
+          !IsWordChar(normalized.char32At(normalized.length() - 1))) {
+        error = quoted + ": a word with a wildcard inside must be one word of letters and digits";
+        return {};
+      }
+      pattern += tokens.tokens[0].text;
+    }
+    if (first && wildcard != std::string_view::npos) {
+      const char symbol[] = {'\'', chunk[wildcard], '\'', 0};
+      if (pattern.empty()) {
+        error = quoted + ": " + symbol + " must directly follow a letter or digit";
+        return {};
+      }
+      if (CodePoints(pattern) < kMinPrefixLetters) {
+        error = quoted + ": a " + (chunk[wildcard] == '*' ? "prefix" : "wildcard") +
+                " needs at least " + std::to_string(kMinPrefixLetters) + " letters before " +
+                symbol;
+        return {};
+      }
+    }
+    first = false;
+    if (wildcard == std::string_view::npos) break;
+    pattern += chunk[wildcard];
+    at = wildcard + 1;
+  }
+  return pattern;
+}
+
+}  // namespace
+
+CompiledTerm CompileTerm(std::string_view term, const TermOptions& options) {
   CompiledTerm compiled;
   const std::string quoted = "term '" + std::string(term) + "'";
   std::vector<TermWord> split;
   std::vector<TermWord> joined;
   bool hyphenated = false;
-  // Words of the term are separated by white space; each may end with '*'.
+  // Words of the term are separated by white space; each may end with '*' or hold wildcards.
   size_t at = 0;
   while (at < term.size()) {
     size_t begin = term.find_first_not_of(" \t\r\n", at);
@@ -256,11 +509,15 @@ CompiledTerm CompileTerm(std::string_view term) {
     size_t end = std::min(term.find_first_of(" \t\r\n", begin), term.size());
     at = end;
     std::string_view chunk = term.substr(begin, end - begin);
-    const size_t star = chunk.find('*');
-    const bool prefix = star != std::string_view::npos;
-    if (prefix && star + 1 != chunk.size()) {
-      compiled.error = quoted + ": '*' is only allowed at the end of a word";
-      return compiled;
+    const size_t wildcard = chunk.find_first_of("?*");
+    const bool prefix = wildcard != std::string_view::npos && wildcard + 1 == chunk.size() &&
+                        chunk[wildcard] == '*';
+    if (wildcard != std::string_view::npos && !prefix) {
+      std::string pattern = CompilePattern(chunk, quoted, compiled.error);
+      if (!compiled.error.empty()) return compiled;
+      split.push_back({pattern, WordMatch::kPattern});
+      joined.push_back({pattern, WordMatch::kPattern});
+      continue;
     }
     if (prefix) chunk.remove_suffix(1);
     TokenizedText tokens = Tokenize(chunk);
@@ -274,17 +531,17 @@ CompiledTerm CompileTerm(std::string_view term) {
     bool joining = false;
     for (const Token& token : tokens.tokens) {
       if (token.end != token.begin + 1) continue;
-      split.push_back({token.text, false});
+      split.push_back({token.text, WordMatch::kExact});
       if (joining) {
         joined.back().text += token.text;
       } else {
-        joined.push_back({token.text, false});
+        joined.push_back({token.text, WordMatch::kExact});
       }
       joining = token.hyphen_after;
       hyphenated = hyphenated || token.hyphen_after;
     }
     if (prefix) {
-      split.back().prefix = joined.back().prefix = true;
+      split.back().match = joined.back().match = WordMatch::kPrefix;
       if (CodePoints(split.back().text) < kMinPrefixLetters) {
         compiled.error = quoted + ": a prefix needs at least " + std::to_string(kMinPrefixLetters) +
                          " letters before '*'";
@@ -296,8 +553,21 @@ CompiledTerm CompileTerm(std::string_view term) {
     compiled.error = quoted + " has no letters or digits";
     return compiled;
   }
+  auto stem_words = [&](std::vector<TermWord>& words) {
+    for (TermWord& word : words) {
+      if (word.match != WordMatch::kExact) continue;
+      Stemmer stemmer = StemmerForTerm(word.text, options);
+      if (stemmer == Stemmer::kNone) continue;
+      word.text = Stem(word.text, stemmer);
+      word.match = WordMatch::kStem;
+    }
+  };
+  stem_words(split);
   compiled.variants.push_back(std::move(split));
-  if (hyphenated) compiled.variants.push_back(std::move(joined));
+  if (hyphenated) {
+    stem_words(joined);
+    compiled.variants.push_back(std::move(joined));
+  }
   return compiled;
 }
 

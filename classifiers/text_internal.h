@@ -1,8 +1,9 @@
-// Text normalisation and tokenisation shared by thread terms and item text, so both sides
-// of a comparison went through exactly the same steps. Internal to the classifier module
-// (and its tests).
+// Text normalisation, tokenisation and stemming shared by thread terms and item text, so both
+// sides of a comparison went through exactly the same steps. Internal to the classifier module
+// (and its tests and benchmarks).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,11 +16,32 @@ namespace newsmon::text {
 // apostrophe look-alikes mapped to U+0027. Returns UTF-8 (invalid input bytes become U+FFFD).
 std::string Normalize(std::string_view utf8);
 
+// The languages the classifier tells apart. Latin-script text counts as English (the only
+// Latin-script language with term lists and a stemmer so far); Cyrillic text is Ukrainian or
+// Russian by the letters only one of them uses (і ї є ґ versus ы э ъ), else kCyrillic.
+enum class Language : std::uint8_t { kUnknown, kEnglish, kUkrainian, kRussian, kCyrillic };
+
+// "en", "uk", "ru"; kUnknown for anything else.
+Language LanguageFromCode(std::string_view code);
+const char* LanguageCode(Language language);  // "en", "uk", "ru", "cyrillic", "unknown"
+
+// Letters seen while tokenising, for language detection.
+struct LetterCounts {
+  int latin = 0;
+  int cyrillic = 0;
+  int ukrainian_only = 0;  // і ї є ґ
+  int russian_only = 0;    // ы э ъ (ё is folded to е before counting)
+  LetterCounts& operator+=(const LetterCounts& other);
+};
+
+Language DetectLanguage(const LetterCounts& letters);
+
 struct Token {
   std::string text;           // normalised, apostrophes removed, English possessive 's dropped
   int begin = 0;              // first word position covered
   int end = 0;                // one past the last word position covered
   bool hyphen_after = false;  // joined to the next word by a single hyphen ("cease-fire")
+  std::string stem;           // Snowball stem (see Stem()); empty until StemTokens, or no stemmer
 };
 
 struct TokenizedText {
@@ -29,6 +51,7 @@ struct TokenizedText {
   std::vector<Token> tokens;
   std::vector<int> first_at;  // index into tokens of the first token at each position, + end
   int words = 0;
+  LetterCounts letters;
 
   std::vector<std::string> Words() const;  // the one-position tokens, in order
 };
@@ -37,18 +60,54 @@ struct TokenizedText {
 // punctuation inside a word) and adds hyphen compounds of up to kMaxCompoundWords words.
 TokenizedText Tokenize(std::string_view utf8);
 
+// Which Snowball stemmer applies to a word. Ukrainian has none in Snowball (libstemmer 2.2):
+// thread files cover its inflection with prefixes ("перемир*") or explicit word lists.
+enum class Stemmer : std::uint8_t { kNone, kEnglish, kRussian };
+
+// The stemmer for a normalised word of an item in `language`: English for Latin-script words,
+// Russian for Cyrillic words unless the item is Ukrainian; none for words without letters.
+Stemmer StemmerForText(std::string_view word, Language language);
+
+// Snowball stem of a normalised word (libstemmer; one stemmer per thread and language, so
+// this is safe to call from several threads). Returns `word` unchanged for kNone.
+std::string Stem(std::string_view word, Stemmer stemmer);
+
+// Fills Token::stem for every token of an item written in `language`.
+void StemTokens(TokenizedText& text, Language language);
+
 inline constexpr int kMaxCompoundWords = 4;
 inline constexpr int kMinPrefixLetters = 2;
 
+// How one word of a term matches one token of the text.
+enum class WordMatch : std::uint8_t {
+  kExact,    // token text equals the word
+  kStem,     // token stem equals the word (which holds the stem)
+  kPrefix,   // token text starts with the word ("удар*")
+  kPattern,  // token text matches the word as a pattern: '?' one letter, '*' any letters
+};
+
 struct TermWord {
   std::string text;
-  bool prefix = false;  // written with a trailing '*': matches any word starting with text
+  WordMatch match = WordMatch::kExact;
   bool operator==(const TermWord&) const = default;
   auto operator<=>(const TermWord&) const = default;
 };
 
+// The literal start of a kPrefix or kPattern word, before its first wildcard.
+std::string_view LiteralHead(const TermWord& word);
+
+// Whether a normalised token matches a term word.
+bool WordMatches(const TermWord& word, const Token& token);
+
+struct TermOptions {
+  Language language = Language::kUnknown;  // the group's `lang`; kUnknown: guess per word
+  bool stem = true;                        // match by stem where the language has a stemmer
+};
+
 // A term from a thread file, compiled to the word sequences it matches. Whitespace separates
-// the term's words; a '*' at the end of a word makes the (last) token of that word a prefix.
+// the term's words; '*' (any letters) and '?' (one letter) make a word a pattern, after at
+// least kMinPrefixLetters letters. Words without wildcards match by their stem when
+// options.stem is set and the word's language has a stemmer (see StemmerForTerm), else exactly.
 struct CompiledTerm {
   // One or two variants: the words as tokenised ("cease-fire" → cease, fire) and, when the
   // term has hyphenated words, the same with each hyphenated run joined (ceasefire).
@@ -56,7 +115,12 @@ struct CompiledTerm {
   std::string error;  // non-empty when the term is unusable: "term 'x' ..."
 };
 
-CompiledTerm CompileTerm(std::string_view term);
+CompiledTerm CompileTerm(std::string_view term, const TermOptions& options = {});
+
+// The stemmer for a normalised word of a term: English for Latin-script words; Russian for
+// Cyrillic words of a Russian group, or of a group without `lang` when the word has a letter
+// only Russian uses; none otherwise (Ukrainian, or Cyrillic that could be either).
+Stemmer StemmerForTerm(std::string_view word, const TermOptions& options);
 
 // Number of code points in a UTF-8 string.
 int CodePoints(std::string_view utf8);

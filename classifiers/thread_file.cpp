@@ -148,20 +148,36 @@ bool ValidId(std::string_view id) {
   });
 }
 
-void ReadTerms(const toml::table& group, const std::string& where, TermGroup& out,
-               Problems& problems) {
-  const toml::node* node = group.get("terms");
+// A term list as written: plain terms and "@group" references, each with its line.
+using RawTerms = std::vector<std::pair<std::string, int>>;
+
+struct RawGroup {
+  TermGroup group;
+  RawTerms terms;
+  RawTerms near;
+  std::vector<TermGroup>* kind = nullptr;
+  bool list = false;  // a [[thread.lists]] table
+};
+
+bool IsReference(std::string_view term) { return term.size() > 1 && term.front() == '@'; }
+
+// Reads a list of strings: plain terms are checked now, references when all groups are read.
+void ReadTermList(const toml::table& group, std::string_view key, const std::string& where,
+                  int group_line, const text::TermOptions& options, RawTerms& out,
+                  Problems& problems) {
+  const toml::node* node = group.get(key);
   if (!node) {
-    problems.Add(out.line, where + " has no 'terms' list");
+    if (key == "terms") problems.Add(group_line, where + " has no 'terms' list");
     return;
   }
+  const std::string quoted = "'" + std::string(key) + "'";
   const toml::array* terms = node->as_array();
   if (!terms) {
-    problems.Add(LineOf(*node), "'terms' must be an array of strings, not " + TypeName(*node));
+    problems.Add(LineOf(*node), quoted + " must be an array of strings, not " + TypeName(*node));
     return;
   }
   if (terms->empty()) {
-    problems.Add(LineOf(*node), "'terms' must not be empty");
+    problems.Add(LineOf(*node), quoted + " must not be empty");
     return;
   }
   for (const toml::node& entry : *terms) {
@@ -170,18 +186,68 @@ void ReadTerms(const toml::table& group, const std::string& where, TermGroup& ou
       problems.Add(LineOf(entry), "terms must be strings, not " + TypeName(entry));
       continue;
     }
-    text::CompiledTerm compiled = text::CompileTerm(*term);
-    if (!compiled.error.empty()) {
-      problems.Add(LineOf(entry), compiled.error);
-      continue;
+    if (!IsReference(*term)) {
+      text::CompiledTerm compiled = text::CompileTerm(*term, options);
+      if (!compiled.error.empty()) {
+        problems.Add(LineOf(entry), compiled.error);
+        continue;
+      }
     }
-    out.terms.push_back(*term);
-    out.term_lines.push_back(LineOf(entry));
+    out.emplace_back(*term, LineOf(entry));
   }
 }
 
-void ReadGroups(const toml::table& thread, std::string_view key, bool weighted,
-                std::vector<TermGroup>& out, Problems& problems) {
+std::optional<bool> ReadBool(const toml::table& table, std::string_view key, Problems& problems) {
+  const toml::node* node = table.get(key);
+  if (!node) return std::nullopt;
+  if (auto value = node->value<bool>()) return *value;
+  problems.Add(LineOf(*node),
+               "'" + std::string(key) + "' must be true or false, not " + TypeName(*node));
+  return std::nullopt;
+}
+
+void ReadLanguage(const toml::table& table, TermGroup& group, Problems& problems) {
+  auto lang = ReadString(table, "lang", problems);
+  if (!lang) return;
+  if (text::LanguageFromCode(*lang) == text::Language::kUnknown) {
+    problems.Add(LineOf(*table.get("lang")),
+                 "'lang' must be \"en\", \"uk\" or \"ru\", not '" + *lang + "'");
+    return;
+  }
+  group.lang = *lang;
+}
+
+void ReadFields(const toml::table& table, TermGroup& group, Problems& problems) {
+  const toml::node* node = table.get("fields");
+  if (!node) return;
+  const toml::array* fields = node->as_array();
+  if (!fields || fields->empty()) {
+    problems.Add(LineOf(*node), "'fields' must be a non-empty array of \"title\" and \"summary\"");
+    return;
+  }
+  for (const toml::node& entry : *fields) {
+    auto field = entry.value<std::string>();
+    if (!field || (*field != "title" && *field != "summary")) {
+      problems.Add(LineOf(entry), "'fields' entries must be \"title\" or \"summary\"");
+      continue;
+    }
+    group.fields.push_back(*field);
+  }
+}
+
+void ReadWithin(const toml::table& table, TermGroup& group, Problems& problems) {
+  const toml::node* node = table.get("within");
+  if (!node) return;
+  auto value = node->value_exact<std::int64_t>();
+  if (!value || *value < 1 || *value > 1000) {
+    problems.Add(LineOf(*node), "'within' must be a whole number of words from 1 to 1000");
+    return;
+  }
+  group.within = static_cast<int>(*value);
+}
+
+void ReadGroups(const toml::table& thread, std::string_view key, std::vector<TermGroup>& kind,
+                std::vector<RawGroup>& out, Problems& problems) {
   const toml::node* node = thread.get(key);
   if (!node) return;
   const std::string where = "[[thread." + std::string(key) + "]]";
@@ -192,20 +258,108 @@ void ReadGroups(const toml::table& thread, std::string_view key, bool weighted,
                                     "), not " + (groups ? "an array of values" : TypeName(*node)));
     return;
   }
+  const bool weighted = key == "terms";
+  const bool context = key == "context";
+  const bool list = key == "lists";
   for (const toml::node& entry : *groups) {
     const toml::table& table = *entry.as_table();
-    TermGroup group;
+    RawGroup raw;
+    raw.kind = &kind;
+    raw.list = list;
+    TermGroup& group = raw.group;
     group.line = LineOf(table);
-    if (weighted) {
-      RejectUnknownKeys(table, {"name", "weight", "terms"}, where, problems);
-      if (auto weight = ReadWeight(table, problems)) group.weight = *weight;
-    } else {
+    if (list) {
       RejectUnknownKeys(table, {"name", "terms"}, where, problems);
+      if (!table.get("name")) problems.Add(group.line, where + " needs a 'name' to be referenced by");
+      group.weight = 0;
+    } else if (weighted) {
+      RejectUnknownKeys(table,
+                        {"name", "weight", "once", "terms", "lang", "stem", "fields", "near",
+                         "within"},
+                        where, problems);
+      if (auto weight = ReadWeight(table, problems)) group.weight = *weight;
+      if (auto once = ReadBool(table, "once", problems)) group.once = *once;
+    } else if (context) {
+      RejectUnknownKeys(table, {"name", "terms", "lang", "stem", "fields", "within"}, where,
+                        problems);
+      group.weight = 0;
+    } else {
+      RejectUnknownKeys(table, {"name", "terms", "lang", "stem", "fields", "near", "within"}, where,
+                        problems);
       group.weight = 0;
     }
     if (auto name = ReadString(table, "name", problems)) group.name = *name;
-    ReadTerms(table, where, group, problems);
-    out.push_back(std::move(group));
+    ReadLanguage(table, group, problems);
+    if (auto stem = ReadBool(table, "stem", problems)) group.stem = *stem;
+    ReadFields(table, group, problems);
+    ReadWithin(table, group, problems);
+    const text::TermOptions options{text::LanguageFromCode(group.lang), group.stem};
+    ReadTermList(table, "terms", where, group.line, options, raw.terms, problems);
+    if (list) {
+      out.push_back(std::move(raw));
+      continue;
+    }
+    if (!context) ReadTermList(table, "near", where, group.line, options, raw.near, problems);
+    if (!context && table.get("near") && !table.get("within")) {
+      problems.Add(LineOf(*table.get("near")),
+                   "'near' needs 'within', the most words a hit may be from a near term");
+    }
+    if (!context && table.get("within") && !table.get("near")) {
+      problems.Add(LineOf(*table.get("within")), "'within' needs a 'near' list in " + where);
+    }
+    out.push_back(std::move(raw));
+  }
+}
+
+// Expands "@name" entries into the plain terms of the [[thread.lists]] table called `name`, or
+// else of the group called `name`, in the same thread. One level only: a referenced list or
+// group must hold plain terms, so there are no cycles to chase.
+void ResolveReferences(std::vector<RawGroup>& groups, Problems& problems) {
+  auto has_references = [](const RawGroup& group) {
+    return std::any_of(group.terms.begin(), group.terms.end(),
+                       [](const auto& term) { return IsReference(term.first); });
+  };
+  auto expand = [&](const RawTerms& raw, std::vector<std::string>& terms,
+                    std::vector<int>& lines) {
+    for (const auto& [term, line] : raw) {
+      if (!IsReference(term)) {
+        terms.push_back(term);
+        lines.push_back(line);
+        continue;
+      }
+      const std::string name = term.substr(1);
+      const RawGroup* target = nullptr;
+      int named = 0;
+      for (bool lists : {true, false}) {
+        for (const RawGroup& candidate : groups) {
+          if (candidate.list == lists && candidate.group.name == name) {
+            target = &candidate;
+            ++named;
+          }
+        }
+        if (named > 0) break;
+      }
+      if (named == 0) {
+        problems.Add(line, "unknown group '" + term + "': no group of this thread has name = \"" +
+                               name + "\"");
+      } else if (named > 1) {
+        problems.Add(line, "group reference '" + term + "' is ambiguous: " +
+                               std::to_string(named) + " groups are named \"" + name + "\"");
+      } else if (has_references(*target)) {
+        problems.Add(line, "group '" + name + "' (referenced by '" + term +
+                               "') uses references itself; a referenced group lists plain terms");
+      } else {
+        for (const auto& [plain, plain_line] : target->terms) {
+          terms.push_back(plain);
+          lines.push_back(line);
+          (void)plain_line;
+        }
+      }
+    }
+  };
+  for (RawGroup& raw : groups) {
+    expand(raw.terms, raw.group.terms, raw.group.term_lines);
+    expand(raw.near, raw.group.near, raw.group.near_lines);
   }
 }
 
@@ -252,7 +406,8 @@ Result<ThreadDefinition> ParseThread(std::string_view toml_text, const std::stri
   }
   const int thread_line = LineOf(*table);
   RejectUnknownKeys(*table,
-                    {"id", "title", "threshold", "title_weight", "terms", "require", "exclude"},
+                    {"id", "title", "threshold", "title_weight", "summary_weight", "terms",
+                     "require", "exclude", "context", "lists"},
                     "[thread]", problems);
 
   if (const toml::node* id = table->get("id")) {
@@ -280,10 +435,21 @@ Result<ThreadDefinition> ParseThread(std::string_view toml_text, const std::stri
   }
   if (auto threshold = ReadPositive(*table, "threshold", problems)) thread.threshold = *threshold;
   if (auto weight = ReadPositive(*table, "title_weight", problems)) thread.title_weight = *weight;
+  if (auto weight = ReadPositive(*table, "summary_weight", problems)) {
+    thread.summary_weight = *weight;
+  }
 
-  ReadGroups(*table, "terms", true, thread.scored, problems);
-  ReadGroups(*table, "require", false, thread.required, problems);
-  ReadGroups(*table, "exclude", false, thread.excluded, problems);
+  std::vector<RawGroup> groups;
+  ReadGroups(*table, "terms", thread.scored, groups, problems);
+  ReadGroups(*table, "require", thread.required, groups, problems);
+  ReadGroups(*table, "exclude", thread.excluded, groups, problems);
+  ReadGroups(*table, "context", thread.context, groups, problems);
+  std::vector<TermGroup> lists;  // only referenced, never matched
+  ReadGroups(*table, "lists", lists, groups, problems);
+  ResolveReferences(groups, problems);
+  for (RawGroup& raw : groups) {
+    if (raw.kind != &lists) raw.kind->push_back(std::move(raw.group));
+  }
   if (!table->get("terms")) {
     problems.Add(thread_line, "[thread] needs at least one [[thread.terms]] group");
   }

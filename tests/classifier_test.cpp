@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "classifiers/evaluation.h"
 #include "classifiers/text_internal.h"
 #include "feeds/feed_parser.h"
 
@@ -110,12 +111,6 @@ Strings SortedThreads(const std::vector<ThreadMatch>& matches) {
   return ids;
 }
 
-std::string Join(const Strings& items) {
-  std::string out = "[";
-  for (const std::string& item : items) out += (out.size() > 1 ? "," : "") + item;
-  return out + "]";
-}
-
 struct Labelled {
   std::string id, lang, title, summary;
   Strings threads;  // sorted
@@ -163,7 +158,7 @@ TEST_CASE("Normalisation applies NFKC and strips accents sensibly", "[classifier
   CHECK(Words("cease\u00ADfire Ки\u200Dїв") == Strings{"ceasefire", "київ"});
 }
 
-TEST_CASE("Apostrophes join words; English possessives drop", "[classifier][text]") {
+TEST_CASE("Apostrophes join words, English possessives drop", "[classifier][text]") {
   CHECK(Words("перемир'я перемир’я перемирʼя перемир`я перемиря") == Strings(5, "перемиря"));
   CHECK(Words("Kyiv's Russia’s allies' don't") == Strings{"kyiv", "russia", "allies", "dont"});
   CHECK(Words("'quoted' words") == Strings{"quoted", "words"});
@@ -191,29 +186,82 @@ TEST_CASE("Hyphenated words also form one compound token", "[classifier][text]")
   CHECK(tokens.first_at == std::vector<int>{0, 2, 3, 4, 5, 8, 10, 11});
 }
 
-TEST_CASE("Terms compile to the word sequences they match", "[classifier][text]") {
-  auto words = [](std::string_view term) {
-    std::vector<Strings> variants;
-    for (const auto& variant : text::CompileTerm(term).variants) {
-      Strings out;
-      for (const text::TermWord& word : variant)
-        out.push_back(word.text + (word.prefix ? "*" : ""));
-      variants.push_back(out);
+// A compiled term as text: exact words as they are, stems with '~', prefixes with '*'.
+std::vector<Strings> Compiled(std::string_view term, const text::TermOptions& options = {}) {
+  std::vector<Strings> variants;
+  for (const auto& variant : text::CompileTerm(term, options).variants) {
+    Strings out;
+    for (const text::TermWord& word : variant) {
+      switch (word.match) {
+        case text::WordMatch::kExact:
+        case text::WordMatch::kPattern:
+          out.push_back(word.text);
+          break;
+        case text::WordMatch::kStem:
+          out.push_back(word.text + "~");
+          break;
+        case text::WordMatch::kPrefix:
+          out.push_back(word.text + "*");
+          break;
+      }
     }
-    return variants;
-  };
-  CHECK(words("Ceasefire") == std::vector<Strings>{{"ceasefire"}});
-  CHECK(words("cease-fire*") == std::vector<Strings>{{"cease", "fire*"}, {"ceasefire*"}});
-  CHECK(words("  Мирн*   УГОД* ") == std::vector<Strings>{{"мирн*", "угод*"}});
-  CHECK(words("перемир'я") == std::vector<Strings>{{"перемиря"}});
+    variants.push_back(out);
+  }
+  return variants;
+}
+
+TEST_CASE("Terms compile to the word sequences they match", "[classifier][text]") {
+  using Variants = std::vector<Strings>;
+  CHECK(Compiled("Ceasefire") == Variants{{"ceasefir~"}});
+  CHECK(Compiled("Ceasefire", {text::Language::kUnknown, false}) == Variants{{"ceasefire"}});
+  CHECK(Compiled("cease-fire*") == Variants{{"ceas~", "fire*"}, {"ceasefire*"}});
+  CHECK(Compiled("  Мирн*   УГОД* ") == Variants{{"мирн*", "угод*"}});
+  CHECK(Compiled("перемир'я") == Variants{{"перемиря"}});  // could be either: exact
+  CHECK(Compiled("переговоры") == Variants{{"переговор~"}});  // ы: Russian
+  CHECK(Compiled("перемирие", {text::Language::kRussian, true}) == Variants{{"перемир~"}});
+  CHECK(Compiled("переговори", {text::Language::kUkrainian, true}) == Variants{{"переговори"}});
+  CHECK(Compiled("organi?ation* пере*мир") == Variants{{"organi?ation*", "пере*мир"}});
 
   CHECK(text::CompileTerm("--").error == "term '--' has no letters or digits");
   CHECK(text::CompileTerm("").error == "term '' has no letters or digits");
-  CHECK(text::CompileTerm("пере*мир").error ==
-        "term 'пере*мир': '*' is only allowed at the end of a word");
+  CHECK(text::CompileTerm("*мир").error == "term '*мир': '*' must directly follow a letter or digit");
   CHECK(text::CompileTerm("peace *").error ==
         "term 'peace *': '*' must directly follow a letter or digit");
   CHECK(text::CompileTerm("у*").error == "term 'у*': a prefix needs at least 2 letters before '*'");
+  CHECK(text::CompileTerm("a?c").error ==
+        "term 'a?c': a wildcard needs at least 2 letters before '?'");
+  CHECK(text::CompileTerm("a*c").error == "term 'a*c': a prefix needs at least 2 letters before '*'");
+  CHECK(text::CompileTerm("cease-fi?e").error ==
+        "term 'cease-fi?e': a word with a wildcard inside must be one word of letters and digits");
+}
+
+TEST_CASE("Stemming: English and Russian by Snowball, Ukrainian not at all", "[classifier][text]") {
+  CHECK(text::Stem("negotiations", text::Stemmer::kEnglish) == "negoti");
+  CHECK(text::Stem("negotiators", text::Stemmer::kEnglish) == "negoti");
+  CHECK(text::Stem("strikes", text::Stemmer::kEnglish) == "strike");
+  CHECK(text::Stem("striker", text::Stemmer::kEnglish) == "striker");
+  CHECK(text::Stem("переговорах", text::Stemmer::kRussian) == "переговор");
+  CHECK(text::Stem("перемирия", text::Stemmer::kRussian) == "перемир");
+  CHECK(text::Stem("перемовини", text::Stemmer::kNone) == "перемовини");
+
+  CHECK(text::StemmerForText("talks", text::Language::kRussian) == text::Stemmer::kEnglish);
+  CHECK(text::StemmerForText("удар", text::Language::kRussian) == text::Stemmer::kRussian);
+  CHECK(text::StemmerForText("удар", text::Language::kCyrillic) == text::Stemmer::kRussian);
+  CHECK(text::StemmerForText("удар", text::Language::kUkrainian) == text::Stemmer::kNone);
+  CHECK(text::StemmerForText("2026", text::Language::kEnglish) == text::Stemmer::kNone);
+}
+
+TEST_CASE("Item language comes from its letters", "[classifier][text]") {
+  auto language = [](std::string_view text) {
+    return text::LanguageCode(text::DetectLanguage(text::Tokenize(text).letters));
+  };
+  CHECK(language("Russia and Ukraine agree truce") == std::string("en"));
+  CHECK(language("Росія і Україна домовилися про перемир'я") == std::string("uk"));
+  CHECK(language("Россия и Украина договорились о перемирии, сообщили стороны") ==
+        std::string("ru"));
+  CHECK(language("Удар по мосту") == std::string("cyrillic"));
+  CHECK(language("2026, 10:00") == std::string("unknown"));
+  CHECK(language("Зеленський відвідав Davos") == std::string("uk"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -365,7 +413,7 @@ terms = ["moratorium"]
         std::vector<MatchedTerm>{{"strike*", "title", 0, 6}, {"moratorium", "summary", 2, -2}});
 }
 
-TEST_CASE("Require groups need a hit each; exclude groups veto", "[classifier][score]") {
+TEST_CASE("Require groups need a hit each, exclude groups veto", "[classifier][score]") {
   auto classifier = BuildOne(R"(
 [thread]
 id = "energy"
@@ -448,6 +496,369 @@ terms = ["football"]
 }
 
 // ---------------------------------------------------------------------------------------------
+// Rule language: stems, languages, wildcards, proximity, context, fields, references
+
+TEST_CASE("Words match by stem in English and Russian, exactly in Ukrainian", "[classifier][rules]") {
+  auto classifier = BuildOne(R"(
+[thread]
+id = "t"
+title = "T"
+threshold = 1
+[[thread.terms]]
+terms = ["negotiation", "refinery", "переговоры", "talks ended", "переговори"]
+)");
+  const Classifier& c = *classifier;
+  CHECK(Matched(c, "Negotiators meet") == Strings{"negotiation"});
+  CHECK(Matched(c, "Refineries burn") == Strings{"refinery"});
+  CHECK(Matched(c, "Talk ends") == Strings{"talks ended"});
+  CHECK(Matched(c, "Talkshow ends") == Strings{});
+  CHECK(Matched(c, "О переговорах в Стамбуле") == Strings{"переговоры"});
+  // Ukrainian has no stemmer: its words match as written (prefixes cover inflection).
+  CHECK(Matched(c, "Про переговори у Стамбулі") == Strings{"переговори"});
+  CHECK(Matched(c, "Про переговорів у Стамбулі") == Strings{});
+
+  auto exact = BuildOne(R"(
+[thread]
+id = "t"
+title = "T"
+[[thread.terms]]
+stem = false
+terms = ["talks"]
+)");
+  CHECK(Matched(*exact, "Talks begin") == Strings{"talks"});
+  CHECK(Matched(*exact, "They talk") == Strings{});
+}
+
+TEST_CASE("A group with lang is only looked for in items in that language", "[classifier][rules]") {
+  auto classifier = BuildOne(R"(
+[thread]
+id = "t"
+title = "T"
+[[thread.terms]]
+lang = "uk"
+terms = ["удар*"]
+[[thread.terms]]
+lang = "ru"
+terms = ["удар"]
+[[thread.terms]]
+lang = "en"
+terms = ["strike"]
+)");
+  const Classifier& c = *classifier;
+  CHECK(Matched(c, "Удари по Харкову і Києву") == Strings{"удар*"});        // uk
+  CHECK(Matched(c, "Удары по Харькову", "Власти сообщили") == Strings{"удар"});  // ru, stemmed
+  CHECK(Matched(c, "Удар по мосту") == Strings{"удар*", "удар"});           // either
+  CHECK(Matched(c, "Strikes on Kharkiv") == Strings{"strike"});
+  CHECK(Matched(c, "Strike: Київ і Харків без світла") == Strings{});     // uk item
+}
+
+TEST_CASE("Wildcards: '?' is one letter, '*' any letters", "[classifier][rules]") {
+  auto classifier = BuildOne(R"(
+[thread]
+id = "t"
+title = "T"
+[[thread.terms]]
+terms = ["organi?ation*", "defen?e", "пере*мир*"]
+)");
+  const Classifier& c = *classifier;
+  CHECK(Matched(c, "Organisation") == Strings{"organi?ation*"});
+  CHECK(Matched(c, "organizations") == Strings{"organi?ation*"});
+  CHECK(Matched(c, "organiation") == Strings{});
+  CHECK(Matched(c, "Defence and defense") == Strings{"defen?e"});
+  CHECK(Matched(c, "defenders") == Strings{});
+  CHECK(Matched(c, "Перемир'я") == Strings{"пере*мир*"});
+  CHECK(Matched(c, "перепоMир") == Strings{});
+}
+
+TEST_CASE("Proximity: a hit counts only within N words of a near term", "[classifier][rules]") {
+  auto classifier = BuildOne(R"(
+[thread]
+id = "energy"
+title = "Energy"
+threshold = 3
+[[thread.terms]]
+name = "attack-on-energy"
+weight = 3
+terms = ["attack*", "strike*"]
+near = ["substation*", "power plant*"]
+within = 3
+)");
+  const Classifier& c = *classifier;
+  std::vector<ThreadMatch> matches = c.Classify({"Drone attack on substation", ""});
+  REQUIRE(matches.size() == 1);
+  CHECK(matches[0].score == Approx(6));
+  CHECK(matches[0].evidence == std::vector<MatchedTerm>{{"attack*", "title", 1, 6},
+                                                        {"substation*", "title", 3, 0}});
+  // Too far apart, or in different fields.
+  CHECK(c.Classify({"Attack in the north of the region spared the substation", ""}).empty());
+  CHECK(c.Classify({"Drone attack", "The substation was hit"}).empty());
+  // Both directions; phrases are near by their first word.
+  CHECK(c.Classify({"", "the power plant under attack"}).size() == 1);
+
+  // A term in both lists is not near itself.
+  auto self = BuildOne(R"(
+[thread]
+id = "t"
+title = "T"
+[[thread.terms]]
+terms = ["strike*"]
+near = ["strike*"]
+within = 3
+)");
+  CHECK(self->Classify({"Strike", ""}).empty());
+  CHECK(self->Classify({"Strike after strike", ""}).size() == 1);
+}
+
+TEST_CASE("Proximity in require and exclude groups", "[classifier][rules]") {
+  auto classifier = BuildOne(R"(
+[thread]
+id = "energy"
+title = "Energy"
+threshold = 2
+[[thread.terms]]
+weight = 2
+terms = ["strike*"]
+[[thread.require]]
+terms = ["strike*"]
+near = ["power plant*", "substation*"]
+within = 5
+[[thread.exclude]]
+terms = ["strike*"]
+near = ["worker*", "union*"]
+within = 2
+)");
+  const Classifier& c = *classifier;
+  CHECK(c.Classify({"Strike hits power plant", ""}).size() == 1);
+  CHECK(c.Classify({"Strike hits bridge", "The power plant nearby was not damaged"}).empty());
+  CHECK(c.Classify({"Power plant workers strike", ""}).empty());
+  CHECK(c.Classify({"Strike hits power plant", "Workers were evacuated in time"}).size() == 1);
+}
+
+TEST_CASE("Context groups: the setting, near the event unless in the title", "[classifier][rules]") {
+  auto classifier = BuildOne(R"(
+[thread]
+id = "truces"
+title = "Truces"
+threshold = 3
+[[thread.terms]]
+weight = 3
+terms = ["truce"]
+[[thread.context]]
+name = "russia-ukraine"
+terms = ["ukrain*", "russia*", "kyiv"]
+within = 6
+)");
+  const Classifier& c = *classifier;
+  CHECK(c.Classify({"Truce agreed", ""}).empty());
+  CHECK(c.Classify({"Truce agreed", "Russia said it would comply."}).size() == 1);
+  CHECK(c.Classify({"Kyiv: the latest", "A truce was agreed."}).size() == 1);
+  CHECK(c.Classify({"", "Russia and Ukraine agreed a truce on Monday."}).size() == 1);
+  CHECK(c.Classify({"Sudan", "A truce was agreed on Monday after weeks of heavy fighting near "
+                             "Khartoum, while Russia abstained at the UN."})
+            .empty());
+  std::vector<ThreadMatch> matches = c.Classify({"", "Russia and Ukraine agreed a truce."});
+  REQUIRE(matches.size() == 1);
+  CHECK(matches[0].evidence == std::vector<MatchedTerm>{{"russia*", "summary", 0, 0},
+                                                        {"ukrain*", "summary", 2, 0},
+                                                        {"truce", "summary", 5, 3}});
+}
+
+TEST_CASE("Fields and per-field weights", "[classifier][rules]") {
+  auto classifier = BuildOne(R"(
+[thread]
+id = "t"
+title = "T"
+threshold = 1
+title_weight = 3
+summary_weight = 0.5
+[[thread.terms]]
+weight = 2
+fields = ["title"]
+terms = ["breaking"]
+[[thread.terms]]
+weight = 2
+terms = ["truce"]
+)");
+  const Classifier& c = *classifier;
+  std::vector<ThreadMatch> matches = c.Classify({"", "breaking: truce"});
+  REQUIRE(matches.size() == 1);
+  CHECK(matches[0].score == Approx(1));
+  CHECK(matches[0].evidence == std::vector<MatchedTerm>{{"breaking", "summary", 0, 0},
+                                                        {"truce", "summary", 1, 1}});
+  matches = c.Classify({"Breaking", "truce"});
+  REQUIRE(matches.size() == 1);
+  CHECK(matches[0].score == Approx(7));
+}
+
+TEST_CASE("Group references expand another group's terms", "[classifier][rules][parse]") {
+  ThreadDefinition thread = Parse(R"([thread]
+id = "t"
+title = "T"
+[[thread.terms]]
+name = "attack"
+weight = 2
+terms = ["strike*", "drone*"]
+[[thread.require]]
+terms = ["@attack", "missile*"]
+[[thread.terms]]
+terms = ["substation*"]
+near = ["@attack"]
+within = 4
+)");
+  REQUIRE(thread.required.size() == 1);
+  CHECK(thread.required[0].terms == Strings{"strike*", "drone*", "missile*"});
+  CHECK(thread.required[0].term_lines == std::vector<int>{9, 9, 9});
+  CHECK(thread.scored[1].near == Strings{"strike*", "drone*"});
+
+  CHECK(ParseError(R"([thread]
+id = "t"
+title = "T"
+[[thread.terms]]
+name = "a"
+terms = ["@b"]
+[[thread.terms]]
+name = "b"
+terms = ["x"]
+[[thread.require]]
+name = "b"
+terms = ["@a", "@missing"]
+)",
+                   "refs.toml") ==
+        "refs.toml:6: group reference '@b' is ambiguous: 2 groups are named \"b\"\n"
+        "refs.toml:12: group 'a' (referenced by '@a') uses references itself; a referenced "
+        "group lists plain terms\n"
+        "refs.toml:12: unknown group '@missing': no group of this thread has name = "
+        "\"missing\"");
+}
+
+TEST_CASE("Errors in the new keys name file and line", "[classifier][rules][parse]") {
+  CHECK(ParseError(R"([thread]
+id = "t"
+title = "T"
+summary_weight = 0
+[[thread.terms]]
+lang = "de"
+stem = "yes"
+fields = ["body"]
+terms = ["x"]
+near = ["y"]
+[[thread.require]]
+terms = ["x"]
+within = 0
+[[thread.context]]
+terms = ["x"]
+near = ["y"]
+)",
+                   "new.toml") ==
+        "new.toml:4: 'summary_weight' must be a number greater than 0\n"
+        "new.toml:6: 'lang' must be \"en\", \"uk\" or \"ru\", not 'de'\n"
+        "new.toml:7: 'stem' must be true or false, not a string\n"
+        "new.toml:8: 'fields' entries must be \"title\" or \"summary\"\n"
+        "new.toml:10: 'near' needs 'within', the most words a hit may be from a near term\n"
+        "new.toml:13: 'within' must be a whole number of words from 1 to 1000\n"
+        "new.toml:13: 'within' needs a 'near' list in [[thread.require]]\n"
+        "new.toml:16: unknown key 'near' in [[thread.context]]");
+}
+
+TEST_CASE("A group counted once adds its weight once", "[classifier][rules]") {
+  auto classifier = BuildOne(R"(
+[thread]
+id = "t"
+title = "T"
+threshold = 1
+[[thread.terms]]
+weight = 3
+once = true
+terms = ["drone", "attack", "strike"]
+[[thread.terms]]
+weight = 1
+terms = ["substation"]
+)");
+  std::vector<ThreadMatch> matches = classifier->Classify({"", "Drone attack on substation"});
+  REQUIRE(matches.size() == 1);
+  CHECK(matches[0].score == Approx(4));
+  CHECK(matches[0].evidence == std::vector<MatchedTerm>{{"drone", "summary", 0, 3},
+                                                        {"attack", "summary", 1, 0},
+                                                        {"substation", "summary", 3, 1}});
+  // The best field earns the credit.
+  matches = classifier->Classify({"Strike", "Drone attack"});
+  REQUIRE(matches.size() == 1);
+  CHECK(matches[0].score == Approx(6));
+}
+
+TEST_CASE("Explain says why each thread with a hit did not match", "[classifier][explain]") {
+  auto classifier = BuildFrom({Parse(R"(
+[thread]
+id = "energy"
+title = "Energy"
+threshold = 4
+[[thread.terms]]
+weight = 2
+terms = ["substation"]
+[[thread.require]]
+name = "attack"
+terms = ["strike", "drone"]
+[[thread.exclude]]
+name = "labour"
+terms = ["on strike"]
+)"),
+                                   Parse(R"(
+[thread]
+id = "truces"
+title = "Truces"
+threshold = 3
+[[thread.terms]]
+weight = 3
+terms = ["truce"]
+[[thread.context]]
+name = "russia-ukraine"
+terms = ["russia", "ukraine"]
+)")});
+  auto reasons = [&](std::string_view title, std::string_view summary) {
+    Strings out;
+    for (const ThreadExplanation& e : classifier->Explain({title, summary})) {
+      out.push_back(e.match.thread + ": " + (e.matched ? "matched" : e.reason));
+    }
+    return out;
+  };
+  CHECK(reasons("Substation workers on strike", "") ==
+        Strings{"energy: excluded by 'on strike' ([[thread.exclude]] group 'labour')"});
+  CHECK(reasons("Substation repaired", "") ==
+        Strings{"energy: no hit of the [[thread.require]] group 'attack'"});
+  CHECK(reasons("", "Drone hits substation") ==
+        Strings{"energy: score 2 is below the threshold 4"});
+  CHECK(reasons("Drone hits substation", "A truce in Sudan") ==
+        Strings{"energy: matched",
+                "truces: no hit of the [[thread.context]] group 'russia-ukraine'"});
+  CHECK(reasons("Russia", "Nothing else") == Strings{"truces: score 0 is below the threshold 3"});
+  std::vector<ThreadExplanation> explained = classifier->Explain({"", "Drone hits substation"});
+  REQUIRE(explained.size() == 1);
+  CHECK(explained[0].match.score == Approx(2));
+  CHECK(explained[0].match.threshold == Approx(4));
+  CHECK(explained[0].match.evidence ==
+        std::vector<MatchedTerm>{{"drone", "summary", 0, 0}, {"substation", "summary", 2, 2}});
+}
+
+TEST_CASE("Require and context groups with lang apply only to items in that language",
+          "[classifier][rules]") {
+  auto classifier = BuildOne(R"(
+[thread]
+id = "t"
+title = "T"
+threshold = 2
+[[thread.terms]]
+weight = 2
+terms = ["strike", "удар*"]
+[[thread.context]]
+lang = "en"
+terms = ["ukraine", "russia"]
+)");
+  CHECK(classifier->Classify({"Strike in Sudan", ""}).empty());
+  CHECK(classifier->Classify({"Strike in Ukraine", ""}).size() == 1);
+  CHECK(classifier->Classify({"Удар по нафтобазі", ""}).size() == 1);  // no English context needed
+}
+
+// ---------------------------------------------------------------------------------------------
 // Thread files
 
 TEST_CASE("A thread file parses into its definition", "[classifier][parse]") {
@@ -514,7 +925,7 @@ terms = []
 
 [[thread.require]]
 weight = 1
-terms = ["ok", 7, "--", "пере*мир"]
+terms = ["ok", 7, "--", "*мир"]
 
 [[thread.exclude]]
 name = "x"
@@ -530,7 +941,7 @@ name = "x"
         "bad.toml:13: unknown key 'weight' in [[thread.require]]\n"
         "bad.toml:14: terms must be strings, not an integer\n"
         "bad.toml:14: term '--' has no letters or digits\n"
-        "bad.toml:14: term 'пере*мир': '*' is only allowed at the end of a word\n"
+        "bad.toml:14: term '*мир': '*' must directly follow a letter or digit\n"
         "bad.toml:16: [[thread.exclude]] has no 'terms' list");
 }
 
@@ -593,13 +1004,26 @@ TEST_CASE("Build validates definitions made in code", "[classifier][parse]") {
   thread.title = "Code";
   thread.source = "memory";
   thread.line = 1;
-  thread.scored.push_back({"", 1.0, {"ok", "--"}, 7, {}});
-  thread.required.push_back({"", 0.0, {"fine", "*"}, 9, {10, 11}});
+  TermGroup scored, required, excluded;
+  scored.terms = {"ok", "--"};
+  scored.line = 7;
+  required.terms = {"fine", "*"};
+  required.line = 9;
+  required.term_lines = {10, 11};
+  excluded.terms = {"x"};
+  excluded.line = 12;
+  excluded.lang = "de";
+  excluded.within = 3;
+  thread.scored.push_back(scored);
+  thread.required.push_back(required);
+  thread.excluded.push_back(excluded);
   auto classifier = Classifier::Build({thread});
   REQUIRE_FALSE(classifier.ok());
   CHECK(classifier.status().message() ==
         "memory:7: term '--' has no letters or digits\n"
-        "memory:11: term '*': '*' must directly follow a letter or digit");
+        "memory:11: term '*': '*' must directly follow a letter or digit\n"
+        "memory:12: 'lang' must be \"en\", \"uk\" or \"ru\", not 'de'\n"
+        "memory:12: 'near' and 'within' go together");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -612,41 +1036,92 @@ TEST_CASE("The default thread files load", "[classifier][defaults]") {
   CHECK(ids == Strings{"talks", "truces", "energy-strikes"});
 }
 
-TEST_CASE("Every labelled item is classified as labelled", "[classifier][defaults]") {
+TEST_CASE("The default threads reach precision and recall 0.95 on the labelled set",
+          "[classifier][defaults]") {
   auto classifier = DefaultClassifier();
-  std::vector<Labelled> items = ReadLabelled();
-  CHECK(items.size() >= 60);
+  auto items = ReadLabelledItems(NEWSMON_SOURCE_DIR "/tests/data/threads-labelled.jsonl");
+  INFO(items.status().message());
+  REQUIRE(items.ok());
 
+  // The set itself: big enough, in all three languages, with hard negatives.
   std::set<std::string> ids;
   std::map<std::string, int> languages;
   std::map<std::string, int> positives;
   int negatives = 0;
-  Strings failures;
-  for (const Labelled& item : items) {
+  for (const LabelledItem& item : *items) {
+    INFO(item.id);
     CHECK(ids.insert(item.id).second);
     ++languages[item.lang];
     for (const std::string& thread : item.threads) ++positives[thread];
     negatives += item.threads.empty();
-    std::vector<ThreadMatch> matches = classifier->Classify({item.title, item.summary});
-    Strings got = SortedThreads(matches);
-    if (got != item.threads) {
-      std::string failure = item.id + ": expected " + Join(item.threads) + ", got " + Join(got);
-      for (const ThreadMatch& match : matches) {
-        failure += "\n    " + match.thread + " score " + std::to_string(match.score) + ": " +
-                   Describe(match.evidence);
-      }
-      failures.push_back(failure);
-    }
   }
-  for (const std::string& failure : failures) UNSCOPED_INFO(failure);
-  CHECK(failures.empty());
-  CHECK(languages["en"] >= 10);
-  CHECK(languages["uk"] >= 10);
-  CHECK(languages["ru"] >= 10);
-  CHECK(positives["talks"] >= 10);
-  CHECK(positives["truces"] >= 10);
-  CHECK(positives["energy-strikes"] >= 10);
-  CHECK(negatives >= 20);
+  CHECK(items->size() >= 300);
+  CHECK(languages.size() == 3);
+  CHECK(languages["en"] >= 80);
+  CHECK(languages["uk"] >= 80);
+  CHECK(languages["ru"] >= 80);
+  CHECK(positives["talks"] >= 60);
+  CHECK(positives["truces"] >= 60);
+  CHECK(positives["energy-strikes"] >= 60);
+  CHECK(negatives >= 120);
+
+  Evaluation evaluation = Evaluate(*classifier, *items);
+  CHECK(evaluation.unknown_threads.empty());
+  // Every misclassified item, with its evidence and (for a miss) why it did not match.
+  UNSCOPED_INFO(FormatEvaluation(evaluation));
+  REQUIRE(evaluation.threads.size() == 3);
+  for (const ThreadScores& scores : evaluation.threads) {
+    INFO(scores.thread << ": precision " << scores.precision << ", recall " << scores.recall);
+    CHECK(scores.precision >= 0.95);
+    CHECK(scores.recall >= 0.95);
+  }
+}
+
+TEST_CASE("Evaluation: precision, recall, F1 and the normalised detection cost",
+          "[classifier][evaluation]") {
+  auto classifier = BuildOne(R"(
+[thread]
+id = "t"
+title = "T"
+[[thread.terms]]
+terms = ["truce"]
+)");
+  std::vector<LabelledItem> items = {
+      {"tp", "en", "truce", "", {"t"}},
+      {"fp", "en", "truce", "", {}},
+      {"fn", "en", "talks", "", {"t"}},
+      {"tn", "en", "talks", "", {}},
+      {"x", "en", "", "", {"unknown"}},
+  };
+  Evaluation evaluation = Evaluate(*classifier, items);
+  REQUIRE(evaluation.threads.size() == 1);
+  const ThreadScores& s = evaluation.threads[0];
+  CHECK(s.true_positives == 1);
+  CHECK(s.false_positives == 1);
+  CHECK(s.false_negatives == 1);
+  CHECK(s.true_negatives == 2);
+  CHECK(s.precision == Approx(0.5));
+  CHECK(s.recall == Approx(0.5));
+  CHECK(s.f1 == Approx(0.5));
+  CHECK(s.p_miss == Approx(0.5));
+  CHECK(s.p_false_alarm == Approx(1.0 / 3));
+  // (1 · 0.5 · 0.02 + 0.1 · 1/3 · 0.98) / min(1 · 0.02, 0.1 · 0.98)
+  CHECK(s.normalized_cost == Approx((0.01 + 0.098 / 3) / 0.02));
+  CHECK(evaluation.unknown_threads == Strings{"unknown"});
+  REQUIRE(evaluation.errors.size() == 2);
+  CHECK(evaluation.errors[0].item->id == "fp");
+  CHECK_FALSE(evaluation.errors[0].missed);
+  CHECK(evaluation.errors[1].item->id == "fn");
+  CHECK(evaluation.errors[1].missed);
+  CHECK(evaluation.errors[1].reason == "no term of the thread occurs");
+  const std::string table = FormatEvaluation(evaluation);
+  CHECK(table.find("t                        1     1     1     2      0.500  0.500  0.500") !=
+        std::string::npos);
+  CHECK(table.find("MISSED t: fn [en]") != std::string::npos);
+
+  auto missing = ReadLabelledItems("/nonexistent/labels.jsonl");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().message() == "/nonexistent/labels.jsonl: cannot read labelled items");
 }
 
 TEST_CASE("Demo feed items are labelled and classify as labelled", "[classifier][defaults][demo]") {
