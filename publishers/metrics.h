@@ -1,0 +1,85 @@
+// Metrics and health for operators: the daemon's counters, gauges and histograms in the
+// Prometheus text format (0.0.4), served by an opt-in HTTP listener on /metrics next to a
+// /healthz readiness check. docs/metrics.md lists every metric.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+
+namespace newsmon {
+
+inline constexpr const char* kDefaultMetricsListen = "127.0.0.1:9464";
+
+// What the daemon records. Owned by the daemon: its loop records, the listener thread
+// reads (Expose), so every method is thread-safe; an update is one short lock and an
+// atomic add. Every series is named newsmon_*.
+class Metrics {
+ public:
+  enum class FetchOutcome { kOk, kNotModified, kError };
+
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // One finished poll of `feed`: the body size in bytes (after decompression; 0 for a 304
+  // or an error) and how long the transfer took.
+  void RecordFetch(const std::string& feed, FetchOutcome outcome, std::uint64_t bytes,
+                   std::chrono::duration<double> duration);
+  // Items stored from one fetched document of `feed`.
+  void RecordItems(const std::string& feed, std::uint64_t new_items, std::uint64_t updated_items);
+  // One alert stored for `thread`; `kind` as in the alert message ("new").
+  void RecordAlert(const std::string& thread, const std::string& kind);
+  // Feed-to-publish latency of one alert: from its item's time in the feed (published,
+  // else updated) to the alert going out on the bus. Negative (future-dated) counts as 0.
+  void RecordPublishLatency(std::chrono::duration<double> latency);
+  // Replay requests answered (ReplayServer::ServePending's return value).
+  void RecordReplayRequests(std::size_t count = 1);
+
+  void SetFeedsInBackoff(std::size_t feeds);
+  // When `feed` was last fetched successfully (ok or not modified), as Unix seconds; also
+  // exposed as its age at scrape time.
+  void SetFeedLastSuccess(const std::string& feed, std::int64_t unix_seconds);
+  void SetOutboxBacklog(std::size_t unsent_alerts);
+  void SetDatabaseBytes(std::uint64_t bytes);
+  // Drops every series labelled with `feed` (a feed removed on reload).
+  void RemoveFeed(const std::string& feed);
+
+  // The text exposition; ages are computed against `now_unix_seconds` (default: now).
+  std::string Expose() const;
+  std::string Expose(std::int64_t now_unix_seconds) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+// The opt-in HTTP listener: GET /metrics (the exposition) and GET /healthz (200 "ready" or
+// 503 "not ready"). It runs on its own thread, which is stopped by the destructor.
+class MetricsServer {
+ public:
+  virtual ~MetricsServer() = default;
+
+  // `listen` is HOST:PORT ("127.0.0.1:9464", "[::1]:9464"; port 0 picks a free one). Keep
+  // it on loopback unless the operator asked otherwise. `metrics` must outlive the
+  // server. `ready` is called on the listener thread for each /healthz, so it must be
+  // thread-safe (read an atomic); an empty function means always ready. Fails with a
+  // message naming the address when it is malformed or cannot be bound.
+  static Result<std::unique_ptr<MetricsServer>> Start(const std::string& listen,
+                                                      Metrics& metrics,
+                                                      std::function<bool()> ready);
+
+  // The bound address with the actual port, e.g. "127.0.0.1:41234".
+  virtual const std::string& address() const = 0;
+  virtual int port() const = 0;
+};
+
+}  // namespace newsmon
