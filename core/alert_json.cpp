@@ -35,7 +35,8 @@ std::string AlertToJson(const Alert& alert) {
       {"evidence", evidence},
       {"item",
        {{"id", item.id}, {"feed", item.feed}, {"title", item.title}, {"link", item.link},
-        {"published", published}, {"summary", item.summary}}},
+        {"published", published}, {"published_estimated", item.published_estimated},
+        {"summary", item.summary}}},
       {"detected_at", FormatRfc3339(alert.detected_at)},
   };
   // Feed text may hold invalid UTF-8; replacing beats refusing to alert.

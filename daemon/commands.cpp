@@ -86,7 +86,7 @@ int CheckConfig(const std::string& config_path) {
   return 0;
 }
 
-int ParseFile(const std::string& path) {
+int ParseFile(const std::string& path, const std::string& content_type) {
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     std::cerr << path << ": cannot open file\n";
@@ -94,15 +94,17 @@ int ParseFile(const std::string& path) {
   }
   std::stringstream body;
   body << file.rdbuf();
-  auto parsed = ParseFeed(body.str(), {"file://" + path, "", UnixNow()});
+  auto parsed = ParseFeed(body.str(), {"file://" + path, content_type, UnixNow()});
   if (!parsed.ok()) {
     std::cerr << path << ": " << parsed.status().message() << "\n";
     return 1;
   }
   nlohmann::json items = nlohmann::json::array();
   for (const Item& item : parsed->items) {
+    // The file's own date or null: the fetch-time fallback the daemon uses means nothing here.
+    nlohmann::json published = item.published_estimated ? nullptr : OptionalTime(item.published);
     items.push_back({{"id", item.id}, {"title", item.title}, {"link", item.link},
-                     {"published", OptionalTime(item.published)}, {"summary", item.summary}});
+                     {"published", published}, {"summary", item.summary}});
   }
   nlohmann::json out = {{"format", parsed->format}, {"title", parsed->title},
                         {"link", parsed->link}, {"items", items},
@@ -111,32 +113,5 @@ int ParseFile(const std::string& path) {
   return 0;
 }
 
-int ClassifyStdin(const std::string& config_path) {
-  auto config = LoadConfigOrPrint(config_path);
-  if (!config.ok()) return 1;
-  auto classifier = Classifier::Build(config->threads);
-  if (!classifier.ok()) {
-    std::cerr << classifier.status().message() << "\n";
-    return 1;
-  }
-  std::string line;
-  for (long number = 1; std::getline(std::cin, line); ++number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto input = nlohmann::json::parse(line, nullptr, false);
-    if (input.is_discarded() || !input.is_object()) {
-      std::cerr << "stdin:" << number << ": not a JSON object\n";
-      return 1;
-    }
-    std::string title = input.value("title", ""), summary = input.value("summary", "");
-    nlohmann::json threads = nlohmann::json::array();
-    for (const ThreadMatch& match : (*classifier)->Classify({title, summary})) {
-      threads.push_back(
-          {{"id", match.thread}, {"score", match.score}, {"matched", match.MatchedTerms()}});
-    }
-    std::cout << Dump({{"id", input.value("id", nlohmann::json())}, {"threads", threads}})
-              << std::endl;
-  }
-  return 0;
-}
 
 }  // namespace newsmon

@@ -28,8 +28,7 @@ struct TailOptions {
 
 int RunDaemon(const RunOptions& options);
 int CheckConfig(const std::string& config_path);
-int ParseFile(const std::string& path);
-int ClassifyStdin(const std::string& config_path);
+int ParseFile(const std::string& path, const std::string& content_type);
 int Tail(const TailOptions& options);
 int ShowStatus(const std::string& config_path, const std::optional<std::string>& database);
 

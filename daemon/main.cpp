@@ -1,7 +1,9 @@
 #include <CLI/CLI.hpp>
 
 #include "core/version.h"
+#include "daemon/classify_command.h"
 #include "daemon/commands.h"
+#include "daemon/opml_import.h"
 
 int main(int argc, char** argv) {
   using namespace newsmon;
@@ -25,12 +27,23 @@ int main(int argc, char** argv) {
 
   std::string parse_path;
   auto* parse_cmd = app.add_subcommand("parse", "Parse one feed file and print it as JSON");
-  parse_cmd->add_option("FILE", parse_path, "Feed file (RSS or Atom)")->required();
+  std::string parse_content_type;
+  parse_cmd->add_option("FILE", parse_path, "Feed file (RSS, RDF, Atom or JSON Feed)")->required();
+  parse_cmd->add_option("--content-type", parse_content_type,
+                        "Content-Type as a server would have sent it (charset matters)");
 
-  std::string classify_config;
+  ClassifyOptions classify;
   auto* classify_cmd = app.add_subcommand(
-      "classify", "Classify JSON lines {id,title,summary} from stdin against the config's threads");
-  classify_cmd->add_option("--config", classify_config, "Configuration file (TOML)")->required();
+      "classify", "Dry-run the threads on JSON lines from stdin, a feed file or stored items");
+  classify_cmd->add_option("--config", classify.config, "Configuration file (TOML)")->required();
+  classify_cmd->add_option("--feed", classify.feed, "Classify the items of this feed file");
+  classify_cmd->add_option("--database", classify.database,
+                           "Re-classify items stored in this database (default: the config's)");
+  classify_cmd->add_option("--since", classify.since,
+                           "Stored items fetched since a duration (7d, 12h) or a date");
+  classify_cmd->add_option("--limit", classify.limit, "Most stored items to read")
+      ->capture_default_str();
+  classify_cmd->add_flag("--explain", classify.explain, "Add thresholds, evidence and near misses");
 
   TailOptions tail;
   auto* tail_cmd = app.add_subcommand("tail", "Print alerts from the bus as they arrive");
@@ -54,12 +67,20 @@ int main(int argc, char** argv) {
   status_cmd->add_option("--config", status_config, "Configuration file (TOML)")->required();
   status_cmd->add_option("--database", status_database, "SQLite database (overrides the config)");
 
+  std::string opml_path, opml_append;
+  auto* opml_cmd = app.add_subcommand(
+      "import-opml", "Print [[feed]] tables for every feed in an OPML file, or append them");
+  opml_cmd->add_option("FILE", opml_path, "OPML file exported by a feed reader")->required();
+  opml_cmd->add_option("--append", opml_append,
+                       "Append the feeds not yet in this config file (checked before writing)");
+
   CLI11_PARSE(app, argc, argv);
   if (*run_cmd) return RunDaemon(run);
   if (*check_cmd) return CheckConfig(check_path);
-  if (*parse_cmd) return ParseFile(parse_path);
-  if (*classify_cmd) return ClassifyStdin(classify_config);
+  if (*parse_cmd) return ParseFile(parse_path, parse_content_type);
+  if (*classify_cmd) return ClassifyCommand(classify);
   if (*tail_cmd) return Tail(tail);
+  if (*opml_cmd) return ImportOpml(opml_path, opml_append);
   if (*status_cmd) return ShowStatus(status_config, status_database);
   return 2;
 }

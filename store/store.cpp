@@ -61,6 +61,7 @@ UPDATE feeds SET config_url = url;
     R"sql(
 ALTER TABLE feeds ADD COLUMN next_due INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE items ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE items ADD COLUMN published_estimated INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX items_fetched ON items(fetched_at) WHERE pruned = 0;
 CREATE INDEX alerts_created ON alerts(created_at);
 )sql",
@@ -233,14 +234,16 @@ class SqliteStore final : public Store {
 
   Result<std::vector<Item>> ItemsFetchedSince(std::int64_t since, std::size_t limit) override {
     auto stmt = db_.Prepare(
-        "SELECT feed, guid, title, link, published, summary FROM items WHERE fetched_at >= ?1 "
+        "SELECT feed, guid, title, link, published, summary, published_estimated FROM items "
+        "WHERE fetched_at >= ?1 "
         "AND pruned = 0 ORDER BY fetched_at, id LIMIT ?2");
     if (!stmt.ok()) return stmt.status();
     stmt->Bind(1, since).Bind(2, static_cast<std::int64_t>(limit));
     std::vector<Item> items;
     while (stmt->Step()) {
       items.push_back({stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(2),
-                       stmt->ColumnText(3), stmt->ColumnOptionalInt(4), stmt->ColumnText(5)});
+                       stmt->ColumnText(3), stmt->ColumnOptionalInt(4), stmt->ColumnText(5),
+                       stmt->ColumnInt(6) != 0});
     }
     if (!stmt->status().ok()) return stmt->status();
     return items;
@@ -308,11 +311,12 @@ ON CONFLICT(name) DO UPDATE SET
                     std::vector<std::int64_t>& seqs) {
     const Item& item = classified.item;
     auto insert = db_.Prepare(
-        "INSERT OR IGNORE INTO items(feed, guid, title, link, published, summary, fetched_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        "INSERT OR IGNORE INTO items(feed, guid, title, link, published, summary, fetched_at, "
+        "published_estimated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!insert.ok()) return insert.status();
     Status s = insert->Bind(1, item.feed).Bind(2, item.id).Bind(3, item.title).Bind(4, item.link)
-                   .Bind(5, item.published).Bind(6, item.summary).Bind(7, fetched_at).Run();
+                   .Bind(5, item.published).Bind(6, item.summary).Bind(7, fetched_at)
+                   .Bind(8, std::int64_t{item.published_estimated}).Run();
     if (!s.ok()) return s;
     if (db_.Changes() == 0) return Status::Ok();  // already stored: never alert twice
     std::int64_t item_row = db_.LastInsertRowid();

@@ -131,8 +131,8 @@ TEST_CASE("a malformed feed is logged with its name and the daemon carries on") 
   DaemonRunner runner(config);
   REQUIRE(subscriber.WaitConnected());
 
-  REQUIRE(log.WaitFor("feed 'broken-feed'"));
-  CHECK(log.Contains("not a feed"));
+  REQUIRE(log.WaitFor("feed 'broken-feed' (" + server.Url("/broken.xml") +
+                      "): not a feed: the document is an HTML page"));
   server.Serve("/good.xml", Feed({kWeatherItem, kTruceItem}, "\"g2\""));
   auto alert = subscriber.ReceiveTopic("alert.", 10s);
   REQUIRE(alert);
@@ -157,8 +157,7 @@ TEST_CASE("an unreachable feed is retried and recovers") {
   Config config = TestConfig(dir, {{"flaky", server.Url("/flaky.xml")}});
   Subscriber subscriber(config.publish.endpoint, {"alert.", "sys."});
   DaemonRunner runner(config);
-  REQUIRE(log.WaitFor("feed 'flaky'"));
-  CHECK(log.Contains("HTTP 500"));
+  REQUIRE(log.WaitFor("feed 'flaky' (" + server.Url("/flaky.xml") + "): HTTP 500"));
   REQUIRE(subscriber.WaitConnected());
   server.Serve("/flaky.xml", Feed({kTruceItem}, "\"f1\""));
   auto alert = subscriber.ReceiveTopic("alert.", 15s);
