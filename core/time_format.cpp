@@ -14,6 +14,13 @@ std::string FormatRfc3339(std::int64_t unix_seconds) {
   return buffer;
 }
 
+std::int64_t ParseRfc3339(const std::string& text) {
+  std::tm utc{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  if (!end || *end != '\0') return 0;
+  return static_cast<std::int64_t>(timegm(&utc));
+}
+
 std::int64_t UnixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())

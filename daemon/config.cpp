@@ -94,6 +94,16 @@ void ReadPublish(const toml::table& root, Config& config, Problems& problems) {
   }
 }
 
+void ReadMetrics(const toml::table& root, Config& config, Problems& problems) {
+  const toml::node* node = root.get("metrics");
+  if (!node) return;
+  const toml::table* metrics = node->as_table();
+  if (!metrics) return problems.Add(LineOf(*node), "'metrics' must be a table");
+  RejectUnknownKeys(*metrics, {"enabled", "listen"}, " in [metrics]", problems);
+  config.metrics.enabled = ReadBool(*metrics, "enabled", problems).value_or(false);
+  if (auto listen = ReadString(*metrics, "listen", problems)) config.metrics.listen = *listen;
+}
+
 void CheckFeedUrl(const FeedConfig& feed, bool allow_file_urls, std::uint32_t line,
                   Problems& problems) {
   auto scheme_end = feed.url.find("://");
@@ -203,7 +213,7 @@ void ReadTopLevel(const toml::table& root, const fs::path& folder, Config& confi
                   Problems& problems) {
   RejectUnknownKeys(root,
                     {"database", "allow_file_urls", "allow_private_addresses", "interval",
-                     "min_interval", "max_interval", "max_per_host", "retention", "publish", "feed",
+                     "min_interval", "max_interval", "max_per_host", "retention", "publish", "metrics", "feed",
                      "thread_files"},
                     "", problems);
   config.allow_file_urls = ReadBool(root, "allow_file_urls", problems).value_or(false);
@@ -272,6 +282,7 @@ Result<Config> LoadConfig(const std::string& path) {
   fs::path folder = fs::absolute(path).parent_path();
   ReadTopLevel(root, folder, config, problems);
   ReadPublish(root, config, problems);
+  ReadMetrics(root, config, problems);
   ReadFeeds(root, folder, config, problems);
   ReadThreads(root, folder, config, problems);
   if (!problems.empty()) return problems.ToStatus();

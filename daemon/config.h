@@ -24,6 +24,11 @@ struct PublishConfig {
   std::chrono::milliseconds heartbeat{5000};
 };
 
+struct MetricsConfig {
+  bool enabled = false;
+  std::string listen = "127.0.0.1:9464";
+};
+
 struct Config {
   std::string path;      // the file it was read from
   std::string database;  // resolved against the config file's folder
@@ -37,6 +42,7 @@ struct Config {
   int max_per_host = 2;  // requests in flight per host
   std::chrono::milliseconds retention{std::chrono::hours(24 * 90)};  // items' text and matches
   PublishConfig publish;
+  MetricsConfig metrics;
   std::vector<FeedConfig> feeds;
   std::vector<ThreadDefinition> threads;
 };

@@ -5,6 +5,7 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 
@@ -14,6 +15,7 @@
 #include "daemon/service_notifier.h"
 #include "daemon/unique_fd.h"
 #include "feeds/fetcher.h"
+#include "publishers/metrics.h"
 #include "publishers/publisher.h"
 #include "publishers/replay.h"
 #include "store/store.h"
@@ -37,6 +39,10 @@ struct Parts {
   std::unique_ptr<Publisher> publisher;
   std::unique_ptr<ReplayServer> replay;
   std::shared_ptr<const Classifier> classifier;
+  std::unique_ptr<Metrics> metrics = std::make_unique<Metrics>();
+  // Read by the metrics listener's thread for /healthz.
+  std::shared_ptr<std::atomic<bool>> ready = std::make_shared<std::atomic<bool>>(false);
+  std::unique_ptr<MetricsServer> metrics_server;  // after metrics: stopped before it goes
 };
 
 std::string Headline(const std::string& alert_json) {
@@ -63,12 +69,15 @@ class DaemonImpl final : public Daemon {
                  config_.feeds.size(), config_.threads.size(), config_.database,
                  parts_.publisher->endpoint(), config_.publish.replay_endpoint);
     DrainOutbox();  // alerts stored before a crash go out first
+    SeedFeedMetrics();
+    parts_.ready->store(true);
     next_heartbeat_ = start;
     next_watchdog_ = start;
     notifier_.Ready();
     while (!stop_requested_.load()) {
       if (Status s = Step(signal_fd); !s.ok()) return s;
     }
+    parts_.ready->store(false);
     notifier_.Stopping();
     spdlog::info("newsmon stopped");
     return Status::Ok();
@@ -100,7 +109,9 @@ class DaemonImpl final : public Daemon {
     if (fds[0].readable) DrainWakeFd();
     if (signal_fd >= 0 && fds.back().readable) HandleSignals(signal_fd);
     if (reload_requested_.exchange(false)) Reload();
-    parts_.replay->ServePending();
+    if (std::size_t served = parts_.replay->ServePending()) {
+      parts_.metrics->RecordReplayRequests(served);
+    }
     for (const FetchResponse& response : parts_.fetcher->Collect()) HandleResponse(response);
     DrainOutbox();
     Tick(Clock::now());
@@ -176,6 +187,11 @@ class DaemonImpl final : public Daemon {
       overrides_.ApplyTo(*fresh);
       WarnAboutRestartOnlySettings(*fresh);
       pipeline_.SetClassifier(*classifier);
+      for (const FeedConfig& old : config_.feeds) {
+        bool kept = std::any_of(fresh->feeds.begin(), fresh->feeds.end(),
+                                [&](const FeedConfig& feed) { return feed.name == old.name; });
+        if (!kept) parts_.metrics->RemoveFeed(old.name);
+      }
       ReplaceFeeds(*fresh, Clock::now());
       fresh->database = config_.database;
       fresh->publish.endpoint = config_.publish.endpoint;
@@ -218,6 +234,27 @@ class DaemonImpl final : public Daemon {
     FeedChange change = feeds_.Finish(response.feed, outcome, Clock::now());
     LogOutcome(response.feed, response.url, report, change);
     RecordNextDue(response.feed);
+    RecordFetchMetrics(response, report);
+  }
+
+  void RecordFetchMetrics(const FetchResponse& response, const IngestReport& report) {
+    using Outcome = Metrics::FetchOutcome;
+    Outcome outcome = !report.status.ok()   ? Outcome::kError
+                      : report.not_modified ? Outcome::kNotModified
+                                            : Outcome::kOk;
+    parts_.metrics->RecordFetch(response.feed, outcome, response.body.size(), response.duration);
+    parts_.metrics->RecordItems(response.feed, report.new_items, 0);
+    if (report.status.ok()) parts_.metrics->SetFeedLastSuccess(response.feed, UnixNow());
+  }
+
+  void SeedFeedMetrics() {
+    auto stored = parts_.store->Feeds();
+    if (!stored.ok()) return;
+    for (const FeedStatus& feed : *stored) {
+      if (feed.last_success > 0 && feeds_.Find(feed.name)) {
+        parts_.metrics->SetFeedLastSuccess(feed.name, feed.last_success);
+      }
+    }
   }
 
   // For `newsmon status`, which reads the database while the daemon runs.
@@ -266,11 +303,31 @@ class DaemonImpl final : public Daemon {
         return;
       }
       spdlog::info("alert #{} {} {}", entry.seq, entry.topic, Headline(entry.body));
+      RecordAlertMetrics(entry);
       last_alert_ = entry.topic + " #" + std::to_string(entry.seq);
       if (Status s = parts_.store->MarkSent(entry.seq, UnixNow()); !s.ok()) {
         spdlog::error("outbox: {}", s.message());
         return;
       }
+    }
+  }
+
+  void RecordAlertMetrics(const OutboxEntry& entry) {
+    parts_.metrics->RecordAlert(entry.topic.substr(entry.topic.find('.') + 1), "new");
+    auto body = nlohmann::json::parse(entry.body, nullptr, false);
+    if (body.is_discarded()) return;
+    // Seconds since the alert was stored, which is right after its feed was fetched.
+    std::int64_t detected = ParseRfc3339(body.value("detected_at", ""));
+    if (detected > 0) parts_.metrics->RecordPublishLatency(std::chrono::seconds(UnixNow() - detected));
+  }
+
+  void UpdateGauges() {
+    parts_.metrics->SetFeedsInBackoff(feeds_.failing());
+    if (auto unsent = parts_.store->UnsentCount(); unsent.ok()) {
+      parts_.metrics->SetOutboxBacklog(static_cast<std::size_t>(*unsent));
+    }
+    if (auto size = parts_.store->SizeBytes(); size.ok()) {
+      parts_.metrics->SetDatabaseBytes(static_cast<std::uint64_t>(*size));
     }
   }
 
@@ -281,6 +338,7 @@ class DaemonImpl final : public Daemon {
         parts_.publisher->Send(kHeartbeatTopic, HeartbeatJson(*last, UnixNow()));
       }
       notifier_.Status(StatusLine());
+      UpdateGauges();
     }
     if (now >= next_prune_) Prune(now);
     if (auto interval = notifier_.watchdog_interval(); interval && now >= next_watchdog_) {
@@ -342,6 +400,14 @@ Result<Parts> OpenParts(const Config& config) {
   auto replay = ReplayServer::Bind(config.publish.replay_endpoint, *parts.store);
   if (!replay.ok()) return replay.status();
   parts.replay = std::move(replay).value();
+  if (config.metrics.enabled) {
+    auto ready = parts.ready;
+    auto server = MetricsServer::Start(config.metrics.listen, *parts.metrics,
+                                       [ready] { return ready->load(); });
+    if (!server.ok()) return server.status();
+    parts.metrics_server = std::move(server).value();
+    spdlog::info("metrics on http://{}/metrics", parts.metrics_server->address());
+  }
   return parts;
 }
 

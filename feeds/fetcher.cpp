@@ -210,6 +210,9 @@ class CurlFetcher final : public Fetcher {
     response.effective_url = InfoString(easy, CURLINFO_EFFECTIVE_URL);
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &response.http_status);
     response.content_type = InfoString(easy, CURLINFO_CONTENT_TYPE);
+    curl_off_t total_us = 0;
+    curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us);
+    response.duration = std::chrono::microseconds(total_us);
     response.status = Outcome(transfer, result, response.http_status);
     if (response.http_status == 429 || response.http_status == 503) {
       curl_off_t retry_after = 0;

@@ -38,6 +38,7 @@ struct FetchResponse {
   bool permanently_moved = false;
   std::optional<std::chrono::seconds> retry_after;  // from a 429 or 503
   std::optional<std::chrono::seconds> max_age;      // Cache-Control: max-age
+  std::chrono::duration<double> duration{0};        // the whole transfer, redirects included
 };
 
 struct FetchOptions {

@@ -156,6 +156,14 @@ class SqliteStore final : public Store {
     return ReadEntries(*stmt);
   }
 
+  Result<std::int64_t> UnsentCount() override {
+    auto stmt = db_.Prepare("SELECT COUNT(*) FROM alerts WHERE sent_at IS NULL");
+    if (!stmt.ok()) return stmt.status();
+    std::int64_t count = stmt->Step() ? stmt->ColumnInt(0) : 0;
+    if (!stmt->status().ok()) return stmt->status();
+    return count;
+  }
+
   Result<std::int64_t> LastSeq() override {
     auto stmt = db_.Prepare("SELECT COALESCE(MAX(seq), 0) FROM alerts");
     if (!stmt.ok()) return stmt.status();

@@ -80,6 +80,7 @@ class Store {
 
   virtual Result<std::vector<OutboxEntry>> UnsentAlerts(std::size_t limit) = 0;
   virtual Status MarkSent(std::int64_t seq, std::int64_t sent_at) = 0;
+  virtual Result<std::int64_t> UnsentCount() = 0;
   // Alerts with seq > after_seq, oldest first; thread empty means all threads.
   virtual Result<std::vector<OutboxEntry>> AlertsAfter(std::int64_t after_seq, std::size_t limit,
                                                        const std::string& thread) = 0;

@@ -222,3 +222,45 @@ TEST_CASE("a stalled subscriber neither blocks the daemon nor delays other subsc
 
 }  // namespace
 }  // namespace newsmon::testing
+
+#include <httplib.h>
+
+namespace newsmon::testing {
+namespace {
+
+TEST_CASE("with [metrics] enabled the daemon serves what it did on /metrics and /healthz") {
+  LogCapture log;
+  TempDir dir;
+  FeedServer server;
+  Resource feed;
+  feed.body = RssFeed({kTruceItem});
+  server.Serve("/wire.xml", feed);
+  TestConfig(dir, {{"wire", server.Url("/wire.xml")}});
+  std::string toml = TestConfigToml(dir, {{"wire", server.Url("/wire.xml")}});
+  // [metrics] must come before the [[feed]] tables: insert it after [publish].
+  toml.insert(toml.find("\n[[feed]]"), "\n[metrics]\nenabled = true\nlisten = \"127.0.0.1:0\"\n");
+  auto config = LoadConfig(dir.Write("newsmon.toml", toml));
+  REQUIRE(config.ok());
+  DaemonRunner runner(*config);
+  REQUIRE(log.WaitFor("metrics on http://127.0.0.1:"));
+  std::string line;
+  for (const std::string& l : log.Lines()) {
+    if (l.find("metrics on http://") != std::string::npos) line = l;
+  }
+  int port = std::stoi(line.substr(line.rfind(':') + 1));
+  httplib::Client client("127.0.0.1", port);
+  std::string body;
+  REQUIRE(WaitUntil([&] {
+    auto response = client.Get("/metrics");
+    body = response ? response->body : "";
+    return body.find("newsmon_alerts_total{kind=\"new\",thread=\"truces\"} 1") != std::string::npos;
+  }));
+  CHECK(body.find("newsmon_fetches_total{feed=\"wire\",outcome=\"ok\"}") != std::string::npos);
+  CHECK(body.find("newsmon_items_total{change=\"new\",feed=\"wire\"} 1") != std::string::npos);
+  auto health = client.Get("/healthz");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+}
+
+}  // namespace
+}  // namespace newsmon::testing
