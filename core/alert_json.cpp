@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "core/item.h"
@@ -12,6 +13,18 @@ std::vector<std::string> ThreadMatch::MatchedTerms() const {
     if (std::find(terms.begin(), terms.end(), hit.term) == terms.end()) terms.push_back(hit.term);
   }
   return terms;
+}
+
+std::string ContentHash(const Item& item) {
+  // FNV-1a: a change detector, not a security boundary; no library needed for 10 lines.
+  std::uint64_t hash = 1469598103934665603ULL;
+  for (const std::string* field : {&item.title, &item.link, &item.summary}) {
+    for (unsigned char c : *field) hash = (hash ^ c) * 1099511628211ULL;
+    hash = (hash ^ 0xff) * 1099511628211ULL;  // field separator
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+  return hex;
 }
 
 std::string AlertTopic(const std::string& thread) { return "alert." + thread; }

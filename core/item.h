@@ -20,12 +20,16 @@ struct Item {
 };
 
 struct ParsedFeed {
-  std::string format;  // "rss", "atom", "rdf"
+  std::string format;  // "rss", "rdf", "atom", "json" or "cdf"
   std::string title;
   std::string link;
   std::vector<Item> items;
   std::vector<std::string> warnings;
+  std::optional<int> ttl_minutes;  // RSS <ttl>: how long the publisher asks us to cache it
 };
+
+// Identifies an item's content, so a known id with a new title or text is an update.
+std::string ContentHash(const Item& item);
 
 // One hit of a thread's term in an item: what an editor needs to see why it matched.
 struct MatchedTerm {

@@ -224,8 +224,11 @@ class DaemonImpl final : public Daemon {
                    "the config to silence this)",
                    response.feed, response.effective_url);
     }
-    FetchOutcome outcome{report.status, "", !report.alert_seqs.empty() || report.new_items > 0,
-                         response.retry_after, response.max_age};
+    // The feed's <ttl> and the server's max-age are both "do not ask again before".
+    auto cache_floor = response.max_age;
+    if (report.ttl && (!cache_floor || *report.ttl > *cache_floor)) cache_floor = report.ttl;
+    FetchOutcome outcome{report.status, "", report.new_items > 0, response.retry_after,
+                         cache_floor};
     if (report.disabled) outcome.disabled = "the server says the feed is gone (HTTP 410 Gone)";
     if (response.retry_after) {
       spdlog::warn("feed '{}': server asks to retry after {} s; pausing its host",
@@ -243,7 +246,7 @@ class DaemonImpl final : public Daemon {
                       : report.not_modified ? Outcome::kNotModified
                                             : Outcome::kOk;
     parts_.metrics->RecordFetch(response.feed, outcome, response.body.size(), response.duration);
-    parts_.metrics->RecordItems(response.feed, report.new_items, 0);
+    parts_.metrics->RecordItems(response.feed, report.new_items, report.updated_items);
     if (report.status.ok()) parts_.metrics->SetFeedLastSuccess(response.feed, UnixNow());
   }
 
@@ -286,8 +289,9 @@ class DaemonImpl final : public Daemon {
           return;
         }
     }
-    spdlog::debug("feed '{}': {} items, {} new, {} alerts{}", name, report.items_seen,
-                  report.new_items, report.alert_seqs.size(),
+    spdlog::debug("feed '{}': {} items, {} new, {} updated, {} alerts{}", name,
+                  report.items_seen, report.new_items, report.updated_items,
+                  report.alert_seqs.size(),
                   report.not_modified ? " (not modified)" : "");
   }
 

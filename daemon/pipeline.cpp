@@ -36,31 +36,36 @@ IngestReport Pipeline::Ingest(const FetchResponse& response, const std::string& 
   }
   report.warnings = parsed->warnings;
   report.items_seen = parsed->items.size();
-  auto fresh = NewItems(response.feed, std::move(parsed->items));
-  if (!fresh.ok()) {
-    report.status = fresh.status();
+  if (parsed->ttl_minutes) report.ttl = std::chrono::minutes(*parsed->ttl_minutes);
+  if (Status s = SortItems(response.feed, std::move(parsed->items), record); !s.ok()) {
+    report.status = s;
     return report;  // the store is failing; retry the whole feed next time
   }
-  record.new_items = std::move(fresh).value();
   record.validators = {response.etag, response.last_modified};
   report.new_items = record.new_items.size();
+  report.updated_items = record.updated_items.size();
   return Record(std::move(record), std::move(report));
 }
 
-Result<std::vector<ClassifiedItem>> Pipeline::NewItems(const std::string& feed,
-                                                       std::vector<Item> items) {
+Status Pipeline::SortItems(const std::string& feed, std::vector<Item> items,
+                           FetchRecord& record) {
   std::vector<std::string> ids;
   for (const Item& item : items) ids.push_back(item.id);
   auto known = store_.KnownItemIds(feed, ids);
   if (!known.ok()) return known.status();
-  std::vector<ClassifiedItem> fresh;
   for (Item& item : items) {
-    if (known->count(item.id)) continue;
     item.feed = feed;
-    auto matches = classifier_->Classify({item.title, item.summary});
-    fresh.push_back({std::move(item), std::move(matches)});
+    auto stored = known->find(item.id);
+    if (stored == known->end()) {
+      auto matches = classifier_->Classify({item.title, item.summary});
+      record.new_items.push_back({std::move(item), std::move(matches)});
+      (*known)[record.new_items.back().item.id] = ContentHash(record.new_items.back().item);
+    } else if (stored->second != ContentHash(item)) {
+      stored->second = ContentHash(item);
+      record.updated_items.push_back(std::move(item));
+    }
   }
-  return fresh;
+  return Status::Ok();
 }
 
 IngestReport Pipeline::Record(FetchRecord record, IngestReport report) {

@@ -2,7 +2,9 @@
 // outbox's job afterwards, so a stored alert survives a crash before it is sent.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +23,8 @@ struct IngestReport {
   bool disabled = false;  // the feed is gone (410) and is no longer fetched
   std::size_t items_seen = 0;
   std::size_t new_items = 0;
+  std::size_t updated_items = 0;
+  std::optional<std::chrono::seconds> ttl;  // the feed's own <ttl>
   std::vector<std::int64_t> alert_seqs;
   std::vector<std::string> warnings;
 };
@@ -39,7 +43,8 @@ class Pipeline {
                       std::int64_t now);
 
  private:
-  Result<std::vector<ClassifiedItem>> NewItems(const std::string& feed, std::vector<Item> items);
+  // Splits items into new ones (classified) and known ones whose content changed.
+  Status SortItems(const std::string& feed, std::vector<Item> items, FetchRecord& record);
   IngestReport Record(FetchRecord record, IngestReport report);
 
   Store& store_;

@@ -580,6 +580,11 @@ Result<ParsedFeed> ParseXml(std::string_view text, const ParseOptions& options,
       feed.title = HtmlToText(RawContent(title));
       feed.link = reader.RssLink(channel);
       if (feed.link.empty()) feed.link = reader.AtomLink(channel, /*in_rss=*/true);
+      if (long ttl = std::strtol(RawContent(reader.Child(channel, Vocab::kRss, "ttl")).c_str(),
+                                 nullptr, 10);
+          ttl > 0) {
+        feed.ttl_minutes = static_cast<int>(std::min(ttl, 24L * 60));
+      }
       // RSS 2.0 nests items in <channel>; RSS 1.0 puts them beside it. Accept both.
       items = reader.Children(kind == Kind::kRss ? channel : root, Vocab::kRss, "item");
       if (items.empty())

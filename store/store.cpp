@@ -62,6 +62,8 @@ UPDATE feeds SET config_url = url;
 ALTER TABLE feeds ADD COLUMN next_due INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE items ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE items ADD COLUMN published_estimated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE items ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE items ADD COLUMN updated_at INTEGER;
 CREATE INDEX items_fetched ON items(fetched_at) WHERE pruned = 0;
 CREATE INDEX alerts_created ON alerts(created_at);
 )sql",
@@ -106,14 +108,14 @@ class SqliteStore final : public Store {
     return state;
   }
 
-  Result<std::unordered_set<std::string>> KnownItemIds(
+  Result<std::unordered_map<std::string, std::string>> KnownItemIds(
       const std::string& feed, const std::vector<std::string>& ids) override {
-    auto stmt = db_.Prepare("SELECT 1 FROM items WHERE feed = ?1 AND guid = ?2");
+    auto stmt = db_.Prepare("SELECT content_hash FROM items WHERE feed = ?1 AND guid = ?2");
     if (!stmt.ok()) return stmt.status();
-    std::unordered_set<std::string> known;
+    std::unordered_map<std::string, std::string> known;
     for (const std::string& id : ids) {
       stmt->Bind(1, feed).Bind(2, id);
-      if (stmt->Step()) known.insert(id);
+      if (stmt->Step()) known[id] = stmt->ColumnText(0);
       if (!stmt->status().ok()) return stmt->status();
       stmt->Reset();
     }
@@ -127,6 +129,9 @@ class SqliteStore final : public Store {
     std::vector<std::int64_t> seqs;
     for (const ClassifiedItem& classified : record.new_items) {
       if (Status s = InsertItem(classified, record.fetched_at, seqs); !s.ok()) return s;
+    }
+    for (const Item& item : record.updated_items) {
+      if (Status s = UpdateItem(item, record.fetched_at); !s.ok()) return s;
     }
     if (Status s = transaction.Commit(); !s.ok()) return s;
     return seqs;
@@ -315,16 +320,27 @@ ON CONFLICT(name) DO UPDATE SET
         .Run();
   }
 
+  // An update keeps the item's alerts as they were: it was news once, not twice.
+  Status UpdateItem(const Item& item, std::int64_t fetched_at) {
+    auto stmt = db_.Prepare(
+        "UPDATE items SET title = ?3, link = ?4, summary = ?5, content_hash = ?6, "
+        "updated_at = ?7 WHERE feed = ?1 AND guid = ?2 AND pruned = 0");
+    if (!stmt.ok()) return stmt.status();
+    return stmt->Bind(1, item.feed).Bind(2, item.id).Bind(3, item.title).Bind(4, item.link)
+        .Bind(5, item.summary).Bind(6, ContentHash(item)).Bind(7, fetched_at).Run();
+  }
+
   Status InsertItem(const ClassifiedItem& classified, std::int64_t fetched_at,
                     std::vector<std::int64_t>& seqs) {
     const Item& item = classified.item;
     auto insert = db_.Prepare(
         "INSERT OR IGNORE INTO items(feed, guid, title, link, published, summary, fetched_at, "
-        "published_estimated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        "published_estimated, content_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!insert.ok()) return insert.status();
     Status s = insert->Bind(1, item.feed).Bind(2, item.id).Bind(3, item.title).Bind(4, item.link)
                    .Bind(5, item.published).Bind(6, item.summary).Bind(7, fetched_at)
-                   .Bind(8, std::int64_t{item.published_estimated}).Run();
+                   .Bind(8, std::int64_t{item.published_estimated})
+                   .Bind(9, ContentHash(item)).Run();
     if (!s.ok()) return s;
     if (db_.Changes() == 0) return Status::Ok();  // already stored: never alert twice
     std::int64_t item_row = db_.LastInsertRowid();

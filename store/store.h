@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "core/item.h"
@@ -43,6 +43,7 @@ struct FetchRecord {
   std::string error;            // why the fetch or parse failed, when !ok
   FeedValidators validators;    // to send next time; kept as they were when empty
   std::vector<ClassifiedItem> new_items;
+  std::vector<Item> updated_items;  // known ids whose title, link or text changed
 };
 
 struct OutboxEntry {
@@ -72,8 +73,9 @@ class Store {
 
   // Empty state for a feed never fetched.
   virtual Result<FeedFetchState> FetchState(const std::string& feed) = 0;
-  // Which of ids are already stored for this feed (dedupe across restarts).
-  virtual Result<std::unordered_set<std::string>> KnownItemIds(
+  // Which of ids are already stored for this feed (dedupe across restarts), each with its
+  // ContentHash ("" when stored before hashes were kept).
+  virtual Result<std::unordered_map<std::string, std::string>> KnownItemIds(
       const std::string& feed, const std::vector<std::string>& ids) = 0;
   // Returns the seqs of the alerts it created, in order.
   virtual Result<std::vector<std::int64_t>> RecordFetch(const FetchRecord& record) = 0;

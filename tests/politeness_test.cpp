@@ -164,3 +164,57 @@ TEST_CASE("an interval under min_interval for a remote feed is a config error") 
 
 }  // namespace
 }  // namespace newsmon::testing
+
+#include <sqlite3.h>
+
+#include "feeds/feed_parser.h"
+#include "tests/support/bus.h"
+
+namespace newsmon::testing {
+namespace {
+
+std::string StoredTitle(const std::string& database, const std::string& guid) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, "SELECT title FROM items WHERE guid = ?1", -1, &stmt, nullptr);
+  sqlite3_bind_text(stmt, 1, guid.c_str(), -1, SQLITE_TRANSIENT);
+  std::string title;
+  if (sqlite3_step(stmt) == SQLITE_ROW) {
+    title = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return title;
+}
+
+TEST_CASE("a known id with a new title is stored as an update and not alerted again") {
+  LogCapture log;
+  TempDir dir;
+  FeedServer server;
+  Resource feed;
+  feed.body = RssFeed({{"t1", "Ceasefire agreed", "Both sides signed."}});
+  server.Serve("/f.xml", feed);
+  Config config = TestConfig(dir, {{"wire", server.Url("/f.xml")}});
+  Subscriber subscriber(config.publish.endpoint, {"alert.", "sys."});
+  DaemonRunner runner(config);
+  REQUIRE(log.WaitFor("alert #1 alert.truces"));
+  feed.body = RssFeed({{"t1", "Ceasefire agreed, monitors to deploy", "Both sides signed."}});
+  server.Serve("/f.xml", feed);
+  REQUIRE(log.WaitFor("1 items, 0 new, 1 updated, 0 alerts"));
+  CHECK(StoredTitle(config.database, "t1") == "Ceasefire agreed, monitors to deploy");
+  REQUIRE(server.WaitForHits("/f.xml", server.HitCount("/f.xml") + 2));
+  CHECK_FALSE(log.Contains("alert #2"));
+}
+
+TEST_CASE("an RSS <ttl> is read as the publisher's caching wish") {
+  auto parsed = ParseFeed(
+      "<rss version=\"2.0\"><channel><title>T</title><ttl>45</ttl>"
+      "<item><guid>a</guid><title>A</title></item></channel></rss>",
+      {"https://example.org/rss", "", 0});
+  REQUIRE(parsed.ok());
+  CHECK(parsed->ttl_minutes == 45);
+}
+
+}  // namespace
+}  // namespace newsmon::testing
