@@ -21,14 +21,6 @@ const FeedEntry kTruceItem{"truce-1", "Ceasefire agreed along the front",
 const FeedEntry kWeatherItem{"weather-1", "Sunny weekend ahead", "<p>No rain expected.</p>"};
 const FeedEntry kSecondTruceItem{"truce-2", "Truce violated overnight", "Shelling resumed."};
 
-Resource Feed(const std::vector<FeedEntry>& entries, const std::string& etag) {
-  Resource resource;
-  resource.body = RssFeed(entries);
-  resource.etag = etag;
-  resource.last_modified = "Mon, 23 Nov 2026 08:00:00 GMT";
-  return resource;
-}
-
 // Waits for the server to see `polls` more requests and then for one more heartbeat, so
 // anything those polls caused has been published before the test looks.
 void WaitForPolls(FeedServer& server, const std::string& path, std::size_t polls,
@@ -46,13 +38,13 @@ std::size_t AlertsAmong(const std::vector<BusMessage>& messages) {
 TEST_CASE("a new item produces one alert, 304s and restarts publish nothing again") {
   TempDir dir;
   FeedServer server;
-  server.Serve("/wire.xml", Feed({kWeatherItem}, "\"v1\""));
+  server.Serve("/wire.xml", FeedResource({kWeatherItem}, "\"v1\""));
   Config config = TestConfig(dir, {{"wire", server.Url("/wire.xml")}});
   Subscriber subscriber(config.publish.endpoint, {"alert.", "sys."});
 
   auto runner = std::make_unique<DaemonRunner>(config);
   REQUIRE(subscriber.WaitConnected());
-  server.Serve("/wire.xml", Feed({kWeatherItem, kTruceItem}, "\"v2\""));
+  server.Serve("/wire.xml", FeedResource({kWeatherItem, kTruceItem}, "\"v2\""));
 
   auto alert = subscriber.ReceiveTopic("alert.", 10s);
   REQUIRE(alert);
@@ -84,13 +76,13 @@ TEST_CASE("a new item produces one alert, 304s and restarts publish nothing agai
   SECTION("a restart on the same database alerts nothing again and continues seq") {
     runner.reset();
     // The feed changes its ETag but still holds the item already alerted.
-    server.Serve("/wire.xml", Feed({kWeatherItem, kTruceItem}, "\"v3\""));
+    server.Serve("/wire.xml", FeedResource({kWeatherItem, kTruceItem}, "\"v3\""));
     runner = std::make_unique<DaemonRunner>(config);
     REQUIRE(subscriber.WaitConnected());
     WaitForPolls(server, "/wire.xml", 2, subscriber);
     CHECK(AlertsAmong(subscriber.skipped()) == 0);
 
-    server.Serve("/wire.xml", Feed({kWeatherItem, kTruceItem, kSecondTruceItem}, "\"v4\""));
+    server.Serve("/wire.xml", FeedResource({kWeatherItem, kTruceItem, kSecondTruceItem}, "\"v4\""));
     auto next = subscriber.ReceiveTopic("alert.", 10s);
     REQUIRE(next);
     CHECK(next->body["seq"] == 2);
@@ -101,7 +93,7 @@ TEST_CASE("a new item produces one alert, 304s and restarts publish nothing agai
 TEST_CASE("the first poll after a restart sends the validators stored in SQLite") {
   TempDir dir;
   FeedServer server;
-  server.Serve("/wire.xml", Feed({kWeatherItem}, "\"stored\""));
+  server.Serve("/wire.xml", FeedResource({kWeatherItem}, "\"stored\""));
   Config config = TestConfig(dir, {{"wire", server.Url("/wire.xml")}});
   {
     DaemonRunner runner(config);
@@ -124,7 +116,7 @@ TEST_CASE("a malformed feed is logged with its name and the daemon carries on") 
   broken.body = "<html><body>Service temporarily unavailable</body></html>";
   broken.content_type = "text/html";
   server.Serve("/broken.xml", broken);
-  server.Serve("/good.xml", Feed({kWeatherItem}, "\"g1\""));
+  server.Serve("/good.xml", FeedResource({kWeatherItem}, "\"g1\""));
   Config config = TestConfig(dir, {{"broken-feed", server.Url("/broken.xml")},
                                    {"good-feed", server.Url("/good.xml")}});
   Subscriber subscriber(config.publish.endpoint, {"alert.", "sys."});
@@ -133,13 +125,13 @@ TEST_CASE("a malformed feed is logged with its name and the daemon carries on") 
 
   REQUIRE(log.WaitFor("feed 'broken-feed' (" + server.Url("/broken.xml") +
                       "): not a feed: the document is an HTML page"));
-  server.Serve("/good.xml", Feed({kWeatherItem, kTruceItem}, "\"g2\""));
+  server.Serve("/good.xml", FeedResource({kWeatherItem, kTruceItem}, "\"g2\""));
   auto alert = subscriber.ReceiveTopic("alert.", 10s);
   REQUIRE(alert);
   CHECK(alert->body["item"]["feed"] == "good-feed");
 
   // Once the broken feed is fixed, its items flow again.
-  server.Serve("/broken.xml", Feed({kSecondTruceItem}, "\"b1\""));
+  server.Serve("/broken.xml", FeedResource({kSecondTruceItem}, "\"b1\""));
   auto recovered = subscriber.ReceiveTopic("alert.", 10s);
   REQUIRE(recovered);
   CHECK(recovered->body["item"]["feed"] == "broken-feed");
@@ -150,16 +142,13 @@ TEST_CASE("an unreachable feed is retried and recovers") {
   LogCapture log;
   TempDir dir;
   FeedServer server;
-  Resource failing;
-  failing.status = 500;
-  failing.body = "boom";
-  server.Serve("/flaky.xml", failing);
+  server.Serve("/flaky.xml", ErrorResource(500));
   Config config = TestConfig(dir, {{"flaky", server.Url("/flaky.xml")}});
   Subscriber subscriber(config.publish.endpoint, {"alert.", "sys."});
   DaemonRunner runner(config);
   REQUIRE(log.WaitFor("feed 'flaky' (" + server.Url("/flaky.xml") + "): HTTP 500"));
   REQUIRE(subscriber.WaitConnected());
-  server.Serve("/flaky.xml", Feed({kTruceItem}, "\"f1\""));
+  server.Serve("/flaky.xml", FeedResource({kTruceItem}, "\"f1\""));
   auto alert = subscriber.ReceiveTopic("alert.", 15s);
   REQUIRE(alert);
   CHECK(alert->body["item"]["feed"] == "flaky");

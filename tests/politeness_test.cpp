@@ -14,16 +14,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-Resource Feed() {
-  Resource resource;
-  resource.body = RssFeed({{"w1", "Weather", "Mild."}});
-  return resource;
-}
+Resource Feed() { return FeedResource({{"w1", "Weather", "Mild."}}); }
 
 Resource Status(int status, std::string location = "") {
-  Resource resource;
-  resource.status = status;
-  resource.body = "status";
+  Resource resource = ErrorResource(status);
   resource.location = std::move(location);
   return resource;
 }

@@ -13,12 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-Resource Feed(const std::vector<FeedEntry>& entries) {
-  Resource resource;
-  resource.body = RssFeed(entries);
-  return resource;
-}
-
 const char* kTalksThread = R"toml([thread]
 id = "talks"
 title = "Talks"
@@ -33,8 +27,8 @@ TEST_CASE("reload adds and removes feeds and replaces threads; a broken config i
   LogCapture log;
   TempDir dir;
   FeedServer server;
-  server.Serve("/old.xml", Feed({}));
-  server.Serve("/new.xml", Feed({}));
+  server.Serve("/old.xml", FeedResource({}));
+  server.Serve("/new.xml", FeedResource({}));
   Config config = TestConfig(dir, {{"old", server.Url("/old.xml")}});
   Subscriber subscriber(config.publish.endpoint, {"alert.", "sys."});
   DaemonRunner runner(config);
@@ -46,7 +40,7 @@ TEST_CASE("reload adds and removes feeds and replaces threads; a broken config i
   runner.Reload();
   REQUIRE(log.WaitFor("reloaded: 1 feeds, 2 threads"));
 
-  server.Serve("/new.xml", Feed({{"n1", "Negotiations resume in Geneva", "Delegations met."}}));
+  server.Serve("/new.xml", FeedResource({{"n1", "Negotiations resume in Geneva", "Delegations met."}}));
   auto alert = subscriber.ReceiveTopic("alert.", 10s);
   REQUIRE(alert);
   CHECK(alert->topic == "alert.talks");
@@ -61,7 +55,7 @@ TEST_CASE("reload adds and removes feeds and replaces threads; a broken config i
     runner.Reload();
     REQUIRE(log.WaitFor("reload rejected"));
     CHECK(log.Contains(path + ":2: unknown key 'intervall'"));
-    server.Serve("/new.xml", Feed({{"n1", "Negotiations resume in Geneva", "Delegations met."},
+    server.Serve("/new.xml", FeedResource({{"n1", "Negotiations resume in Geneva", "Delegations met."},
                                    {"n2", "Negotiations stall", "No date was set."}}));
     auto next = subscriber.ReceiveTopic("alert.", 10s);
     REQUIRE(next);
@@ -82,10 +76,7 @@ TEST_CASE("a feed's error is logged when its state changes, not on every poll") 
   LogCapture log;
   TempDir dir;
   FeedServer server;
-  Resource failing;
-  failing.status = 503;
-  failing.body = "busy";
-  server.Serve("/f.xml", failing);
+  server.Serve("/f.xml", ErrorResource(503));
   Config config = TestConfig(dir, {{"flaky", server.Url("/f.xml")}});
   DaemonRunner runner(config);
   REQUIRE(server.WaitForHits("/f.xml", 3));
@@ -96,7 +87,7 @@ TEST_CASE("a feed's error is logged when its state changes, not on every poll") 
   };
   // Three failed polls, one error line an operator has to read.
   CHECK(count("[error] feed 'flaky' (" + server.Url("/f.xml") + "): HTTP 503") == 1);
-  server.Serve("/f.xml", Feed({}));
+  server.Serve("/f.xml", FeedResource({}));
   REQUIRE(log.WaitFor("feed 'flaky' recovered"));
 }
 

@@ -17,6 +17,21 @@ std::string RssFeed(const std::vector<FeedEntry>& entries) {
   return xml + "</channel></rss>\n";
 }
 
+Resource FeedResource(const std::vector<FeedEntry>& entries, const std::string& etag) {
+  Resource resource;
+  resource.body = RssFeed(entries);
+  resource.etag = etag;
+  if (!etag.empty()) resource.last_modified = "Mon, 23 Nov 2026 08:00:00 GMT";
+  return resource;
+}
+
+Resource ErrorResource(int status) {
+  Resource resource;
+  resource.status = status;
+  resource.body = "error " + std::to_string(status);
+  return resource;
+}
+
 std::string WriteTrucesThread(const TempDir& dir) {
   return dir.Write("threads/truces.toml", R"toml([thread]
 id = "truces"

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "daemon/config.h"
+#include "tests/support/feed_server.h"
 #include "tests/support/temp_dir.h"
 
 namespace newsmon::testing {
@@ -17,6 +18,11 @@ struct FeedEntry {
 
 // A small RSS 2.0 document with these items.
 std::string RssFeed(const std::vector<FeedEntry>& entries);
+
+// A feed document served with optional ETag (and a fixed Last-Modified when it has one).
+Resource FeedResource(const std::vector<FeedEntry>& entries, const std::string& etag = "");
+// A failing response: status and a short body.
+Resource ErrorResource(int status);
 
 // A thread file matching "ceasefire"/"truce" (id "truces") written into dir.
 std::string WriteTrucesThread(const TempDir& dir);
