@@ -45,10 +45,9 @@ struct Parts {
   std::unique_ptr<MetricsServer> metrics_server;  // after metrics: stopped before it goes
 };
 
-std::string Headline(const std::string& alert_json) {
-  auto json = nlohmann::json::parse(alert_json, nullptr, false);
-  if (json.is_discarded() || !json.contains("item")) return "";
-  const auto& item = json["item"];
+std::string Headline(const nlohmann::json& alert) {
+  if (!alert.is_object() || !alert.contains("item")) return "";
+  const auto& item = alert["item"];
   return "\"" + item.value("title", "") + "\" (" + item.value("feed", "") + ")";
 }
 
@@ -306,8 +305,10 @@ class DaemonImpl final : public Daemon {
         spdlog::warn("alert #{} not sent yet: {}", entry.seq, s.message());
         return;
       }
-      spdlog::info("alert #{} {} {}", entry.seq, entry.topic, Headline(entry.body));
-      RecordAlertMetrics(entry);
+      // Parsed once here for both the log line and the latency metric.
+      auto alert = nlohmann::json::parse(entry.body, nullptr, false);
+      spdlog::info("alert #{} {} {}", entry.seq, entry.topic, Headline(alert));
+      RecordAlertMetrics(entry.topic, alert);
       last_alert_ = entry.topic + " #" + std::to_string(entry.seq);
       if (Status s = parts_.store->MarkSent(entry.seq, UnixNow()); !s.ok()) {
         spdlog::error("outbox: {}", s.message());
@@ -316,12 +317,11 @@ class DaemonImpl final : public Daemon {
     }
   }
 
-  void RecordAlertMetrics(const OutboxEntry& entry) {
-    parts_.metrics->RecordAlert(entry.topic.substr(entry.topic.find('.') + 1), "new");
-    auto body = nlohmann::json::parse(entry.body, nullptr, false);
-    if (body.is_discarded()) return;
+  void RecordAlertMetrics(const std::string& topic, const nlohmann::json& alert) {
+    parts_.metrics->RecordAlert(topic.substr(topic.find('.') + 1), "new");
+    if (!alert.is_object()) return;
     // Seconds since the alert was stored, which is right after its feed was fetched.
-    std::int64_t detected = ParseRfc3339(body.value("detected_at", ""));
+    std::int64_t detected = ParseRfc3339(alert.value("detected_at", ""));
     if (detected > 0) parts_.metrics->RecordPublishLatency(std::chrono::seconds(UnixNow() - detected));
   }
 
