@@ -15,6 +15,7 @@
 #include "daemon/logging.h"
 #include "daemon/unique_fd.h"
 #include "feeds/feed_parser.h"
+#include "publishers/curve.h"
 
 namespace newsmon {
 namespace {
@@ -113,5 +114,21 @@ int ParseFile(const std::string& path, const std::string& content_type) {
   return 0;
 }
 
+int KeyGen(const std::string& name, const std::string& directory) {
+  auto keys = GenerateCurveKeyPair();
+  if (!keys.ok()) {
+    std::cerr << "newsmon keygen: " << keys.status().message() << "\n";
+    return 1;
+  }
+  auto written = WriteCurveCertificates(directory, name, *keys);
+  if (!written.ok()) {
+    std::cerr << "newsmon keygen: " << written.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "public key " << keys->public_key << "\n"
+            << "wrote " << (*written)[0] << " (public: give it to the other side)\n"
+            << "wrote " << (*written)[1] << " (secret: keep it, mode 0600)\n";
+  return 0;
+}
 
 }  // namespace newsmon

@@ -24,12 +24,17 @@ struct TailOptions {
   std::string thread;
   bool json = false;
   long count = 0;  // exit after this many alerts; 0 = run until interrupted
+  // CURVE: both set, or neither. The server's public NAME.key and our NAME.key_secret.
+  std::string curve_server_key;
+  std::string curve_key;
 };
 
 int RunDaemon(const RunOptions& options);
 int CheckConfig(const std::string& config_path);
 int ParseFile(const std::string& path, const std::string& content_type);
 int Tail(const TailOptions& options);
+// Writes DIRECTORY/NAME.key and DIRECTORY/NAME.key_secret for CURVE on the bus.
+int KeyGen(const std::string& name, const std::string& directory);
 int ShowStatus(const std::string& config_path, const std::optional<std::string>& database);
 
 }  // namespace newsmon

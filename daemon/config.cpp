@@ -78,13 +78,97 @@ std::optional<std::chrono::milliseconds> ReadDuration(const toml::table& table,
   return duration;
 }
 
-void ReadPublish(const toml::table& root, Config& config, Problems& problems) {
+std::string ResolvePath(const std::string& path, const fs::path& folder) {
+  if (path.empty() || fs::path(path).is_absolute()) return path;
+  return (folder / path).lexically_normal().string();
+}
+
+void ReadCurve(const toml::table& publish, const fs::path& folder, Config& config,
+               Problems& problems) {
+  auto secret_file = ReadString(publish, "curve_secret_key", problems);
+  auto clients_dir = ReadString(publish, "curve_authorized_keys", problems);
+  if (!secret_file && !clients_dir) return;
+  const toml::node& anchor = *publish.get(secret_file ? "curve_secret_key" : "curve_authorized_keys");
+  if (!secret_file || !clients_dir) {
+    return problems.Add(LineOf(anchor), "CURVE needs both 'curve_secret_key' (the daemon's "
+                                        ".key_secret file) and 'curve_authorized_keys' (a "
+                                        "directory of client .key files) in [publish]");
+  }
+  CurveConfig curve{ResolvePath(*secret_file, folder), ResolvePath(*clients_dir, folder), {}, {}};
+  auto server = LoadCurveSecretCertificate(curve.secret_key_file);
+  if (!server.ok()) {
+    return problems.Add(LineOf(*publish.get("curve_secret_key")), server.status().message());
+  }
+  auto clients = LoadCurvePublicKeys(curve.authorized_keys_dir);
+  if (!clients.ok()) {
+    return problems.Add(LineOf(*publish.get("curve_authorized_keys")), clients.status().message());
+  }
+  curve.server = *server;
+  curve.authorized_clients = *clients;
+  config.publish.curve = std::move(curve);
+}
+
+std::vector<std::string> ReadStringList(const toml::table& table, std::string_view key,
+                                        Problems& problems) {
+  std::vector<std::string> values;
+  const toml::node* node = table.get(key);
+  if (!node) return values;
+  const toml::array* array = node->as_array();
+  bool all_strings = array != nullptr;
+  if (array) {
+    for (const toml::node& entry : *array) {
+      if (auto value = entry.value<std::string>()) values.push_back(*value);
+      else all_strings = false;
+    }
+  }
+  if (!all_strings) problems.Add(LineOf(*node), "'" + std::string(key) + "' must be a list of strings");
+  return values;
+}
+
+void ReadWebhook(const toml::table& table, Config& config, Problems& problems) {
+  RejectUnknownKeys(table, {"name", "url", "secret", "threads"}, " in [[publish.webhook]]",
+                    problems);
+  WebhookConfig webhook;
+  webhook.url = ReadString(table, "url", problems).value_or("");
+  std::string scheme = webhook.url.substr(0, webhook.url.find("://"));
+  if (webhook.url.find("://") == std::string::npos || (scheme != "http" && scheme != "https")) {
+    problems.Add(LineOf(table), "[[publish.webhook]] needs a 'url' starting with http:// or "
+                                "https://");
+  }
+  webhook.name = ReadString(table, "name", problems).value_or(webhook.url);
+  webhook.secret = ReadString(table, "secret", problems).value_or("");
+  webhook.threads = ReadStringList(table, "threads", problems);
+  for (const WebhookConfig& other : config.publish.webhooks) {
+    if (other.name == webhook.name) {
+      problems.Add(LineOf(table), "two webhooks named '" + webhook.name + "'; give each a "
+                                  "distinct 'name'");
+    }
+  }
+  config.publish.webhooks.push_back(std::move(webhook));
+}
+
+void ReadWebhooks(const toml::table& publish, Config& config, Problems& problems) {
+  const toml::node* node = publish.get("webhook");
+  if (!node) return;
+  const toml::array* list = node->as_array();
+  if (!list || !list->is_array_of_tables()) {
+    return problems.Add(LineOf(*node), "'webhook' must be written as [[publish.webhook]] tables");
+  }
+  for (const toml::node& entry : *list) ReadWebhook(*entry.as_table(), config, problems);
+}
+
+void ReadPublish(const toml::table& root, const fs::path& folder, Config& config,
+                 Problems& problems) {
   const toml::node* node = root.get("publish");
   if (!node) return;
   const toml::table* publish = node->as_table();
   if (!publish) return problems.Add(LineOf(*node), "'publish' must be a table");
-  RejectUnknownKeys(*publish, {"endpoint", "replay_endpoint", "heartbeat"}, " in [publish]",
-                    problems);
+  RejectUnknownKeys(*publish,
+                    {"endpoint", "replay_endpoint", "heartbeat", "curve_secret_key",
+                     "curve_authorized_keys", "webhook"},
+                    " in [publish]", problems);
+  ReadCurve(*publish, folder, config, problems);
+  ReadWebhooks(*publish, config, problems);
   if (auto endpoint = ReadString(*publish, "endpoint", problems)) config.publish.endpoint = *endpoint;
   if (auto replay = ReadString(*publish, "replay_endpoint", problems)) {
     config.publish.replay_endpoint = *replay;
@@ -204,6 +288,21 @@ void ReadThreads(const toml::table& root, const fs::path& folder, Config& config
   }
 }
 
+// After the threads are known: a misspelt thread id would otherwise silently send nothing.
+void CheckWebhookThreads(const toml::table& root, const Config& config, Problems& problems) {
+  const toml::array* tables = root.at_path("publish.webhook").as_array();
+  for (std::size_t i = 0; i < config.publish.webhooks.size(); ++i) {
+    for (const std::string& thread : config.publish.webhooks[i].threads) {
+      bool known = std::any_of(config.threads.begin(), config.threads.end(),
+                               [&](const ThreadDefinition& t) { return t.id == thread; });
+      if (!known && tables) {
+        problems.Add(LineOf(*tables->get(i)), "webhook '" + config.publish.webhooks[i].name +
+                                                  "': no thread has the id '" + thread + "'");
+      }
+    }
+  }
+}
+
 std::string ResolveDatabase(const std::string& database, const fs::path& folder) {
   if (database == ":memory:" || fs::path(database).is_absolute()) return database;
   return (folder / database).lexically_normal().string();
@@ -281,10 +380,11 @@ Result<Config> LoadConfig(const std::string& path) {
   config.path = path;
   fs::path folder = fs::absolute(path).parent_path();
   ReadTopLevel(root, folder, config, problems);
-  ReadPublish(root, config, problems);
+  ReadPublish(root, folder, config, problems);
   ReadMetrics(root, config, problems);
   ReadFeeds(root, folder, config, problems);
   ReadThreads(root, folder, config, problems);
+  CheckWebhookThreads(root, config, problems);
   if (!problems.empty()) return problems.ToStatus();
   return config;
 }

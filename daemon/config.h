@@ -9,6 +9,7 @@
 
 #include "classifiers/classifier.h"
 #include "core/status.h"
+#include "publishers/curve.h"
 
 namespace newsmon {
 
@@ -18,10 +19,28 @@ struct FeedConfig {
   std::optional<std::chrono::milliseconds> interval;  // unset: the default interval
 };
 
+// CURVE on the bus: the daemon's key pair and the clients it admits, read when the
+// config is loaded so a bad key is reported with its line.
+struct CurveConfig {
+  std::string secret_key_file;      // a NAME.key_secret written by `newsmon keygen`
+  std::string authorized_keys_dir;  // the clients' NAME.key files
+  CurveKeyPair server;
+  std::vector<std::string> authorized_clients;
+};
+
+struct WebhookConfig {
+  std::string name;  // the key of its delivered mark; defaults to the URL
+  std::string url;
+  std::string secret;                // signs each body (HMAC-SHA256); empty: unsigned
+  std::vector<std::string> threads;  // empty: every thread
+};
+
 struct PublishConfig {
   std::string endpoint = "tcp://127.0.0.1:5556";
   std::string replay_endpoint = "tcp://127.0.0.1:5557";
   std::chrono::milliseconds heartbeat{5000};
+  std::optional<CurveConfig> curve;
+  std::vector<WebhookConfig> webhooks;
 };
 
 struct MetricsConfig {

@@ -36,6 +36,7 @@ constexpr milliseconds kPruneEvery{std::chrono::minutes(1)};
 struct Parts {
   std::unique_ptr<Store> store;
   std::unique_ptr<Fetcher> fetcher;
+  std::unique_ptr<BusContext> bus;  // before the sockets in it: they close first
   std::unique_ptr<Publisher> publisher;
   std::unique_ptr<ReplayServer> replay;
   std::shared_ptr<const Classifier> classifier;
@@ -101,6 +102,7 @@ class DaemonImpl final : public Daemon {
   Status Step(int signal_fd) {
     StartDueFetches(Clock::now());
     std::vector<WaitFd> fds = {{wake_fd_.get()}, {parts_.replay->fd()}};
+    if (parts_.bus->authenticator_fd() >= 0) fds.push_back({parts_.bus->authenticator_fd()});
     if (signal_fd >= 0) fds.push_back({signal_fd});
     if (Status s = parts_.fetcher->Wait(fds, TimeUntilNextDeadline(Clock::now())); !s.ok()) {
       return s;
@@ -108,6 +110,7 @@ class DaemonImpl final : public Daemon {
     if (fds[0].readable) DrainWakeFd();
     if (signal_fd >= 0 && fds.back().readable) HandleSignals(signal_fd);
     if (reload_requested_.exchange(false)) Reload();
+    for (const std::string& refusal : parts_.bus->ServeAuthentication()) spdlog::warn("{}", refusal);
     if (std::size_t served = parts_.replay->ServePending()) {
       parts_.metrics->RecordReplayRequests(served);
     }
@@ -192,6 +195,9 @@ class DaemonImpl final : public Daemon {
         if (!kept) parts_.metrics->RemoveFeed(old.name);
       }
       ReplaceFeeds(*fresh, Clock::now());
+      if (fresh->publish.curve && config_.publish.curve) {
+        parts_.bus->SetAuthorizedClients(fresh->publish.curve->authorized_clients);
+      }
       fresh->database = config_.database;
       fresh->publish.endpoint = config_.publish.endpoint;
       fresh->publish.replay_endpoint = config_.publish.replay_endpoint;
@@ -384,6 +390,39 @@ class DaemonImpl final : public Daemon {
   std::string last_alert_;
 };
 
+void WarnIfExposed(const std::string& endpoint, bool curve) {
+  if (curve || !IsExposedEndpoint(endpoint)) return;
+  spdlog::warn("{} is reachable from other machines and CURVE is off: anyone who can connect "
+               "reads every alert. Set curve_secret_key and curve_authorized_keys in [publish] "
+               "(keys from 'newsmon keygen'), or bind to 127.0.0.1",
+               endpoint);
+}
+
+Status OpenBus(const Config& config, Parts& parts) {
+  std::optional<CurveServerOptions> curve;
+  if (config.publish.curve) {
+    curve = CurveServerOptions{config.publish.curve->server,
+                               config.publish.curve->authorized_clients};
+  }
+  auto bus = BusContext::Create(curve);
+  if (!bus.ok()) return bus.status();
+  parts.bus = std::move(bus).value();
+  auto publisher = Publisher::Bind({config.publish.endpoint}, *parts.bus);
+  if (!publisher.ok()) return publisher.status();
+  parts.publisher = std::move(publisher).value();
+  auto replay = ReplayServer::Bind(config.publish.replay_endpoint, *parts.store, *parts.bus);
+  if (!replay.ok()) return replay.status();
+  parts.replay = std::move(replay).value();
+  WarnIfExposed(config.publish.endpoint, parts.bus->curve());
+  WarnIfExposed(config.publish.replay_endpoint, parts.bus->curve());
+  if (parts.bus->curve()) {
+    spdlog::info("bus: CURVE on, {} authorised client keys from {}",
+                 config.publish.curve->authorized_clients.size(),
+                 config.publish.curve->authorized_keys_dir);
+  }
+  return Status::Ok();
+}
+
 Result<Parts> OpenParts(const Config& config) {
   Parts parts;
   auto classifier = Classifier::Build(config.threads);
@@ -398,12 +437,7 @@ Result<Parts> OpenParts(const Config& config) {
   auto fetcher = Fetcher::Create(fetch_options);
   if (!fetcher.ok()) return fetcher.status();
   parts.fetcher = std::move(fetcher).value();
-  auto publisher = Publisher::Bind({config.publish.endpoint});
-  if (!publisher.ok()) return publisher.status();
-  parts.publisher = std::move(publisher).value();
-  auto replay = ReplayServer::Bind(config.publish.replay_endpoint, *parts.store);
-  if (!replay.ok()) return replay.status();
-  parts.replay = std::move(replay).value();
+  if (Status s = OpenBus(config, parts); !s.ok()) return s;
   if (config.metrics.enabled) {
     auto ready = parts.ready;
     auto server = MetricsServer::Start(config.metrics.listen, *parts.metrics,

@@ -59,6 +59,19 @@ int main(int argc, char** argv) {
   tail_cmd->add_option("--thread", tail.thread, "Only this thread's alerts");
   tail_cmd->add_flag("--json", tail.json, "Print each alert's raw JSON body");
   tail_cmd->add_option("--count", tail.count, "Exit after this many alerts");
+  auto* server_key = tail_cmd->add_option(
+      "--curve-server-key", tail.curve_server_key,
+      "The daemon's public certificate (NAME.key) when its bus uses CURVE");
+  auto* client_key = tail_cmd->add_option(
+      "--curve-key", tail.curve_key, "Our own secret certificate (NAME.key_secret) for CURVE");
+  server_key->needs(client_key);
+  client_key->needs(server_key);
+
+  std::string keygen_name, keygen_dir = ".";
+  auto* keygen_cmd = app.add_subcommand(
+      "keygen", "Write a CURVE key pair for the bus: DIR/NAME.key (public), DIR/NAME.key_secret");
+  keygen_cmd->add_option("NAME", keygen_name, "Base name, e.g. 'server' or 'desk-1'")->required();
+  keygen_cmd->add_option("--dir", keygen_dir, "Directory to write into")->capture_default_str();
 
   std::string status_config;
   std::optional<std::string> status_database;
@@ -80,6 +93,7 @@ int main(int argc, char** argv) {
   if (*parse_cmd) return ParseFile(parse_path, parse_content_type);
   if (*classify_cmd) return ClassifyCommand(classify);
   if (*tail_cmd) return Tail(tail);
+  if (*keygen_cmd) return KeyGen(keygen_name, keygen_dir);
   if (*opml_cmd) return ImportOpml(opml_path, opml_append);
   if (*status_cmd) return ShowStatus(status_config, status_database);
   return 2;

@@ -1,4 +1,6 @@
+#include <array>
 #include <charconv>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -10,6 +12,7 @@
 #include "core/item.h"
 #include "core/status.h"
 #include "daemon/commands.h"
+#include "publishers/curve.h"
 
 namespace newsmon {
 namespace {
@@ -40,12 +43,103 @@ std::string FormatAlert(const json& alert) {
   return out.str();
 }
 
+// Our side of CURVE; without keys the sockets talk in the clear, as the daemon does by
+// default on loopback.
+class ClientSecurity {
+ public:
+  static Result<ClientSecurity> Load(const TailOptions& options) {
+    ClientSecurity security;
+    if (options.curve_server_key.empty()) return security;
+    auto server = LoadCurveCertificate(options.curve_server_key);
+    if (!server.ok()) return server.status();
+    auto own = LoadCurveSecretCertificate(options.curve_key);
+    if (!own.ok()) return own.status();
+    security.server_key_ = server->public_key;
+    security.own_ = *own;
+    return security;
+  }
+
+  void Apply(zmq::socket_t& socket) const {
+    if (server_key_.empty()) return;
+    socket.set(zmq::sockopt::curve_serverkey, server_key_);
+    socket.set(zmq::sockopt::curve_publickey, own_.public_key);
+    socket.set(zmq::sockopt::curve_secretkey, own_.secret_key);
+  }
+
+ private:
+  std::string server_key_;
+  CurveKeyPair own_;
+};
+
+// Watches the subscriber's handshakes: without it a refused key looks exactly like a
+// quiet night, and an editor would wait for alerts that can never come. Only answers
+// that cannot change by retrying end tail; a daemon dying mid-handshake (a restart) also
+// fails one, and then tail simply reconnects.
+class HandshakeWatch {
+ public:
+  HandshakeWatch(zmq::context_t& context, zmq::socket_t& watched)
+      : socket_(context, zmq::socket_type::pair) {
+    const std::string endpoint = "inproc://newsmon-tail-handshakes";
+    int events = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
+    if (zmq_socket_monitor(watched.handle(), endpoint.c_str(), events) == 0) {
+      socket_.connect(endpoint);
+    }
+  }
+
+  zmq::socket_t& socket() { return socket_; }
+
+  // Why the bus will never talk to us, in words a user can act on; empty while there is
+  // hope. Reads every event waiting.
+  std::string ReadRefusal() {
+    zmq::message_t event, address;
+    while (socket_.recv(event, zmq::recv_flags::dontwait)) {
+      [[maybe_unused]] auto got = socket_.recv(address, zmq::recv_flags::dontwait);
+      if (event.size() < 6) continue;
+      std::uint16_t id = 0;
+      std::uint32_t value = 0;
+      std::memcpy(&id, event.data(), sizeof id);
+      std::memcpy(&value, static_cast<const char*>(event.data()) + sizeof id, sizeof value);
+      std::string refusal = Interpret(id, value, address.to_string());
+      if (!refusal.empty()) return refusal;
+    }
+    return "";
+  }
+
+ private:
+  std::string Interpret(std::uint16_t id, std::uint32_t value, const std::string& where) {
+    if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+      failures_ = 0;
+      return "";
+    }
+    if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+      return "the daemon at " + where + " refused our key (ZAP status " + std::to_string(value) +
+             "): add our NAME.key to its curve_authorized_keys directory and reload it";
+    }
+    if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
+        value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
+      return "handshake with " + where + " failed: one side uses CURVE and the other does not "
+             "(check --curve-server-key and --curve-key against the daemon's [publish] keys)";
+    }
+    // A wrong server key looks like this too, so say something, once, but keep trying.
+    if (++failures_ == kFailuresBeforeWarning) {
+      std::cerr << "newsmon tail: handshakes with " << where << " keep failing; if the daemon "
+                << "is up, check --curve-server-key against its key\n";
+    }
+    return "";
+  }
+
+  static constexpr int kFailuresBeforeWarning = 5;
+  zmq::socket_t socket_;
+  int failures_ = 0;
+};
+
 // Asks the daemon's replay endpoint for stored alerts. A REQ socket that timed out is
 // stuck, so each timeout gets a fresh socket.
 class ReplayClient {
  public:
-  ReplayClient(zmq::context_t& context, std::string endpoint)
-      : context_(context), endpoint_(std::move(endpoint)) {}
+  ReplayClient(zmq::context_t& context, std::string endpoint, const ClientSecurity& security)
+      : context_(context), endpoint_(std::move(endpoint)), security_(security) {}
 
   std::optional<json> Request(std::int64_t since, const std::string& thread) {
     if (!socket_) Connect();
@@ -67,11 +161,13 @@ class ReplayClient {
     socket_.emplace(context_, zmq::socket_type::req);
     socket_->set(zmq::sockopt::rcvtimeo, 2000);
     socket_->set(zmq::sockopt::linger, 0);
+    security_.Apply(*socket_);
     socket_->connect(endpoint_);
   }
 
   zmq::context_t& context_;
   std::string endpoint_;
+  const ClientSecurity& security_;
   std::optional<zmq::socket_t> socket_;
 };
 
@@ -146,10 +242,12 @@ Result<std::optional<std::int64_t>> StartingCursor(const TailOptions& options) {
 // anything at or below the cursor is a duplicate.
 class Tailer {
  public:
-  explicit Tailer(const TailOptions& options)
+  Tailer(const TailOptions& options, ClientSecurity security)
       : options_(options),
+        security_(std::move(security)),
         subscriber_(context_, zmq::socket_type::sub),
-        replay_(context_, options.replay_endpoint),
+        handshakes_(context_, subscriber_),
+        replay_(context_, options.replay_endpoint, security_),
         printer_(options) {}
 
   int Run() {
@@ -167,15 +265,32 @@ class Tailer {
     }
     if (cursor_) CatchUp();
     try {
-      while (!printer_.Done()) ReceiveOne();
+      while (!printer_.Done() && refusal_.empty() && WaitForMessage()) ReceiveOne();
     } catch (const zmq::error_t&) {
       // Interrupted (Ctrl-C): a normal way to stop tailing.
     }
-    return 0;
+    if (refusal_.empty()) return 0;
+    std::cerr << "newsmon tail: " << refusal_ << "\n";
+    return 2;
   }
 
  private:
+  // False when the bus refused us: nothing will ever arrive, so say why and stop.
+  bool WaitForMessage() {
+    std::array<zmq::pollitem_t, 2> items = {{{subscriber_.handle(), 0, ZMQ_POLLIN, 0},
+                                             {handshakes_.socket().handle(), 0, ZMQ_POLLIN, 0}}};
+    while (true) {
+      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(-1));
+      if (items[1].revents & ZMQ_POLLIN) {
+        refusal_ = handshakes_.ReadRefusal();
+        if (!refusal_.empty()) return false;
+      }
+      if (items[0].revents & ZMQ_POLLIN) return true;
+    }
+  }
+
   void Subscribe() {
+    security_.Apply(subscriber_);
     std::string topic = "alert." + options_.thread;
     subscriber_.set(zmq::sockopt::subscribe, topic);
     if (cursor_) subscriber_.set(zmq::sockopt::subscribe, "sys.heartbeat");
@@ -186,6 +301,8 @@ class Tailer {
     while (!printer_.Done()) {
       auto reply = replay_.Request(*cursor_, options_.thread);
       if (!reply) {
+        refusal_ = handshakes_.ReadRefusal();  // a refused key explains the silence
+        if (!refusal_.empty()) return;
         std::cerr << "newsmon tail: no answer from replay endpoint '"
                   << options_.replay_endpoint << "'; showing live alerts only for now\n";
         return;
@@ -224,15 +341,25 @@ class Tailer {
   }
 
   const TailOptions& options_;
+  ClientSecurity security_;
   zmq::context_t context_;
   zmq::socket_t subscriber_;
+  HandshakeWatch handshakes_;
   ReplayClient replay_;
   AlertPrinter printer_;
   std::optional<std::int64_t> cursor_;
+  std::string refusal_;  // why the bus will never talk to us
 };
 
 }  // namespace
 
-int Tail(const TailOptions& options) { return Tailer(options).Run(); }
+int Tail(const TailOptions& options) {
+  auto security = ClientSecurity::Load(options);
+  if (!security.ok()) {
+    std::cerr << "newsmon tail: " << security.status().message() << "\n";
+    return 1;
+  }
+  return Tailer(options, std::move(security).value()).Run();
+}
 
 }  // namespace newsmon

@@ -132,13 +132,18 @@ class CurlFetcher final : public Fetcher {
 
   Status Wait(std::vector<WaitFd>& extra, std::chrono::milliseconds timeout) override {
     std::vector<curl_waitfd> fds;
-    for (const WaitFd& wait_fd : extra) fds.push_back({wait_fd.fd, CURL_WAIT_POLLIN, 0});
+    for (const WaitFd& wait_fd : extra) {
+      auto events = static_cast<short>((wait_fd.want_read ? CURL_WAIT_POLLIN : 0) |
+                                       (wait_fd.want_write ? CURL_WAIT_POLLOUT : 0));
+      fds.push_back({wait_fd.fd, events, 0});
+    }
     int timeout_ms = static_cast<int>(std::max<std::int64_t>(0, timeout.count()));
     CURLMcode rc = curl_multi_poll(multi_.get(), fds.data(), static_cast<unsigned>(fds.size()),
                                    timeout_ms, nullptr);
     if (rc != CURLM_OK) return Status::Error(std::string("poll: ") + curl_multi_strerror(rc));
     for (size_t i = 0; i < extra.size(); ++i) {
       extra[i].readable = (fds[i].revents & CURL_WAIT_POLLIN) != 0;
+      extra[i].writable = (fds[i].revents & CURL_WAIT_POLLOUT) != 0;
     }
     return Status::Ok();
   }

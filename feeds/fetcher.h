@@ -53,10 +53,14 @@ struct FetchOptions {
   std::string user_agent;  // empty: "newsmon/VERSION"
 };
 
-// An extra descriptor for Wait(): readable is set when it has input.
+// An extra descriptor for Wait(): watched for input, and for output when want_write is
+// set (a socket that another curl multi handle is connecting or sending on).
 struct WaitFd {
   int fd = -1;
-  bool readable = false;
+  bool want_read = true;
+  bool want_write = false;
+  bool readable = false;  // set by Wait()
+  bool writable = false;  // set by Wait()
 };
 
 // Loopback, RFC 1918, link-local (169.254/16 incl. cloud metadata), CGNAT, unique-local

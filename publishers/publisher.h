@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "publishers/bus_context.h"
 
 namespace newsmon {
 
@@ -19,7 +20,9 @@ struct PublisherOptions {
 class Publisher {
  public:
   virtual ~Publisher() = default;
-  static Result<std::unique_ptr<Publisher>> Bind(const PublisherOptions& options);
+  // The socket lives in bus's context, which must outlive it; with CURVE configured
+  // there, only authorised clients can subscribe.
+  static Result<std::unique_ptr<Publisher>> Bind(const PublisherOptions& options, BusContext& bus);
 
   // Two frames: topic, body. Fails only when the message could not be queued.
   virtual Status Send(const std::string& topic, const std::string& body) = 0;

@@ -14,11 +14,12 @@ std::string ErrorReply(const std::string& message) {
 
 class ZmqReplayServer final : public ReplayServer {
  public:
-  ZmqReplayServer(std::string endpoint, Store& store)
-      : endpoint_(std::move(endpoint)), store_(store), socket_(context_, zmq::socket_type::rep) {}
+  ZmqReplayServer(std::string endpoint, Store& store, BusContext& bus)
+      : endpoint_(std::move(endpoint)), store_(store), socket_(bus.context(), zmq::socket_type::rep) {}
 
-  Status Open() {
+  Status Open(const BusContext& bus) {
     try {
+      bus.SecureServerSocket(socket_);
       socket_.set(zmq::sockopt::linger, 0);
       socket_.bind(endpoint_);
       fd_ = socket_.get(zmq::sockopt::fd);
@@ -50,7 +51,6 @@ class ZmqReplayServer final : public ReplayServer {
  private:
   std::string endpoint_;
   Store& store_;
-  zmq::context_t context_;
   zmq::socket_t socket_;
   int fd_ = -1;
 };
@@ -83,9 +83,9 @@ std::string ReplayReply(const std::string& request, Store& store) {
 }
 
 Result<std::unique_ptr<ReplayServer>> ReplayServer::Bind(const std::string& endpoint,
-                                                         Store& store) {
-  auto server = std::make_unique<ZmqReplayServer>(endpoint, store);
-  if (Status s = server->Open(); !s.ok()) return s;
+                                                         Store& store, BusContext& bus) {
+  auto server = std::make_unique<ZmqReplayServer>(endpoint, store, bus);
+  if (Status s = server->Open(bus); !s.ok()) return s;
   return std::unique_ptr<ReplayServer>(std::move(server));
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "publishers/bus_context.h"
 #include "store/store.h"
 
 namespace newsmon {
@@ -17,7 +18,9 @@ inline constexpr std::size_t kMaxReplayAlerts = 1000;
 class ReplayServer {
  public:
   virtual ~ReplayServer() = default;
-  static Result<std::unique_ptr<ReplayServer>> Bind(const std::string& endpoint, Store& store);
+  // The socket lives in bus's context, which must outlive it.
+  static Result<std::unique_ptr<ReplayServer>> Bind(const std::string& endpoint, Store& store,
+                                                    BusContext& bus);
 
   // A descriptor that becomes readable when requests may be waiting (ZMQ_FD).
   virtual int fd() const = 0;

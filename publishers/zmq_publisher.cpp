@@ -10,11 +10,12 @@ namespace {
 
 class ZmqPublisher final : public Publisher {
  public:
-  explicit ZmqPublisher(std::string endpoint)
-      : endpoint_(std::move(endpoint)), socket_(context_, zmq::socket_type::pub) {}
+  ZmqPublisher(std::string endpoint, BusContext& bus)
+      : endpoint_(std::move(endpoint)), socket_(bus.context(), zmq::socket_type::pub) {}
 
-  Status Open(const PublisherOptions& options) {
+  Status Open(const PublisherOptions& options, const BusContext& bus) {
     try {
+      bus.SecureServerSocket(socket_);
       socket_.set(zmq::sockopt::sndhwm, options.send_high_water_mark);
       // Give queued alerts a moment to leave on shutdown, but never hang the stop.
       socket_.set(zmq::sockopt::linger, 1000);
@@ -41,15 +42,15 @@ class ZmqPublisher final : public Publisher {
 
  private:
   std::string endpoint_;
-  zmq::context_t context_;
   zmq::socket_t socket_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Publisher>> Publisher::Bind(const PublisherOptions& options) {
-  auto publisher = std::make_unique<ZmqPublisher>(options.endpoint);
-  if (Status s = publisher->Open(options); !s.ok()) return s;
+Result<std::unique_ptr<Publisher>> Publisher::Bind(const PublisherOptions& options,
+                                                   BusContext& bus) {
+  auto publisher = std::make_unique<ZmqPublisher>(options.endpoint, bus);
+  if (Status s = publisher->Open(options, bus); !s.ok()) return s;
   return std::unique_ptr<Publisher>(std::move(publisher));
 }
 
