@@ -135,7 +135,12 @@ void ReadWebhook(const toml::table& table, Config& config, Problems& problems) {
     problems.Add(LineOf(table), "[[publish.webhook]] needs a 'url' starting with http:// or "
                                 "https://");
   }
-  webhook.name = ReadString(table, "name", problems).value_or(webhook.url);
+  // Required, as for feeds: it keys the delivered mark, and a URL often carries a token
+  // that does not belong in logs.
+  webhook.name = ReadString(table, "name", problems).value_or("");
+  if (webhook.name.empty()) {
+    problems.Add(LineOf(table), "[[publish.webhook]] needs a 'name' (it keys what was delivered)");
+  }
   webhook.secret = ReadString(table, "secret", problems).value_or("");
   webhook.threads = ReadStringList(table, "threads", problems);
   for (const WebhookConfig& other : config.publish.webhooks) {

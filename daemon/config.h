@@ -29,10 +29,11 @@ struct CurveConfig {
 };
 
 struct WebhookConfig {
-  std::string name;  // the key of its delivered mark; defaults to the URL
+  std::string name;  // the key of its delivered mark
   std::string url;
   std::string secret;                // signs each body (HMAC-SHA256); empty: unsigned
   std::vector<std::string> threads;  // empty: every thread
+  bool operator==(const WebhookConfig&) const = default;
 };
 
 struct PublishConfig {

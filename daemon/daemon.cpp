@@ -18,6 +18,7 @@
 #include "publishers/metrics.h"
 #include "publishers/publisher.h"
 #include "publishers/replay.h"
+#include "publishers/webhook.h"
 #include "store/store.h"
 
 namespace newsmon {
@@ -35,6 +36,7 @@ constexpr milliseconds kPruneEvery{std::chrono::minutes(1)};
 // swapped underneath them by a reload.
 struct Parts {
   std::unique_ptr<Store> store;
+  std::vector<std::unique_ptr<WebhookSink>> webhooks;  // after store: they go first
   std::unique_ptr<Fetcher> fetcher;
   std::unique_ptr<BusContext> bus;  // before the sockets in it: they close first
   std::unique_ptr<Publisher> publisher;
@@ -50,6 +52,26 @@ std::string Headline(const nlohmann::json& alert) {
   if (!alert.is_object() || !alert.contains("item")) return "";
   const auto& item = alert["item"];
   return "\"" + item.value("title", "") + "\" (" + item.value("feed", "") + ")";
+}
+
+Result<std::vector<std::unique_ptr<WebhookSink>>> OpenWebhooks(
+    const std::vector<WebhookConfig>& webhooks, Store& store) {
+  std::vector<std::unique_ptr<WebhookSink>> sinks;
+  for (const WebhookConfig& webhook : webhooks) {
+    WebhookOptions options;
+    options.name = webhook.name;
+    options.url = webhook.url;
+    options.secret = webhook.secret;
+    options.threads = webhook.threads;
+    auto sink = WebhookSink::Create(options, store);
+    if (!sink.ok()) return Status::Error("webhook '" + webhook.name + "': " + sink.status().message());
+    std::string threads;
+    for (const std::string& thread : webhook.threads) threads += (threads.empty() ? "" : ", ") + thread;
+    spdlog::info("webhook '{}' posts {} alerts to {}", webhook.name,
+                 threads.empty() ? "all" : threads, webhook.url);
+    sinks.push_back(std::move(sink).value());
+  }
+  return sinks;
 }
 
 class DaemonImpl final : public Daemon {
@@ -101,14 +123,18 @@ class DaemonImpl final : public Daemon {
 
   Status Step(int signal_fd) {
     StartDueFetches(Clock::now());
-    std::vector<WaitFd> fds = {{wake_fd_.get()}, {parts_.replay->fd()}};
+    std::vector<WaitFd> fds = {{wake_fd_.get()}, {signal_fd}, {parts_.replay->fd()}};
     if (parts_.bus->authenticator_fd() >= 0) fds.push_back({parts_.bus->authenticator_fd()});
-    if (signal_fd >= 0) fds.push_back({signal_fd});
+    for (const auto& sink : parts_.webhooks) {
+      for (const WaitFd& fd : sink->WaitFds()) fds.push_back(fd);
+    }
+    if (signal_fd < 0) fds[1].want_read = false;
     if (Status s = parts_.fetcher->Wait(fds, TimeUntilNextDeadline(Clock::now())); !s.ok()) {
       return s;
     }
     if (fds[0].readable) DrainWakeFd();
-    if (signal_fd >= 0 && fds.back().readable) HandleSignals(signal_fd);
+    if (fds[1].readable) HandleSignals(signal_fd);
+    for (const auto& sink : parts_.webhooks) sink->Pump(fds, Clock::now());
     if (reload_requested_.exchange(false)) Reload();
     for (const std::string& refusal : parts_.bus->ServeAuthentication()) spdlog::warn("{}", refusal);
     if (std::size_t served = parts_.replay->ServePending()) {
@@ -125,6 +151,9 @@ class DaemonImpl final : public Daemon {
     if (notifier_.watchdog_interval()) deadline = std::min(deadline, next_watchdog_);
     deadline = std::min(deadline, next_prune_);
     if (auto due = feeds_.NextDue()) deadline = std::min(deadline, *due);
+    for (const auto& sink : parts_.webhooks) {
+      if (auto due = sink->NextDeadline()) deadline = std::min(deadline, *due);
+    }
     auto wait = std::chrono::ceil<milliseconds>(deadline - now);
     return std::clamp(wait, milliseconds(0), milliseconds(60'000));
   }
@@ -198,6 +227,7 @@ class DaemonImpl final : public Daemon {
       if (fresh->publish.curve && config_.publish.curve) {
         parts_.bus->SetAuthorizedClients(fresh->publish.curve->authorized_clients);
       }
+      if (fresh->publish.webhooks != config_.publish.webhooks) ReplaceWebhooks(fresh->publish.webhooks);
       fresh->database = config_.database;
       fresh->publish.endpoint = config_.publish.endpoint;
       fresh->publish.replay_endpoint = config_.publish.replay_endpoint;
@@ -205,6 +235,17 @@ class DaemonImpl final : public Daemon {
       spdlog::info("reloaded: {} feeds, {} threads", config_.feeds.size(), config_.threads.size());
     }
     notifier_.Ready();
+  }
+
+  // In-flight posts are dropped and sent again by the new sinks: at least once.
+  void ReplaceWebhooks(const std::vector<WebhookConfig>& webhooks) {
+    auto sinks = OpenWebhooks(webhooks, *parts_.store);
+    if (!sinks.ok()) {
+      spdlog::error("reload: webhooks unchanged: {}", sinks.status().message());
+      return;
+    }
+    parts_.webhooks = std::move(sinks).value();
+    for (const auto& sink : parts_.webhooks) sink->Notify();
   }
 
   void WarnAboutRestartOnlySettings(const Config& fresh) const {
@@ -305,6 +346,9 @@ class DaemonImpl final : public Daemon {
     if (!pending.ok()) {
       spdlog::error("outbox: {}", pending.status().message());
       return;
+    }
+    if (!pending->empty()) {
+      for (const auto& sink : parts_.webhooks) sink->Notify();
     }
     for (const OutboxEntry& entry : *pending) {
       if (Status s = parts_.publisher->Send(entry.topic, entry.body); !s.ok()) {
@@ -431,6 +475,9 @@ Result<Parts> OpenParts(const Config& config) {
   auto store = Store::Open(config.database);
   if (!store.ok()) return store.status();
   parts.store = std::move(store).value();
+  auto webhooks = OpenWebhooks(config.publish.webhooks, *parts.store);
+  if (!webhooks.ok()) return webhooks.status();
+  parts.webhooks = std::move(webhooks).value();
   FetchOptions fetch_options;
   fetch_options.allow_file_urls = config.allow_file_urls;
   fetch_options.allow_private_addresses = config.allow_private_addresses;

@@ -58,6 +58,22 @@ void PrintFeeds(const Config& config, const std::vector<FeedStatus>& stored, std
   }
 }
 
+// How far each webhook got; "behind" counts alerts of every thread after its mark, so
+// alerts of threads it does not follow may be among them.
+void PrintWebhooks(const Config& config, Store& store, std::int64_t last_seq) {
+  if (config.publish.webhooks.empty()) return;
+  std::cout << "\nWEBHOOK                 DELIVERED UP TO   BEHIND\n";
+  for (const WebhookConfig& webhook : config.publish.webhooks) {
+    auto cursor = store.WebhookCursor(webhook.name);
+    std::cout << std::setw(24) << webhook.name;
+    if (!cursor.ok() || !*cursor) {
+      std::cout << "not started\n";
+      continue;
+    }
+    std::cout << std::setw(18) << ("#" + std::to_string(**cursor)) << (last_seq - **cursor) << "\n";
+  }
+}
+
 }  // namespace
 
 int ShowStatus(const std::string& config_path, const std::optional<std::string>& database) {
@@ -92,6 +108,7 @@ int ShowStatus(const std::string& config_path, const std::optional<std::string>&
     for (const auto& [id, n] : *counts) count += id == thread.id ? n : 0;
     std::cout << std::setw(24) << thread.id << count << "\n";
   }
+  PrintWebhooks(*config, **store, *last_seq);
   return 0;
 }
 

@@ -67,6 +67,15 @@ ALTER TABLE items ADD COLUMN updated_at INTEGER;
 CREATE INDEX items_fetched ON items(fetched_at) WHERE pruned = 0;
 CREATE INDEX alerts_created ON alerts(created_at);
 )sql",
+    R"sql(
+-- One row per webhook sink: the last alert seq it delivered or skipped, so a restart
+-- resumes there. Rows of sinks gone from the config are harmless and kept.
+CREATE TABLE webhook_cursors(
+  sink TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+)sql",
 };
 
 std::string EvidenceJson(const ThreadMatch& match) {
@@ -260,6 +269,25 @@ class SqliteStore final : public Store {
     }
     if (!stmt->status().ok()) return stmt->status();
     return items;
+  }
+
+  Result<std::optional<std::int64_t>> WebhookCursor(const std::string& sink) override {
+    auto stmt = db_.Prepare("SELECT seq FROM webhook_cursors WHERE sink = ?1");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, sink);
+    std::optional<std::int64_t> seq;
+    if (stmt->Step()) seq = stmt->ColumnInt(0);
+    if (!stmt->status().ok()) return stmt->status();
+    return seq;
+  }
+
+  Status SetWebhookCursor(const std::string& sink, std::int64_t seq) override {
+    auto stmt = db_.Prepare(
+        "INSERT INTO webhook_cursors(sink, seq, updated_at) "
+        "VALUES (?1, ?2, CAST(strftime('%s', 'now') AS INTEGER)) "
+        "ON CONFLICT(sink) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at");
+    if (!stmt.ok()) return stmt.status();
+    return stmt->Bind(1, sink).Bind(2, seq).Run();
   }
 
  private:

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -98,6 +99,10 @@ class Store {
   virtual Result<std::int64_t> SizeBytes() = 0;
   // Items fetched at or after since (Unix seconds), oldest first: for dry runs of threads.
   virtual Result<std::vector<Item>> ItemsFetchedSince(std::int64_t since, std::size_t limit) = 0;
+  // The last alert seq the webhook sink named sink delivered or skipped; nullopt for a sink
+  // that has never stored one.
+  virtual Result<std::optional<std::int64_t>> WebhookCursor(const std::string& sink) = 0;
+  virtual Status SetWebhookCursor(const std::string& sink, std::int64_t seq) = 0;
 };
 
 }  // namespace newsmon

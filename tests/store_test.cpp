@@ -48,7 +48,7 @@ TEST_CASE("a new database gets the current schema in WAL mode") {
   TempDir dir;
   auto store = Store::Open(dir.File("n.db"));
   REQUIRE(store.ok());
-  CHECK(UserVersion(dir.File("n.db")) == 3);
+  CHECK(UserVersion(dir.File("n.db")) == 4);
   CHECK(std::filesystem::exists(dir.File("n.db-wal")));
 }
 
@@ -202,13 +202,59 @@ TEST_CASE("a database from a newer newsmon or a file that is no database is refu
   REQUIRE_FALSE(store.ok());
   CHECK(store.status().message() ==
         "database '" + newer +
-            "': database schema version 99 is newer than this newsmon understands (3); "
+            "': database schema version 99 is newer than this newsmon understands (4); "
             "upgrade newsmon");
 
   std::string junk = dir.Write("junk.db", std::string(4096, 'x'));
   auto refused = Store::Open(junk);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().message().find(junk) != std::string::npos);
+}
+
+TEST_CASE("webhook cursors are kept per sink and survive reopening") {
+  TempDir dir;
+  std::string path = dir.File("n.db");
+  {
+    auto store = Store::Open(path);
+    REQUIRE(store.ok());
+    auto unset = (*store)->WebhookCursor("ops");
+    REQUIRE(unset.ok());
+    CHECK_FALSE(unset->has_value());
+    REQUIRE((*store)->SetWebhookCursor("ops", 0).ok());
+    REQUIRE((*store)->SetWebhookCursor("ops", 7).ok());
+    REQUIRE((*store)->SetWebhookCursor("https://hooks.example.org/x", 3).ok());
+  }
+  auto store = Store::Open(path);
+  REQUIRE(store.ok());
+  CHECK((*store)->WebhookCursor("ops")->value() == 7);
+  CHECK((*store)->WebhookCursor("https://hooks.example.org/x")->value() == 3);
+  CHECK_FALSE((*store)->WebhookCursor("other")->has_value());
+}
+
+TEST_CASE("a schema 3 database gains webhook cursors and keeps its alerts") {
+  TempDir dir;
+  std::string path = dir.File("n.db");
+  {
+    auto store = Store::Open(path);
+    REQUIRE(store.ok());
+    REQUIRE((*store)->RecordFetch(Fetched({Matching("a", "truces")})).ok());
+  }
+  {
+    // What newsmon before webhooks left behind: schema 3, no cursor table.
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    REQUIRE(sqlite3_exec(db, "DROP TABLE webhook_cursors; PRAGMA user_version = 3", nullptr,
+                         nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  REQUIRE(UserVersion(path) == 3);
+  auto store = Store::Open(path);
+  REQUIRE(store.ok());
+  CHECK(UserVersion(path) == 4);
+  CHECK(*(*store)->LastSeq() == 1);
+  CHECK_FALSE((*store)->WebhookCursor("ops")->has_value());
+  REQUIRE((*store)->SetWebhookCursor("ops", 1).ok());
+  CHECK((*store)->WebhookCursor("ops")->value() == 1);
 }
 
 }  // namespace

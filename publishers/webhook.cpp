@@ -1,0 +1,525 @@
+#include "publishers/webhook.h"
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <random>
+#include <unordered_set>
+#include <utility>
+
+#include "core/version.h"
+
+namespace newsmon {
+namespace {
+
+using Clock = WebhookClock;
+using std::chrono::milliseconds;
+
+struct EasyDeleter {
+  void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
+};
+struct MultiDeleter {
+  void operator()(CURLM* multi) const { curl_multi_cleanup(multi); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+struct UrlDeleter {
+  void operator()(CURLU* url) const { curl_url_cleanup(url); }
+};
+using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
+using MultiHandle = std::unique_ptr<CURLM, MultiDeleter>;
+using HeaderList = std::unique_ptr<curl_slist, SlistDeleter>;
+using UrlHandle = std::unique_ptr<CURLU, UrlDeleter>;
+
+constexpr std::size_t kResponseSnippetBytes = 200;
+
+void GlobalInitOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string UrlPart(CURLU* url, CURLUPart part) {
+  char* value = nullptr;
+  if (curl_url_get(url, part, &value, 0) != CURLUE_OK || value == nullptr) return "";
+  std::string copy = value;
+  curl_free(value);
+  return copy;
+}
+
+Status CheckUrl(const std::string& url) {
+  std::string lower = url;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (!lower.starts_with("http://") && !lower.starts_with("https://")) {
+    return Status::Error("url '" + url + "' must start with http:// or https://");
+  }
+  UrlHandle parsed(curl_url());
+  if (!parsed) return Status::Error("out of memory");
+  if (CURLUcode rc = curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0); rc != CURLUE_OK) {
+    return Status::Error("url '" + url + "' is not a valid URL: " + curl_url_strerror(rc));
+  }
+  return Status::Ok();
+}
+
+// Webhook URLs often carry their credential (user:password@, ?token=); the log must not.
+std::string RedactedUrl(const std::string& url) {
+  UrlHandle parsed(curl_url());
+  if (!parsed || curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+    return url;
+  }
+  for (CURLUPart part : {CURLUPART_USER, CURLUPART_PASSWORD, CURLUPART_OPTIONS,
+                         CURLUPART_QUERY, CURLUPART_FRAGMENT}) {
+    curl_url_set(parsed.get(), part, nullptr, 0);
+  }
+  std::string redacted = UrlPart(parsed.get(), CURLUPART_URL);
+  return redacted.empty() ? url : redacted;
+}
+
+Status CheckOptions(const WebhookOptions& options) {
+  if (Status s = CheckUrl(options.url); !s.ok()) return s;
+  if (options.connect_timeout.count() <= 0 || options.timeout.count() <= 0) {
+    return Status::Error("timeouts must be positive");
+  }
+  if (options.min_backoff.count() <= 0 || options.min_backoff > options.max_backoff) {
+    return Status::Error("min_backoff must be positive and at most max_backoff");
+  }
+  if (options.batch == 0) return Status::Error("batch must be positive");
+  return Status::Ok();
+}
+
+// Drives one curl multi handle through the socket API: curl says which sockets it waits on
+// and when its timer expires, so the caller's loop can wait on them beside everything
+// else instead of curl blocking in a poll of its own.
+class MultiSocket {
+ public:
+  MultiSocket() : multi_(curl_multi_init()) {
+    if (!multi_) return;
+    curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETFUNCTION, OnSocket);
+    curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi_.get(), CURLMOPT_TIMERFUNCTION, OnTimer);
+    curl_multi_setopt(multi_.get(), CURLMOPT_TIMERDATA, this);
+  }
+  // curl keeps `this` for its callbacks.
+  MultiSocket(const MultiSocket&) = delete;
+  MultiSocket& operator=(const MultiSocket&) = delete;
+
+  bool valid() const { return multi_ != nullptr; }
+  CURLM* get() const { return multi_.get(); }
+  std::optional<Clock::time_point> timer() const { return timer_; }
+
+  std::vector<WaitFd> WaitFds() const {
+    std::vector<WaitFd> fds;
+    for (const auto& [socket, what] : sockets_) {
+      WaitFd fd;
+      fd.fd = socket;
+      fd.want_read = (what & CURL_POLL_IN) != 0;
+      fd.want_write = (what & CURL_POLL_OUT) != 0;
+      fds.push_back(fd);
+    }
+    return fds;
+  }
+
+  // Lets curl act on the ready sockets it owns, then on its timer if that has expired.
+  void Act(std::span<const WaitFd> ready, Clock::time_point now) {
+    int running = 0;
+    for (const WaitFd& fd : ready) {
+      int mask = (fd.readable ? CURL_CSELECT_IN : 0) | (fd.writable ? CURL_CSELECT_OUT : 0);
+      // An earlier action in this loop may have closed the socket.
+      if (mask == 0 || !sockets_.contains(fd.fd)) continue;
+      curl_multi_socket_action(multi_.get(), fd.fd, mask, &running);
+    }
+    if (timer_ && *timer_ <= now) {
+      timer_.reset();  // curl sets the next one from inside the call
+      curl_multi_socket_action(multi_.get(), CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+  }
+
+  std::vector<std::pair<CURL*, CURLcode>> Finished() {
+    std::vector<std::pair<CURL*, CURLcode>> done;
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi_.get(), &queued)) {
+      if (message->msg != CURLMSG_DONE) continue;
+      done.emplace_back(message->easy_handle, message->data.result);
+    }
+    return done;
+  }
+
+ private:
+  static int OnSocket(CURL*, curl_socket_t socket, int what, void* user, void*) {
+    auto* self = static_cast<MultiSocket*>(user);
+    if (what == CURL_POLL_REMOVE) {
+      self->sockets_.erase(socket);
+    } else {
+      self->sockets_[socket] = what;
+    }
+    return 0;
+  }
+
+  static int OnTimer(CURLM*, long timeout_ms, void* user) {
+    auto* self = static_cast<MultiSocket*>(user);
+    if (timeout_ms < 0) {
+      self->timer_.reset();
+    } else if (timeout_ms == 0) {
+      // "At once": a time before any now, so the Pump that caused it can run it.
+      self->timer_ = Clock::time_point{};
+    } else {
+      self->timer_ = Clock::now() + milliseconds(timeout_ms);
+    }
+    return 0;
+  }
+
+  std::map<curl_socket_t, int> sockets_;  // CURL_POLL_IN, _OUT or _INOUT
+  std::optional<Clock::time_point> timer_;
+  MultiHandle multi_;  // declared last: cleaned up first, while its callbacks' state lives
+};
+
+// One POST: owns the easy handle and everything curl points into while it runs.
+class Post {
+ public:
+  Post(std::int64_t seq, std::string body) : seq_(seq), body_(std::move(body)) {}
+  Post(const Post&) = delete;
+  Post& operator=(const Post&) = delete;
+  // curl requires an easy handle to leave its multi handle before it is cleaned up.
+  ~Post() {
+    if (multi_) curl_multi_remove_handle(multi_, easy_.get());
+  }
+
+  Status Start(const WebhookOptions& options, const std::string& topic, CURLM* multi) {
+    easy_.reset(curl_easy_init());
+    if (!easy_) return Status::Error("cannot create a curl handle");
+    Configure(options, topic);
+    if (CURLMcode rc = curl_multi_add_handle(multi, easy_.get()); rc != CURLM_OK) {
+      return Status::Error(curl_multi_strerror(rc));
+    }
+    multi_ = multi;
+    return Status::Ok();
+  }
+
+  CURL* easy() const { return easy_.get(); }
+  std::int64_t seq() const { return seq_; }
+
+  // Why the POST did not deliver (ok when it did), and how long the receiver asked us to
+  // wait before the next attempt.
+  std::pair<Status, std::optional<std::chrono::seconds>> Outcome(CURLcode result) const {
+    if (result != CURLE_OK) {
+      return {Status::Error(error_[0] ? error_ : curl_easy_strerror(result)), std::nullopt};
+    }
+    long code = 0;
+    curl_easy_getinfo(easy_.get(), CURLINFO_RESPONSE_CODE, &code);
+    if (code >= 200 && code < 300) return {Status::Ok(), std::nullopt};
+    if (code >= 300 && code < 400) return {Redirected(code), std::nullopt};
+    std::string message = "HTTP " + std::to_string(code);
+    if (!response_.empty()) message += ": " + response_;
+    return {Status::Error(message), RetryAfter(code)};
+  }
+
+ private:
+  void Configure(const WebhookOptions& options, const std::string& topic) {
+    CURL* easy = easy_.get();
+    curl_easy_setopt(easy, CURLOPT_URL, options.url.c_str());
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    // body_ lives as long as the transfer, so curl need not copy it.
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_.size()));
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body_.c_str());
+    headers_ = Headers(options.secret, topic);
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers_.get());
+    curl_easy_setopt(easy, CURLOPT_USERAGENT, options.user_agent.c_str());
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(options.connect_timeout.count()));
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count()));
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, KeepResponseStart);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, this);
+  }
+
+  HeaderList Headers(const std::string& secret, const std::string& topic) const {
+    std::vector<std::string> lines = {
+        "Content-Type: application/json", "X-Newsmon-Seq: " + std::to_string(seq_),
+        "X-Newsmon-Topic: " + topic,
+        // A body over 1 MiB would otherwise wait up to a second for a 100 Continue that
+        // many receivers never send.
+        "Expect:"};
+    if (!secret.empty()) {
+      lines.push_back("X-Newsmon-Signature-256: sha256=" + WebhookSignature(secret, body_));
+    }
+    HeaderList list;
+    for (const std::string& line : lines) {
+      curl_slist* head = curl_slist_append(list.get(), line.c_str());
+      if (head == nullptr) break;  // out of memory: the list so far stays valid
+      list.release();
+      list.reset(head);
+    }
+    return list;
+  }
+
+  // Keeps the first printable characters of the response for the error message.
+  static size_t KeepResponseStart(char* data, size_t size, size_t count, void* user) {
+    auto* post = static_cast<Post*>(user);
+    for (size_t i = 0; i < size * count && post->response_.size() < kResponseSnippetBytes; ++i) {
+      char c = data[i];
+      post->response_ += (c >= 0x20 && c < 0x7f) ? c : ' ';
+    }
+    return size * count;
+  }
+
+  Status Redirected(long code) const {
+    char* location = nullptr;
+    curl_easy_getinfo(easy_.get(), CURLINFO_REDIRECT_URL, &location);
+    return Status::Error("HTTP " + std::to_string(code) + " redirect to " +
+                         (location ? location : "(no Location)") +
+                         "; webhooks do not follow redirects: set the url to where it points");
+  }
+
+  std::optional<std::chrono::seconds> RetryAfter(long code) const {
+    if (code != 429 && code != 503) return std::nullopt;
+    curl_off_t seconds = 0;
+    if (curl_easy_getinfo(easy_.get(), CURLINFO_RETRY_AFTER, &seconds) != CURLE_OK ||
+        seconds <= 0) {
+      return std::nullopt;
+    }
+    return std::chrono::seconds(seconds);
+  }
+
+  std::int64_t seq_;
+  std::string body_;
+  EasyHandle easy_;
+  HeaderList headers_;
+  std::string response_;
+  char error_[CURL_ERROR_SIZE] = {};
+  CURLM* multi_ = nullptr;  // set while attached
+};
+
+std::string FormatSeconds(milliseconds delay) {
+  double seconds = static_cast<double>(delay.count()) / 1000.0;
+  return seconds >= 10 ? fmt::format("{:.0f}", seconds) : fmt::format("{:.1f}", seconds);
+}
+
+class HttpWebhookSink final : public WebhookSink {
+ public:
+  HttpWebhookSink(WebhookOptions options, Store& store, std::int64_t cursor)
+      : options_(std::move(options)),
+        log_url_(RedactedUrl(options_.url)),
+        store_(store),
+        cursor_(cursor),
+        stored_cursor_(cursor),
+        read_up_to_(cursor),
+        random_(std::random_device{}()) {
+    if (options_.user_agent.empty()) options_.user_agent = "newsmon/" NEWSMON_VERSION;
+    for (const std::string& thread : options_.threads) topics_.insert(AlertTopic(thread));
+  }
+
+  bool valid() const { return multi_.valid(); }
+
+  std::vector<WaitFd> WaitFds() const override { return multi_.WaitFds(); }
+
+  std::optional<Clock::time_point> NextDeadline() const override {
+    std::optional<Clock::time_point> deadline = multi_.timer();
+    if (!post_ && (!queue_.empty() || outbox_may_have_more_)) {
+      deadline = deadline ? std::min(*deadline, next_attempt_) : next_attempt_;
+    }
+    return deadline;
+  }
+
+  void Pump(std::span<const WaitFd> ready, Clock::time_point now) override {
+    multi_.Act(ready, now);
+    Harvest(now);
+    if (!post_ && now >= next_attempt_ && StartNext(now)) {
+      multi_.Act({}, now);  // curl asked to run at once: connect now, not a loop turn later
+      Harvest(now);
+    }
+    StoreCursor();
+  }
+
+  void Notify() override { outbox_may_have_more_ = true; }
+
+  const std::string& name() const override { return options_.name; }
+
+  WebhookState state() const override {
+    return {cursor_, delivered_, failed_attempts_, failing_, last_error_, post_ != nullptr};
+  }
+
+ private:
+  // Fills the queue from the outbox when it is empty and starts a POST of its head.
+  bool StartNext(Clock::time_point now) {
+    if (queue_.empty() && !ReadOutbox(now)) return false;
+    if (queue_.empty()) return false;
+    auto post = std::make_unique<Post>(queue_.front().seq, queue_.front().body);
+    if (Status s = post->Start(options_, queue_.front().topic, multi_.get()); !s.ok()) {
+      Failed(s, std::nullopt, now);
+      return false;
+    }
+    spdlog::debug("webhook '{}': posting alert {}", options_.name, post->seq());
+    post_ = std::move(post);
+    return true;
+  }
+
+  // One batch per call, so a long run of other threads' alerts never stalls the loop.
+  bool ReadOutbox(Clock::time_point now) {
+    if (!outbox_may_have_more_) return true;
+    auto entries = store_.AlertsAfter(read_up_to_, options_.batch, "");
+    if (!entries.ok()) {
+      Failed(entries.status().WithContext("reading the outbox: "), std::nullopt, now);
+      return false;
+    }
+    outbox_may_have_more_ = entries->size() >= options_.batch;
+    for (OutboxEntry& entry : *entries) {
+      read_up_to_ = entry.seq;
+      if (Follows(entry.topic)) queue_.push_back(std::move(entry));
+    }
+    AdvanceCursor();
+    return true;
+  }
+
+  bool Follows(const std::string& topic) const {
+    return topics_.empty() || topics_.contains(topic);
+  }
+
+  // Everything before the queue's head was delivered or is not ours to deliver.
+  void AdvanceCursor() { cursor_ = queue_.empty() ? read_up_to_ : queue_.front().seq - 1; }
+
+  void Harvest(Clock::time_point now) {
+    for (const auto& [easy, result] : multi_.Finished()) {
+      if (!post_ || easy != post_->easy()) continue;
+      auto [status, retry_after] = post_->Outcome(result);
+      post_.reset();  // the connection stays in the multi handle's cache for the next POST
+      if (status.ok()) {
+        Delivered(now);
+      } else {
+        Failed(status, retry_after, now);
+      }
+    }
+  }
+
+  void Delivered(Clock::time_point now) {
+    queue_.pop_front();
+    AdvanceCursor();
+    ++delivered_;
+    attempt_ = 0;
+    next_attempt_ = now;
+    if (failing_) {
+      failing_ = false;
+      spdlog::info("webhook '{}' recovered", options_.name);
+    }
+  }
+
+  void Failed(const Status& status, std::optional<std::chrono::seconds> retry_after,
+              Clock::time_point now) {
+    ++attempt_;
+    ++failed_attempts_;
+    last_error_ = status.message();
+    milliseconds delay = RetryDelay(retry_after);
+    next_attempt_ = now + delay;
+    if (failing_) {
+      spdlog::debug("webhook '{}': still failing: {}; retrying in {} s", options_.name,
+                    last_error_, FormatSeconds(delay));
+      return;
+    }
+    failing_ = true;
+    spdlog::warn("webhook '{}' ({}): failing: {}; retrying in {} s", options_.name, log_url_,
+                 last_error_, FormatSeconds(delay));
+  }
+
+  // Doubles from min_backoff per consecutive failure, ±20 % so sinks that failed together
+  // do not retry together, within [min_backoff, max_backoff]; a Retry-After is a floor.
+  milliseconds RetryDelay(std::optional<std::chrono::seconds> retry_after) {
+    double min = static_cast<double>(options_.min_backoff.count());
+    double max = static_cast<double>(options_.max_backoff.count());
+    double base = std::min(max, min * std::ldexp(1.0, std::min(attempt_ - 1, 40)));
+    double delay = base * std::uniform_real_distribution<double>(0.8, 1.2)(random_);
+    if (retry_after) delay = std::max(delay, 1000.0 * static_cast<double>(retry_after->count()));
+    return milliseconds(std::llround(std::clamp(delay, min, max)));
+  }
+
+  // A lost write is retried on the next Pump; until then a restart posts again (at least
+  // once), which receivers absorb by deduplicating on seq.
+  void StoreCursor() {
+    if (cursor_ == stored_cursor_) return;
+    if (Status s = store_.SetWebhookCursor(options_.name, cursor_); !s.ok()) {
+      if (!cursor_write_failing_) {
+        spdlog::warn("webhook '{}': cannot store its cursor: {}", options_.name, s.message());
+      }
+      cursor_write_failing_ = true;
+      return;
+    }
+    cursor_write_failing_ = false;
+    stored_cursor_ = cursor_;
+  }
+
+  WebhookOptions options_;
+  std::string log_url_;
+  Store& store_;
+  std::unordered_set<std::string> topics_;  // empty: every thread
+  std::int64_t cursor_;
+  std::int64_t stored_cursor_;
+  std::int64_t read_up_to_;  // the last seq read from the outbox
+  std::deque<OutboxEntry> queue_;  // alerts of our threads read but not yet delivered
+  bool outbox_may_have_more_ = true;
+  Clock::time_point next_attempt_{};  // the end of the current backoff
+  int attempt_ = 0;  // consecutive failures of the queue's head
+  std::uint64_t delivered_ = 0;
+  std::uint64_t failed_attempts_ = 0;
+  bool failing_ = false;
+  bool cursor_write_failing_ = false;
+  std::string last_error_;
+  std::mt19937_64 random_;
+  MultiSocket multi_;
+  std::unique_ptr<Post> post_;  // after multi_: leaves it before it is cleaned up
+};
+
+// A sink seen for the first time starts at the end of the outbox, and says so in the store
+// at once: otherwise alerts stored while it is down before its first delivery would be
+// skipped by the next start's new baseline.
+Result<std::int64_t> InitialCursor(const std::string& name, Store& store) {
+  auto stored = store.WebhookCursor(name);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) return stored->value();
+  auto last = store.LastSeq();
+  if (!last.ok()) return last.status();
+  if (Status s = store.SetWebhookCursor(name, *last); !s.ok()) return s;
+  return *last;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<WebhookSink>> WebhookSink::Create(const WebhookOptions& options,
+                                                         Store& store) {
+  if (options.name.empty()) return Status::Error("webhook '" + options.url + "' has no name");
+  std::string context = "webhook '" + options.name + "': ";
+  if (Status s = CheckOptions(options); !s.ok()) return s.WithContext(context);
+  auto cursor = InitialCursor(options.name, store);
+  if (!cursor.ok()) return cursor.status().WithContext(context);
+  GlobalInitOnce();
+  auto sink = std::make_unique<HttpWebhookSink>(options, store, *cursor);
+  if (!sink->valid()) return Status::Error(context + "cannot create a curl multi handle");
+  return std::unique_ptr<WebhookSink>(std::move(sink));
+}
+
+std::string WebhookSignature(std::string_view secret, std::string_view body) {
+  // OpenSSL reads an empty key through a pointer that must not be null.
+  static const char kEmpty = 0;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), secret.empty() ? &kEmpty : secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &length);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0x0f];
+  }
+  return hex;
+}
+
+}  // namespace newsmon

@@ -1,0 +1,356 @@
+#include <catch2/catch.hpp>
+#include <poll.h>
+
+#include <algorithm>
+#include <functional>
+
+#include "core/version.h"
+#include "feeds/fetcher.h"
+#include "publishers/webhook.h"
+#include "store/store.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/webhook_receiver.h"
+
+namespace newsmon::testing {
+namespace {
+
+using std::chrono::milliseconds;
+
+ClassifiedItem Matching(const std::string& id, const std::string& thread) {
+  ClassifiedItem classified;
+  classified.item = {"wire", id, "Title " + id, "https://example.org/" + id, 1795424400, "text"};
+  ThreadMatch match;
+  match.thread = thread;
+  match.score = 3;
+  match.threshold = 2;
+  match.evidence = {{"ceasefire", "title", 0, 3}};
+  classified.matches = {match};
+  return classified;
+}
+
+// Stores one item per (id, thread), each matching its thread: one alert each, in order.
+void Seed(Store& store, const std::vector<std::pair<std::string, std::string>>& items) {
+  FetchRecord record;
+  record.feed = "wire";
+  record.config_url = "https://example.org/feed";
+  record.fetched_at = 1795424500;
+  record.ok = true;
+  for (const auto& [id, thread] : items) record.new_items.push_back(Matching(id, thread));
+  REQUIRE(store.RecordFetch(record).ok());
+}
+
+// Small timeouts and backoffs so failures and retries take milliseconds.
+WebhookOptions FastOptions(const std::string& url) {
+  WebhookOptions options;
+  options.name = "ops";
+  options.url = url;
+  options.connect_timeout = milliseconds(2000);
+  options.timeout = milliseconds(2000);
+  options.min_backoff = milliseconds(50);
+  options.max_backoff = milliseconds(2000);
+  return options;
+}
+
+struct Opened {
+  TempDir dir;
+  std::unique_ptr<Store> store;
+  Opened() {
+    auto opened = Store::Open(dir.File("n.db"));
+    REQUIRE(opened.ok());
+    store = std::move(opened).value();
+  }
+};
+
+std::unique_ptr<WebhookSink> MakeSink(const WebhookOptions& options, Store& store) {
+  auto sink = WebhookSink::Create(options, store);
+  INFO(sink.status().message());
+  REQUIRE(sink.ok());
+  return std::move(sink).value();
+}
+
+// Waits like the daemon's loop: on the sink's sockets until its next deadline, through
+// poll() or a real Fetcher's Wait(). The wait is capped so done() (which often depends on
+// the receiver's thread) is checked often.
+class Loop {
+ public:
+  explicit Loop(Fetcher* fetcher = nullptr) : fetcher_(fetcher) {}
+
+  bool RunUntil(WebhookSink& sink, const std::function<bool()>& done,
+                milliseconds timeout = std::chrono::seconds(10)) {
+    auto give_up = WebhookClock::now() + timeout;
+    while (!done()) {
+      if (WebhookClock::now() >= give_up) return false;
+      std::vector<WaitFd> fds = sink.WaitFds();
+      Wait(fds, WaitTime(sink));
+      auto before = WebhookClock::now();
+      sink.Pump(fds, before);
+      longest_pump_ = std::max(longest_pump_, WebhookClock::now() - before);
+      ++pumps_;
+    }
+    return true;
+  }
+
+  WebhookClock::duration longest_pump() const { return longest_pump_; }
+  int pumps() const { return pumps_; }
+
+ private:
+  static milliseconds WaitTime(const WebhookSink& sink) {
+    milliseconds cap(20);
+    auto deadline = sink.NextDeadline();
+    if (!deadline) return cap;
+    auto left = std::chrono::ceil<milliseconds>(*deadline - WebhookClock::now());
+    return std::clamp(left, milliseconds(0), cap);
+  }
+
+  void Wait(std::vector<WaitFd>& fds, milliseconds timeout) {
+    if (fetcher_) {
+      REQUIRE(fetcher_->Wait(fds, timeout).ok());
+      return;
+    }
+    std::vector<pollfd> polled;
+    for (const WaitFd& fd : fds) {
+      auto events = static_cast<short>((fd.want_read ? POLLIN : 0) | (fd.want_write ? POLLOUT : 0));
+      polled.push_back({fd.fd, events, 0});
+    }
+    REQUIRE(poll(polled.data(), polled.size(), static_cast<int>(timeout.count())) >= 0);
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      // An error or hang-up is news for whichever way curl is waiting.
+      bool trouble = (polled[i].revents & (POLLERR | POLLHUP)) != 0;
+      fds[i].readable = (polled[i].revents & POLLIN) != 0 || (trouble && fds[i].want_read);
+      fds[i].writable = (polled[i].revents & POLLOUT) != 0 || (trouble && fds[i].want_write);
+    }
+  }
+
+  Fetcher* fetcher_;
+  WebhookClock::duration longest_pump_{0};
+  int pumps_ = 0;
+};
+
+WebhookReply Answer(int status) {
+  WebhookReply reply;
+  reply.status = status;
+  return reply;
+}
+
+std::vector<milliseconds> Gaps(const std::vector<WebhookRequest>& requests) {
+  std::vector<milliseconds> gaps;
+  for (std::size_t i = 1; i < requests.size(); ++i) {
+    gaps.push_back(std::chrono::duration_cast<milliseconds>(requests[i].at - requests[i - 1].at));
+  }
+  return gaps;
+}
+
+TEST_CASE("the signature is HMAC-SHA256 in lowercase hex (RFC 4231 test case 2)") {
+  CHECK(WebhookSignature("Jefe", "what do ya want for nothing?") ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST_CASE("alerts are posted in seq order with the outbox's body, headers and signature") {
+  Opened db;
+  WebhookReceiver receiver;
+  WebhookOptions options = FastOptions(receiver.Url());
+  options.secret = "s3cret";
+  auto sink = MakeSink(options, *db.store);
+  Seed(*db.store, {{"a", "truces"}, {"b", "talks"}, {"c", "truces"}});
+  sink->Notify();
+
+  // Driven by the feed fetcher's Wait, as the daemon's loop will drive it.
+  auto fetcher = Fetcher::Create(FetchOptions{});
+  REQUIRE(fetcher.ok());
+  Loop loop(fetcher->get());
+  REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().cursor == 3; }));
+
+  auto outbox = db.store->AlertsAfter(0, 10, "");
+  REQUIRE(outbox.ok());
+  std::vector<WebhookRequest> requests = receiver.Requests();
+  REQUIRE(requests.size() == 3);
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const WebhookRequest& request = requests[i];
+    const OutboxEntry& alert = (*outbox)[i];
+    CHECK(request.path == "/hook");
+    CHECK(request.body == alert.body);
+    CHECK(request.Seq() == alert.seq);
+    CHECK(request.Header("x-newsmon-topic") == alert.topic);
+    CHECK(request.Header("content-type") == "application/json");
+    CHECK(request.Header("user-agent") == "newsmon/" NEWSMON_VERSION);
+    CHECK(request.Header("x-newsmon-signature-256") ==
+          "sha256=" + WebhookSignature("s3cret", request.body));
+    CHECK(request.Header("x-newsmon-signature-256") !=
+          "sha256=" + WebhookSignature("other", request.body));
+  }
+  CHECK(requests[1].Header("x-newsmon-topic") == "alert.talks");
+  WebhookState state = sink->state();
+  CHECK(state.delivered == 3);
+  CHECK_FALSE(state.failing);
+  CHECK_FALSE(state.in_flight);
+  CHECK(db.store->WebhookCursor("ops")->value() == 3);
+}
+
+TEST_CASE("only alerts of the sink's threads are posted; the others advance its cursor") {
+  Opened db;
+  WebhookReceiver receiver;
+  WebhookOptions options = FastOptions(receiver.Url());
+  options.threads = {"truces", "energy-strikes"};
+  auto sink = MakeSink(options, *db.store);
+  Seed(*db.store, {{"a", "truces"}, {"b", "talks"}, {"c", "energy-strikes"}, {"d", "talks"}});
+  sink->Notify();
+
+  Loop loop;
+  REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().cursor == 4; }));
+  CHECK(receiver.Seqs() == std::vector<std::int64_t>{1, 3});
+  CHECK(receiver.Requests()[0].Header("x-newsmon-signature-256").empty());  // no secret
+  CHECK(sink->state().delivered == 2);
+  CHECK(db.store->WebhookCursor("ops")->value() == 4);
+  CHECK_FALSE(sink->NextDeadline().has_value());  // drained: nothing to wake up for
+}
+
+TEST_CASE("failures are retried with growing gaps until delivered, skipping nothing") {
+  Opened db;
+  WebhookReceiver receiver;
+  receiver.Script({Answer(500), Answer(500), Answer(500)});
+  // Backoffs of about 100, 200 and 400 ms: apart by more than a busy machine's jitter.
+  WebhookOptions options = FastOptions(receiver.Url());
+  options.min_backoff = milliseconds(100);
+  auto sink = MakeSink(options, *db.store);
+  Seed(*db.store, {{"a", "truces"}, {"b", "truces"}});
+  sink->Notify();
+
+  Loop loop;
+  REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().failing; }));
+  CHECK(sink->state().last_error == "HTTP 500: scripted failure");
+  CHECK(sink->state().cursor == 0);
+  REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().cursor == 2; }));
+  CHECK_FALSE(sink->state().failing);
+
+  // One more alert after the recovery: alert 1 must not come back.
+  Seed(*db.store, {{"c", "truces"}});
+  sink->Notify();
+  REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().cursor == 3; }));
+  CHECK(receiver.Seqs() == std::vector<std::int64_t>{1, 1, 1, 1, 2, 3});
+  std::vector<milliseconds> gaps = Gaps(receiver.Requests());
+  INFO("gaps " << gaps[0].count() << " " << gaps[1].count() << " " << gaps[2].count());
+  CHECK(gaps[0] >= milliseconds(100));
+  CHECK(gaps[1] > gaps[0]);
+  CHECK(gaps[2] > gaps[1]);
+  CHECK(sink->state().failed_attempts == 3);
+  CHECK(sink->state().delivered == 3);
+}
+
+TEST_CASE("a Retry-After on 503 is honoured over a shorter backoff") {
+  Opened db;
+  WebhookReceiver receiver;
+  WebhookReply busy = Answer(503);
+  busy.retry_after = "1";
+  receiver.Script({busy});
+  auto sink = MakeSink(FastOptions(receiver.Url()), *db.store);
+  Seed(*db.store, {{"a", "truces"}});
+  sink->Notify();
+
+  Loop loop;
+  REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().cursor == 1; }));
+  std::vector<WebhookRequest> requests = receiver.Requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(Gaps(requests)[0] >= milliseconds(1000));
+}
+
+TEST_CASE("a redirect is a failure that names where it points, and is not followed") {
+  Opened db;
+  WebhookReceiver receiver;
+  WebhookReply moved = Answer(301);
+  moved.location = receiver.Url("/elsewhere");
+  receiver.Script({moved});
+  auto sink = MakeSink(FastOptions(receiver.Url()), *db.store);
+  Seed(*db.store, {{"a", "truces"}});
+  sink->Notify();
+
+  Loop loop;
+  REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().failing; }));
+  CHECK(sink->state().last_error ==
+        "HTTP 301 redirect to " + receiver.Url("/elsewhere") +
+            "; webhooks do not follow redirects: set the url to where it points");
+  REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().cursor == 1; }));
+  for (const WebhookRequest& request : receiver.Requests()) CHECK(request.path == "/hook");
+}
+
+TEST_CASE("a restarted sink resumes after the last alert it delivered") {
+  Opened db;
+  WebhookReceiver receiver;
+  Loop loop;
+  {
+    auto sink = MakeSink(FastOptions(receiver.Url()), *db.store);
+    Seed(*db.store, {{"a", "truces"}, {"b", "truces"}});
+    sink->Notify();
+    REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().cursor == 2; }));
+  }
+  Seed(*db.store, {{"c", "truces"}, {"d", "talks"}});
+  auto sink = MakeSink(FastOptions(receiver.Url()), *db.store);
+  REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().cursor == 4; }));
+  CHECK(receiver.Seqs() == std::vector<std::int64_t>{1, 2, 3, 4});
+
+  // Another name is another sink, with a cursor of its own.
+  WebhookOptions other = FastOptions(receiver.Url("/other"));
+  other.name = "archive";
+  auto archive = MakeSink(other, *db.store);
+  CHECK(archive->state().cursor == 4);
+}
+
+TEST_CASE("a new sink on a database with alerts starts at its last seq") {
+  Opened db;
+  Seed(*db.store, {{"a", "truces"}, {"b", "truces"}});
+  WebhookReceiver receiver;
+  auto sink = MakeSink(FastOptions(receiver.Url()), *db.store);
+  CHECK(sink->state().cursor == 2);
+  // Recorded at once, so a restart before the first delivery keeps this starting point.
+  CHECK(db.store->WebhookCursor("ops")->value() == 2);
+
+  Seed(*db.store, {{"c", "truces"}});
+  sink->Notify();
+  Loop loop;
+  REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().cursor == 3; }));
+  CHECK(receiver.Seqs() == std::vector<std::int64_t>{3});
+}
+
+TEST_CASE("a hanging receiver never blocks Pump, and its timeout leads to a retry") {
+  Opened db;
+  WebhookReceiver receiver;  // releases the hanging request when the test ends
+  WebhookReply hang;
+  hang.hang = true;
+  receiver.Script({hang});
+  WebhookOptions options = FastOptions(receiver.Url());
+  options.timeout = milliseconds(300);
+  auto sink = MakeSink(options, *db.store);
+  Seed(*db.store, {{"a", "truces"}});
+  sink->Notify();
+
+  Loop loop;
+  REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().cursor == 1; }));
+  CHECK(receiver.Seqs() == std::vector<std::int64_t>{1, 1});
+  CHECK(sink->state().failed_attempts == 1);
+  CHECK(loop.pumps() > 5);  // the loop kept turning while the first request hung
+  CHECK(loop.longest_pump() < milliseconds(50));
+}
+
+TEST_CASE("Create refuses a URL that is not http or https, naming it") {
+  Opened db;
+  WebhookOptions options = FastOptions("ftp://example.org/hook");
+  auto sink = WebhookSink::Create(options, *db.store);
+  REQUIRE_FALSE(sink.ok());
+  CHECK(sink.status().message() ==
+        "webhook 'ops': url 'ftp://example.org/hook' must start with http:// or https://");
+
+  options.url = "http://";
+  auto no_host = WebhookSink::Create(options, *db.store);
+  REQUIRE_FALSE(no_host.ok());
+  CHECK(no_host.status().message().starts_with(
+      "webhook 'ops': url 'http://' is not a valid URL: "));
+
+  options = FastOptions("https://hooks.example.org/x");
+  options.min_backoff = milliseconds(5000);
+  options.max_backoff = milliseconds(1000);
+  CHECK(WebhookSink::Create(options, *db.store).status().message() ==
+        "webhook 'ops': min_backoff must be positive and at most max_backoff");
+  CHECK_FALSE(db.store->WebhookCursor("ops")->has_value());  // nothing recorded when refused
+}
+
+}  // namespace
+}  // namespace newsmon::testing
