@@ -1,6 +1,7 @@
 #include "daemon/commands.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 
 #include <csignal>
@@ -28,6 +29,16 @@ UniqueFd BlockSignalsIntoFd() {
   for (int signal : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, signal);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return UniqueFd(signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC));
+}
+
+// Each feed in flight holds a socket, and systemd's default soft limit (1,024) is far
+// below thousands of feeds; curl and ZeroMQ poll rather than select(), so descriptors
+// above 1,024 are safe to use. Raised before the fetcher sizes its connection budget.
+void RaiseDescriptorLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) spdlog::warn("cannot raise the open-file limit");
 }
 
 Result<Config> LoadConfigOrPrint(const std::string& path) {
@@ -60,6 +71,7 @@ int RunDaemon(const RunOptions& options) {
     spdlog::critical("invalid configuration:\n{}", config.status().message());
     return 1;
   }
+  RaiseDescriptorLimit();
   ConfigOverrides overrides{options.database, options.publish, options.replay};
   auto daemon = Daemon::Create(std::move(config).value(), std::move(overrides));
   if (!daemon.ok()) {

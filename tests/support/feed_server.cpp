@@ -9,7 +9,8 @@
 
 namespace newsmon::testing {
 
-FeedServer::FeedServer() : server_(std::make_unique<httplib::Server>()) {
+FeedServer::FeedServer(std::string address)
+    : server_(std::make_unique<httplib::Server>()), address_(std::move(address)) {
   server_->Get(R"(/.*)", [this](const httplib::Request& request, httplib::Response& response) {
     Hit hit;
     hit.path = request.path;
@@ -43,8 +44,8 @@ FeedServer::FeedServer() : server_(std::make_unique<httplib::Server>()) {
       response.set_content(resource.body, resource.content_type.c_str());
     }
   });
-  port_ = server_->bind_to_any_port("127.0.0.1");
-  if (port_ <= 0) throw std::runtime_error("feed server cannot bind 127.0.0.1");
+  port_ = server_->bind_to_any_port(address_);
+  if (port_ <= 0) throw std::runtime_error("feed server cannot bind " + address_);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   if (!WaitUntil([this] { return server_->is_running(); })) {
     throw std::runtime_error("feed server did not start");
@@ -75,7 +76,7 @@ void FeedServer::Handle(const std::string& path, const std::string& if_none_matc
 }
 
 std::string FeedServer::Url(const std::string& path) const {
-  return "http://127.0.0.1:" + std::to_string(port_) + path;
+  return "http://" + address_ + ":" + std::to_string(port_) + path;
 }
 
 void FeedServer::Serve(const std::string& path, Resource resource) {

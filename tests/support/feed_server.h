@@ -40,10 +40,13 @@ struct Resource {
   std::chrono::milliseconds delay{0};  // before the response is written
 };
 
-// An HTTP server on 127.0.0.1 with a random port, run on its own thread for one test.
+// An HTTP server on 127.0.0.1 (by default) with a random port, run on its own thread for one
+// test.
 class FeedServer {
  public:
-  FeedServer();
+  // address: an IPv4 address of this machine. Another one than 127.0.0.1 lets a test stand
+  // in for a public host (in a network namespace where lo carries a public address).
+  explicit FeedServer(std::string address = "127.0.0.1");
   ~FeedServer();
   FeedServer(const FeedServer&) = delete;
   FeedServer& operator=(const FeedServer&) = delete;
@@ -64,6 +67,7 @@ class FeedServer {
 
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  std::string address_;
   int port_ = 0;
   mutable std::mutex mutex_;
   std::map<std::string, Resource> resources_;
