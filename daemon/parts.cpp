@@ -1,0 +1,96 @@
+#include "daemon/parts.h"
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/feed_book.h"
+
+namespace newsmon {
+namespace {
+
+void WarnIfExposed(const std::string& endpoint, bool curve) {
+  if (curve || !IsExposedEndpoint(endpoint)) return;
+  spdlog::warn("{} is reachable from other machines and CURVE is off: anyone who can connect "
+               "reads every alert. Set curve_secret_key and curve_authorized_keys in [publish] "
+               "(keys from 'newsmon keygen'), or bind to 127.0.0.1",
+               endpoint);
+}
+
+Status OpenBus(const Config& config, Parts& parts) {
+  std::optional<CurveServerOptions> curve;
+  if (config.publish.curve) {
+    curve = CurveServerOptions{config.publish.curve->server,
+                               config.publish.curve->authorized_clients};
+  }
+  auto bus = BusContext::Create(curve);
+  if (!bus.ok()) return bus.status();
+  parts.bus = std::move(bus).value();
+  auto publisher = Publisher::Bind({config.publish.endpoint}, *parts.bus);
+  if (!publisher.ok()) return publisher.status();
+  parts.publisher = std::move(publisher).value();
+  auto replay = ReplayServer::Bind(config.publish.replay_endpoint, *parts.store, *parts.bus);
+  if (!replay.ok()) return replay.status();
+  parts.replay = std::move(replay).value();
+  WarnIfExposed(config.publish.endpoint, parts.bus->curve());
+  WarnIfExposed(config.publish.replay_endpoint, parts.bus->curve());
+  if (parts.bus->curve()) {
+    spdlog::info("bus: CURVE on, {} authorised client keys from {}",
+                 config.publish.curve->authorized_clients.size(),
+                 config.publish.curve->authorized_keys_dir);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Parts> OpenParts(const Config& config) {
+  Parts parts;
+  auto classifier = Classifier::Build(config.threads);
+  if (!classifier.ok()) return classifier.status();
+  parts.classifier = *classifier;
+  auto store = Store::Open(config.database);
+  if (!store.ok()) return store.status();
+  parts.store = std::move(store).value();
+  auto webhooks = OpenWebhooks(config.publish.webhooks, *parts.store);
+  if (!webhooks.ok()) return webhooks.status();
+  parts.webhooks = std::move(webhooks).value();
+  FetchOptions fetch_options;
+  fetch_options.allow_file_urls = config.allow_file_urls;
+  fetch_options.allow_private_addresses = config.allow_private_addresses;
+  auto fetcher = Fetcher::Create(fetch_options);
+  if (!fetcher.ok()) return fetcher.status();
+  parts.fetcher = std::move(fetcher).value();
+  if (Status s = OpenBus(config, parts); !s.ok()) return s;
+  if (config.metrics.enabled) {
+    auto ready = parts.ready;
+    auto server = MetricsServer::Start(config.metrics.listen, *parts.metrics,
+                                       [ready] { return ready->load(); });
+    if (!server.ok()) return server.status();
+    parts.metrics_server = std::move(server).value();
+    spdlog::info("metrics on http://{}/metrics", parts.metrics_server->address());
+  }
+  return parts;
+}
+
+
+Result<std::vector<std::unique_ptr<WebhookSink>>> OpenWebhooks(
+    const std::vector<WebhookConfig>& webhooks, Store& store) {
+  std::vector<std::unique_ptr<WebhookSink>> sinks;
+  for (const WebhookConfig& webhook : webhooks) {
+    WebhookOptions options;
+    options.name = webhook.name;
+    options.url = webhook.url;
+    options.secret = webhook.secret;
+    options.threads = webhook.threads;
+    auto sink = WebhookSink::Create(options, store);
+    if (!sink.ok()) return Status::Error("webhook '" + webhook.name + "': " + sink.status().message());
+    std::string threads;
+    for (const std::string& thread : webhook.threads) threads += (threads.empty() ? "" : ", ") + thread;
+    // The host only: webhook URLs often carry a token in their path or query.
+    spdlog::info("webhook '{}' posts {} alerts to {}", webhook.name,
+                 threads.empty() ? "all" : threads, HostOf(webhook.url));
+    sinks.push_back(std::move(sink).value());
+  }
+  return sinks;
+}
+
+}  // namespace newsmon
