@@ -342,6 +342,18 @@ class DaemonImpl final : public Daemon {
     if (auto size = parts_.store->SizeBytes(); size.ok()) {
       parts_.metrics->SetDatabaseBytes(static_cast<std::uint64_t>(*size));
     }
+    UpdateWebhookGauges();
+  }
+
+  void UpdateWebhookGauges() {
+    auto last_seq = parts_.store->LastSeq();
+    if (!last_seq.ok()) return;
+    std::vector<Metrics::WebhookGauges> gauges;
+    for (const auto& sink : parts_.webhooks) {
+      WebhookState state = sink->state();
+      gauges.push_back({sink->name(), *last_seq - state.cursor, state.failing});
+    }
+    parts_.metrics->SetWebhooks(gauges);
   }
 
   void Tick(Clock::time_point now) {

@@ -112,6 +112,15 @@ struct Metrics::Impl {
       .Help("Alerts stored but not yet sent on the bus.")
       .Register(registry)
       .Add({});
+  Family<Gauge>& webhook_backlog = prometheus::BuildGauge()
+      .Name("newsmon_webhook_backlog")
+      .Help("Alerts stored after the webhook's delivered mark.")
+      .Register(registry);
+  Family<Gauge>& webhook_failing = prometheus::BuildGauge()
+      .Name("newsmon_webhook_failing")
+      .Help("1 while the webhook's last delivery attempt failed, else 0.")
+      .Register(registry);
+  std::vector<Gauge*> webhook_series;
   Gauge& database_bytes = prometheus::BuildGauge()
       .Name("newsmon_database_bytes")
       .Help("Size of the SQLite database in bytes.")
@@ -198,6 +207,22 @@ void Metrics::SetFeedLastSuccess(const std::string& feed, std::int64_t unix_seco
 
 void Metrics::SetOutboxBacklog(std::size_t unsent_alerts) {
   impl_->outbox_backlog.Set(static_cast<double>(unsent_alerts));
+}
+
+void Metrics::SetWebhooks(const std::vector<WebhookGauges>& webhooks) {
+  std::lock_guard lock(impl_->mutex);
+  for (std::size_t i = 0; i < impl_->webhook_series.size(); i += 2) {
+    impl_->webhook_backlog.Remove(impl_->webhook_series[i]);
+    impl_->webhook_failing.Remove(impl_->webhook_series[i + 1]);
+  }
+  impl_->webhook_series.clear();
+  for (const WebhookGauges& webhook : webhooks) {
+    Gauge& backlog = impl_->webhook_backlog.Add({{"webhook", webhook.name}});
+    Gauge& failing = impl_->webhook_failing.Add({{"webhook", webhook.name}});
+    backlog.Set(static_cast<double>(webhook.backlog));
+    failing.Set(webhook.failing ? 1 : 0);
+    impl_->webhook_series.insert(impl_->webhook_series.end(), {&backlog, &failing});
+  }
 }
 
 void Metrics::SetDatabaseBytes(std::uint64_t bytes) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -48,6 +49,15 @@ class Metrics {
   void SetFeedLastSuccess(const std::string& feed, std::int64_t unix_seconds);
   void SetOutboxBacklog(std::size_t unsent_alerts);
   void SetDatabaseBytes(std::uint64_t bytes);
+  // Each webhook sink: alerts after its delivered mark (of any thread, so alerts of
+  // threads it does not follow count until it passes them) and whether its last attempt
+  // failed. Replaces every webhook series, so sinks removed by a reload disappear.
+  struct WebhookGauges {
+    std::string name;
+    std::int64_t backlog = 0;
+    bool failing = false;
+  };
+  void SetWebhooks(const std::vector<WebhookGauges>& webhooks);
   // Drops every series labelled with `feed` (a feed removed on reload).
   void RemoveFeed(const std::string& feed);
 

@@ -397,3 +397,24 @@ TEST_CASE("a client that connects and says nothing delays scrapes and the stop b
   ::close(silent);
   ::close(sock);
 }
+
+namespace newsmon {
+namespace {
+
+TEST_CASE("webhook gauges show each sink's backlog and failure, and a removed sink goes") {
+  Metrics metrics;
+  metrics.SetWebhooks({{"desk", 3, true}, {"ops", 0, false}});
+  std::string both = metrics.Expose(1000);
+  CHECK(both.find("newsmon_webhook_backlog{webhook=\"desk\"} 3\n") != std::string::npos);
+  CHECK(both.find("newsmon_webhook_failing{webhook=\"desk\"} 1\n") != std::string::npos);
+  CHECK(both.find("newsmon_webhook_backlog{webhook=\"ops\"} 0\n") != std::string::npos);
+  CHECK(both.find("newsmon_webhook_failing{webhook=\"ops\"} 0\n") != std::string::npos);
+
+  metrics.SetWebhooks({{"ops", 1, false}});
+  std::string one = metrics.Expose(1000);
+  CHECK(one.find("webhook=\"desk\"") == std::string::npos);
+  CHECK(one.find("newsmon_webhook_backlog{webhook=\"ops\"} 1\n") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace newsmon
