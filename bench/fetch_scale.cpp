@@ -19,7 +19,8 @@
 // thousands of threads competing with the client for 2 cores, which would measure the
 // server; in a child process its memory and CPU are also kept out of the client's figures.
 //
-// HTTP/2 is not measured: the servers here speak HTTP/1.1 only. The Fetcher leaves the HTTP
+// HTTP/2 is not measured here (these servers speak HTTP/1.1; tests/feeds_h2_test.cpp shows h2
+// and its multiplexing against nghttpd). The Fetcher leaves the HTTP
 // version at libcurl's default (7.88 with nghttp2: CURL_HTTP_VERSION_2TLS, h2 offered by ALPN
 // on https, HTTP/1.1 on http) and multiplexing on (CURLMOPT_PIPELINING: CURLPIPE_MULTIPLEX),
 // so an h2 server gets several feeds as streams of one connection once it is up. It does not

@@ -132,6 +132,24 @@ std::string InfoString(CURL* easy, CURLINFO info) {
   return value ? value : "";
 }
 
+// CURLINFO_HTTP_VERSION's CURL_HTTP_VERSION_* constants as the plain major version, so the
+// response does not carry curl's numbering (1.1 is 2, 2 is 3).
+long HttpMajorVersion(CURL* easy) {
+  long version = 0;
+  curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version);
+  switch (version) {
+    case CURL_HTTP_VERSION_1_0:
+    case CURL_HTTP_VERSION_1_1:
+      return 1;
+    case CURL_HTTP_VERSION_2_0:
+      return 2;
+    case CURL_HTTP_VERSION_3:
+      return 3;
+    default:
+      return 0;
+  }
+}
+
 class CurlFetcher final : public Fetcher {
  public:
   explicit CurlFetcher(const FetchOptions& options) : options_(options), multi_(curl_multi_init()) {
@@ -222,6 +240,9 @@ class CurlFetcher final : public Fetcher {
                      options_.allow_file_urls ? "http,https,file" : "http,https");
     // A redirect must never lead to a local file.
     curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    if (!options_.ca_file.empty()) {
+      curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_file.c_str());
+    }
     curl_slist* headers = nullptr;
     if (!request.etag.empty()) {
       headers = curl_slist_append(headers, ("If-None-Match: " + request.etag).c_str());
@@ -245,6 +266,8 @@ class CurlFetcher final : public Fetcher {
     curl_off_t total_us = 0;
     curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us);
     response.duration = std::chrono::microseconds(total_us);
+    response.http_version = HttpMajorVersion(easy);
+    curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &response.new_connections);
     response.status = Outcome(transfer, result, response.http_status);
     if (response.http_status == 429 || response.http_status == 503) {
       curl_off_t retry_after = 0;

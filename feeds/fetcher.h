@@ -39,6 +39,12 @@ struct FetchResponse {
   std::optional<std::chrono::seconds> retry_after;  // from a 429 or 503
   std::optional<std::chrono::seconds> max_age;      // Cache-Control: max-age
   std::chrono::duration<double> duration{0};        // the whole transfer, redirects included
+  // HTTP major version of the last response: 1 (1.0 or 1.1), 2 or 3; 0 when there was none
+  // (file://, or the transfer failed first). Shows whether an https host spoke h2.
+  long http_version = 0;
+  // Connections this transfer had to open (redirects included); 0 when it reused one or ran
+  // as a stream on an HTTP/2 connection another transfer had open. Shows connection reuse.
+  long new_connections = 0;
 };
 
 struct FetchOptions {
@@ -51,6 +57,9 @@ struct FetchOptions {
   // refused, checked on every address curl connects to (so after redirects too).
   bool allow_private_addresses = false;
   std::string user_agent;  // empty: "newsmon/VERSION"
+  // PEM file of the certificate authorities https servers are verified against; empty: the
+  // system's. For tests and private CAs: verification itself is never turned off.
+  std::string ca_file;
 };
 
 // An extra descriptor for Wait(): watched for input, and for output when want_write is
