@@ -89,6 +89,10 @@ int RunDaemon(const RunOptions& options) {
 int CheckConfig(const std::string& config_path) {
   auto config = LoadConfigOrPrint(config_path);
   if (!config.ok()) return 1;
+  if (Status keys = LoadCurveKeys(*config); !keys.ok()) {
+    std::cerr << keys.message() << "\n";
+    return 1;
+  }
   auto classifier = Classifier::Build(config->threads);
   if (!classifier.ok()) {
     std::cerr << classifier.status().message() << "\n";

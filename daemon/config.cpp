@@ -94,17 +94,11 @@ void ReadCurve(const toml::table& publish, const fs::path& folder, Config& confi
                                         ".key_secret file) and 'curve_authorized_keys' (a "
                                         "directory of client .key files) in [publish]");
   }
-  CurveConfig curve{ResolvePath(*secret_file, folder), ResolvePath(*clients_dir, folder), {}, {}};
-  auto server = LoadCurveSecretCertificate(curve.secret_key_file);
-  if (!server.ok()) {
-    return problems.Add(LineOf(*publish.get("curve_secret_key")), server.status().message());
-  }
-  auto clients = LoadCurvePublicKeys(curve.authorized_keys_dir);
-  if (!clients.ok()) {
-    return problems.Add(LineOf(*publish.get("curve_authorized_keys")), clients.status().message());
-  }
-  curve.server = *server;
-  curve.authorized_clients = *clients;
+  CurveConfig curve;
+  curve.secret_key_file = ResolvePath(*secret_file, folder);
+  curve.authorized_keys_dir = ResolvePath(*clients_dir, folder);
+  curve.secret_key_line = LineOf(*publish.get("curve_secret_key"));
+  curve.authorized_keys_line = LineOf(*publish.get("curve_authorized_keys"));
   config.publish.curve = std::move(curve);
 }
 
@@ -368,6 +362,21 @@ void ConfigOverrides::ApplyTo(Config& config) const {
   if (database) config.database = *database;
   if (publish) config.publish.endpoint = *publish;
   if (replay) config.publish.replay_endpoint = *replay;
+}
+
+Status LoadCurveKeys(Config& config) {
+  if (!config.publish.curve) return Status::Ok();
+  CurveConfig& curve = *config.publish.curve;
+  auto at = [&](std::uint32_t line) { return config.path + ":" + std::to_string(line) + ": "; };
+  auto server = LoadCurveSecretCertificate(curve.secret_key_file);
+  if (!server.ok()) return Status::Error(at(curve.secret_key_line) + server.status().message());
+  auto clients = LoadCurvePublicKeys(curve.authorized_keys_dir);
+  if (!clients.ok()) {
+    return Status::Error(at(curve.authorized_keys_line) + clients.status().message());
+  }
+  curve.server = *server;
+  curve.authorized_clients = *clients;
+  return Status::Ok();
 }
 
 Result<Config> LoadConfig(const std::string& path) {

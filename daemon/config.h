@@ -19,11 +19,14 @@ struct FeedConfig {
   std::optional<std::chrono::milliseconds> interval;  // unset: the default interval
 };
 
-// CURVE on the bus: the daemon's key pair and the clients it admits, read when the
-// config is loaded so a bad key is reported with its line.
+// CURVE on the bus: where the daemon's key pair and the admitted clients' keys are, and,
+// once LoadCurveKeys() has read them, the keys. Only the daemon and check-config read
+// them, so `status` or `classify` work for users who may not read the secret key.
 struct CurveConfig {
   std::string secret_key_file;      // a NAME.key_secret written by `newsmon keygen`
   std::string authorized_keys_dir;  // the clients' NAME.key files
+  std::uint32_t secret_key_line = 0;
+  std::uint32_t authorized_keys_line = 0;
   CurveKeyPair server;
   std::vector<std::string> authorized_clients;
 };
@@ -77,6 +80,9 @@ struct ConfigOverrides {
 
 // On failure the Status message holds one "FILE:LINE: message" line per problem found.
 Result<Config> LoadConfig(const std::string& path);
+// Reads the CURVE keys a loaded config names (nothing without CURVE); errors are
+// "FILE:LINE: message" like LoadConfig's.
+Status LoadCurveKeys(Config& config);
 
 // "250ms", "30s", "5m", "1h", "1d".
 std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);

@@ -168,43 +168,93 @@ class DaemonImpl final : public Daemon {
     notifier_.Reloading();
     spdlog::info("reloading {}", config_.path);
     auto fresh = LoadConfig(config_.path);
-    auto classifier = fresh.ok() ? Classifier::Build(fresh->threads)
-                                 : Result<std::shared_ptr<const Classifier>>(fresh.status());
+    if (fresh.ok()) KeepRunningCurve(*fresh);
+    Status keys = fresh.ok() ? LoadCurveKeys(*fresh) : fresh.status();
+    auto classifier = keys.ok() ? Classifier::Build(fresh->threads)
+                                : Result<std::shared_ptr<const Classifier>>(keys);
     if (!classifier.ok()) {
       spdlog::error("reload rejected, still running the previous configuration:\n{}",
                     classifier.status().message());
     } else {
-      overrides_.ApplyTo(*fresh);
-      WarnAboutRestartOnlySettings(*fresh);
-      pipeline_.SetClassifier(*classifier);
-      for (const FeedConfig& old : config_.feeds) {
-        bool kept = std::any_of(fresh->feeds.begin(), fresh->feeds.end(),
-                                [&](const FeedConfig& feed) { return feed.name == old.name; });
-        if (!kept) parts_.metrics->RemoveFeed(old.name);
-      }
-      ReplaceFeeds(*fresh, Clock::now());
-      if (fresh->publish.curve && config_.publish.curve) {
-        parts_.bus->SetAuthorizedClients(fresh->publish.curve->authorized_clients);
-      }
-      if (fresh->publish.webhooks != config_.publish.webhooks) ReplaceWebhooks(fresh->publish.webhooks);
-      fresh->database = config_.database;
-      fresh->publish.endpoint = config_.publish.endpoint;
-      fresh->publish.replay_endpoint = config_.publish.replay_endpoint;
-      config_ = std::move(fresh).value();
-      spdlog::info("reloaded: {} feeds, {} threads", config_.feeds.size(), config_.threads.size());
+      Apply(std::move(fresh).value(), *classifier);
     }
     notifier_.Ready();
   }
 
-  // In-flight posts are dropped and sent again by the new sinks: at least once.
-  void ReplaceWebhooks(const std::vector<WebhookConfig>& webhooks) {
-    auto sinks = OpenWebhooks(webhooks, *parts_.store);
-    if (!sinks.ok()) {
-      spdlog::error("reload: webhooks unchanged: {}", sinks.status().message());
-      return;
+  void Apply(Config fresh, std::shared_ptr<const Classifier> classifier) {
+    overrides_.ApplyTo(fresh);
+    WarnAboutRestartOnlySettings(fresh);
+    pipeline_.SetClassifier(std::move(classifier));
+    for (const FeedConfig& old : config_.feeds) {
+      bool kept = std::any_of(fresh.feeds.begin(), fresh.feeds.end(),
+                              [&](const FeedConfig& feed) { return feed.name == old.name; });
+      if (!kept) parts_.metrics->RemoveFeed(old.name);
     }
-    parts_.webhooks = std::move(sinks).value();
+    ReplaceFeeds(fresh, Clock::now());
+    if (fresh.publish.curve) parts_.bus->SetAuthorizedClients(fresh.publish.curve->authorized_clients);
+    if (fresh.publish.webhooks != config_.publish.webhooks && !ReplaceWebhooks(fresh.publish.webhooks)) {
+      fresh.publish.webhooks = config_.publish.webhooks;  // so the next reload tries again
+    }
+    fresh.database = config_.database;
+    fresh.publish.endpoint = config_.publish.endpoint;
+    fresh.publish.replay_endpoint = config_.publish.replay_endpoint;
+    config_ = std::move(fresh);
+    spdlog::info("reloaded: {} feeds, {} threads", config_.feeds.size(), config_.threads.size());
+  }
+
+  // The bus's sockets take CURVE and the server key when they bind, so a reload can only
+  // change which clients are admitted; anything else waits for a restart, and until then
+  // the config keeps saying what actually runs.
+  void KeepRunningCurve(Config& fresh) const {
+    const auto& running = config_.publish.curve;
+    auto& wanted = fresh.publish.curve;
+    bool same_key = running && wanted && running->secret_key_file == wanted->secret_key_file;
+    if (running.has_value() != wanted.has_value() || (running && !same_key)) {
+      spdlog::warn("turning CURVE on or off, or a new curve_secret_key, takes effect after a "
+                   "restart; a reload only re-reads curve_authorized_keys");
+    }
+    if (!running) {
+      wanted.reset();
+    } else if (!same_key) {
+      std::string clients = wanted ? wanted->authorized_keys_dir : running->authorized_keys_dir;
+      std::uint32_t line = wanted ? wanted->authorized_keys_line : running->authorized_keys_line;
+      wanted = running;
+      wanted->authorized_keys_dir = clients;
+      wanted->authorized_keys_line = line;
+    }
+  }
+
+  // Sinks whose settings did not change keep running (their in-flight post and backoff);
+  // new or changed ones start from their stored mark. Nothing changes if one cannot open.
+  bool ReplaceWebhooks(const std::vector<WebhookConfig>& wanted) {
+    std::vector<std::unique_ptr<WebhookSink>> sinks;
+    for (const WebhookConfig& webhook : wanted) {
+      if (RunningSinkIfUnchanged(webhook)) {
+        sinks.push_back(nullptr);  // taken below, once every new one has opened
+        continue;
+      }
+      auto sink = OpenWebhook(webhook, *parts_.store);
+      if (!sink.ok()) {
+        spdlog::error("reload: webhooks unchanged: {}", sink.status().message());
+        return false;
+      }
+      sinks.push_back(std::move(sink).value());
+    }
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+      if (!sinks[i]) sinks[i] = std::move(*RunningSinkIfUnchanged(wanted[i]));
+    }
+    parts_.webhooks = std::move(sinks);
     for (const auto& sink : parts_.webhooks) sink->Notify();
+    return true;
+  }
+
+  std::unique_ptr<WebhookSink>* RunningSinkIfUnchanged(const WebhookConfig& webhook) {
+    auto same = std::find(config_.publish.webhooks.begin(), config_.publish.webhooks.end(), webhook);
+    if (same == config_.publish.webhooks.end()) return nullptr;
+    for (auto& sink : parts_.webhooks) {
+      if (sink && sink->name() == webhook.name) return &sink;
+    }
+    return nullptr;
   }
 
   void WarnAboutRestartOnlySettings(const Config& fresh) const {
@@ -409,6 +459,7 @@ class DaemonImpl final : public Daemon {
 
 Result<std::unique_ptr<Daemon>> Daemon::Create(Config config, ConfigOverrides overrides) {
   overrides.ApplyTo(config);
+  if (Status s = LoadCurveKeys(config); !s.ok()) return s;
   auto parts = OpenParts(config);
   if (!parts.ok()) return parts.status();
   return std::unique_ptr<Daemon>(std::make_unique<DaemonImpl>(

@@ -21,6 +21,12 @@ Status OpenBus(const Config& config, Parts& parts) {
     curve = CurveServerOptions{config.publish.curve->server,
                                config.publish.curve->authorized_clients};
   }
+  for (const std::string& endpoint : {config.publish.endpoint, config.publish.replay_endpoint}) {
+    if (curve && !CurveCovers(endpoint)) {
+      return Status::Error(endpoint + ": CURVE does not secure multicast or udp transports; "
+                                      "use tcp:// with CURVE, or turn CURVE off");
+    }
+  }
   auto bus = BusContext::Create(curve);
   if (!bus.ok()) return bus.status();
   parts.bus = std::move(bus).value();
@@ -50,9 +56,11 @@ Result<Parts> OpenParts(const Config& config) {
   auto store = Store::Open(config.database);
   if (!store.ok()) return store.status();
   parts.store = std::move(store).value();
-  auto webhooks = OpenWebhooks(config.publish.webhooks, *parts.store);
-  if (!webhooks.ok()) return webhooks.status();
-  parts.webhooks = std::move(webhooks).value();
+  for (const WebhookConfig& webhook : config.publish.webhooks) {
+    auto sink = OpenWebhook(webhook, *parts.store);
+    if (!sink.ok()) return sink.status();
+    parts.webhooks.push_back(std::move(sink).value());
+  }
   FetchOptions fetch_options;
   fetch_options.allow_file_urls = config.allow_file_urls;
   fetch_options.allow_private_addresses = config.allow_private_addresses;
@@ -72,25 +80,20 @@ Result<Parts> OpenParts(const Config& config) {
 }
 
 
-Result<std::vector<std::unique_ptr<WebhookSink>>> OpenWebhooks(
-    const std::vector<WebhookConfig>& webhooks, Store& store) {
-  std::vector<std::unique_ptr<WebhookSink>> sinks;
-  for (const WebhookConfig& webhook : webhooks) {
-    WebhookOptions options;
-    options.name = webhook.name;
-    options.url = webhook.url;
-    options.secret = webhook.secret;
-    options.threads = webhook.threads;
-    auto sink = WebhookSink::Create(options, store);
-    if (!sink.ok()) return Status::Error("webhook '" + webhook.name + "': " + sink.status().message());
-    std::string threads;
-    for (const std::string& thread : webhook.threads) threads += (threads.empty() ? "" : ", ") + thread;
-    // The host only: webhook URLs often carry a token in their path or query.
-    spdlog::info("webhook '{}' posts {} alerts to {}", webhook.name,
-                 threads.empty() ? "all" : threads, HostOf(webhook.url));
-    sinks.push_back(std::move(sink).value());
-  }
-  return sinks;
+Result<std::unique_ptr<WebhookSink>> OpenWebhook(const WebhookConfig& webhook, Store& store) {
+  WebhookOptions options;
+  options.name = webhook.name;
+  options.url = webhook.url;
+  options.secret = webhook.secret;
+  options.threads = webhook.threads;
+  auto sink = WebhookSink::Create(options, store);
+  if (!sink.ok()) return Status::Error("webhook '" + webhook.name + "': " + sink.status().message());
+  std::string threads;
+  for (const std::string& thread : webhook.threads) threads += (threads.empty() ? "" : ", ") + thread;
+  // The host only: webhook URLs often carry a token in their path or query.
+  spdlog::info("webhook '{}' posts {} alerts to {}", webhook.name,
+               threads.empty() ? "all" : threads, HostOf(webhook.url));
+  return sink;
 }
 
 }  // namespace newsmon

@@ -36,7 +36,6 @@ struct Parts {
 
 Result<Parts> OpenParts(const Config& config);
 // Also used by a reload that changed [[publish.webhook]].
-Result<std::vector<std::unique_ptr<WebhookSink>>> OpenWebhooks(
-    const std::vector<WebhookConfig>& webhooks, Store& store);
+Result<std::unique_ptr<WebhookSink>> OpenWebhook(const WebhookConfig& webhook, Store& store);
 
 }  // namespace newsmon

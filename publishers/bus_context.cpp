@@ -45,16 +45,24 @@ Result<std::unique_ptr<BusContext>> BusContext::Create(
     if (!CurveAvailable()) {
       return Status::Error("CURVE is configured but this libzmq was built without it");
     }
-    try {
-      state->authenticator.emplace(state->context, zmq::socket_type::rep);
-      state->authenticator->set(zmq::sockopt::linger, 0);
-      state->authenticator->bind(kZapEndpoint);
-      state->fd = state->authenticator->get(zmq::sockopt::fd);
-    } catch (const zmq::error_t& error) {
-      return Status::Error(std::string("cannot start the CURVE authenticator: ") + error.what());
-    }
+    if (Status s = OpenAuthenticator(*state); !s.ok()) return s;
   }
   return std::unique_ptr<BusContext>(new BusContext(std::move(state)));
+}
+
+Status BusContext::OpenAuthenticator(State& state) {
+  state.fd = -1;
+  state.authenticator.reset();
+  try {
+    state.authenticator.emplace(state.context, zmq::socket_type::rep);
+    state.authenticator->set(zmq::sockopt::linger, 0);
+    state.authenticator->bind(kZapEndpoint);
+    state.fd = state.authenticator->get(zmq::sockopt::fd);
+    return Status::Ok();
+  } catch (const zmq::error_t& error) {
+    state.authenticator.reset();
+    return Status::Error(std::string("cannot start the CURVE authenticator: ") + error.what());
+  }
 }
 
 bool BusContext::curve() const { return state_->curve.has_value(); }
@@ -84,44 +92,70 @@ std::vector<std::string> BusContext::ServeAuthentication() {
     while (socket.get(zmq::sockopt::events) & ZMQ_POLLIN) {
       std::vector<zmq::message_t> frames;
       if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
-      if (frames.size() < 6) continue;  // not ZAP; REP still needs an answer below
-      std::string mechanism = frames[5].to_string();
-      std::string key = frames.size() > 6 ? Z85(frames[6]) : "";
-      const auto& allowed = state_->curve->authorized_clients;
-      bool admitted = mechanism == "CURVE" &&
-                      std::find(allowed.begin(), allowed.end(), key) != allowed.end();
-      std::array<zmq::const_buffer, 6> reply = {
-          zmq::str_buffer("1.0"), zmq::buffer(frames[1].data(), frames[1].size()),
-          admitted ? zmq::str_buffer("200") : zmq::str_buffer("400"),
-          admitted ? zmq::str_buffer("OK") : zmq::str_buffer("client key not authorised"),
-          zmq::buffer(key), zmq::str_buffer("")};
-      zmq::send_multipart(socket, reply, zmq::send_flags::dontwait);
-      if (!admitted) ReportOnce(frames[3].to_string(), mechanism, key, refusals);
+      Answer(frames, refusals);
     }
-  } catch (const zmq::error_t&) {
-    // A malformed request must not stop the daemon; REP resets on the next one.
+  } catch (const zmq::error_t& error) {
+    // A REP socket that failed mid-exchange refuses every later request, which would stall
+    // every handshake until a restart: start a fresh one instead.
+    Status reopened = OpenAuthenticator(*state_);
+    refusals.push_back(std::string("CURVE authenticator failed (") + error.what() + "); " +
+                       (reopened.ok() ? "restarted it" : reopened.message()));
   }
   return refusals;
 }
 
-void BusContext::ReportOnce(const std::string& address, const std::string& mechanism,
-                            const std::string& key, std::vector<std::string>& refusals) {
+// A REP socket must answer every request before it can read the next, so even a
+// malformed one gets a reply (500), or the handler would be stuck.
+void BusContext::Answer(const std::vector<zmq::message_t>& frames,
+                        std::vector<std::string>& refusals) {
+  zmq::socket_t& socket = *state_->authenticator;
+  std::string request_id = frames.size() > 1 ? frames[1].to_string() : "";
+  if (frames.size() < 6) {
+    std::array<zmq::const_buffer, 6> reply = {
+        zmq::str_buffer("1.0"), zmq::buffer(request_id), zmq::str_buffer("500"),
+        zmq::str_buffer("malformed ZAP request"), zmq::str_buffer(""), zmq::str_buffer("")};
+    zmq::send_multipart(socket, reply, zmq::send_flags::dontwait);
+    return;
+  }
+  std::string mechanism = frames[5].to_string();
+  std::string key = frames.size() > 6 ? Z85(frames[6]) : "";
+  const auto& allowed = state_->curve->authorized_clients;
+  bool admitted =
+      mechanism == "CURVE" && std::find(allowed.begin(), allowed.end(), key) != allowed.end();
+  std::array<zmq::const_buffer, 6> reply = {
+      zmq::str_buffer("1.0"), zmq::buffer(request_id),
+      admitted ? zmq::str_buffer("200") : zmq::str_buffer("400"),
+      admitted ? zmq::str_buffer("OK") : zmq::str_buffer("client key not authorised"),
+      zmq::buffer(key), zmq::str_buffer("")};
+  zmq::send_multipart(socket, reply, zmq::send_flags::dontwait);
+  if (!admitted) ReportOnce(frames[3].to_string(), key, refusals);
+}
+
+void BusContext::ReportOnce(const std::string& address, const std::string& key,
+                            std::vector<std::string>& refusals) {
   if (!state_->reported.insert(address + " " + key).second) return;
   if (state_->reported.size() > kMaxRemembered) state_->reported.clear();
-  refusals.push_back(mechanism == "CURVE"
-                         ? "refused a bus client at " + address + ": its key " + key +
-                               " is not among the authorised client keys"
-                         : "refused a bus client at " + address + ": it did not use CURVE");
+  refusals.push_back("refused a bus client at " + address + ": its key " + key +
+                     " is not among the authorised client keys");
 }
 
 bool IsExposedEndpoint(const std::string& endpoint) {
+  if (endpoint.rfind("ipc://", 0) == 0 || endpoint.rfind("inproc://", 0) == 0) return false;
   const std::string scheme = "tcp://";
-  if (endpoint.rfind(scheme, 0) != 0) return false;  // ipc:// and inproc:// stay on the host
+  // Anything else (ws://, tipc://, the multicast pgm://, epgm://, norm://) reaches other hosts.
+  if (endpoint.rfind(scheme, 0) != 0) return true;
   std::string host = endpoint.substr(scheme.size());
   host = host.substr(0, host.rfind(':'));
   if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
   // ZeroMQ's "tcp://lo:5556" names an interface; so can "eth0", which is exposed.
   return !(host == "localhost" || host == "lo" || host == "::1" || host.rfind("127.", 0) == 0);
+}
+
+bool CurveCovers(const std::string& endpoint) {
+  for (const char* multicast : {"pgm://", "epgm://", "norm://", "udp://"}) {
+    if (endpoint.rfind(multicast, 0) == 0) return false;
+  }
+  return true;
 }
 
 }  // namespace newsmon

@@ -17,6 +17,7 @@
 
 namespace zmq {
 class context_t;
+class message_t;
 class socket_t;
 }  // namespace zmq
 
@@ -50,13 +51,18 @@ class BusContext {
  private:
   struct State;
   explicit BusContext(std::unique_ptr<State> state);
-  void ReportOnce(const std::string& address, const std::string& mechanism,
-                  const std::string& key, std::vector<std::string>& refusals);
+  static Status OpenAuthenticator(State& state);
+  void Answer(const std::vector<zmq::message_t>& frames, std::vector<std::string>& refusals);
+  void ReportOnce(const std::string& address, const std::string& key,
+                  std::vector<std::string>& refusals);
   std::unique_ptr<State> state_;
 };
 
-// tcp:// endpoints on any address but loopback; the daemon warns when such an endpoint
-// is bound without CURVE.
+// Endpoints other hosts can reach: tcp:// on anything but loopback, and every transport
+// but ipc:// and inproc://. The daemon warns when one is bound without CURVE.
 bool IsExposedEndpoint(const std::string& endpoint);
+// False for the multicast transports (pgm, epgm, norm) and udp, which CURVE does not
+// secure: the daemon refuses them when CURVE is on rather than publish in the clear.
+bool CurveCovers(const std::string& endpoint);
 
 }  // namespace newsmon

@@ -107,7 +107,7 @@ Result<std::vector<std::string>> WriteCurveCertificates(const std::string& direc
 
 Result<CurveKeyPair> LoadCurveCertificate(const std::string& path) {
   std::ifstream file(path);
-  if (!file) return Status::Error("cannot read CURVE certificate " + path);
+  if (!file) return Status::Error("cannot read CURVE certificate " + path + ": " + std::strerror(errno));
   CurveKeyPair keys;
   std::string line;
   while (std::getline(file, line)) {
@@ -127,9 +127,16 @@ Result<CurveKeyPair> LoadCurveCertificate(const std::string& path) {
 
 Result<CurveKeyPair> LoadCurveSecretCertificate(const std::string& path) {
   auto keys = LoadCurveCertificate(path);
-  if (keys.ok() && keys->secret_key.empty()) {
+  if (!keys.ok()) return keys;
+  if (keys->secret_key.empty()) {
     return Status::Error(path + " holds no secret-key: give the NAME.key_secret file, not the "
                                 "public NAME.key");
+  }
+  // As ssh does with private keys: a secret anyone on the host can read is no secret.
+  struct stat info {};
+  if (::stat(path.c_str(), &info) == 0 && (info.st_mode & S_IROTH)) {
+    return Status::Error(path + " is readable by every user on this host: chmod o-rwx it "
+                                "(0600, or 0640 for a group the daemon is in)");
   }
   return keys;
 }

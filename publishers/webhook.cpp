@@ -70,18 +70,16 @@ Status CheckUrl(const std::string& url) {
   return Status::Ok();
 }
 
-// Webhook URLs often carry their credential (user:password@, ?token=); the log must not.
+// Webhook URLs often carry their credential (user:password@, ?token=, or the path itself,
+// as Slack's and Discord's do); the log gets scheme, host and port only.
 std::string RedactedUrl(const std::string& url) {
   UrlHandle parsed(curl_url());
   if (!parsed || curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
-    return url;
+    return "(invalid URL)";
   }
-  for (CURLUPart part : {CURLUPART_USER, CURLUPART_PASSWORD, CURLUPART_OPTIONS,
-                         CURLUPART_QUERY, CURLUPART_FRAGMENT}) {
-    curl_url_set(parsed.get(), part, nullptr, 0);
-  }
-  std::string redacted = UrlPart(parsed.get(), CURLUPART_URL);
-  return redacted.empty() ? url : redacted;
+  std::string port = UrlPart(parsed.get(), CURLUPART_PORT);
+  return UrlPart(parsed.get(), CURLUPART_SCHEME) + "://" + UrlPart(parsed.get(), CURLUPART_HOST) +
+         (port.empty() ? "" : ":" + port);
 }
 
 Status CheckOptions(const WebhookOptions& options) {

@@ -4,6 +4,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "daemon/config.h"
@@ -14,6 +16,7 @@
 #include "tests/support/fixtures.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 namespace newsmon::testing {
 namespace {
@@ -36,6 +39,13 @@ Config CurveConfig(const TempDir& dir, const std::string& feed_url) {
   auto config = LoadConfig(dir.Write("newsmon.toml", toml));
   REQUIRE(config.ok());
   return std::move(config).value();
+}
+
+std::size_t CountOf(const LogCapture& log, const std::string& text) {
+  auto lines = log.Lines();
+  return static_cast<std::size_t>(std::count_if(lines.begin(), lines.end(), [&](const std::string& line) {
+    return line.find(text) != std::string::npos;
+  }));
 }
 
 std::vector<std::string> TailArgs(const Config& config, const TempDir& dir,
@@ -79,24 +89,45 @@ TEST_CASE("CURVE settings that cannot work are config errors with their line", "
   KeyGen(dir, "server", "keys");
   WriteTrucesThread(dir);
   std::string base = TestConfigToml(dir, {});
-  auto with_publish_lines = [&](const std::string& lines) {
+  auto check_config_with = [&](const std::string& lines) {
     std::string toml = base;
     toml.replace(toml.find("[publish]\n") + 10, 0, lines);
-    return LoadConfig(dir.Write("bad.toml", toml)).status().message();
+    return RunNewsmon({"check-config", "--config", dir.Write("bad.toml", toml)}).err;
   };
   const std::string file = dir.File("bad.toml");
 
-  CHECK(with_publish_lines("curve_secret_key = \"keys/server.key_secret\"\n") ==
+  CHECK(check_config_with("curve_secret_key = \"keys/server.key_secret\"\n") ==
         file + ":8: CURVE needs both 'curve_secret_key' (the daemon's .key_secret file) and "
-               "'curve_authorized_keys' (a directory of client .key files) in [publish]");
-  CHECK(with_publish_lines("curve_secret_key = \"keys/server.key\"\n"
-                           "curve_authorized_keys = \"keys\"\n") ==
+               "'curve_authorized_keys' (a directory of client .key files) in [publish]\n");
+  CHECK(check_config_with("curve_secret_key = \"keys/server.key\"\n"
+                          "curve_authorized_keys = \"keys\"\n") ==
         file + ":8: " + dir.File("keys/server.key") +
-            " holds no secret-key: give the NAME.key_secret file, not the public NAME.key");
-  CHECK(with_publish_lines("curve_secret_key = \"keys/server.key_secret\"\n"
-                           "curve_authorized_keys = \"missing\"\n") ==
+            " holds no secret-key: give the NAME.key_secret file, not the public NAME.key\n");
+  REQUIRE(chmod(dir.File("keys/server.key_secret").c_str(), 0644) == 0);
+  CHECK(check_config_with("curve_secret_key = \"keys/server.key_secret\"\n"
+                          "curve_authorized_keys = \"keys\"\n") ==
+        file + ":8: " + dir.File("keys/server.key_secret") +
+            " is readable by every user on this host: chmod o-rwx it (0600, or 0640 for a group "
+            "the daemon is in)\n");
+  REQUIRE(chmod(dir.File("keys/server.key_secret").c_str(), 0640) == 0);
+  CHECK(check_config_with("curve_secret_key = \"keys/server.key_secret\"\n"
+                          "curve_authorized_keys = \"missing\"\n") ==
         file + ":9: cannot read authorised keys directory " + dir.File("missing") +
-            ": No such file or directory");
+            ": No such file or directory\n");
+}
+
+TEST_CASE("commands other than run and check-config never read the CURVE keys", "[curve][config]") {
+  TempDir dir;
+  WriteTrucesThread(dir);
+  std::string toml = TestConfigToml(dir, {});
+  toml.replace(toml.find("[publish]\n") + 10, 0,
+               "curve_secret_key = \"/run/credentials/newsmon.service/server.key_secret\"\n"
+               "curve_authorized_keys = \"clients\"\n");
+  std::string path = dir.Write("newsmon.toml", toml);
+  // A secret key that only the service can read (here: absent) does not stop a dry run.
+  Completed classify = RunNewsmon({"classify", "--config", path}, "{\"id\":\"a\",\"title\":\"Truce\"}\n");
+  CHECK(classify.status == 0);
+  CHECK(RunNewsmon({"check-config", "--config", path}).status == 1);
 }
 
 TEST_CASE("with CURVE the bus admits authorised keys only, and tail says why it was refused",
@@ -136,6 +167,23 @@ TEST_CASE("with CURVE the bus admits authorised keys only, and tail says why it 
     CHECK(tail.Stderr().find("one side uses CURVE and the other does not") != std::string::npos);
   }
 
+  SECTION("a reload that turns CURVE off is refused until a restart: the bus stays closed") {
+    std::string toml = TestConfigToml(dir, {{"wire", server.Url("/wire.xml")}});
+    dir.Write("newsmon.toml", toml);
+    daemon.Reload();
+    REQUIRE(log.WaitFor("reloaded:"));
+    CHECK(log.Contains("turning CURVE on or off, or a new curve_secret_key, takes effect after a "
+                       "restart"));
+    Process plaintext(TailArgs(config, dir, ""));
+    CHECK(plaintext.Wait(15s) == 2);
+    // The running key directory is still re-read on every reload.
+    KeyGen(dir, "late", "clients");
+    daemon.Reload();
+    REQUIRE(WaitUntil([&] { return CountOf(log, "reloaded:") == 2; }, 10s));
+    Process late(TailArgs(config, dir, dir.File("clients/late.key_secret")));
+    CHECK(late.Wait(15s) == 0);
+  }
+
   SECTION("a key added to the directory is admitted after a reload") {
     KeyGen(dir, "night-desk", "clients");
     daemon.Reload();
@@ -156,7 +204,7 @@ TEST_CASE("the daemon warns when its bus is reachable from other hosts without C
   CHECK_FALSE(log.Contains(config.publish.replay_endpoint + " is reachable"));
 }
 
-TEST_CASE("exposed endpoints are tcp ones on anything but loopback", "[curve]") {
+TEST_CASE("every endpoint but ipc, inproc and loopback tcp is exposed", "[curve]") {
   CHECK(IsExposedEndpoint("tcp://0.0.0.0:5556"));
   CHECK(IsExposedEndpoint("tcp://*:5556"));
   CHECK(IsExposedEndpoint("tcp://192.168.1.10:5556"));
@@ -166,6 +214,10 @@ TEST_CASE("exposed endpoints are tcp ones on anything but loopback", "[curve]") 
   CHECK_FALSE(IsExposedEndpoint("tcp://localhost:5556"));
   CHECK_FALSE(IsExposedEndpoint("tcp://[::1]:5556"));
   CHECK_FALSE(IsExposedEndpoint("ipc:///run/newsmon/bus"));
+  CHECK(IsExposedEndpoint("epgm://eth0;239.192.1.1:5555"));
+  CHECK(IsExposedEndpoint("ws://0.0.0.0:8080"));
+  CHECK_FALSE(CurveCovers("epgm://eth0;239.192.1.1:5555"));
+  CHECK(CurveCovers("tcp://0.0.0.0:5556"));
 }
 
 }  // namespace
