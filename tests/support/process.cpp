@@ -15,6 +15,18 @@
 namespace newsmon::testing {
 
 Process::Process(const std::vector<std::string>& args, const std::string& stdin_text,
+                 const std::vector<std::string>& env)
+    : Process(ProgramTag{}, [&] {
+        std::vector<std::string> argv = {NEWSMON_BINARY};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return argv;
+      }(), stdin_text, env) {}
+
+std::unique_ptr<Process> Process::Program(const std::vector<std::string>& args) {
+  return std::unique_ptr<Process>(new Process(ProgramTag{}, args, "", {}));
+}
+
+Process::Process(ProgramTag, std::vector<std::string> argv_strings, const std::string& stdin_text,
                  const std::vector<std::string>& env) {
   std::string pattern = (std::filesystem::temp_directory_path() / "newsmon-proc-XXXXXX").string();
   if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
@@ -22,8 +34,6 @@ Process::Process(const std::vector<std::string>& args, const std::string& stdin_
   std::string in = directory_ + "/stdin", out = directory_ + "/stdout",
               err = directory_ + "/stderr";
   std::ofstream(in, std::ios::binary) << stdin_text;
-  std::vector<std::string> argv_strings = {NEWSMON_BINARY};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<std::string> env_strings = env;
   pid_ = fork();
   if (pid_ == 0) {

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,8 @@ class Process {
   // env entries ("NAME=value") are added to the child's environment.
   Process(const std::vector<std::string>& args, const std::string& stdin_text = "",
           const std::vector<std::string>& env = {});
+  // Another program (a client from the docs, say): args[0] is its path.
+  static std::unique_ptr<Process> Program(const std::vector<std::string>& args);
   ~Process();  // kills it if still running
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -27,6 +30,10 @@ class Process {
   std::string Stderr() const;
 
  private:
+  struct ProgramTag {};
+  Process(ProgramTag, std::vector<std::string> argv, const std::string& stdin_text,
+          const std::vector<std::string>& env);
+
   pid_t pid_ = -1;
   std::optional<int> status_;
   std::string directory_;
