@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/wait_fd.h"
 
 struct sockaddr;
 
@@ -60,16 +61,6 @@ struct FetchOptions {
   // PEM file of the certificate authorities https servers are verified against; empty: the
   // system's. For tests and private CAs: verification itself is never turned off.
   std::string ca_file;
-};
-
-// An extra descriptor for Wait(): watched for input, and for output when want_write is
-// set (a socket that another curl multi handle is connecting or sending on).
-struct WaitFd {
-  int fd = -1;
-  bool want_read = true;
-  bool want_write = false;
-  bool readable = false;  // set by Wait()
-  bool writable = false;  // set by Wait()
 };
 
 // Loopback, RFC 1918, link-local (169.254/16 incl. cloud metadata), CGNAT, unique-local

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "feeds/fetcher.h"
+#include "core/wait_fd.h"
 #include "store/store.h"
 
 namespace newsmon {
