@@ -14,7 +14,7 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/logging.h"
-#include "daemon/unique_fd.h"
+#include "core/unique_fd.h"
 #include "feeds/feed_parser.h"
 #include "publishers/curve.h"
 

@@ -14,7 +14,7 @@
 #include "daemon/parts.h"
 #include "daemon/pipeline.h"
 #include "daemon/service_notifier.h"
-#include "daemon/unique_fd.h"
+#include "core/unique_fd.h"
 
 namespace newsmon {
 namespace {

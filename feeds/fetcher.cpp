@@ -12,23 +12,11 @@
 #include <map>
 #include <mutex>
 
+#include "core/curl_handles.h"
 #include "core/version.h"
 
 namespace newsmon {
 namespace {
-
-struct EasyDeleter {
-  void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
-};
-struct MultiDeleter {
-  void operator()(CURLM* multi) const { curl_multi_cleanup(multi); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
-using MultiHandle = std::unique_ptr<CURLM, MultiDeleter>;
-using HeaderList = std::unique_ptr<curl_slist, SlistDeleter>;
 
 // Past the descriptor limit socket() fails and curl reports every further transfer as
 // "Couldn't connect to server" (bench/fetch-scale --client-nofile 1024: 1,987 of 3,000 feeds
@@ -54,10 +42,6 @@ void ConfigureMulti(CURLM* multi) {
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, budget);
 }
 
-void GlobalInitOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 // One transfer in flight: owns its easy handle and everything curl points into.
 struct Transfer {
@@ -335,7 +319,7 @@ bool IsPrivateAddress(const sockaddr* address) {
 }
 
 Result<std::unique_ptr<Fetcher>> Fetcher::Create(const FetchOptions& options) {
-  GlobalInitOnce();
+  CurlGlobalInitOnce();
   auto fetcher = std::make_unique<CurlFetcher>(options);
   if (!fetcher->valid()) return Status::Error("cannot create curl multi handle");
   return std::unique_ptr<Fetcher>(std::move(fetcher));

@@ -15,6 +15,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "core/curl_handles.h"
 #include "core/version.h"
 
 namespace newsmon {
@@ -23,29 +24,7 @@ namespace {
 using Clock = WebhookClock;
 using std::chrono::milliseconds;
 
-struct EasyDeleter {
-  void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
-};
-struct MultiDeleter {
-  void operator()(CURLM* multi) const { curl_multi_cleanup(multi); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-struct UrlDeleter {
-  void operator()(CURLU* url) const { curl_url_cleanup(url); }
-};
-using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
-using MultiHandle = std::unique_ptr<CURLM, MultiDeleter>;
-using HeaderList = std::unique_ptr<curl_slist, SlistDeleter>;
-using UrlHandle = std::unique_ptr<CURLU, UrlDeleter>;
-
 constexpr std::size_t kResponseSnippetBytes = 200;
-
-void GlobalInitOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 std::string UrlPart(CURLU* url, CURLUPart part) {
   char* value = nullptr;
@@ -497,7 +476,7 @@ Result<std::unique_ptr<WebhookSink>> WebhookSink::Create(const WebhookOptions& o
   if (Status s = CheckOptions(options); !s.ok()) return s.WithContext(context);
   auto cursor = InitialCursor(options.name, store);
   if (!cursor.ok()) return cursor.status().WithContext(context);
-  GlobalInitOnce();
+  CurlGlobalInitOnce();
   auto sink = std::make_unique<HttpWebhookSink>(options, store, *cursor);
   if (!sink->valid()) return Status::Error(context + "cannot create a curl multi handle");
   return std::unique_ptr<WebhookSink>(std::move(sink));

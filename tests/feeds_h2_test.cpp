@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/unique_fd.h"
 #include "feeds/fetcher.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
@@ -49,20 +50,6 @@ std::string FindProgram(const std::string& program) {
   return "";
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // A program run for one test with stdout and stderr going to a log file; killed and reaped
 // when it goes out of scope if it has not exited by then.
 class Child {
@@ -70,7 +57,7 @@ class Child {
   Child(const std::vector<std::string>& args, const std::string& log_path) {
     // Everything the child touches between fork and exec is prepared here: the test process
     // has other threads (servers), so the child may only make async-signal-safe calls.
-    Fd log(open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    UniqueFd log(open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (log.get() < 0) throw std::runtime_error("cannot open " + log_path);
     std::vector<std::string> strings = args;
     std::vector<char*> argv;
@@ -115,7 +102,7 @@ class Child {
 
 // A port on 127.0.0.1 that was free a moment ago (the kernel's pick for port 0).
 int FreePort() {
-  Fd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -128,7 +115,7 @@ int FreePort() {
 }
 
 bool Accepts(int port) {
-  Fd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

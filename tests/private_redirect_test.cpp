@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 
+#include "core/unique_fd.h"
 #include "feeds/fetcher.h"
 #include "tests/support/feed_server.h"
 
@@ -34,26 +35,12 @@ constexpr const char* kRefusal =
     "refused to connect to a private or loopback address (set allow_private_addresses = true "
     "to allow it)";
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 // Brings lo up (which also gives it 127.0.0.1) and adds address/32 to it as the alias lo:1.
 // ioctl rather than `ip addr add` so the test needs no iproute2.
 std::string ConfigureLoopback(const char* address) {
-  Fd socket_fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  UniqueFd socket_fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (socket_fd.get() < 0) return Errno("socket");
   ifreq lo{};
   std::strncpy(lo.ifr_name, "lo", IFNAMSIZ - 1);
@@ -107,7 +94,7 @@ class NetworkNamespace {
 
  private:
   explicit NetworkNamespace(int original) : original_(original) {}
-  Fd original_;
+  UniqueFd original_;
   bool inside_ = false;
 };
 

@@ -6,7 +6,7 @@
 
 namespace newsmon {
 
-// Owns a file descriptor (signalfd, eventfd) and closes it once.
+// Owns a file descriptor (signalfd, eventfd, a test's socket) and closes it once.
 class UniqueFd {
  public:
   UniqueFd() = default;
