@@ -8,25 +8,13 @@
 
 #include "feeds/fetcher.h"
 #include "tests/support/feed_server.h"
+#include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
 
 namespace newsmon::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::vector<FetchResponse> FetchAll(Fetcher& fetcher, std::vector<FetchRequest> requests) {
-  for (FetchRequest& request : requests) fetcher.Start(std::move(request));
-  std::vector<FetchResponse> done;
-  auto deadline = std::chrono::steady_clock::now() + 20s;
-  std::vector<WaitFd> none;
-  while (fetcher.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
-    REQUIRE(fetcher.Wait(none, 100ms).ok());
-    for (FetchResponse& response : fetcher.Collect()) done.push_back(std::move(response));
-  }
-  REQUIRE(fetcher.in_flight() == 0);
-  return done;
-}
 
 // The loopback server is a private address: tests opt in as an operator would.
 FetchOptions Local() {

@@ -30,6 +30,7 @@
 
 #include "core/unique_fd.h"
 #include "feeds/fetcher.h"
+#include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
 
@@ -263,21 +264,6 @@ std::unique_ptr<Fetcher> MakeFetcher(const FetchOptions& options) {
   auto fetcher = Fetcher::Create(options);
   REQUIRE(fetcher.ok());
   return std::move(*fetcher);
-}
-
-// Starts every request at once (one burst on the multi handle) and waits for all of them.
-std::vector<FetchResponse> FetchAll(Fetcher& fetcher, const std::vector<FetchRequest>& requests) {
-  for (const FetchRequest& request : requests) fetcher.Start(request);
-  std::vector<FetchResponse> done;
-  auto deadline = std::chrono::steady_clock::now() + 20s;
-  std::vector<WaitFd> none;
-  while (fetcher.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
-    REQUIRE(fetcher.Wait(none, 100ms).ok());
-    for (FetchResponse& response : fetcher.Collect()) done.push_back(std::move(response));
-  }
-  REQUIRE(fetcher.in_flight() == 0);
-  REQUIRE(done.size() == requests.size());
-  return done;
 }
 
 FetchResponse FetchOne(Fetcher& fetcher, const FetchRequest& request) {

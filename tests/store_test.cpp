@@ -4,22 +4,11 @@
 #include <nlohmann/json.hpp>
 
 #include "store/store.h"
+#include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
 
 namespace newsmon::testing {
 namespace {
-
-ClassifiedItem Matching(const std::string& id, const std::string& thread) {
-  ClassifiedItem classified;
-  classified.item = {"wire", id, "Title " + id, "https://example.org/" + id, 1795424400, "text"};
-  ThreadMatch match;
-  match.thread = thread;
-  match.score = 3;
-  match.threshold = 2;
-  match.evidence = {{"ceasefire", "title", 0, 3}};
-  classified.matches = {match};
-  return classified;
-}
 
 FetchRecord Fetched(std::vector<ClassifiedItem> items, std::string etag = "\"e\"") {
   FetchRecord record;
@@ -58,7 +47,7 @@ TEST_CASE("alert seqs are gapless across reopening, and stored items never alert
   {
     auto store = Store::Open(path);
     REQUIRE(store.ok());
-    auto seqs = (*store)->RecordFetch(Fetched({Matching("a", "truces"), Matching("b", "talks")}));
+    auto seqs = (*store)->RecordFetch(Fetched({MatchingItem("a", "truces"), MatchingItem("b", "talks")}));
     REQUIRE(seqs.ok());
     CHECK(*seqs == std::vector<std::int64_t>{1, 2});
   }
@@ -67,10 +56,10 @@ TEST_CASE("alert seqs are gapless across reopening, and stored items never alert
   auto known = (*store)->KnownItemIds("wire", {"a", "b", "c"});
   REQUIRE(known.ok());
   CHECK(known->size() == 2);
-  CHECK(known->at("a") == ContentHash(Matching("a", "truces").item));
+  CHECK(known->at("a") == ContentHash(MatchingItem("a", "truces").item));
   CHECK(known->count("b") == 1);
 
-  auto seqs = (*store)->RecordFetch(Fetched({Matching("a", "truces"), Matching("c", "truces")}));
+  auto seqs = (*store)->RecordFetch(Fetched({MatchingItem("a", "truces"), MatchingItem("c", "truces")}));
   REQUIRE(seqs.ok());
   CHECK(*seqs == std::vector<std::int64_t>{3});
   CHECK(*(*store)->LastSeq() == 3);
@@ -80,7 +69,7 @@ TEST_CASE("the outbox holds the alert JSON until it is marked sent") {
   TempDir dir;
   auto store = Store::Open(dir.File("n.db"));
   REQUIRE(store.ok());
-  REQUIRE((*store)->RecordFetch(Fetched({Matching("a", "truces"), Matching("b", "truces")})).ok());
+  REQUIRE((*store)->RecordFetch(Fetched({MatchingItem("a", "truces"), MatchingItem("b", "truces")})).ok());
   auto unsent = (*store)->UnsentAlerts(10);
   REQUIRE(unsent.ok());
   REQUIRE(unsent->size() == 2);
@@ -161,10 +150,10 @@ TEST_CASE("retention forgets old items' text and matches, keeps alerts, and neve
   TempDir dir;
   auto store = Store::Open(dir.File("n.db"));
   REQUIRE(store.ok());
-  FetchRecord old = Fetched({Matching("old-1", "truces"), Matching("old-2", "truces")});
+  FetchRecord old = Fetched({MatchingItem("old-1", "truces"), MatchingItem("old-2", "truces")});
   old.fetched_at = 1000;
   REQUIRE((*store)->RecordFetch(old).ok());
-  REQUIRE((*store)->RecordFetch(Fetched({Matching("new", "truces")})).ok());
+  REQUIRE((*store)->RecordFetch(Fetched({MatchingItem("new", "truces")})).ok());
 
   auto pruned = (*store)->PruneItemsBefore(2000, 1);
   REQUIRE(pruned.ok());
@@ -181,8 +170,8 @@ TEST_CASE("alert counts per thread since a time") {
   TempDir dir;
   auto store = Store::Open(dir.File("n.db"));
   REQUIRE(store.ok());
-  REQUIRE((*store)->RecordFetch(Fetched({Matching("a", "truces"), Matching("b", "talks"),
-                                         Matching("c", "truces")})).ok());
+  REQUIRE((*store)->RecordFetch(Fetched({MatchingItem("a", "truces"), MatchingItem("b", "talks"),
+                                         MatchingItem("c", "truces")})).ok());
   auto counts = (*store)->AlertCountsSince(0);
   REQUIRE(counts.ok());
   CHECK(*counts == std::vector<std::pair<std::string, std::int64_t>>{{"talks", 1}, {"truces", 2}});
@@ -237,7 +226,7 @@ TEST_CASE("a schema 3 database gains webhook cursors and keeps its alerts") {
   {
     auto store = Store::Open(path);
     REQUIRE(store.ok());
-    REQUIRE((*store)->RecordFetch(Fetched({Matching("a", "truces")})).ok());
+    REQUIRE((*store)->RecordFetch(Fetched({MatchingItem("a", "truces")})).ok());
   }
   {
     // What newsmon before webhooks left behind: schema 3, no cursor table.

@@ -8,6 +8,7 @@
 #include "feeds/fetcher.h"
 #include "publishers/webhook.h"
 #include "store/store.h"
+#include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/webhook_receiver.h"
 
@@ -16,18 +17,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-ClassifiedItem Matching(const std::string& id, const std::string& thread) {
-  ClassifiedItem classified;
-  classified.item = {"wire", id, "Title " + id, "https://example.org/" + id, 1795424400, "text"};
-  ThreadMatch match;
-  match.thread = thread;
-  match.score = 3;
-  match.threshold = 2;
-  match.evidence = {{"ceasefire", "title", 0, 3}};
-  classified.matches = {match};
-  return classified;
-}
-
 // Stores one item per (id, thread), each matching its thread: one alert each, in order.
 void Seed(Store& store, const std::vector<std::pair<std::string, std::string>>& items) {
   FetchRecord record;
@@ -35,7 +24,7 @@ void Seed(Store& store, const std::vector<std::pair<std::string, std::string>>& 
   record.config_url = "https://example.org/feed";
   record.fetched_at = 1795424500;
   record.ok = true;
-  for (const auto& [id, thread] : items) record.new_items.push_back(Matching(id, thread));
+  for (const auto& [id, thread] : items) record.new_items.push_back(MatchingItem(id, thread));
   REQUIRE(store.RecordFetch(record).ok());
 }
 

@@ -1,5 +1,7 @@
 #include "tests/support/fixtures.h"
 
+#include <catch2/catch.hpp>
+
 #include <stdexcept>
 
 namespace newsmon::testing {
@@ -64,6 +66,33 @@ Config TestConfig(const TempDir& dir,
   auto config = LoadConfig(dir.Write("newsmon.toml", TestConfigToml(dir, feeds)));
   if (!config.ok()) throw std::runtime_error(config.status().message());
   return std::move(config).value();
+}
+
+ClassifiedItem MatchingItem(const std::string& id, const std::string& thread) {
+  ClassifiedItem classified;
+  classified.item = {"wire", id, "Title " + id, "https://example.org/" + id, 1795424400, "text"};
+  ThreadMatch match;
+  match.thread = thread;
+  match.score = 3;
+  match.threshold = 2;
+  match.evidence = {{"ceasefire", "title", 0, 3}};
+  classified.matches = {match};
+  return classified;
+}
+
+std::vector<FetchResponse> FetchAll(Fetcher& fetcher, const std::vector<FetchRequest>& requests) {
+  using namespace std::chrono_literals;
+  for (const FetchRequest& request : requests) fetcher.Start(request);
+  std::vector<FetchResponse> done;
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  std::vector<WaitFd> none;
+  while (fetcher.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    REQUIRE(fetcher.Wait(none, 100ms).ok());
+    for (FetchResponse& response : fetcher.Collect()) done.push_back(std::move(response));
+  }
+  REQUIRE(fetcher.in_flight() == 0);
+  REQUIRE(done.size() == requests.size());
+  return done;
 }
 
 }  // namespace newsmon::testing

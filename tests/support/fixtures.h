@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "daemon/config.h"
+#include "feeds/fetcher.h"
+#include "store/store.h"
 #include "tests/support/feed_server.h"
 #include "tests/support/temp_dir.h"
 
@@ -34,5 +36,12 @@ std::string TestConfigToml(const TempDir& dir,
 // A config for tests: database and ipc:// bus endpoint inside dir, fast heartbeat and
 // polling, the given feeds (name, url).
 Config TestConfig(const TempDir& dir, const std::vector<std::pair<std::string, std::string>>& feeds);
+
+// An item of feed "wire" that matched `thread` on "ceasefire", ready for RecordFetch.
+ClassifiedItem MatchingItem(const std::string& id, const std::string& thread);
+
+// Starts every request at once (one burst on the multi handle) and waits, at most 20 s,
+// for all of them to finish.
+std::vector<FetchResponse> FetchAll(Fetcher& fetcher, const std::vector<FetchRequest>& requests);
 
 }  // namespace newsmon::testing
