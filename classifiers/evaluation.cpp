@@ -2,34 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 
 namespace newsmon {
-
-Result<std::vector<LabelledItem>> ReadLabelledItems(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error(path + ": cannot read labelled items");
-  std::vector<LabelledItem> items;
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = path + ":" + std::to_string(number) + ": ";
-    nlohmann::json json = nlohmann::json::parse(line, nullptr, false);
-    if (json.is_discarded() || !json.is_object()) return Status::Error(where + "not a JSON object");
-    try {
-      LabelledItem item{json.at("id"), json.value("lang", ""), json.value("title", ""),
-                        json.value("summary", ""), json.at("threads")};
-      std::sort(item.threads.begin(), item.threads.end());
-      items.push_back(std::move(item));
-    } catch (const nlohmann::json::exception& error) {
-      return Status::Error(where + "needs \"id\" and \"threads\" (" + error.what() + ")");
-    }
-  }
-  return items;
-}
 
 namespace {
 
@@ -50,7 +26,9 @@ Evaluation Evaluate(const Classifier& classifier, const std::vector<LabelledItem
     evaluation.threads.back().thread = thread.id;
   }
   std::set<std::string> unknown;
+  std::map<std::string, DecoyScores> decoys;
   for (const LabelledItem& item : items) {
+    const std::size_t errors_before = evaluation.errors.size();
     std::map<std::string, const ThreadMatch*> matched;
     std::vector<ThreadMatch> matches = classifier.Classify({item.title, item.summary});
     for (const ThreadMatch& match : matches) matched[match.thread] = &match;
@@ -79,7 +57,17 @@ Evaluation Evaluate(const Classifier& classifier, const std::vector<LabelledItem
         evaluation.errors.push_back({&item, scores.thread, false, *found->second, ""});
       }
     }
+    if (!item.decoy.empty()) {
+      DecoyScores& decoy = decoys[item.decoy];
+      decoy.decoy = item.decoy;
+      ++decoy.items;
+      const bool false_alarm =
+          std::any_of(evaluation.errors.begin() + static_cast<std::ptrdiff_t>(errors_before),
+                      evaluation.errors.end(), [](const Misclassification& e) { return !e.missed; });
+      if (false_alarm) ++decoy.false_alarms;
+    }
   }
+  for (auto& [name, scores] : decoys) evaluation.decoys.push_back(scores);
   const double norm = std::min(cost.miss * cost.target, cost.false_alarm * (1 - cost.target));
   for (ThreadScores& s : evaluation.threads) {
     const int labelled = s.true_positives + s.false_negatives;
@@ -111,6 +99,12 @@ std::string FormatEvaluation(const Evaluation& evaluation, bool with_errors) {
                   s.true_negatives, s.precision, s.recall, s.f1, s.normalized_cost);
     out += line;
   }
+  for (const DecoyScores& decoy : evaluation.decoys) {
+    std::snprintf(line, sizeof line, "hard negatives %-16s %4d items, %3d false alarms, %5.1f%% kept silent\n",
+                  decoy.decoy.c_str(), decoy.items, decoy.false_alarms,
+                  100.0 * (decoy.items - decoy.false_alarms) / decoy.items);
+    out += line;
+  }
   for (const std::string& thread : evaluation.unknown_threads) {
     out += "warning: items are labelled with '" + thread + "', which no thread file defines\n";
   }
@@ -119,6 +113,10 @@ std::string FormatEvaluation(const Evaluation& evaluation, bool with_errors) {
     out += "\n" + std::string(error.missed ? "MISSED " : "FALSE ALARM ") + error.thread + ": " +
            error.item->id + " [" + error.item->lang + "]\n  title:   " + error.item->title +
            "\n  summary: " + error.item->summary + "\n";
+    if (!error.item->reason.empty()) {
+      out += "  label:   " + error.item->reason +
+             (error.item->decoy.empty() ? "" : " (" + error.item->decoy + ")") + "\n";
+    }
     if (!error.reason.empty()) out += "  why: " + error.reason + "\n";
     if (error.match) {
       std::snprintf(line, sizeof line, "  score %.2f / threshold %.2f:", error.match->score,

@@ -8,22 +8,11 @@
 #include <vector>
 
 #include "classifiers/classifier.h"
+#include "classifiers/labelled_set.h"
 #include "core/item.h"
 #include "core/status.h"
 
 namespace newsmon {
-
-// One line of the labelled set: {"id", "lang", "title", "summary", "threads": [...]}.
-struct LabelledItem {
-  std::string id;
-  std::string lang;
-  std::string title;
-  std::string summary;
-  std::vector<std::string> threads;  // the threads it belongs to, sorted
-};
-
-// Reads JSON lines; blank lines are skipped. Errors name the file and line.
-Result<std::vector<LabelledItem>> ReadLabelledItems(const std::string& path);
 
 // TDT detection cost parameters (Fiscus & Doddington): Cmiss, Cfa, Ptarget.
 struct DetectionCost {
@@ -56,8 +45,17 @@ struct Misclassification {
   std::string reason;                // why a missed item did not match
 };
 
+// Hard negatives of one kind (LabelledItem::decoy): how many there were and on how many some
+// thread raised a false alarm.
+struct DecoyScores {
+  std::string decoy;
+  int items = 0;
+  int false_alarms = 0;
+};
+
 struct Evaluation {
   std::size_t items = 0;
+  std::vector<DecoyScores> decoys;  // by kind, sorted
   std::vector<ThreadScores> threads;  // in the classifier's thread order
   std::vector<Misclassification> errors;
   std::vector<std::string> unknown_threads;  // labels naming no thread of the classifier

@@ -1086,12 +1086,21 @@ title = "T"
 [[thread.terms]]
 terms = ["truce"]
 )");
+  auto labelled = [](std::string id, std::string title, Strings threads, std::string decoy = "") {
+    LabelledItem item;
+    item.id = std::move(id);
+    item.lang = "en";
+    item.title = std::move(title);
+    item.threads = std::move(threads);
+    item.decoy = std::move(decoy);
+    return item;
+  };
   std::vector<LabelledItem> items = {
-      {"tp", "en", "truce", "", {"t"}},
-      {"fp", "en", "truce", "", {}},
-      {"fn", "en", "talks", "", {"t"}},
-      {"tn", "en", "talks", "", {}},
-      {"x", "en", "", "", {"unknown"}},
+      labelled("tp", "truce", {"t"}),
+      labelled("fp", "truce", {}, "other-war"),
+      labelled("fn", "talks", {"t"}),
+      labelled("tn", "talks", {}, "other-war"),
+      labelled("x", "", {"unknown"}),
   };
   Evaluation evaluation = Evaluate(*classifier, items);
   REQUIRE(evaluation.threads.size() == 1);
@@ -1118,6 +1127,11 @@ terms = ["truce"]
   CHECK(table.find("t                        1     1     1     2      0.500  0.500  0.500") !=
         std::string::npos);
   CHECK(table.find("MISSED t: fn [en]") != std::string::npos);
+  REQUIRE(evaluation.decoys.size() == 1);
+  CHECK(evaluation.decoys[0].items == 2);
+  CHECK(evaluation.decoys[0].false_alarms == 1);
+  CHECK(table.find("hard negatives other-war           2 items,   1 false alarms,  50.0% kept silent") !=
+        std::string::npos);
 
   auto missing = ReadLabelledItems("/nonexistent/labels.jsonl");
   REQUIRE_FALSE(missing.ok());

@@ -1,0 +1,47 @@
+#include "daemon/labelled_news.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "feeds/feed_parser.h"
+
+namespace newsmon {
+namespace {
+
+Result<std::vector<CorpusEntry>> ReadFeedFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error(path + ": cannot read corpus file");
+  std::stringstream body;
+  body << in.rdbuf();
+  auto feed = ParseFeed(body.str(), {});
+  if (!feed.ok()) return feed.status().WithContext(path + ": ");
+  std::vector<CorpusEntry> entries;
+  for (const Item& item : feed->items) entries.push_back({item.title, item.link, item.summary});
+  return entries;
+}
+
+Result<std::vector<CorpusEntry>> ReadCorpusFile(const std::string& path) {
+  // The news-2025 and news-ru folders hold JSON arrays of items; news/ holds feeds as saved.
+  if (path.ends_with(".json") && path.find("/news/") == std::string::npos) {
+    return ReadJsonCorpusFile(path, HtmlToText);
+  }
+  return ReadFeedFile(path);
+}
+
+}  // namespace
+
+Result<LabelledNews> LoadLabelledNews(const std::vector<std::string>& label_files,
+                                      const std::string& corpus_root) {
+  LabelledNews news;
+  for (const std::string& path : label_files) {
+    auto items = ReadLabelledItems(path);
+    if (!items.ok()) return items.status();
+    news.items.insert(news.items.end(), items->begin(), items->end());
+  }
+  Status resolved = ResolveCorpusText(news.items, corpus_root, ReadCorpusFile);
+  if (!resolved.ok()) return resolved;
+  news.cuts = AssignSplits(news.items);
+  return news;
+}
+
+}  // namespace newsmon
