@@ -454,6 +454,13 @@ class IndexedClassifier final : public Classifier {
         case Kind::kScored: {
           if (group.weight > 0) positive_hits.push_back(hit);
           auto it = credit_of(hit->term);
+          // One word earns a group's weight once: "negotiation", "negotiator" and
+          // "negotiating" share a stem, so all three hit "negotiations" at one position.
+          const bool word_taken = std::any_of(credited.begin(), credited.end(), [&](const auto& e) {
+            return terms_[e.second->term].group == terms_[hit->term].group &&
+                   e.second->field == hit->field && e.second->position == hit->position;
+          });
+          if (it == credited.end() && word_taken) break;
           if (it == credited.end()) {
             credited.emplace_back(credit_key(hit->term), hit);
           } else if (multipliers[hit->field] > multipliers[it->second->field]) {
