@@ -4,6 +4,7 @@
 #include "daemon/classify_command.h"
 #include "daemon/commands.h"
 #include "daemon/opml_import.h"
+#include "daemon/suggest_terms_command.h"
 
 int main(int argc, char** argv) {
   using namespace newsmon;
@@ -44,6 +45,30 @@ int main(int argc, char** argv) {
   classify_cmd->add_option("--limit", classify.limit, "Most stored items to read")
       ->capture_default_str();
   classify_cmd->add_flag("--explain", classify.explain, "Add thresholds, evidence and near misses");
+
+  SuggestTermsOptions suggest;
+  auto* suggest_cmd = app.add_subcommand(
+      "suggest-terms",
+      "Propose terms for a thread from labelled examples, as lines to paste into a terms list");
+  suggest_cmd->add_option("--config", suggest.config, "Configuration file (TOML)")->required();
+  suggest_cmd
+      ->add_option("--labels", suggest.labels,
+                   "Labelled items, JSON lines (docs/labelling.md); repeat for several files")
+      ->required()
+      ->allow_extra_args(false);
+  suggest_cmd->add_option("--corpus", suggest.corpus,
+                          "Folder of the corpus that labels with \"source\" point into");
+  suggest_cmd->add_option("--thread", suggest.thread, "Thread id to learn terms for")->required();
+  suggest_cmd->add_option("--top", suggest.top, "Most terms to print")->capture_default_str();
+  suggest_cmd->add_option("--min-count", suggest.min_count,
+                          "Least number of positive items a term must occur in")
+      ->capture_default_str();
+  suggest_cmd->add_flag("--all-splits", suggest.all_splits,
+                        "Learn from the blind split too (it then no longer measures the thread)");
+  suggest_cmd->footer(
+      "Learns from the training split and the written set only: the blind split is kept for\n"
+      "measuring the thread (docs/labelling.md). See docs/threads.md, \"Learning terms from\n"
+      "examples\".");
 
   TailOptions tail;
   auto* tail_cmd = app.add_subcommand("tail", "Print alerts from the bus as they arrive");
@@ -92,6 +117,7 @@ int main(int argc, char** argv) {
   if (*check_cmd) return CheckConfig(check_path);
   if (*parse_cmd) return ParseFile(parse_path, parse_content_type);
   if (*classify_cmd) return ClassifyCommand(classify);
+  if (*suggest_cmd) return SuggestTermsCommand(suggest);
   if (*tail_cmd) return Tail(tail);
   if (*keygen_cmd) return KeyGen(keygen_name, keygen_dir);
   if (*opml_cmd) return ImportOpml(opml_path, opml_append);
