@@ -372,6 +372,35 @@ terms = ["pause"]
   CHECK(c.Classify({"", "pause, ceasefire"}).empty());  // 2.5
 }
 
+TEST_CASE("Score: one word earns a group's weight once, however many of its terms hit it",
+          "[classifier][score]") {
+  auto classifier = BuildOne(R"(
+[thread]
+id = "talks"
+title = "Talks"
+threshold = 3
+title_weight = 1
+
+[[thread.terms]]
+weight = 2
+terms = ["negotiation", "negotiator", "negotiating", "talks"]
+)");
+  // All three stem to "negoti": one word, one credit; the other two are evidence worth 0.
+  std::vector<ThreadMatch> matches = classifier->Classify({"", "negotiations stall"});
+  CHECK(matches.empty());
+  auto explained = classifier->Explain({"", "negotiations stall"});
+  REQUIRE(explained.size() == 1);
+  CHECK(explained[0].match.score == Approx(2));
+  CHECK(explained[0].match.evidence ==
+        std::vector<MatchedTerm>{{"negotiation", "summary", 0, 2},
+                                 {"negotiator", "summary", 0, 0},
+                                 {"negotiating", "summary", 0, 0}});
+  // Two words of the group are two pieces of evidence.
+  matches = classifier->Classify({"", "talks and negotiations"});
+  REQUIRE(matches.size() == 1);
+  CHECK(matches[0].score == Approx(4));
+}
+
 TEST_CASE("Title weight below 1 credits the summary hit", "[classifier][score]") {
   auto classifier = BuildOne(R"(
 [thread]
