@@ -3,6 +3,8 @@
 #include <chrono>
 #include <ctime>
 
+#include "core/env.h"
+
 namespace newsmon {
 
 std::string FormatRfc3339(std::int64_t unix_seconds) {
@@ -21,10 +23,6 @@ std::int64_t ParseRfc3339(const std::string& text) {
   return static_cast<std::int64_t>(timegm(&utc));
 }
 
-std::int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+std::int64_t UnixNow() { return Env::Default().clock.UnixSeconds(); }
 
 }  // namespace newsmon

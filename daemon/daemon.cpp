@@ -19,7 +19,6 @@
 namespace newsmon {
 namespace {
 
-using Clock = Scheduler::Clock;
 using std::chrono::milliseconds;
 
 constexpr std::size_t kOutboxBatch = 1000;
@@ -35,20 +34,26 @@ std::string Headline(const nlohmann::json& alert) {
 
 class DaemonImpl final : public Daemon {
  public:
-  DaemonImpl(Config config, ConfigOverrides overrides, Parts parts)
-      : config_(std::move(config)),
+  DaemonImpl(Config config, ConfigOverrides overrides, Parts parts, Env& env)
+      : env_(env),
+        config_(std::move(config)),
         overrides_(std::move(overrides)),
         parts_(std::move(parts)),
         pipeline_(*parts_.store, parts_.classifier),
+        feeds_(env.random),
         wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
   Status Run(int signal_fd) override {
-    Clock::time_point start = Clock::now();
+    Clock::TimePoint start = env_.clock.Now();
     ReplaceFeeds(config_, start);
     spdlog::info("newsmon running: {} feeds, {} threads, database {}, publishing on {}, "
                  "replay on {}",
                  config_.feeds.size(), config_.threads.size(), config_.database,
                  parts_.publisher->endpoint(), config_.publish.replay_endpoint);
+    if (&env_ == &Env::Default()) {
+      spdlog::debug("jitter seed {} (run with NEWSMON_SEED={} to replay it)", Env::DefaultSeed(),
+                    Env::DefaultSeed());
+    }
     DrainOutbox();  // alerts stored before a crash go out first
     SeedFeedMetrics();
     parts_.ready->store(true);
@@ -81,19 +86,19 @@ class DaemonImpl final : public Daemon {
   }
 
   Status Step(int signal_fd) {
-    StartDueFetches(Clock::now());
+    StartDueFetches(env_.clock.Now());
     std::vector<WaitFd> fds = {{wake_fd_.get()}, {signal_fd}, {parts_.replay->fd()}};
     if (parts_.bus->authenticator_fd() >= 0) fds.push_back({parts_.bus->authenticator_fd()});
     for (const auto& sink : parts_.webhooks) {
       for (const WaitFd& fd : sink->WaitFds()) fds.push_back(fd);
     }
     if (signal_fd < 0) fds[1].want_read = false;
-    if (Status s = parts_.fetcher->Wait(fds, TimeUntilNextDeadline(Clock::now())); !s.ok()) {
+    if (Status s = parts_.fetcher->Wait(fds, TimeUntilNextDeadline(env_.clock.Now())); !s.ok()) {
       return s;
     }
     if (fds[0].readable) DrainWakeFd();
     if (fds[1].readable) HandleSignals(signal_fd);
-    for (const auto& sink : parts_.webhooks) sink->Pump(fds, Clock::now());
+    for (const auto& sink : parts_.webhooks) sink->Pump(fds, env_.clock.Now());
     if (reload_requested_.exchange(false)) Reload();
     for (const std::string& refusal : parts_.bus->ServeAuthentication()) spdlog::warn("{}", refusal);
     if (std::size_t served = parts_.replay->ServePending()) {
@@ -101,12 +106,12 @@ class DaemonImpl final : public Daemon {
     }
     for (const FetchResponse& response : parts_.fetcher->Collect()) HandleResponse(response);
     DrainOutbox();
-    Tick(Clock::now());
+    Tick(env_.clock.Now());
     return Status::Ok();
   }
 
-  milliseconds TimeUntilNextDeadline(Clock::time_point now) const {
-    Clock::time_point deadline = next_heartbeat_;
+  milliseconds TimeUntilNextDeadline(Clock::TimePoint now) const {
+    Clock::TimePoint deadline = next_heartbeat_;
     if (notifier_.watchdog_interval()) deadline = std::min(deadline, next_watchdog_);
     deadline = std::min(deadline, next_prune_);
     if (auto due = feeds_.NextDue()) deadline = std::min(deadline, *due);
@@ -118,7 +123,7 @@ class DaemonImpl final : public Daemon {
   }
 
   // A feed the store knows as gone stays disabled until the config gives it a new URL.
-  void ReplaceFeeds(const Config& config, Clock::time_point now) {
+  void ReplaceFeeds(const Config& config, Clock::TimePoint now) {
     feeds_.Replace(config.feeds, PolicyOf(config), now, [this](const FeedConfig& feed) {
       auto state = parts_.store->FetchState(feed.name);
       return state.ok() && state->config_url == feed.url ? state->disabled : std::string();
@@ -130,7 +135,7 @@ class DaemonImpl final : public Daemon {
     }
   }
 
-  void StartDueFetches(Clock::time_point now) {
+  void StartDueFetches(Clock::TimePoint now) {
     for (const FeedConfig& feed : feeds_.StartDue(now)) {
       FetchRequest request{feed.name, feed.url, "", ""};
       if (auto state = parts_.store->FetchState(feed.name); state.ok()) {
@@ -190,7 +195,7 @@ class DaemonImpl final : public Daemon {
                               [&](const FeedConfig& feed) { return feed.name == old.name; });
       if (!kept) parts_.metrics->RemoveFeed(old.name);
     }
-    ReplaceFeeds(fresh, Clock::now());
+    ReplaceFeeds(fresh, env_.clock.Now());
     if (fresh.publish.curve) parts_.bus->SetAuthorizedClients(fresh.publish.curve->authorized_clients);
     if (fresh.publish.webhooks != config_.publish.webhooks && !ReplaceWebhooks(fresh.publish.webhooks)) {
       fresh.publish.webhooks = config_.publish.webhooks;  // so the next reload tries again
@@ -233,7 +238,7 @@ class DaemonImpl final : public Daemon {
         sinks.push_back(nullptr);  // taken below, once every new one has opened
         continue;
       }
-      auto sink = OpenWebhook(webhook, *parts_.store);
+      auto sink = OpenWebhook(webhook, *parts_.store, env_);
       if (!sink.ok()) {
         spdlog::error("reload: webhooks unchanged: {}", sink.status().message());
         return false;
@@ -289,7 +294,7 @@ class DaemonImpl final : public Daemon {
       spdlog::warn("feed '{}': server asks to retry after {} s; pausing its host",
                    response.feed, response.retry_after->count());
     }
-    FeedChange change = feeds_.Finish(response.feed, outcome, Clock::now());
+    FeedChange change = feeds_.Finish(response.feed, outcome, env_.clock.Now());
     LogOutcome(response.feed, response.url, report, change);
     RecordNextDue(response.feed);
     RecordFetchMetrics(response, report);
@@ -319,7 +324,7 @@ class DaemonImpl final : public Daemon {
   void RecordNextDue(const std::string& name) {
     const FeedState* feed = feeds_.Find(name);
     if (!feed || !feed->disabled.empty()) return;
-    auto from_now = std::chrono::duration_cast<std::chrono::seconds>(feed->next_due - Clock::now());
+    auto from_now = std::chrono::duration_cast<std::chrono::seconds>(feed->next_due - env_.clock.Now());
     parts_.store->RecordNextDue(name, UnixNow() + from_now.count());
   }
 
@@ -406,7 +411,7 @@ class DaemonImpl final : public Daemon {
     parts_.metrics->SetWebhooks(gauges);
   }
 
-  void Tick(Clock::time_point now) {
+  void Tick(Clock::TimePoint now) {
     if (now >= next_heartbeat_) {
       next_heartbeat_ = now + config_.publish.heartbeat;
       if (auto last = parts_.store->LastSeq(); last.ok()) {
@@ -422,7 +427,7 @@ class DaemonImpl final : public Daemon {
     }
   }
 
-  void Prune(Clock::time_point now) {
+  void Prune(Clock::TimePoint now) {
     auto cutoff = UnixNow() - std::chrono::duration_cast<std::chrono::seconds>(config_.retention).count();
     auto pruned = parts_.store->PruneItemsBefore(cutoff, kPruneBatch);
     if (!pruned.ok()) {
@@ -440,6 +445,7 @@ class DaemonImpl final : public Daemon {
            " failing; last alert: " + (last_alert_.empty() ? "none" : last_alert_);
   }
 
+  Env& env_;
   Config config_;
   ConfigOverrides overrides_;
   Parts parts_;
@@ -449,21 +455,22 @@ class DaemonImpl final : public Daemon {
   UniqueFd wake_fd_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> reload_requested_{false};
-  Clock::time_point next_heartbeat_;
-  Clock::time_point next_watchdog_;
-  Clock::time_point next_prune_;
+  Clock::TimePoint next_heartbeat_;
+  Clock::TimePoint next_watchdog_;
+  Clock::TimePoint next_prune_;
   std::string last_alert_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Daemon>> Daemon::Create(Config config, ConfigOverrides overrides) {
+Result<std::unique_ptr<Daemon>> Daemon::Create(Config config, ConfigOverrides overrides,
+                                               Env& env) {
   overrides.ApplyTo(config);
   if (Status s = LoadCurveKeys(config); !s.ok()) return s;
-  auto parts = OpenParts(config);
+  auto parts = OpenParts(config, env);
   if (!parts.ok()) return parts.status();
   return std::unique_ptr<Daemon>(std::make_unique<DaemonImpl>(
-      std::move(config), std::move(overrides), std::move(parts).value()));
+      std::move(config), std::move(overrides), std::move(parts).value(), env));
 }
 
 }  // namespace newsmon

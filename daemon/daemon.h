@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "core/env.h"
 #include "core/status.h"
 #include "daemon/config.h"
 
@@ -15,8 +16,10 @@ class Daemon {
   virtual ~Daemon() = default;
 
   // Opens the database and binds the bus; fails with a message naming what failed.
-  // The overrides are applied to config here and again to every reloaded config.
-  static Result<std::unique_ptr<Daemon>> Create(Config config, ConfigOverrides overrides = {});
+  // The overrides are applied to config here and again to every reloaded config. Time and
+  // jitter come from `env`, which must outlive the daemon.
+  static Result<std::unique_ptr<Daemon>> Create(Config config, ConfigOverrides overrides = {},
+                                                Env& env = Env::Default());
 
   // Runs until Stop(), or SIGTERM/SIGINT read from signal_fd (a signalfd; -1 for none).
   // SIGHUP on signal_fd reloads the config file.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/backoff.h"
+
 namespace newsmon {
 
 using std::chrono::milliseconds;
@@ -171,12 +173,11 @@ milliseconds FeedBook::IntervalOf(const FeedState& feed) const {
   return feed.adaptive_interval;
 }
 
-// Doubling per failure from the feed's interval, capped, with ±20% jitter so feeds that
-// failed together (a network outage) do not retry together.
+// Doubling per failure from the feed's interval, with ±20% jitter so feeds that failed
+// together (a network outage) do not retry together, and never longer than max_backoff.
 milliseconds FeedBook::Backoff(const FeedState& feed) {
-  milliseconds base = BackoffDelay(IntervalOf(feed), feed.failures, policy_.max_backoff);
-  std::uniform_real_distribution<double> factor(0.8, 1.2);
-  return std::chrono::duration_cast<milliseconds>(base * factor(jitter_));
+  return JitteredBackoff({.first = IntervalOf(feed), .cap = policy_.max_backoff}, feed.failures,
+                         random_);
 }
 
 const FeedState* FeedBook::Find(const std::string& name) const {

@@ -8,11 +8,11 @@
 #include <chrono>
 #include <deque>
 #include <optional>
-#include <random>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/env.h"
 #include "core/status.h"
 #include "daemon/config.h"
 #include "daemon/scheduler.h"
@@ -57,6 +57,9 @@ class FeedBook {
  public:
   using Clock = Scheduler::Clock;
 
+  // Jitter for backoff comes from `random`, which must outlive the book.
+  explicit FeedBook(Random& random) : random_(random) {}
+
   // New feeds are due at now; feeds that stay keep their state and due time (brought
   // forward if their interval got shorter). disabled_reason tells, for a feed name,
   // why the store has it disabled ("" if it does not).
@@ -100,7 +103,7 @@ class FeedBook {
   std::unordered_map<std::string, Clock::time_point> host_paused_until_;
   PollingPolicy policy_;
   Scheduler scheduler_;
-  std::mt19937 jitter_{std::random_device{}()};
+  Random& random_;
 };
 
 // The host part of a URL ("" for file:// URLs).

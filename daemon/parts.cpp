@@ -48,7 +48,7 @@ Status OpenBus(const Config& config, Parts& parts) {
 
 }  // namespace
 
-Result<Parts> OpenParts(const Config& config) {
+Result<Parts> OpenParts(const Config& config, Env& env) {
   Parts parts;
   auto classifier = Classifier::Build(config.threads);
   if (!classifier.ok()) return classifier.status();
@@ -57,7 +57,7 @@ Result<Parts> OpenParts(const Config& config) {
   if (!store.ok()) return store.status();
   parts.store = std::move(store).value();
   for (const WebhookConfig& webhook : config.publish.webhooks) {
-    auto sink = OpenWebhook(webhook, *parts.store);
+    auto sink = OpenWebhook(webhook, *parts.store, env);
     if (!sink.ok()) return sink.status();
     parts.webhooks.push_back(std::move(sink).value());
   }
@@ -80,13 +80,14 @@ Result<Parts> OpenParts(const Config& config) {
 }
 
 
-Result<std::unique_ptr<WebhookSink>> OpenWebhook(const WebhookConfig& webhook, Store& store) {
+Result<std::unique_ptr<WebhookSink>> OpenWebhook(const WebhookConfig& webhook, Store& store,
+                                                Env& env) {
   WebhookOptions options;
   options.name = webhook.name;
   options.url = webhook.url;
   options.secret = webhook.secret;
   options.threads = webhook.threads;
-  auto sink = WebhookSink::Create(options, store);
+  auto sink = WebhookSink::Create(options, store, env);
   if (!sink.ok()) return Status::Error("webhook '" + webhook.name + "': " + sink.status().message());
   std::string threads;
   for (const std::string& thread : webhook.threads) threads += (threads.empty() ? "" : ", ") + thread;

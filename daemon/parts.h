@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "classifiers/classifier.h"
+#include "core/env.h"
 #include "core/status.h"
 #include "daemon/config.h"
 #include "feeds/fetcher.h"
@@ -34,8 +35,9 @@ struct Parts {
   std::unique_ptr<MetricsServer> metrics_server;  // after metrics: stopped before it goes
 };
 
-Result<Parts> OpenParts(const Config& config);
+Result<Parts> OpenParts(const Config& config, Env& env);
 // Also used by a reload that changed [[publish.webhook]].
-Result<std::unique_ptr<WebhookSink>> OpenWebhook(const WebhookConfig& webhook, Store& store);
+Result<std::unique_ptr<WebhookSink>> OpenWebhook(const WebhookConfig& webhook, Store& store,
+                                                Env& env);
 
 }  // namespace newsmon

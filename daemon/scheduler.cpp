@@ -18,11 +18,4 @@ std::optional<Scheduler::Clock::time_point> Scheduler::NextDue() const {
   return queue_.top().due;
 }
 
-std::chrono::milliseconds BackoffDelay(std::chrono::milliseconds interval, int failures,
-                                       std::chrono::milliseconds cap) {
-  std::chrono::milliseconds delay = interval;
-  for (int i = 1; i < failures && delay < cap; ++i) delay *= 2;
-  return std::min(delay, std::max(cap, interval));
-}
-
 }  // namespace newsmon

@@ -12,7 +12,7 @@ namespace newsmon {
 
 class Scheduler {
  public:
-  using Clock = std::chrono::steady_clock;
+  using Clock = std::chrono::steady_clock;  // the time points of newsmon::Clock (core/env.h)
 
   void Schedule(std::size_t feed, Clock::time_point due) { queue_.push({due, feed}); }
   // Feeds due at or before now, earliest first; they leave the schedule until rescheduled.
@@ -31,10 +31,5 @@ class Scheduler {
   };
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> queue_;
 };
-
-// How long to wait after a failed fetch: doubles per consecutive failure, capped, so a
-// dead feed is retried forever but politely.
-std::chrono::milliseconds BackoffDelay(std::chrono::milliseconds interval, int failures,
-                                       std::chrono::milliseconds cap = std::chrono::hours(6));
 
 }  // namespace newsmon

@@ -27,6 +27,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/time_format.h"
+
 namespace newsmon {
 namespace {
 
@@ -245,11 +247,7 @@ void Metrics::RemoveFeed(const std::string& feed) {
   impl_->feeds.erase(found);
 }
 
-std::string Metrics::Expose() const {
-  return Expose(std::chrono::duration_cast<std::chrono::seconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count());
-}
+std::string Metrics::Expose() const { return Expose(UnixNow()); }
 
 std::string Metrics::Expose(std::int64_t now_unix_seconds) const {
   {

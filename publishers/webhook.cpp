@@ -11,10 +11,10 @@
 #include <deque>
 #include <map>
 #include <mutex>
-#include <random>
 #include <unordered_set>
 #include <utility>
 
+#include "core/backoff.h"
 #include "core/curl_handles.h"
 #include "core/version.h"
 
@@ -78,7 +78,7 @@ Status CheckOptions(const WebhookOptions& options) {
 // else instead of curl blocking in a poll of its own.
 class MultiSocket {
  public:
-  MultiSocket() : multi_(curl_multi_init()) {
+  explicit MultiSocket(const newsmon::Clock& clock) : clock_(clock), multi_(curl_multi_init()) {
     if (!multi_) return;
     curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETFUNCTION, OnSocket);
     curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETDATA, this);
@@ -149,11 +149,12 @@ class MultiSocket {
       // "At once": a time before any now, so the Pump that caused it can run it.
       self->timer_ = Clock::time_point{};
     } else {
-      self->timer_ = Clock::now() + milliseconds(timeout_ms);
+      self->timer_ = self->clock_.Now() + milliseconds(timeout_ms);
     }
     return 0;
   }
 
+  const newsmon::Clock& clock_;
   std::map<curl_socket_t, int> sockets_;  // CURL_POLL_IN, _OUT or _INOUT
   std::optional<Clock::time_point> timer_;
   MultiHandle multi_;  // declared last: cleaned up first, while its callbacks' state lives
@@ -284,14 +285,15 @@ std::string FormatSeconds(milliseconds delay) {
 
 class HttpWebhookSink final : public WebhookSink {
  public:
-  HttpWebhookSink(WebhookOptions options, Store& store, std::int64_t cursor)
+  HttpWebhookSink(WebhookOptions options, Store& store, std::int64_t cursor, Env& env)
       : options_(std::move(options)),
         log_url_(RedactedUrl(options_.url)),
         store_(store),
         cursor_(cursor),
         stored_cursor_(cursor),
         read_up_to_(cursor),
-        random_(std::random_device{}()) {
+        random_(env.random),
+        multi_(env.clock) {
     if (options_.user_agent.empty()) options_.user_agent = "newsmon/" NEWSMON_VERSION;
     for (const std::string& thread : options_.threads) topics_.insert(AlertTopic(thread));
   }
@@ -408,14 +410,17 @@ class HttpWebhookSink final : public WebhookSink {
   }
 
   // Doubles from min_backoff per consecutive failure, ±20 % so sinks that failed together
-  // do not retry together, within [min_backoff, max_backoff]; a Retry-After is a floor.
+  // do not retry together, within [min_backoff, max_backoff]; a Retry-After is a floor,
+  // itself capped at max_backoff.
   milliseconds RetryDelay(std::optional<std::chrono::seconds> retry_after) {
-    double min = static_cast<double>(options_.min_backoff.count());
-    double max = static_cast<double>(options_.max_backoff.count());
-    double base = std::min(max, min * std::ldexp(1.0, std::min(attempt_ - 1, 40)));
-    double delay = base * std::uniform_real_distribution<double>(0.8, 1.2)(random_);
-    if (retry_after) delay = std::max(delay, 1000.0 * static_cast<double>(retry_after->count()));
-    return milliseconds(std::llround(std::clamp(delay, min, max)));
+    milliseconds delay = JitteredBackoff({.first = options_.min_backoff,
+                                          .cap = options_.max_backoff,
+                                          .floor = options_.min_backoff},
+                                         attempt_, random_);
+    if (retry_after) {
+      delay = std::max(delay, std::min<milliseconds>(*retry_after, options_.max_backoff));
+    }
+    return delay;
   }
 
   // A lost write is retried on the next Pump; until then a restart posts again (at least
@@ -449,7 +454,7 @@ class HttpWebhookSink final : public WebhookSink {
   bool failing_ = false;
   bool cursor_write_failing_ = false;
   std::string last_error_;
-  std::mt19937_64 random_;
+  Random& random_;
   MultiSocket multi_;
   std::unique_ptr<Post> post_;  // after multi_: leaves it before it is cleaned up
 };
@@ -470,14 +475,14 @@ Result<std::int64_t> InitialCursor(const std::string& name, Store& store) {
 }  // namespace
 
 Result<std::unique_ptr<WebhookSink>> WebhookSink::Create(const WebhookOptions& options,
-                                                         Store& store) {
+                                                         Store& store, Env& env) {
   if (options.name.empty()) return Status::Error("webhook '" + options.url + "' has no name");
   std::string context = "webhook '" + options.name + "': ";
   if (Status s = CheckOptions(options); !s.ok()) return s.WithContext(context);
   auto cursor = InitialCursor(options.name, store);
   if (!cursor.ok()) return cursor.status().WithContext(context);
   CurlGlobalInitOnce();
-  auto sink = std::make_unique<HttpWebhookSink>(options, store, *cursor);
+  auto sink = std::make_unique<HttpWebhookSink>(options, store, *cursor, env);
   if (!sink->valid()) return Status::Error(context + "cannot create a curl multi handle");
   return std::unique_ptr<WebhookSink>(std::move(sink));
 }

@@ -25,13 +25,14 @@
 #include <string_view>
 #include <vector>
 
+#include "core/env.h"
 #include "core/status.h"
 #include "core/wait_fd.h"
 #include "store/store.h"
 
 namespace newsmon {
 
-using WebhookClock = std::chrono::steady_clock;
+using WebhookClock = std::chrono::steady_clock;  // the time points of newsmon::Clock
 
 struct WebhookOptions {
   std::string name;                  // the key of the stored cursor
@@ -60,10 +61,11 @@ struct WebhookState {
 class WebhookSink {
  public:
   virtual ~WebhookSink() = default;
-  // Validates the options and reads (or, for a new sink, records) the cursor. store must
-  // outlive the sink and be used on the same thread.
-  static Result<std::unique_ptr<WebhookSink>> Create(const WebhookOptions& options,
-                                                     Store& store);
+  // Validates the options and reads (or, for a new sink, records) the cursor. store and env
+  // must outlive the sink and be used on the same thread; curl's timers are read on env's
+  // clock and retry jitter is drawn from its random source.
+  static Result<std::unique_ptr<WebhookSink>> Create(const WebhookOptions& options, Store& store,
+                                                     Env& env = Env::Default());
 
   // The sockets curl wants watched, each with what it waits for. They change with every
   // Pump(), so the loop asks again before each wait, as it does NextDeadline().

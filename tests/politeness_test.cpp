@@ -82,6 +82,8 @@ TEST_CASE("429 with Retry-After pauses every feed of that host") {
   }
 }
 
+// End to end on real time; the exact rule (doubling, jitter, cap) is tested on a fake clock in
+// feed_book_test.cpp.
 TEST_CASE("500s back off with growing gaps, then the feed recovers") {
   LogCapture log;
   TempDir dir;
@@ -89,9 +91,9 @@ TEST_CASE("500s back off with growing gaps, then the feed recovers") {
   server.Serve("/f.xml", Status(500));
   Config config = TestConfig(dir, {{"f", server.Url("/f.xml")}});
   DaemonRunner runner(config);
-  REQUIRE(server.WaitForHits("/f.xml", 5, 15s));
+  REQUIRE(server.WaitForHits("/f.xml", 4, 15s));
   auto hits = server.Hits("/f.xml");
-  for (std::size_t i = 2; i < 5; ++i) {
+  for (std::size_t i = 2; i < 4; ++i) {
     INFO("gap " << i);
     CHECK(hits[i].at - hits[i - 1].at > hits[i - 1].at - hits[i - 2].at);
   }
@@ -114,32 +116,6 @@ TEST_CASE("at most max_per_host requests are in flight per host") {
   DaemonRunner runner(config);
   for (const auto& [name, url] : feeds) REQUIRE(server.WaitForHits(url.substr(url.rfind('/')), 2));
   CHECK(server.PeakConcurrency() == 2);
-}
-
-TEST_CASE("feed book: adaptive intervals, max-age, hosts and locality") {
-  CHECK(HostOf("https://User@Example.org:8443/rss?x=1") == "example.org:8443");
-  CHECK(HostOf("file:///tmp/a.xml").empty());
-  CHECK(IsLocalFeed("file:///tmp/a.xml"));
-  CHECK(IsLocalFeed("http://127.0.0.1:8080/a"));
-  CHECK(IsLocalFeed("http://localhost/a"));
-  CHECK_FALSE(IsLocalFeed("https://example.org/a"));
-
-  PollingPolicy policy;
-  policy.min_interval = 2min;
-  policy.max_interval = 30min;
-  FeedBook book;
-  auto t0 = FeedBook::Clock::time_point{} + 1h;
-  book.Replace({{"a", "https://example.org/a", std::nullopt}}, policy, t0,
-               [](const FeedConfig&) { return std::string(); });
-  REQUIRE(book.StartDue(t0).size() == 1);
-  book.Finish("a", {Status::Ok(), "", false, std::nullopt, std::nullopt}, t0);
-  CHECK(book.NextDue() == t0 + 150s);  // unchanged feed: 2 min × 1.25
-  book.StartDue(t0 + 150s);
-  book.Finish("a", {Status::Ok(), "", false, std::nullopt, std::chrono::seconds(3600)}, t0);
-  CHECK(book.NextDue() == t0 + 1h);  // the server's max-age is a lower bound
-  book.StartDue(t0 + 1h);
-  book.Finish("a", {Status::Ok(), "", true, std::nullopt, std::nullopt}, t0);
-  CHECK(book.NextDue() == t0 + 30min);  // changed: halved, within the bounds
 }
 
 TEST_CASE("an interval under min_interval for a remote feed is a config error") {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "core/env.h"
 #include "core/version.h"
 #include "feeds/fetcher.h"
 #include "publishers/webhook.h"
@@ -50,8 +51,9 @@ struct Opened {
   }
 };
 
-std::unique_ptr<WebhookSink> MakeSink(const WebhookOptions& options, Store& store) {
-  auto sink = WebhookSink::Create(options, store);
+std::unique_ptr<WebhookSink> MakeSink(const WebhookOptions& options, Store& store,
+                                      Env& env = Env::Default()) {
+  auto sink = WebhookSink::Create(options, store, env);
   INFO(sink.status().message());
   REQUIRE(sink.ok());
   return std::move(sink).value();
@@ -59,10 +61,13 @@ std::unique_ptr<WebhookSink> MakeSink(const WebhookOptions& options, Store& stor
 
 // Waits like the daemon's loop: on the sink's sockets until its next deadline, through
 // poll() or a real Fetcher's Wait(). The wait is capped so done() (which often depends on
-// the receiver's thread) is checked often.
+// the receiver's thread) is checked often. On a FakeClock the loop keeps virtual time: it
+// moves as the real time spent waiting on the receiver's sockets, and jumps to the sink's
+// deadline when nothing is in flight, so a ten-minute backoff passes at once.
 class Loop {
  public:
   explicit Loop(Fetcher* fetcher = nullptr) : fetcher_(fetcher) {}
+  explicit Loop(FakeClock& clock) : fetcher_(nullptr), fake_(&clock) {}
 
   bool RunUntil(WebhookSink& sink, const std::function<bool()>& done,
                 milliseconds timeout = std::chrono::seconds(10)) {
@@ -70,9 +75,14 @@ class Loop {
     while (!done()) {
       if (WebhookClock::now() >= give_up) return false;
       std::vector<WaitFd> fds = sink.WaitFds();
-      Wait(fds, WaitTime(sink));
+      auto waited_from = WebhookClock::now();
+      Wait(fds, WaitTime(sink, fds.empty()));
       auto before = WebhookClock::now();
-      sink.Pump(fds, before);
+      if (fake_) {
+        fake_->Advance(before - waited_from);
+        if (auto deadline = sink.NextDeadline(); fds.empty() && deadline) fake_->AdvanceTo(*deadline);
+      }
+      sink.Pump(fds, Now());
       longest_pump_ = std::max(longest_pump_, WebhookClock::now() - before);
       ++pumps_;
     }
@@ -83,11 +93,14 @@ class Loop {
   int pumps() const { return pumps_; }
 
  private:
-  static milliseconds WaitTime(const WebhookSink& sink) {
+  WebhookClock::time_point Now() const { return fake_ ? fake_->Now() : WebhookClock::now(); }
+
+  milliseconds WaitTime(const WebhookSink& sink, bool idle) const {
     milliseconds cap(20);
+    if (fake_ && idle) return milliseconds(fake_ && sink.NextDeadline() ? 0 : cap.count());
     auto deadline = sink.NextDeadline();
     if (!deadline) return cap;
-    auto left = std::chrono::ceil<milliseconds>(*deadline - WebhookClock::now());
+    auto left = std::chrono::ceil<milliseconds>(*deadline - Now());
     return std::clamp(left, milliseconds(0), cap);
   }
 
@@ -111,6 +124,7 @@ class Loop {
   }
 
   Fetcher* fetcher_;
+  FakeClock* fake_ = nullptr;
   WebhookClock::duration longest_pump_{0};
   int pumps_ = 0;
 };
@@ -121,13 +135,6 @@ WebhookReply Answer(int status) {
   return reply;
 }
 
-std::vector<milliseconds> Gaps(const std::vector<WebhookRequest>& requests) {
-  std::vector<milliseconds> gaps;
-  for (std::size_t i = 1; i < requests.size(); ++i) {
-    gaps.push_back(std::chrono::duration_cast<milliseconds>(requests[i].at - requests[i - 1].at));
-  }
-  return gaps;
-}
 
 TEST_CASE("the signature is HMAC-SHA256 in lowercase hex (RFC 4231 test case 2)") {
   CHECK(WebhookSignature("Jefe", "what do ya want for nothing?") ==
@@ -193,22 +200,40 @@ TEST_CASE("only alerts of the sink's threads are posted; the others advance its 
   CHECK_FALSE(sink->NextDeadline().has_value());  // drained: nothing to wake up for
 }
 
-TEST_CASE("failures are retried with growing gaps until delivered, skipping nothing") {
+// On a fake clock: the backoff between retries is exact and takes no real time.
+struct FakeEnv {
+  FakeClock clock;
+  FixedRandom random{0.5};  // the middle of the ±20 % jitter: factor 1
+  Env env{clock, random};
+};
+
+TEST_CASE("failures are retried with doubling gaps until delivered, skipping nothing") {
   Opened db;
   WebhookReceiver receiver;
   receiver.Script({Answer(500), Answer(500), Answer(500)});
-  // Backoffs of about 200, 400 and 800 ms (each +-20 %): at least 80 ms apart, more than a
-  // busy CI machine delays one wake-up.
+  FakeEnv fake;
   WebhookOptions options = FastOptions(receiver.Url());
-  options.min_backoff = milliseconds(200);
-  auto sink = MakeSink(options, *db.store);
+  options.min_backoff = std::chrono::seconds(1);
+  options.max_backoff = std::chrono::minutes(10);
+  auto sink = MakeSink(options, *db.store, fake.env);
   Seed(*db.store, {{"a", "truces"}, {"b", "truces"}});
   sink->Notify();
 
-  Loop loop;
-  REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().failing; }));
-  CHECK(sink->state().last_error == "HTTP 500: scripted failure");
-  CHECK(sink->state().cursor == 0);
+  // After each failure the next attempt is due one backoff later: 1 s, 2 s, 4 s.
+  Loop loop(fake.clock);
+  std::vector<milliseconds> backoffs;
+  for (std::uint64_t failures = 1; failures <= 3; ++failures) {
+    REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().failed_attempts == failures; }));
+    REQUIRE(sink->NextDeadline());
+    backoffs.push_back(std::chrono::round<milliseconds>(*sink->NextDeadline() - fake.clock.Now()));
+    if (failures == 1) {
+      CHECK(sink->state().failing);
+      CHECK(sink->state().last_error == "HTTP 500: scripted failure");
+      CHECK(sink->state().cursor == 0);
+    }
+  }
+  CHECK(backoffs == std::vector<milliseconds>{milliseconds(1000), milliseconds(2000),
+                                              milliseconds(4000)});
   REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().cursor == 2; }));
   CHECK_FALSE(sink->state().failing);
 
@@ -217,30 +242,55 @@ TEST_CASE("failures are retried with growing gaps until delivered, skipping noth
   sink->Notify();
   REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().cursor == 3; }));
   CHECK(receiver.Seqs() == std::vector<std::int64_t>{1, 1, 1, 1, 2, 3});
-  std::vector<milliseconds> gaps = Gaps(receiver.Requests());
-  INFO("gaps " << gaps[0].count() << " " << gaps[1].count() << " " << gaps[2].count());
-  CHECK(gaps[0] >= milliseconds(160));
-  CHECK(gaps[1] > gaps[0]);
-  CHECK(gaps[2] > gaps[1]);
   CHECK(sink->state().failed_attempts == 3);
   CHECK(sink->state().delivered == 3);
 }
 
-TEST_CASE("a Retry-After on 503 is honoured over a shorter backoff") {
+TEST_CASE("the retry gap stops growing at max_backoff, jitter included") {
+  Opened db;
+  WebhookReceiver receiver;
+  receiver.Script(std::vector<WebhookReply>(12, Answer(500)));
+  FakeEnv fake;
+  FixedRandom top(1.0);  // +20 %
+  Env env{fake.clock, top};
+  WebhookOptions options = FastOptions(receiver.Url());
+  options.min_backoff = std::chrono::seconds(1);
+  options.max_backoff = std::chrono::minutes(10);
+  auto sink = MakeSink(options, *db.store, env);
+  Seed(*db.store, {{"a", "truces"}});
+  sink->Notify();
+  Loop loop(fake.clock);
+  REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().failed_attempts == 12; }));
+  REQUIRE(sink->NextDeadline());
+  CHECK(std::chrono::round<milliseconds>(*sink->NextDeadline() - fake.clock.Now()) ==
+        milliseconds(std::chrono::minutes(10)));
+}
+
+TEST_CASE("a Retry-After on 503 is honoured over a shorter backoff, up to max_backoff") {
   Opened db;
   WebhookReceiver receiver;
   WebhookReply busy = Answer(503);
-  busy.retry_after = "1";
-  receiver.Script({busy});
-  auto sink = MakeSink(FastOptions(receiver.Url()), *db.store);
+  busy.retry_after = "120";
+  WebhookReply very_busy = Answer(503);
+  very_busy.retry_after = "86400";  // a day: capped at max_backoff
+  receiver.Script({busy, very_busy});
+  FakeEnv fake;
+  WebhookOptions options = FastOptions(receiver.Url());
+  options.min_backoff = std::chrono::seconds(1);
+  options.max_backoff = std::chrono::minutes(10);
+  auto sink = MakeSink(options, *db.store, fake.env);
   Seed(*db.store, {{"a", "truces"}});
   sink->Notify();
 
-  Loop loop;
+  Loop loop(fake.clock);
+  REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().failed_attempts == 1; }));
+  CHECK(std::chrono::round<milliseconds>(*sink->NextDeadline() - fake.clock.Now()) ==
+        milliseconds(120'000));
+  REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().failed_attempts == 2; }));
+  CHECK(std::chrono::round<milliseconds>(*sink->NextDeadline() - fake.clock.Now()) ==
+        milliseconds(600'000));
   REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().cursor == 1; }));
-  std::vector<WebhookRequest> requests = receiver.Requests();
-  REQUIRE(requests.size() == 2);
-  CHECK(Gaps(requests)[0] >= milliseconds(1000));
+  CHECK(receiver.Requests().size() == 3);
 }
 
 TEST_CASE("a redirect is a failure that names where it points, and is not followed") {

@@ -1,0 +1,62 @@
+// The seam for time and chance, and the one backoff rule every retry uses.
+#include <catch2/catch.hpp>
+
+#include "core/backoff.h"
+#include "core/env.h"
+
+namespace newsmon {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+
+TEST_CASE("a fake clock moves only when told, wall and monotonic time together") {
+  FakeClock clock(1'000'000);
+  const auto start = clock.Now();
+  CHECK(clock.UnixSeconds() == 1'000'000);
+  clock.Advance(90s);
+  CHECK(clock.Now() - start == 90s);
+  CHECK(clock.UnixSeconds() == 1'000'090);
+  clock.AdvanceTo(start);  // never backwards
+  CHECK(clock.Now() - start == 90s);
+}
+
+TEST_CASE("a seeded source repeats its draws, so a run can be replayed") {
+  SeededRandom a(42), b(42), c(43);
+  std::vector<double> first, second, other;
+  for (int i = 0; i < 5; ++i) {
+    first.push_back(a.Next());
+    second.push_back(b.Next());
+    other.push_back(c.Next());
+  }
+  CHECK(first == second);
+  CHECK(first != other);
+  for (double x : first) CHECK((x >= 0 && x < 1));
+  CHECK(a.seed() == 42);
+}
+
+TEST_CASE("backoff doubles per failure and holds its cap at the top of the jitter") {
+  BackoffPolicy policy{.first = 1min, .cap = 6h};
+  FixedRandom middle(0.5), top(1.0), bottom(0.0);  // factors 1, 1.2 and 0.8
+  CHECK(JitteredBackoff(policy, 1, middle) == milliseconds(1min));
+  CHECK(JitteredBackoff(policy, 2, middle) == milliseconds(2min));
+  CHECK(JitteredBackoff(policy, 4, middle) == milliseconds(8min));
+  CHECK(JitteredBackoff(policy, 0, middle) == milliseconds(1min));  // as after one failure
+  CHECK(JitteredBackoff(policy, 1, top) == milliseconds(72s));      // +20 %
+  CHECK(JitteredBackoff(policy, 1, bottom) == milliseconds(48s));   // −20 %
+  // At the limit: 6 h + 20 % would be 7.2 h; the cap applies after the jitter.
+  CHECK(JitteredBackoff(policy, 9, top) == milliseconds(256min) * 6 / 5);  // under the cap
+  CHECK(JitteredBackoff(policy, 10, top) == milliseconds(6h));
+  CHECK(JitteredBackoff(policy, 1000, top) == milliseconds(6h));
+  CHECK(JitteredBackoff(policy, 1000, bottom) == milliseconds(288min));  // 6 h − 20 %
+}
+
+TEST_CASE("backoff never goes below its floor nor shortens a first delay above the cap") {
+  FixedRandom bottom(0.0), top(1.0);
+  CHECK(JitteredBackoff({.first = 1s, .cap = 10min, .floor = 1s}, 1, bottom) == milliseconds(1s));
+  CHECK(JitteredBackoff({.first = 12h, .cap = 6h}, 3, top) == milliseconds(12h));
+  CHECK(JitteredBackoff({.first = 12h, .cap = 6h}, 3, bottom) == milliseconds(576min));
+}
+
+}  // namespace
+}  // namespace newsmon

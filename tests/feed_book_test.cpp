@@ -1,0 +1,122 @@
+// The feed book's rules about time, on a fake clock: backoff and its cap, Retry-After for a
+// whole host, adaptive intervals and their floors. A day of polling runs in microseconds; the
+// end-to-end versions against a real server are in politeness_test.cpp.
+#include <catch2/catch.hpp>
+
+#include "core/env.h"
+#include "daemon/feed_book.h"
+
+namespace newsmon {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+
+FetchOutcome Ok(bool new_items = false) { return {Status::Ok(), "", new_items, {}, {}}; }
+FetchOutcome Failed(std::string why = "HTTP 500") {
+  return {Status::Error(std::move(why)), "", false, {}, {}};
+}
+
+const std::vector<FeedConfig> kFeeds = {{"a", "https://example.org/a", 10min},
+                                        {"b", "https://example.org/b", 10min},
+                                        {"c", "https://other.example/c", 10min}};
+
+struct Book {
+  explicit Book(double jitter_draw, PollingPolicy policy = {},
+                const std::vector<FeedConfig>& feeds = kFeeds)
+      : random(jitter_draw), book(random) {
+    book.Replace(feeds, policy, clock.Now(), [](const FeedConfig&) { return std::string(); });
+  }
+  // Starts what is due now and finishes `name` with `outcome`; returns the delay to its next poll.
+  milliseconds Poll(const std::string& name, const FetchOutcome& outcome) {
+    book.StartDue(clock.Now());
+    book.Finish(name, outcome, clock.Now());
+    const auto due = book.Find(name)->next_due;
+    auto delay = std::chrono::duration_cast<milliseconds>(due - clock.Now());
+    clock.AdvanceTo(due);
+    return delay;
+  }
+
+  FakeClock clock;
+  FixedRandom random;
+  FeedBook book;
+};
+
+TEST_CASE("failures back off by doubling from the interval up to max_backoff, jitter included") {
+  Book mid(0.5);  // jitter factor exactly 1
+  std::vector<milliseconds> delays;
+  for (int i = 0; i < 8; ++i) delays.push_back(mid.Poll("a", Failed()));
+  CHECK(delays == std::vector<milliseconds>{10min, 20min, 40min, 80min, 160min, 320min, 6h, 6h});
+
+  Book high(1.0);  // the top of the ±20 % range: the cap still holds
+  for (int i = 0; i < 7; ++i) high.Poll("a", Failed());
+  CHECK(high.Poll("a", Failed()) == milliseconds(6h));
+
+  Book low(0.0);  // the bottom: 20 % earlier
+  CHECK(low.Poll("a", Failed()) == milliseconds(8min));
+
+  // A success ends the backoff: the next poll is one interval away.
+  CHECK(mid.Poll("a", Ok()) == milliseconds(10min));
+  CHECK(mid.book.Find("a")->failures == 0);
+}
+
+TEST_CASE("a feed polled less often than max_backoff is never backed off to more often") {
+  PollingPolicy policy;
+  policy.max_backoff = 1h;
+  Book book(0.5, policy, {{"slow", "https://example.org/slow", 12h}});
+  CHECK(book.Poll("slow", Failed()) == milliseconds(12h));
+  CHECK(book.Poll("slow", Failed()) == milliseconds(12h));
+}
+
+TEST_CASE("a Retry-After pauses every feed of the host until it has passed") {
+  Book book(0.5);
+  const auto t0 = book.clock.Now();
+  REQUIRE(book.book.StartDue(t0).size() == 3);
+  FetchOutcome busy = Failed("HTTP 429");
+  busy.retry_after = std::chrono::seconds(3600);
+  book.book.Finish("a", busy, t0);
+  book.book.Finish("b", Ok(), t0);
+  book.book.Finish("c", Ok(), t0);
+  // a's pause outlasts its 10 min backoff, and b, of the same host, waits for it too; c, of
+  // another host, does not.
+  CHECK(book.book.Find("a")->next_due == t0 + 1h);
+  CHECK(book.book.Find("b")->next_due == t0 + 1h);
+  CHECK(book.book.Find("c")->next_due == t0 + 10min);
+  book.clock.AdvanceTo(t0 + 10min);
+  std::vector<FeedConfig> started = book.book.StartDue(book.clock.Now());
+  REQUIRE(started.size() == 1);
+  CHECK(started[0].name == "c");
+  book.book.Finish("c", Ok(), book.clock.Now());
+  book.clock.AdvanceTo(t0 + 1h);
+  std::vector<std::string> names;
+  for (const FeedConfig& feed : book.book.StartDue(book.clock.Now())) names.push_back(feed.name);
+  CHECK(names == std::vector<std::string>{"c", "a", "b"});  // c fell due first, at t0 + 20 min
+}
+
+TEST_CASE("without an interval a feed is polled more often while it changes") {
+  PollingPolicy policy;
+  policy.min_interval = 2min;
+  policy.max_interval = 30min;
+  Book book(0.5, policy, {{"a", "https://example.org/a", std::nullopt}});
+  std::vector<milliseconds> quiet;
+  for (int i = 0; i < 16; ++i) quiet.push_back(book.Poll("a", Ok(false)));
+  CHECK(quiet.front() == milliseconds(150s));  // 2 min × 1.25
+  CHECK(quiet.back() == milliseconds(30min));  // grows to max_interval and stays
+  CHECK(std::is_sorted(quiet.begin(), quiet.end()));
+  CHECK(book.Poll("a", Ok(true)) == milliseconds(15min));  // new items: halved
+  FetchOutcome cached = Ok(false);
+  cached.max_age = std::chrono::seconds(48 * 3600);
+  CHECK(book.Poll("a", cached) == milliseconds(24h));  // max-age is a floor, itself capped at a day
+}
+
+TEST_CASE("feed book: adaptive intervals, max-age, hosts and locality") {
+  CHECK(HostOf("https://User@Example.org:8443/rss?x=1") == "example.org:8443");
+  CHECK(HostOf("file:///tmp/a.xml").empty());
+  CHECK(IsLocalFeed("file:///tmp/a.xml"));
+  CHECK(IsLocalFeed("http://127.0.0.1:8080/a"));
+  CHECK(IsLocalFeed("http://localhost/a"));
+  CHECK_FALSE(IsLocalFeed("https://example.org/a"));
+}
+
+}  // namespace
+}  // namespace newsmon
