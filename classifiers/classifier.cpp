@@ -635,7 +635,7 @@ Result<std::shared_ptr<const Classifier>> Classifier::Build(std::vector<ThreadDe
   if (!problems.empty()) {
     std::string joined;
     for (const std::string& problem : problems) joined += (joined.empty() ? "" : "\n") + problem;
-    return Status::Error(joined);
+    return Status::InvalidInput(joined);
   }
 
   auto classifier = std::make_shared<IndexedClassifier>(std::move(threads));

@@ -31,7 +31,7 @@ class Problems {
       if (!joined.empty()) joined += '\n';
       joined += file_ + ":" + std::to_string(line) + ": " + message;
     }
-    return Status::Error(joined);
+    return Status::InvalidInput(joined);
   }
 
  private:
@@ -460,7 +460,8 @@ Result<ThreadDefinition> ParseThread(std::string_view toml_text, const std::stri
 
 Result<ThreadDefinition> LoadThreadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error(path + ": cannot read thread file: " + std::strerror(errno));
+  if (!in) return (errno == ENOENT ? Status::NotFound : Status::IoError)(
+        path + ": cannot read thread file: " + std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) return Status::Error(path + ": cannot read thread file");

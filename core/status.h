@@ -4,34 +4,56 @@
 #pragma once
 
 #include <cassert>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <variant>
 
 namespace newsmon {
 
-class Status {
+// What kind of failure, for callers that act differently on them (retry when busy, tell the
+// user to fix the input); the message says the rest. kFailed is any other failure.
+enum class StatusCode : std::uint8_t {
+  kOk,
+  kFailed,
+  kInvalidInput,  // a config line, a thread file, a request: fix it and try again
+  kNotFound,      // a file, a thread, a feed that is not there
+  kIoError,       // the disk or the network failed underneath
+  kBusy,          // the resource is locked or full for now: retrying may succeed
+};
+
+const char* StatusCodeName(StatusCode code);  // "ok", "failed", "invalid input", ...
+
+class [[nodiscard]] Status {
  public:
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status Error(std::string message) { return Status(std::move(message), true); }
+  static Status Error(std::string message) { return {StatusCode::kFailed, std::move(message)}; }
+  static Status InvalidInput(std::string message) {
+    return {StatusCode::kInvalidInput, std::move(message)};
+  }
+  static Status NotFound(std::string message) { return {StatusCode::kNotFound, std::move(message)}; }
+  static Status IoError(std::string message) { return {StatusCode::kIoError, std::move(message)}; }
+  static Status Busy(std::string message) { return {StatusCode::kBusy, std::move(message)}; }
 
-  bool ok() const { return !failed_; }
+  bool ok() const { return code_ == StatusCode::kOk; }
+  StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
 
-  // Prefixes context ("feed 'bbc': ") so the user sees where an error came from.
+  // Prefixes context ("feed 'bbc': ") so the user sees where an error came from; the code
+  // stays.
   Status WithContext(const std::string& context) const {
-    return ok() ? *this : Error(context + message_);
+    return ok() ? *this : Status(code_, context + message_);
   }
 
  private:
-  Status(std::string message, bool failed) : message_(std::move(message)), failed_(failed) {}
+  Status(StatusCode code, std::string message) : message_(std::move(message)), code_(code) {}
   std::string message_;
-  bool failed_ = false;
+  StatusCode code_ = StatusCode::kOk;
 };
 
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
   Result(Status error) : state_(std::move(error)) {  // NOLINT: implicit by design

@@ -27,7 +27,7 @@ class Problems {
   Status ToStatus() const {
     std::string joined;
     for (const std::string& line : lines_) joined += (joined.empty() ? "" : "\n") + line;
-    return Status::Error(joined);
+    return Status::InvalidInput(joined);
   }
 
  private:
@@ -386,7 +386,7 @@ Result<Config> LoadConfig(const std::string& path) {
     root = toml::parse_file(path);
   } catch (const toml::parse_error& error) {
     std::string description(error.description());
-    if (!error.source().begin) return Status::Error(path + ": " + description);
+    if (!error.source().begin) return Status::NotFound(path + ": " + description);
     problems.Add(error.source().begin.line, description);
     return problems.ToStatus();
   }

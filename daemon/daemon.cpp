@@ -325,7 +325,10 @@ class DaemonImpl final : public Daemon {
     const FeedState* feed = feeds_.Find(name);
     if (!feed || !feed->disabled.empty()) return;
     auto from_now = std::chrono::duration_cast<std::chrono::seconds>(feed->next_due - env_.clock.Now());
-    parts_.store->RecordNextDue(name, UnixNow() + from_now.count());
+    if (Status s = parts_.store->RecordNextDue(name, UnixNow() + from_now.count()); !s.ok()) {
+      // Only `newsmon status` reads it; the feed is polled on time all the same.
+      spdlog::debug("feed '{}': cannot record its next poll: {}", name, s.message());
+    }
   }
 
   void LogOutcome(const std::string& name, const std::string& url, const IngestReport& report,
@@ -415,7 +418,13 @@ class DaemonImpl final : public Daemon {
     if (now >= next_heartbeat_) {
       next_heartbeat_ = now + config_.publish.heartbeat;
       if (auto last = parts_.store->LastSeq(); last.ok()) {
-        parts_.publisher->Send(kHeartbeatTopic, HeartbeatJson(*last, UnixNow()));
+        Status sent = parts_.publisher->Send(kHeartbeatTopic, HeartbeatJson(*last, UnixNow()));
+        if (!sent.ok() && !heartbeat_failing_) {
+          spdlog::warn("cannot publish the heartbeat: {}", sent.message());
+        } else if (sent.ok() && heartbeat_failing_) {
+          spdlog::info("heartbeats are published again");
+        }
+        heartbeat_failing_ = !sent.ok();
       }
       notifier_.Status(StatusLine());
       UpdateGauges();
@@ -459,6 +468,7 @@ class DaemonImpl final : public Daemon {
   Clock::TimePoint next_watchdog_;
   Clock::TimePoint next_prune_;
   std::string last_alert_;
+  bool heartbeat_failing_ = false;  // logged when it starts and stops, not every beat
 };
 
 }  // namespace

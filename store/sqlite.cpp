@@ -6,14 +6,32 @@
 
 namespace newsmon::sqlite {
 
+namespace {
+
+// SQLite's result code decides the kind: a lock is worth retrying, a full or failing disk is
+// the machine's, the rest is ours.
+Status SqliteError(int rc, std::string message) {
+  switch (rc & 0xff) {  // the primary code of an extended one
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return Status::Busy(std::move(message));
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY: return Status::IoError(std::move(message));
+    default: return Status::Error(std::move(message));
+  }
+}
+
+}  // namespace
+
 Result<Database> Database::Open(const std::string& path) {
   sqlite3* handle = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
   Database db(handle);  // owns the handle even when opening failed
   if (rc != SQLITE_OK) {
-    return Status::Error("cannot open database '" + path + "': " +
-                         (handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc)));
+    return SqliteError(rc, "cannot open database '" + path + "': " +
+                               (handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc)));
   }
   // A second process (e.g. `newsmon status`) may hold a lock briefly.
   sqlite3_busy_timeout(handle, 5000);
@@ -34,10 +52,10 @@ Database::~Database() { sqlite3_close_v2(handle_); }
 
 Status Database::Exec(const char* sql) {
   char* error = nullptr;
-  if (sqlite3_exec(handle_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+  if (int rc = sqlite3_exec(handle_, sql, nullptr, nullptr, &error); rc != SQLITE_OK) {
     std::string message = error ? error : "unknown error";
     sqlite3_free(error);
-    return Status::Error(message);
+    return SqliteError(rc, message);
   }
   return Status::Ok();
 }
@@ -45,7 +63,7 @@ Status Database::Exec(const char* sql) {
 Result<Statement> Database::Prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(handle_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
-  if (rc != SQLITE_OK) return Status::Error(std::string("SQL error: ") + sqlite3_errmsg(handle_));
+  if (rc != SQLITE_OK) return SqliteError(rc, std::string("SQL error: ") + sqlite3_errmsg(handle_));
   return Statement(stmt, handle_);
 }
 
@@ -95,7 +113,7 @@ Statement& Statement::Bind(int index, const std::optional<std::int64_t>& value) 
 bool Statement::Step() {
   int rc = sqlite3_step(handle_);
   if (rc == SQLITE_ROW) return true;
-  if (rc != SQLITE_DONE) status_ = Status::Error(std::string("SQL error: ") + sqlite3_errmsg(db_));
+  if (rc != SQLITE_DONE) status_ = SqliteError(rc, std::string("SQL error: ") + sqlite3_errmsg(db_));
   return false;
 }
 
@@ -136,7 +154,9 @@ Transaction::Transaction(Database& db) : db_(db), begin_status_(db.Exec("BEGIN I
 }
 
 Transaction::~Transaction() {
-  if (!done_) db_.Exec("ROLLBACK");
+  // Nothing to report to from a destructor; if even ROLLBACK fails, SQLite rolls the
+  // transaction back when the connection closes.
+  if (!done_) static_cast<void>(db_.Exec("ROLLBACK"));
 }
 
 Status Transaction::Commit() {

@@ -88,6 +88,7 @@ TEST_CASE("a missing config file is reported by name") {
   auto config = LoadConfig("/nonexistent/newsmon.toml");
   REQUIRE_FALSE(config.ok());
   CHECK(config.status().message().find("/nonexistent/newsmon.toml") != std::string::npos);
+  CHECK(config.status().code() == StatusCode::kNotFound);
 }
 
 TEST_CASE("the scheduler hands out feeds in due order") {

@@ -1,8 +1,9 @@
-// The seam for time and chance, and the one backoff rule every retry uses.
+// The seam for time and chance, the one backoff rule every retry uses, and Status kinds.
 #include <catch2/catch.hpp>
 
 #include "core/backoff.h"
 #include "core/env.h"
+#include "core/status.h"
 
 namespace newsmon {
 namespace {
@@ -56,6 +57,24 @@ TEST_CASE("backoff never goes below its floor nor shortens a first delay above t
   CHECK(JitteredBackoff({.first = 1s, .cap = 10min, .floor = 1s}, 1, bottom) == milliseconds(1s));
   CHECK(JitteredBackoff({.first = 12h, .cap = 6h}, 3, top) == milliseconds(12h));
   CHECK(JitteredBackoff({.first = 12h, .cap = 6h}, 3, bottom) == milliseconds(576min));
+}
+
+}  // namespace
+}  // namespace newsmon
+
+namespace newsmon {
+namespace {
+
+TEST_CASE("a Status keeps its kind through added context") {
+  Status busy = Status::Busy("database is locked").WithContext("feed 'bbc': ");
+  CHECK(busy.code() == StatusCode::kBusy);
+  CHECK(busy.message() == "feed 'bbc': database is locked");
+  CHECK(StatusCodeName(busy.code()) == std::string("busy"));
+  CHECK(Status::Ok().WithContext("x: ").ok());
+  CHECK(Status::Error("x").code() == StatusCode::kFailed);
+  CHECK(Status::NotFound("x").code() == StatusCode::kNotFound);
+  Result<int> failed = Status::InvalidInput("a.toml:3: bad");
+  CHECK(failed.status().code() == StatusCode::kInvalidInput);
 }
 
 }  // namespace
