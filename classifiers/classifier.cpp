@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "classifiers/text_internal.h"
+#include "core/ascii.h"
 
 namespace newsmon {
 namespace {
@@ -103,14 +104,12 @@ std::uint8_t FieldBits(const std::vector<std::string>& fields) {
 // nearly flat from 3 to 1,000 threads.
 enum class IndexKind : std::uint64_t { kExact = 1, kStem = 2, kPrefix = 3 };
 
-constexpr std::uint64_t kFnvPrime = 0x100000001b3ULL;
-
 constexpr std::uint64_t HashSeed(IndexKind kind) {
-  return 0xcbf29ce484222325ULL ^ (static_cast<std::uint64_t>(kind) * 0x9e3779b97f4a7c15ULL);
+  return kFnvOffsetBasis ^ (static_cast<std::uint64_t>(kind) * 0x9e3779b97f4a7c15ULL);
 }
 
 constexpr std::uint64_t HashStep(std::uint64_t hash, unsigned char byte) {
-  return (hash ^ byte) * kFnvPrime;
+  return Fnv1aStep(hash, byte);
 }
 
 std::uint64_t Hash(IndexKind kind, std::string_view key) {

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/ascii.h"
 #include "core/item.h"
 #include "core/time_format.h"
 
@@ -16,15 +17,15 @@ std::vector<std::string> ThreadMatch::MatchedTerms() const {
 }
 
 std::string ContentHash(const Item& item) {
-  // FNV-1a: a change detector, not a security boundary; no library needed for 10 lines.
+  // FNV-1a: a change detector, not a security boundary. Its basis is not the standard one
+  // (a digit short), and stays so: every stored item's content hash was computed with it, and
+  // another basis would make each of them look updated once.
   std::uint64_t hash = 1469598103934665603ULL;
   for (const std::string* field : {&item.title, &item.link, &item.summary}) {
-    for (unsigned char c : *field) hash = (hash ^ c) * 1099511628211ULL;
-    hash = (hash ^ 0xff) * 1099511628211ULL;  // field separator
+    hash = Fnv1a(*field, hash);
+    hash = Fnv1aStep(hash, 0xff);  // field separator
   }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
-  return hex;
+  return Hex64(hash);
 }
 
 std::string AlertTopic(const std::string& thread) { return "alert." + thread; }

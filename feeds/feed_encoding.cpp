@@ -33,27 +33,14 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ascii.h"
 #include "feeds/feed_parser_internal.h"
 
 namespace newsmon::feeds_internal {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  const auto junk = [](char c) {
-    return c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '\r' || c == '\n';
-  };
-  while (!s.empty() && junk(s.front())) s.remove_prefix(1);
-  while (!s.empty() && junk(s.back())) s.remove_suffix(1);
-  return s;
-}
+// Charset names arrive quoted and padded: charset="utf-8 ".
+std::string_view TrimCharset(std::string_view s) { return Trim(s, " \t\"'\r\n"); }
 
 // encoding="..." of an XML declaration at the very start of `text` (ASCII-compatible).
 std::string DeclaredEncoding(std::string_view text) {
@@ -73,7 +60,7 @@ std::string DeclaredEncoding(std::string_view text) {
   const char quote = head[j];
   const std::size_t close = head.find(quote, j + 1);
   if (close == std::string_view::npos) return std::string();
-  return Lower(Trim(head.substr(j + 1, close - j - 1)));
+  return AsciiLower(TrimCharset(head.substr(j + 1, close - j - 1)));
 }
 
 struct ContentType {
@@ -85,17 +72,17 @@ struct ContentType {
 // and spaces around '=' (curl hands us the raw header; no MIME library in the deps).
 ContentType ParseContentType(std::string_view value) {
   ContentType out;
-  const std::string lower = Lower(value);
+  const std::string lower = AsciiLower(value);
   const std::string_view v = lower;
-  out.media_type = std::string(Trim(v.substr(0, v.find(';'))));
+  out.media_type = std::string(TrimCharset(v.substr(0, v.find(';'))));
   std::size_t pos = v.find(';');
   while (pos != std::string_view::npos) {
     std::string_view param = v.substr(pos + 1);
     const std::size_t next = param.find(';');
     param = param.substr(0, next);
     const std::size_t eq = param.find('=');
-    if (eq != std::string_view::npos && Trim(param.substr(0, eq)) == "charset") {
-      out.charset = std::string(Trim(param.substr(eq + 1)));
+    if (eq != std::string_view::npos && TrimCharset(param.substr(0, eq)) == "charset") {
+      out.charset = std::string(TrimCharset(param.substr(eq + 1)));
     }
     pos = next == std::string_view::npos ? next : pos + 1 + next;
   }
@@ -175,7 +162,7 @@ std::string DetectCharset(std::string_view bytes) {
   if (uchardet_handle_data(ud.get(), bytes.data(), bytes.size()) != 0) return std::string();
   uchardet_data_end(ud.get());
   const char* name = uchardet_get_charset(ud.get());
-  return name == nullptr ? std::string() : Lower(name);
+  return name == nullptr ? std::string() : AsciiLower(name);
 }
 
 DecodedBody FromUtf8(std::string_view body, std::size_t shift, std::vector<std::string>& warnings) {

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ascii.h"
 #include "feeds/feed_parser_internal.h"
 
 namespace newsmon {
@@ -57,16 +58,9 @@ constexpr std::size_t kMaxBodyBytes = 64 * 1024 * 1024;
 // Default flags minus whitespace conversion in attributes; no doctype, PI or comment nodes.
 constexpr unsigned kParseFlags = pugi::parse_cdata | pugi::parse_escapes | pugi::parse_eol;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && Lower(a) == Lower(b);
+  return a.size() == b.size() && AsciiLower(a) == AsciiLower(b);
 }
 
 std::string_view TrimAscii(std::string_view s) {
@@ -197,8 +191,8 @@ std::string PlainOrHtml(std::string_view raw) {
 // Atom text construct (title, summary, content) to plain text, by its type.
 std::string AtomText(pugi::xml_node node) {
   if (!node) return std::string();
-  const std::string type = Lower(TrimAscii(node.attribute("type").value()));
-  const std::string mode = Lower(TrimAscii(node.attribute("mode").value()));  // Atom 0.3
+  const std::string type = AsciiLower(TrimAscii(node.attribute("type").value()));
+  const std::string mode = AsciiLower(TrimAscii(node.attribute("mode").value()));  // Atom 0.3
   const bool html_type = type.find("html") != std::string::npos;
   if (mode == "base64") {
     const std::string decoded = DecodeBase64(RawContent(node));
@@ -296,7 +290,7 @@ class Reader {
       if (c.type() != pugi::node_element || LocalName(c.name()) != "link") continue;
       const std::string_view ns = NamespaceOf(c);
       if (ns != kAtom10Ns && ns != kAtom03Ns && ns != atom_ns_) continue;
-      if (Lower(TrimAscii(c.attribute("rel").value())) != "self") continue;
+      if (AsciiLower(TrimAscii(c.attribute("rel").value())) != "self") continue;
       const std::string_view href = TrimAscii(c.attribute("href").value());
       if (SchemeLength(href) > 0) document_base_ = std::string(href);
       return;
@@ -341,10 +335,10 @@ class Reader {
       const std::string_view ns = NamespaceOf(c);
       if (in_rss ? (ns != kAtom10Ns && ns != kAtom03Ns) : ns != atom_ns_) continue;
       if (TrimAscii(c.attribute("href").value()).empty()) continue;
-      const std::string rel = Lower(TrimAscii(c.attribute("rel").value()));
+      const std::string rel = AsciiLower(TrimAscii(c.attribute("rel").value()));
       if (rel.empty() || rel == "alternate") {
         if (!alternate) alternate = c;
-        const std::string type = Lower(TrimAscii(c.attribute("type").value()));
+        const std::string type = AsciiLower(TrimAscii(c.attribute("type").value()));
         if (!html && type.find("html") != std::string::npos) html = c;
       }
       if (!first && rel != "self") first = c;
@@ -387,7 +381,7 @@ class Reader {
     const pugi::xml_node guid = Child(item, Vocab::kRss, "guid");
     const std::string guid_text(TrimAscii(RawContent(guid)));
     if (out.link.empty() && !guid_text.empty() &&
-        Lower(TrimAscii(guid.attribute("isPermaLink").value())) != "false" &&
+        AsciiLower(TrimAscii(guid.attribute("isPermaLink").value())) != "false" &&
         (guid_text.starts_with("http://") || guid_text.starts_with("https://"))) {
       out.link = guid_text;
     }
@@ -474,16 +468,7 @@ class Reader {
   std::string document_base_;
 };
 
-std::string HexFnv1a(std::string_view data) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : data) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
+
 
 enum class Kind { kNone, kRss, kRdf, kRss11, kAtom, kAtomEntry, kCdf };
 
@@ -502,7 +487,7 @@ Kind Classify(pugi::xml_node root) {
 }
 
 bool LooksLikeHtml(std::string_view text) {
-  const std::string head = Lower(text.substr(0, 4096));
+  const std::string head = AsciiLower(text.substr(0, 4096));
   return head.find("<html") != std::string::npos ||
          head.find("<!doctype html") != std::string::npos;
 }
@@ -522,7 +507,7 @@ Result<ParsedFeed> ParseXml(std::string_view text, const ParseOptions& options,
   const pugi::xml_node root = doc.document_element();
   const Kind kind = Classify(root);
   if (kind == Kind::kNone) {
-    if ((root && Lower(LocalName(root.name())) == "html") || LooksLikeHtml(text)) {
+    if ((root && AsciiLower(LocalName(root.name())) == "html") || LooksLikeHtml(text)) {
       return Status::Error("not a feed: the document is an HTML page");
     }
     const std::string problem =
@@ -701,7 +686,7 @@ void FinishItems(std::vector<ItemDraft> drafts, const ParseOptions& options, Par
       // Stable across polls: only what the feed says, never fetched_at.
       std::string key = item.title + '\x1f' + d.raw_date;
       if (item.title.empty() && d.raw_date.empty()) key += '\x1f' + d.content_key;
-      id = "hash:" + HexFnv1a(key);
+      id = "hash:" + Hex64(Fnv1a(key));
     }
     item.id = CleanUtf8(id);
     item.title = CleanUtf8(item.title);

@@ -5,16 +5,14 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ascii.h"
 #include "feeds/feed_parser_internal.h"
 
 namespace newsmon::feeds_internal {
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && static_cast<unsigned char>(s.front()) <= 0x20) s.remove_prefix(1);
-  while (!s.empty() && static_cast<unsigned char>(s.back()) <= 0x20) s.remove_suffix(1);
-  return s;
-}
+// URLs in feeds come padded with any control byte, not only spaces.
+std::string_view TrimUrl(std::string_view s) { return Trim(s, kSpaceAndControls); }
 
 }  // namespace
 
@@ -90,8 +88,8 @@ Parts Split(std::string_view url) {
 }  // namespace
 
 std::string ResolveUrl(std::string_view base, std::string_view reference) {
-  reference = Trim(reference);
-  base = Trim(base);
+  reference = TrimUrl(reference);
+  base = TrimUrl(base);
   if (reference.empty()) return std::string();
   if (SchemeLength(reference) > 0) return std::string(reference);
   const Parts b = Split(base);

@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ascii.h"
 #include "feeds/feed_parser_internal.h"
 
 namespace newsmon::feeds_internal {
@@ -48,13 +49,6 @@ bool IsNameStart(char c) {
 }
 bool IsNameChar(char c) { return IsNameStart(c) || IsDigit(c) || c == '-' || c == '.'; }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 // XML 1.0 Char production.
 bool IsXmlChar(std::uint32_t cp) {
@@ -411,7 +405,7 @@ class Scanner {
     const std::size_t start = i_;
     std::size_t j = i_ + 2;
     while (j < in_.size() && IsNameChar(in_[j])) ++j;
-    if (Lower(in_.substr(i_ + 2, j - i_ - 2)) == "xml") {
+    if (AsciiLower(in_.substr(i_ + 2, j - i_ - 2)) == "xml") {
       Error(start, "XML declaration not at the start of the document");
     }
     const std::size_t end = in_.find("?>", i_ + 2);
@@ -434,7 +428,7 @@ class Scanner {
         ++j;
       }
     }
-    const std::string head = Lower(in_.substr(i_ + 9, std::min(j, in_.size()) - i_ - 9));
+    const std::string head = AsciiLower(in_.substr(i_ + 9, std::min(j, in_.size()) - i_ - 9));
     if (head.find("system") != std::string::npos || head.find("public") != std::string::npos) {
       external_dtd_ = true;
     }

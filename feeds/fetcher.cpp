@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <utility>
 #include <mutex>
 
 #include "core/curl_handles.h"
@@ -148,15 +149,23 @@ class CurlFetcher final : public Fetcher {
 
   bool valid() const { return multi_ != nullptr; }
 
+  // A transfer that cannot start finishes at once as a failure, so the feed is never left
+  // "in flight" forever and its backoff applies as for any other failure.
   void Start(FetchRequest request) override {
     auto transfer = std::make_unique<Transfer>();
     transfer->request = std::move(request);
     transfer->max_body_bytes = options_.max_body_bytes;
     transfer->easy.reset(curl_easy_init());
+    if (!transfer->easy) {
+      return FailToStart(transfer->request, "cannot create a curl handle (out of memory?)");
+    }
     Configure(*transfer);
     CURL* easy = transfer->easy.get();
+    if (CURLMcode rc = curl_multi_add_handle(multi_.get(), easy); rc != CURLM_OK) {
+      return FailToStart(transfer->request,
+                         std::string("cannot start the transfer: ") + curl_multi_strerror(rc));
+    }
     transfers_[easy] = std::move(transfer);
-    curl_multi_add_handle(multi_.get(), easy);
   }
 
   Status Wait(std::vector<WaitFd>& extra, std::chrono::milliseconds timeout) override {
@@ -166,6 +175,8 @@ class CurlFetcher final : public Fetcher {
                                        (wait_fd.want_write ? CURL_WAIT_POLLOUT : 0));
       fds.push_back({wait_fd.fd, events, 0});
     }
+    // Transfers that failed to start are done already: Collect() must come at once.
+    if (!failed_to_start_.empty()) timeout = std::chrono::milliseconds(0);
     int timeout_ms = static_cast<int>(std::max<std::int64_t>(0, timeout.count()));
     CURLMcode rc = curl_multi_poll(multi_.get(), fds.data(), static_cast<unsigned>(fds.size()),
                                    timeout_ms, nullptr);
@@ -180,7 +191,7 @@ class CurlFetcher final : public Fetcher {
   std::vector<FetchResponse> Collect() override {
     int running = 0;
     curl_multi_perform(multi_.get(), &running);
-    std::vector<FetchResponse> done;
+    std::vector<FetchResponse> done = std::exchange(failed_to_start_, {});
     int queued = 0;
     while (CURLMsg* message = curl_multi_info_read(multi_.get(), &queued)) {
       if (message->msg != CURLMSG_DONE) continue;
@@ -194,9 +205,18 @@ class CurlFetcher final : public Fetcher {
     return done;
   }
 
-  std::size_t in_flight() const override { return transfers_.size(); }
+  std::size_t in_flight() const override { return transfers_.size() + failed_to_start_.size(); }
 
  private:
+  void FailToStart(const FetchRequest& request, std::string why) {
+    FetchResponse response;
+    response.feed = request.feed;
+    response.url = request.url;
+    response.effective_url = request.url;
+    response.status = Status::Error(std::move(why));
+    failed_to_start_.push_back(std::move(response));
+  }
+
   void Configure(Transfer& transfer) {
     CURL* easy = transfer.easy.get();
     const FetchRequest& request = transfer.request;
@@ -290,6 +310,7 @@ class CurlFetcher final : public Fetcher {
   FetchOptions options_;
   MultiHandle multi_;
   std::map<CURL*, std::unique_ptr<Transfer>> transfers_;
+  std::vector<FetchResponse> failed_to_start_;  // reported by the next Collect()
 };
 
 }  // namespace
