@@ -11,6 +11,7 @@
 
 #include "core/time_format.h"
 #include "daemon/feed_book.h"
+#include "daemon/loop.h"
 #include "daemon/parts.h"
 #include "daemon/pipeline.h"
 #include "daemon/service_notifier.h"
@@ -60,8 +61,11 @@ class DaemonImpl final : public Daemon {
     next_heartbeat_ = start;
     next_watchdog_ = start;
     notifier_.Ready();
+    Loop loop(env_.clock, *parts_.fetcher);
+    RegisterWithLoop(loop, signal_fd);
+    StartDueFetches(start);
     while (!stop_requested_.load()) {
-      if (Status s = Step(signal_fd); !s.ok()) return s;
+      if (Status s = loop.Turn(); !s.ok()) return s;
     }
     parts_.ready->store(false);
     notifier_.Stopping();
@@ -85,41 +89,79 @@ class DaemonImpl final : public Daemon {
     [[maybe_unused]] auto written = write(wake_fd_.get(), &one, sizeof one);
   }
 
-  Status Step(int signal_fd) {
-    StartDueFetches(env_.clock.Now());
-    std::vector<WaitFd> fds = {{wake_fd_.get()}, {signal_fd}, {parts_.replay->fd()}};
-    if (parts_.bus->authenticator_fd() >= 0) fds.push_back({parts_.bus->authenticator_fd()});
+  // The parts' registrations, in the order they run after each wait: the wake-up fd, then
+  // signals (a SIGHUP sets reload_requested_), the webhook sinks, a reload, the bus's
+  // authenticator and replay (edge-triggered ZMQ_FDs: served every turn), finished fetches and
+  // new ones, the outbox, and the timers (heartbeat, retention, watchdog).
+  void RegisterWithLoop(Loop& loop, int signal_fd) {
+    loop.Add({"wake", [this] { return std::vector<WaitFd>{{wake_fd_.get()}}; }, nullptr,
+              [this](std::span<const WaitFd> ready, Clock::TimePoint) {
+                if (ready[0].readable) DrainWakeFd();
+              }});
+    if (signal_fd >= 0) {
+      loop.Add({"signals", [signal_fd] { return std::vector<WaitFd>{{signal_fd}}; }, nullptr,
+                [this, signal_fd](std::span<const WaitFd> ready, Clock::TimePoint) {
+                  if (ready[0].readable) HandleSignals(signal_fd);
+                }});
+    }
+    loop.Add({"webhooks", [this] { return WebhookFds(); }, [this] { return WebhookDeadline(); },
+              [this](std::span<const WaitFd> ready, Clock::TimePoint now) {
+                for (const auto& sink : parts_.webhooks) sink->Pump(ready, now);
+              }});
+    loop.Add({"reload", nullptr, nullptr, [this](std::span<const WaitFd>, Clock::TimePoint) {
+                if (reload_requested_.exchange(false)) Reload();
+              }});
+    loop.Add({"authenticator", [this] { return AuthenticatorFds(); }, nullptr,
+              [this](std::span<const WaitFd>, Clock::TimePoint) {
+                for (const std::string& refusal : parts_.bus->ServeAuthentication()) {
+                  spdlog::warn("{}", refusal);
+                }
+              }});
+    loop.Add({"replay", [this] { return std::vector<WaitFd>{{parts_.replay->fd()}}; }, nullptr,
+              [this](std::span<const WaitFd>, Clock::TimePoint) {
+                if (std::size_t served = parts_.replay->ServePending()) {
+                  parts_.metrics->RecordReplayRequests(served);
+                }
+              }});
+    // curl's own sockets are in the Waiter (the fetcher); here: what finished, what is due.
+    loop.Add({"feeds", nullptr, [this] { return feeds_.NextDue(); },
+              [this](std::span<const WaitFd>, Clock::TimePoint now) {
+                for (const FetchResponse& response : parts_.fetcher->Collect()) {
+                  HandleResponse(response);
+                }
+                StartDueFetches(now);
+              }});
+    loop.Add({"outbox", nullptr, nullptr,
+              [this](std::span<const WaitFd>, Clock::TimePoint) { DrainOutbox(); }});
+    loop.Add({"timers", nullptr, [this] { return NextTimer(); },
+              [this](std::span<const WaitFd>, Clock::TimePoint now) { Tick(now); }});
+  }
+
+  std::vector<WaitFd> WebhookFds() const {
+    std::vector<WaitFd> fds;
     for (const auto& sink : parts_.webhooks) {
       for (const WaitFd& fd : sink->WaitFds()) fds.push_back(fd);
     }
-    if (signal_fd < 0) fds[1].want_read = false;
-    if (Status s = parts_.fetcher->Wait(fds, TimeUntilNextDeadline(env_.clock.Now())); !s.ok()) {
-      return s;
-    }
-    if (fds[0].readable) DrainWakeFd();
-    if (fds[1].readable) HandleSignals(signal_fd);
-    for (const auto& sink : parts_.webhooks) sink->Pump(fds, env_.clock.Now());
-    if (reload_requested_.exchange(false)) Reload();
-    for (const std::string& refusal : parts_.bus->ServeAuthentication()) spdlog::warn("{}", refusal);
-    if (std::size_t served = parts_.replay->ServePending()) {
-      parts_.metrics->RecordReplayRequests(served);
-    }
-    for (const FetchResponse& response : parts_.fetcher->Collect()) HandleResponse(response);
-    DrainOutbox();
-    Tick(env_.clock.Now());
-    return Status::Ok();
+    return fds;
   }
 
-  milliseconds TimeUntilNextDeadline(Clock::TimePoint now) const {
-    Clock::TimePoint deadline = next_heartbeat_;
-    if (notifier_.watchdog_interval()) deadline = std::min(deadline, next_watchdog_);
-    deadline = std::min(deadline, next_prune_);
-    if (auto due = feeds_.NextDue()) deadline = std::min(deadline, *due);
+  std::optional<Clock::TimePoint> WebhookDeadline() const {
+    std::optional<Clock::TimePoint> earliest;
     for (const auto& sink : parts_.webhooks) {
-      if (auto due = sink->NextDeadline()) deadline = std::min(deadline, *due);
+      if (auto due = sink->NextDeadline(); due && (!earliest || *due < *earliest)) earliest = due;
     }
-    auto wait = std::chrono::ceil<milliseconds>(deadline - now);
-    return std::clamp(wait, milliseconds(0), milliseconds(60'000));
+    return earliest;
+  }
+
+  std::vector<WaitFd> AuthenticatorFds() const {
+    if (parts_.bus->authenticator_fd() < 0) return {};
+    return {{parts_.bus->authenticator_fd()}};
+  }
+
+  Clock::TimePoint NextTimer() const {
+    Clock::TimePoint deadline = std::min(next_heartbeat_, next_prune_);
+    if (notifier_.watchdog_interval()) deadline = std::min(deadline, next_watchdog_);
+    return deadline;
   }
 
   // A feed the store knows as gone stays disabled until the config gives it a new URL.
@@ -275,7 +317,7 @@ class DaemonImpl final : public Daemon {
     const FeedState* feed = feeds_.Find(response.feed);
     if (!feed) return;  // removed by a reload while it was being fetched
     std::string config_url = feed->config.url;
-    IngestReport report = pipeline_.Ingest(response, config_url, UnixNow());
+    IngestReport report = pipeline_.Ingest(response, config_url, env_.clock.UnixSeconds());
     for (const std::string& warning : report.warnings) {
       spdlog::warn("feed '{}': {}", response.feed, warning);
     }
@@ -307,7 +349,7 @@ class DaemonImpl final : public Daemon {
                                             : Outcome::kOk;
     parts_.metrics->RecordFetch(response.feed, outcome, response.body.size(), response.duration);
     parts_.metrics->RecordItems(response.feed, report.new_items, report.updated_items);
-    if (report.status.ok()) parts_.metrics->SetFeedLastSuccess(response.feed, UnixNow());
+    if (report.status.ok()) parts_.metrics->SetFeedLastSuccess(response.feed, env_.clock.UnixSeconds());
   }
 
   void SeedFeedMetrics() {
@@ -325,7 +367,7 @@ class DaemonImpl final : public Daemon {
     const FeedState* feed = feeds_.Find(name);
     if (!feed || !feed->disabled.empty()) return;
     auto from_now = std::chrono::duration_cast<std::chrono::seconds>(feed->next_due - env_.clock.Now());
-    if (Status s = parts_.store->RecordNextDue(name, UnixNow() + from_now.count()); !s.ok()) {
+    if (Status s = parts_.store->RecordNextDue(name, env_.clock.UnixSeconds() + from_now.count()); !s.ok()) {
       // Only `newsmon status` reads it; the feed is polled on time all the same.
       spdlog::debug("feed '{}': cannot record its next poll: {}", name, s.message());
     }
@@ -377,7 +419,7 @@ class DaemonImpl final : public Daemon {
       spdlog::info("alert #{} {} {}", entry.seq, entry.topic, Headline(alert));
       RecordAlertMetrics(entry.topic, alert);
       last_alert_ = entry.topic + " #" + std::to_string(entry.seq);
-      if (Status s = parts_.store->MarkSent(entry.seq, UnixNow()); !s.ok()) {
+      if (Status s = parts_.store->MarkSent(entry.seq, env_.clock.UnixSeconds()); !s.ok()) {
         spdlog::error("outbox: {}", s.message());
         return;
       }
@@ -389,7 +431,7 @@ class DaemonImpl final : public Daemon {
     if (!alert.is_object()) return;
     // Seconds since the alert was stored, which is right after its feed was fetched.
     std::int64_t detected = ParseRfc3339(alert.value("detected_at", ""));
-    if (detected > 0) parts_.metrics->RecordPublishLatency(std::chrono::seconds(UnixNow() - detected));
+    if (detected > 0) parts_.metrics->RecordPublishLatency(std::chrono::seconds(env_.clock.UnixSeconds() - detected));
   }
 
   void UpdateGauges() {
@@ -418,7 +460,7 @@ class DaemonImpl final : public Daemon {
     if (now >= next_heartbeat_) {
       next_heartbeat_ = now + config_.publish.heartbeat;
       if (auto last = parts_.store->LastSeq(); last.ok()) {
-        Status sent = parts_.publisher->Send(kHeartbeatTopic, HeartbeatJson(*last, UnixNow()));
+        Status sent = parts_.publisher->Send(kHeartbeatTopic, HeartbeatJson(*last, env_.clock.UnixSeconds()));
         if (!sent.ok() && !heartbeat_failing_) {
           spdlog::warn("cannot publish the heartbeat: {}", sent.message());
         } else if (sent.ok() && heartbeat_failing_) {
@@ -437,7 +479,7 @@ class DaemonImpl final : public Daemon {
   }
 
   void Prune(Clock::TimePoint now) {
-    auto cutoff = UnixNow() - std::chrono::duration_cast<std::chrono::seconds>(config_.retention).count();
+    auto cutoff = env_.clock.UnixSeconds() - std::chrono::duration_cast<std::chrono::seconds>(config_.retention).count();
     auto pruned = parts_.store->PruneItemsBefore(cutoff, kPruneBatch);
     if (!pruned.ok()) {
       spdlog::error("retention: {}", pruned.status().message());

@@ -67,14 +67,15 @@ struct FetchOptions {
 // and the unspecified addresses: what a feed URL from a config must not reach by default.
 bool IsPrivateAddress(const ::sockaddr* address);
 
-class Fetcher {
+// A Waiter: the daemon's loop blocks in Wait(), on curl's sockets and its own at once.
+class Fetcher : public Waiter {
  public:
   virtual ~Fetcher() = default;
   static Result<std::unique_ptr<Fetcher>> Create(const FetchOptions& options);
 
   virtual void Start(FetchRequest request) = 0;
   // Blocks until a transfer has progress to make, an extra fd is readable, or timeout.
-  virtual Status Wait(std::vector<WaitFd>& extra, std::chrono::milliseconds timeout) = 0;
+  Status Wait(std::vector<WaitFd>& extra, std::chrono::milliseconds timeout) override = 0;
   // Makes progress on all transfers and returns those that finished.
   virtual std::vector<FetchResponse> Collect() = 0;
   virtual std::size_t in_flight() const = 0;
