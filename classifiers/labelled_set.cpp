@@ -97,7 +97,7 @@ Result<std::vector<CorpusEntry>> ReadJsonCorpusFile(
   for (const nlohmann::json& entry : json) {
     if (!entry.is_object()) return Status::Error(path + ": not a JSON array of items");
     entries.push_back({to_text(StringField(entry, "title")), StringField(entry, "link"),
-                       to_text(StringField(entry, "description"))});
+                       to_text(StringField(entry, "description")), StringField(entry, "date")});
   }
   return entries;
 }
@@ -124,6 +124,7 @@ Status ResolveCorpusText(std::vector<LabelledItem>& items, const std::string& co
     }
     item.title = entry.title;
     item.summary = entry.summary;
+    item.published = entry.published;
   }
   return Status::Ok();
 }

@@ -29,6 +29,7 @@ struct LabelledItem {
   int index = -1;                  // position in that file's JSON array
   std::string link;
   std::string date;   // "YYYY-MM-DD" (or "YYYY-MM" when the feed gave none); empty: written
+  std::string published;  // the item's own timestamp as its feed gave it (corpus items)
   std::string decoy;  // why a negative looks like a thread: "labour-strike", "other-war", ...
   std::string reason;
   Split split = Split::kWritten;
@@ -43,6 +44,7 @@ struct CorpusEntry {
   std::string title;
   std::string link;
   std::string summary;
+  std::string published;  // as the feed wrote it; may be empty
 };
 
 // Reads one corpus file (its path under the corpus root) into its items, in file order.

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/time_format.h"
 #include "feeds/feed_parser.h"
 
 namespace newsmon {
@@ -16,7 +17,10 @@ Result<std::vector<CorpusEntry>> ReadFeedFile(const std::string& path) {
   auto feed = ParseFeed(body.str(), {});
   if (!feed.ok()) return feed.status().WithContext(path + ": ");
   std::vector<CorpusEntry> entries;
-  for (const Item& item : feed->items) entries.push_back({item.title, item.link, item.summary});
+  for (const Item& item : feed->items) {
+    entries.push_back({item.title, item.link, item.summary,
+                       item.published ? FormatRfc3339(*item.published) : ""});
+  }
   return entries;
 }
 

@@ -1,0 +1,306 @@
+#include "classifiers/stories.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "classifiers/text_internal.h"
+#include "core/ascii.h"
+
+namespace newsmon {
+namespace {
+
+// Words that say nothing about which event an item reports. IDF learns these too, but only
+// after a few hundred items; the list makes the first hour of a fresh daemon behave.
+const std::unordered_set<std::string>& FunctionWords() {
+  static const std::unordered_set<std::string> words = {
+      // en
+      "a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "from", "by",
+      "with", "as", "is", "are", "was", "were", "be", "been", "has", "have", "had", "it", "its",
+      "this", "that", "these", "those", "after", "before", "over", "into", "about", "says",
+      "said", "say", "will", "would", "could", "can", "not", "no", "new", "more", "than", "up",
+      "out", "who", "what", "why", "how", "when", "where", "which", "amid", "as", "he", "she",
+      "they", "his", "her", "their", "we", "our", "you", "your", "i", "s", "us", "also", "just",
+      "all", "some", "most", "one", "two", "first", "last", "year", "years", "day", "days",
+      "week", "news", "live", "latest", "update", "updates", "report", "reports",
+      // ru
+      "и", "в", "во", "на", "с", "со", "к", "ко", "по", "за", "из", "от", "до", "о", "об", "для",
+      "не", "что", "как", "это", "его", "ее", "их", "он", "она", "они", "но", "а", "же", "ли",
+      "бы", "у", "при", "после", "над", "под", "или", "так", "также", "уже", "еще", "где",
+      "когда", "чтобы", "который", "которые", "заявил", "заявила", "сообщил", "сообщает",
+      // uk
+      "і", "й", "та", "у", "з", "зі", "із", "до", "від", "про", "для", "не", "що", "як", "це",
+      "він", "вона", "вони", "але", "або", "чи", "після", "під", "над", "також", "вже", "ще",
+      "де", "коли", "щоб", "який", "які", "заявив", "заявила", "повідомив", "повідомляє"};
+  return words;
+}
+
+using Vector = std::unordered_map<std::string, double>;  // word → weight
+
+struct Member {
+  Vector vector;
+  double norm2 = 0;
+};
+
+struct Story {
+  std::int64_t id = 0;
+  std::int64_t last_active = 0;
+  Vector centroid;  // the members' vectors added up
+  double norm2 = 0;
+  std::deque<Member> members;  // the most recent ones, for single-link similarity
+  std::string link;  // the first item's canonical link
+};
+
+class Clusterer final : public StoryClusterer {
+ public:
+  explicit Clusterer(const StoryOptions& options) : options_(options) {}
+
+  StoryAssignment Add(const StoryItem& item) override {
+    Expire(item.published);
+    const std::string link = CanonicalLink(item.link);
+    std::vector<std::pair<std::string, double>> words = Words(item);
+    Vector vector = Weigh(words);
+    Learn(words);
+    if (!link.empty()) {
+      if (auto same = by_link_.find(link); same != by_link_.end()) {
+        if (auto story = stories_.find(same->second); story != stories_.end()) {
+          Join(story->second, vector, item.published);
+          return {story->second.id, false, 1.0};
+        }
+      }
+    }
+    auto [best, similarity] = Nearest(vector);
+    if (best != nullptr && similarity >= options_.threshold) {
+      Join(*best, vector, item.published);
+      return {best->id, false, similarity};
+    }
+    return {Start(std::move(vector), link, item.published), true, 0.0};
+  }
+
+  std::size_t open_stories() const override { return stories_.size(); }
+
+ private:
+  // The words of the title (weight 2) and of the lead (weight 1), each once, by stem.
+  std::vector<std::pair<std::string, double>> Words(const StoryItem& item) const {
+    std::unordered_map<std::string, double> weights;
+    AddWords(item.title, 2.0, -1, weights);
+    AddWords(item.summary, 1.0, options_.lead_words, weights);
+    return {weights.begin(), weights.end()};
+  }
+
+  static void AddWords(std::string_view text, double weight, int limit,
+                       std::unordered_map<std::string, double>& out) {
+    text::TokenizedText tokens = text::Tokenize(text);
+    text::StemTokens(tokens, text::DetectLanguage(tokens.letters));
+    const int words = limit < 0 ? tokens.words : std::min(tokens.words, limit);
+    for (int position = 0; position < words; ++position) {
+      const text::Token& token =
+          tokens.tokens[static_cast<std::size_t>(tokens.first_at[position])];
+      if (token.text.size() < 2 || FunctionWords().contains(token.text)) continue;
+      const std::string& key = token.stem.empty() ? token.text : token.stem;
+      double& slot = out[key];
+      slot = std::max(slot, weight);
+    }
+  }
+
+  // Rarer words weigh more: log((N + prior) / (df + 1)), with a prior so that the first items
+  // do not treat every word as rare.
+  double Idf(const std::string& word) const {
+    auto found = document_frequency_.find(word);
+    const double df = found == document_frequency_.end() ? 0.0 : found->second;
+    return std::log((documents_ + kIdfPrior) / (df + 1.0));
+  }
+
+  Vector Weigh(const std::vector<std::pair<std::string, double>>& words) const {
+    Vector vector;
+    for (const auto& [word, weight] : words) vector[word] = weight * Idf(word);
+    return vector;
+  }
+
+  // Counts decay by half every kDecayEvery items, so the table forgets the words of past
+  // events instead of growing without bound.
+  void Learn(const std::vector<std::pair<std::string, double>>& words) {
+    for (const auto& [word, weight] : words) document_frequency_[word] += 1.0;
+    documents_ += 1.0;
+    if (++since_decay_ < kDecayEvery) return;
+    since_decay_ = 0;
+    documents_ /= 2;
+    for (auto it = document_frequency_.begin(); it != document_frequency_.end();) {
+      it->second /= 2;
+      it = it->second < 0.5 ? document_frequency_.erase(it) : std::next(it);
+    }
+  }
+
+  // The open story most similar to `vector`, found through the rarest words it shares.
+  std::pair<Story*, double> Nearest(const Vector& vector) {
+    const double norm2 = Norm2(vector);
+    if (norm2 == 0) return {nullptr, 0.0};
+    std::unordered_set<std::int64_t> candidates;
+    for (const auto& [word, weight] : vector) {
+      auto postings = postings_.find(word);
+      if (postings == postings_.end()) continue;
+      candidates.insert(postings->second.begin(), postings->second.end());
+    }
+    Story* best = nullptr;
+    double best_similarity = 0;
+    for (std::int64_t id : candidates) {
+      auto story = stories_.find(id);
+      if (story == stories_.end()) continue;
+      const double similarity = Cosine(vector, norm2, story->second);
+      if (similarity > best_similarity) {
+        best_similarity = similarity;
+        best = &story->second;
+      }
+    }
+    return {best, best_similarity};
+  }
+
+  static double Norm2(const Vector& vector) {
+    double sum = 0;
+    for (const auto& [word, weight] : vector) sum += weight * weight;
+    return sum;
+  }
+
+  // The closer of the story as a whole (its centroid) and its nearest member: a reaction
+  // ("Europe rallies behind Zelensky after the clash") may resemble one earlier report more
+  // than the story's average.
+  static double Cosine(const Vector& vector, double norm2, const Story& story) {
+    double best = Cosine(vector, norm2, story.centroid, story.norm2);
+    for (const Member& member : story.members) {
+      best = std::max(best, Cosine(vector, norm2, member.vector, member.norm2));
+    }
+    return best;
+  }
+
+  static double Cosine(const Vector& a, double a_norm2, const Vector& b, double b_norm2) {
+    if (a_norm2 == 0 || b_norm2 == 0) return 0;
+    const Vector& small = a.size() <= b.size() ? a : b;
+    const Vector& large = a.size() <= b.size() ? b : a;
+    double dot = 0;
+    for (const auto& [word, weight] : small) {
+      if (auto found = large.find(word); found != large.end()) dot += weight * found->second;
+    }
+    return dot / std::sqrt(a_norm2 * b_norm2);
+  }
+
+  std::int64_t Start(Vector vector, const std::string& link, std::int64_t published) {
+    const std::int64_t id = ++last_id_;
+    Story& story = stories_[id];
+    story.id = id;
+    story.link = link;
+    if (!link.empty()) by_link_[link] = id;
+    Join(story, vector, published);
+    return id;
+  }
+
+  void Join(Story& story, const Vector& vector, std::int64_t published) {
+    for (const auto& [word, weight] : vector) {
+      double& slot = story.centroid[word];
+      if (slot == 0) Post(word, story.id);
+      slot += weight;
+    }
+    story.norm2 = Norm2(story.centroid);
+    story.members.push_back({vector, Norm2(vector)});
+    if (story.members.size() > kMaxMembers) story.members.pop_front();
+    story.last_active = std::max(story.last_active, published);
+    activity_.push_back({story.id, story.last_active});
+  }
+
+  // A word's postings keep only its most recent stories: a word in hundreds of open stories
+  // is no evidence for any of them, and the cap bounds the work per item.
+  void Post(const std::string& word, std::int64_t id) {
+    std::deque<std::int64_t>& postings = postings_[word];
+    postings.push_back(id);
+    if (postings.size() > kMaxPostings) postings.pop_front();
+  }
+
+  // Closes stories that had no item within the window before `now`.
+  void Expire(std::int64_t now) {
+    const std::int64_t cutoff = now - options_.window.count();
+    while (!activity_.empty() && activity_.front().second < cutoff) {
+      auto [id, active] = activity_.front();
+      activity_.pop_front();
+      auto story = stories_.find(id);
+      if (story == stories_.end() || story->second.last_active != active) continue;
+      for (const auto& [word, weight] : story->second.centroid) Unpost(word, id);
+      if (auto link = by_link_.find(story->second.link);
+          link != by_link_.end() && link->second == id) {
+        by_link_.erase(link);
+      }
+      stories_.erase(story);
+    }
+  }
+
+  void Unpost(const std::string& word, std::int64_t id) {
+    auto postings = postings_.find(word);
+    if (postings == postings_.end()) return;
+    auto& ids = postings->second;
+    ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
+    if (ids.empty()) postings_.erase(postings);
+  }
+
+  static constexpr double kIdfPrior = 50;
+  static constexpr int kDecayEvery = 20000;
+  static constexpr std::size_t kMaxPostings = 64;
+  static constexpr std::size_t kMaxMembers = 16;
+
+  StoryOptions options_;
+  std::unordered_map<std::int64_t, Story> stories_;
+  std::unordered_map<std::string, std::deque<std::int64_t>> postings_;
+  std::unordered_map<std::string, std::int64_t> by_link_;
+  std::deque<std::pair<std::int64_t, std::int64_t>> activity_;  // (story, last_active) in order
+  std::unordered_map<std::string, double> document_frequency_;
+  double documents_ = 0;
+  int since_decay_ = 0;
+  std::int64_t last_id_ = 0;
+};
+
+bool TrackingParameter(std::string_view name) {
+  static constexpr std::string_view kExact[] = {"fbclid", "gclid", "dclid", "msclkid", "yclid",
+                                                "mc_cid", "mc_eid", "ocid", "cmpid", "traffic_source",
+                                                "ref", "ref_src", "smid", "at_medium", "at_campaign"};
+  if (name.starts_with("utm_")) return true;
+  return std::find(std::begin(kExact), std::end(kExact), name) != std::end(kExact);
+}
+
+}  // namespace
+
+std::unique_ptr<StoryClusterer> StoryClusterer::Create(const StoryOptions& options) {
+  return std::make_unique<Clusterer>(options);
+}
+
+std::string CanonicalLink(std::string_view url) {
+  url = Trim(url);
+  if (url.empty()) return "";
+  url = url.substr(0, url.find('#'));
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  const std::size_t host_end = std::min(url.find_first_of("/?", scheme_end + 3), url.size());
+  std::string host = AsciiLower(url.substr(scheme_end + 3, host_end - scheme_end - 3));
+  if (host.starts_with("www.")) host.erase(0, 4);
+  // The scheme is left out: http and https copies of a link are one article.
+  std::string_view rest = url.substr(host_end);
+  std::string_view path = rest.substr(0, rest.find('?'));
+  std::string canonical = host + std::string(path);
+  while (canonical.size() > host.size() + 1 && canonical.back() == '/') canonical.pop_back();
+  if (const std::size_t query = rest.find('?'); query != std::string_view::npos) {
+    std::string kept;
+    std::string_view parameters = rest.substr(query + 1);
+    while (!parameters.empty()) {
+      const std::size_t amp = parameters.find('&');
+      std::string_view parameter = parameters.substr(0, amp);
+      if (!parameter.empty() && !TrackingParameter(parameter.substr(0, parameter.find('=')))) {
+        kept += (kept.empty() ? "?" : "&") + std::string(parameter);
+      }
+      parameters = amp == std::string_view::npos ? "" : parameters.substr(amp + 1);
+    }
+    canonical += kept;
+  }
+  return canonical;
+}
+
+}  // namespace newsmon

@@ -1,0 +1,85 @@
+// Story clustering on items written for the test: one event in five outlets' words is one
+// story; two strikes of the same morning are two; a link seen before is the same story; a
+// story closes after its window.
+#include <catch2/catch.hpp>
+
+#include "classifiers/stories.h"
+
+namespace newsmon {
+namespace {
+
+constexpr std::int64_t kMorning = 1'767'250'000;
+
+TEST_CASE("the same report in five outlets' words is one story; another strike is another") {
+  auto stories = StoryClusterer::Create();
+  const std::vector<StoryItem> reports = {
+      {"Russian drones hit Kyiv power plant, cutting electricity to thousands",
+       "A thermal power plant in Kyiv was hit by Russian drones overnight.", "https://a.example/1",
+       kMorning},
+      {"Kyiv thermal power plant struck in overnight Russian drone attack",
+       "Ukrenergo said emergency power cuts were in place in Kyiv.", "https://b.example/2",
+       kMorning + 600},
+      {"Drone attack on Kyiv power plant leaves districts without electricity", "",
+       "https://c.example/3", kMorning + 1200},
+      {"Ukraine says Russia targeted Kyiv power plant with drones overnight",
+       "The attack on the plant damaged equipment, officials said.", "https://d.example/4",
+       kMorning + 1800},
+      {"Overnight strike damages power plant in Kyiv, Ukrenergo says", "",
+       "https://e.example/5", kMorning + 2400},
+  };
+  std::vector<StoryAssignment> assigned;
+  for (const StoryItem& item : reports) assigned.push_back(stories->Add(item));
+  CHECK(assigned[0].started);
+  for (std::size_t i = 1; i < assigned.size(); ++i) {
+    INFO("report " << i << " similarity " << assigned[i].similarity);
+    CHECK(assigned[i].story == assigned[0].story);
+    CHECK_FALSE(assigned[i].started);
+  }
+  StoryAssignment odesa = stories->Add(
+      {"Russian missiles strike Odesa port, grain terminal on fire",
+       "Two people were injured when missiles hit the port overnight.", "https://a.example/6",
+       kMorning + 3000});
+  CHECK(odesa.started);
+  CHECK(odesa.story != assigned[0].story);
+  CHECK(stories->open_stories() == 2);
+}
+
+TEST_CASE("the same link is the same story whatever the words, tracking parameters aside") {
+  auto stories = StoryClusterer::Create();
+  StoryAssignment first = stories->Add({"Talks open in Geneva", "", "https://www.example.org/talks?utm_source=rss", kMorning});
+  StoryAssignment again = stories->Add({"Corrected: talks opened on Monday", "",
+                                        "http://example.org/talks/#top", kMorning + 60});
+  CHECK(again.story == first.story);
+  CHECK(again.similarity == 1.0);
+}
+
+TEST_CASE("a story with no new item within its window closes") {
+  StoryOptions options;
+  options.window = std::chrono::hours(36);
+  auto stories = StoryClusterer::Create(options);
+  const StoryItem item{"Zaporizhzhia nuclear plant loses off-site power again", "",
+                       "https://a.example/z1", kMorning};
+  StoryAssignment first = stories->Add(item);
+  StoryItem later = item;
+  later.link = "https://b.example/z2";
+  later.published = kMorning + 35 * 3600;
+  CHECK(stories->Add(later).story == first.story);  // within 36 h of the last item
+  later.link = "https://c.example/z3";
+  later.published = kMorning + 35 * 3600 + 37 * 3600;
+  StoryAssignment reopened = stories->Add(later);
+  CHECK(reopened.started);
+  CHECK(stories->open_stories() == 1);
+}
+
+TEST_CASE("canonical links drop what only tracks the reader") {
+  CHECK(CanonicalLink("https://WWW.Example.org/a/b/?utm_source=x&id=7&fbclid=y#c") ==
+        "example.org/a/b?id=7");
+  CHECK(CanonicalLink("http://example.org/a/b") == "example.org/a/b");
+  CHECK(CanonicalLink("https://www.aljazeera.com/news/x?traffic_source=rss") ==
+        "aljazeera.com/news/x");
+  CHECK(CanonicalLink("  ").empty());
+  CHECK(CanonicalLink("urn:uuid:1234") == "urn:uuid:1234");
+}
+
+}  // namespace
+}  // namespace newsmon
