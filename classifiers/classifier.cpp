@@ -462,8 +462,8 @@ class IndexedClassifier final : public Classifier {
           if (it == credited.end() && word_taken) break;
           if (it == credited.end()) {
             credited.emplace_back(credit_key(hit->term), hit);
-          } else if (multipliers[hit->field] > multipliers[it->second->field]) {
-            it->second = hit;
+          } else if (multipliers[hit->field] > multipliers[it->second->field] && !word_taken) {
+            it->second = hit;  // the term earns at its better field, if that word is free
           }
           break;
         }

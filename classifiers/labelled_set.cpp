@@ -129,10 +129,20 @@ Status ResolveCorpusText(std::vector<LabelledItem>& items, const std::string& co
   return Status::Ok();
 }
 
+namespace {
+
+// A month given without a day ("2025-07", the feed had no date) sorts as its last day, so it
+// never lands before a cut that falls inside that month.
+std::string SortableDate(const std::string& date) {
+  return date.size() == 7 ? date + "-31" : date;
+}
+
+}  // namespace
+
 std::vector<std::string> AssignSplits(std::vector<LabelledItem>& items) {
   std::map<std::string, std::set<std::string>> dates;  // corpus -> distinct dates
   for (const LabelledItem& item : items) {
-    if (!item.date.empty()) dates[item.corpus].insert(item.date);
+    if (!item.date.empty()) dates[item.corpus].insert(SortableDate(item.date));
   }
   std::map<std::string, std::string> first_blind;
   std::vector<std::string> cuts;
@@ -145,7 +155,8 @@ std::vector<std::string> AssignSplits(std::vector<LabelledItem>& items) {
   }
   for (LabelledItem& item : items) {
     if (item.date.empty()) continue;
-    item.split = item.date >= first_blind[item.corpus] ? Split::kBlind : Split::kTraining;
+    item.split =
+        SortableDate(item.date) >= first_blind[item.corpus] ? Split::kBlind : Split::kTraining;
   }
   return cuts;
 }

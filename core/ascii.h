@@ -18,7 +18,8 @@ inline constexpr std::string_view kSpaceAndControls{
 // A–Z to a–z; every other byte as it is.
 std::string AsciiLower(std::string_view text);
 
-// Without the leading and trailing bytes found in `strip` (default: ASCII space and controls).
+// Without the leading and trailing bytes found in `strip` (default: ASCII whitespace; pass
+// kSpaceAndControls for every control byte too).
 std::string_view Trim(std::string_view text, std::string_view strip = " \t\r\n\f\v");
 
 // FNV-1a, 64 bits: a fast fingerprint for change detection and synthetic ids, not a security

@@ -15,9 +15,10 @@ struct BackoffPolicy {
   double jitter = 0.2;  // ±fraction, so parts that failed together do not retry together
 };
 
-// first·2^(failures−1), spread by ±jitter, then held within [floor, max(cap, first)]: the cap
-// applies after the jitter, and a `first` above the cap (a feed polled every 12 h) is never
-// shortened by it. failures < 1 counts as 1.
+// first·2^(failures−1), spread by ±jitter, never above the cap (jitter included: near the cap
+// the spread is taken below it, so retries stay spread out) nor below the floor. A `first` at
+// or above the cap (a feed polled every 12 h) is spread around itself and never shortened to
+// the cap. failures < 1 counts as 1.
 std::chrono::milliseconds JitteredBackoff(const BackoffPolicy& policy, int failures,
                                           Random& random);
 

@@ -386,7 +386,10 @@ Result<Config> LoadConfig(const std::string& path) {
     root = toml::parse_file(path);
   } catch (const toml::parse_error& error) {
     std::string description(error.description());
-    if (!error.source().begin) return Status::NotFound(path + ": " + description);
+    if (!error.source().begin) {
+      // No line: the file itself could not be read.
+      return (fs::exists(path) ? Status::IoError : Status::NotFound)(path + ": " + description);
+    }
     problems.Add(error.source().begin.line, description);
     return problems.ToStatus();
   }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 
 #include "core/time_format.h"
 #include "daemon/feed_book.h"
@@ -51,10 +52,7 @@ class DaemonImpl final : public Daemon {
                  "replay on {}",
                  config_.feeds.size(), config_.threads.size(), config_.database,
                  parts_.publisher->endpoint(), config_.publish.replay_endpoint);
-    if (&env_ == &Env::Default()) {
-      spdlog::debug("jitter seed {} (run with NEWSMON_SEED={} to replay it)", Env::DefaultSeed(),
-                    Env::DefaultSeed());
-    }
+    if (&env_ == &Env::Default()) LogSeed();
     DrainOutbox();  // alerts stored before a crash go out first
     SeedFeedMetrics();
     parts_.ready->store(true);
@@ -71,6 +69,16 @@ class DaemonImpl final : public Daemon {
     notifier_.Stopping();
     spdlog::info("newsmon stopped");
     return Status::Ok();
+  }
+
+  // The jitter of a run can be replayed with its seed; a seed that is not a number is refused.
+  static void LogSeed() {
+    const std::string seed = std::to_string(Env::DefaultSeed());
+    const char* asked = std::getenv("NEWSMON_SEED");
+    if (asked != nullptr && *asked != '\0' && seed != asked) {
+      spdlog::warn("NEWSMON_SEED='{}' is not a whole number; the seed is {}", asked, seed);
+    }
+    spdlog::info("jitter seed {} (NEWSMON_SEED={} replays it)", seed, seed);
   }
 
   void Stop() override {

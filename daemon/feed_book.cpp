@@ -8,6 +8,8 @@ namespace newsmon {
 
 using std::chrono::milliseconds;
 
+constexpr std::chrono::seconds kLongestRetryAfter{std::chrono::hours(24)};
+
 PollingPolicy PolicyOf(const Config& config) {
   PollingPolicy policy;
   policy.default_interval = config.default_interval;
@@ -124,7 +126,8 @@ FeedChange FeedBook::Finish(const std::string& name, const FetchOutcome& outcome
   if (!feed.in_flight) return FeedChange::kNone;
   feed.in_flight = false;
   if (outcome.retry_after && Polite(feed)) {
-    host_paused_until_[feed.host] = now + *outcome.retry_after;
+    // A server may ask for years (or overflow the clock): a day is the most we honour.
+    host_paused_until_[feed.host] = now + std::min(*outcome.retry_after, kLongestRetryAfter);
   }
   if (!outcome.disabled.empty()) {
     feed.disabled = outcome.disabled;

@@ -1,5 +1,6 @@
 #include "daemon/labelled_news.h"
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -24,11 +25,14 @@ Result<std::vector<CorpusEntry>> ReadFeedFile(const std::string& path) {
   return entries;
 }
 
+// The news-2025 and news-ru folders hold JSON arrays of items; news/ holds feeds as saved
+// (RSS, Atom, and JSON Feed, which is an object). The first byte tells them apart.
 Result<std::vector<CorpusEntry>> ReadCorpusFile(const std::string& path) {
-  // The news-2025 and news-ru folders hold JSON arrays of items; news/ holds feeds as saved.
-  if (path.ends_with(".json") && path.find("/news/") == std::string::npos) {
-    return ReadJsonCorpusFile(path, HtmlToText);
+  std::ifstream in(path, std::ios::binary);
+  char first = 0;
+  while (in.get(first) && std::isspace(static_cast<unsigned char>(first))) {
   }
+  if (first == '[') return ReadJsonCorpusFile(path, HtmlToText);
   return ReadFeedFile(path);
 }
 

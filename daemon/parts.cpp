@@ -88,7 +88,7 @@ Result<std::unique_ptr<WebhookSink>> OpenWebhook(const WebhookConfig& webhook, S
   options.secret = webhook.secret;
   options.threads = webhook.threads;
   auto sink = WebhookSink::Create(options, store, env);
-  if (!sink.ok()) return Status::Error("webhook '" + webhook.name + "': " + sink.status().message());
+  if (!sink.ok()) return sink.status().WithContext("webhook '" + webhook.name + "': ");
   std::string threads;
   for (const std::string& thread : webhook.threads) threads += (threads.empty() ? "" : ", ") + thread;
   // The host only: webhook URLs often carry a token in their path or query.

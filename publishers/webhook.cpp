@@ -418,7 +418,10 @@ class HttpWebhookSink final : public WebhookSink {
                                           .floor = options_.min_backoff},
                                          attempt_, random_);
     if (retry_after) {
-      delay = std::max(delay, std::min<milliseconds>(*retry_after, options_.max_backoff));
+      // Clamped in seconds first: a receiver's "Retry-After: 10000000000000000" would overflow
+      // the conversion to milliseconds.
+      const auto cap = std::chrono::duration_cast<std::chrono::seconds>(options_.max_backoff);
+      delay = std::max<milliseconds>(delay, std::min(*retry_after, cap));
     }
     return delay;
   }

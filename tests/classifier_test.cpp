@@ -399,6 +399,23 @@ terms = ["negotiation", "negotiator", "negotiating", "talks"]
   matches = classifier->Classify({"", "talks and negotiations"});
   REQUIRE(matches.size() == 1);
   CHECK(matches[0].score == Approx(4));
+
+  // A term's credit moves to its better field only onto a word no other term of the group
+  // has earned on: the summary word "ceasefire" earns once, the title word "ceased" once.
+  auto summary_first = BuildOne(R"(
+[thread]
+id = "truces"
+title = "Truces"
+threshold = 1
+title_weight = 1
+summary_weight = 2
+
+[[thread.terms]]
+terms = ["ceasefire", "cease*"]
+)");
+  auto moved = summary_first->Classify({"Fighting ceased", "A ceasefire holds"});
+  REQUIRE(moved.size() == 1);
+  CHECK(moved[0].score == Approx(3));
 }
 
 TEST_CASE("Title weight below 1 credits the summary hit", "[classifier][score]") {

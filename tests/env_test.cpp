@@ -49,13 +49,34 @@ TEST_CASE("backoff doubles per failure and holds its cap at the top of the jitte
   CHECK(JitteredBackoff(policy, 9, top) == milliseconds(256min) * 6 / 5);  // under the cap
   CHECK(JitteredBackoff(policy, 10, top) == milliseconds(6h));
   CHECK(JitteredBackoff(policy, 1000, top) == milliseconds(6h));
-  CHECK(JitteredBackoff(policy, 1000, bottom) == milliseconds(288min));  // 6 h − 20 %
+  // At the cap the spread is taken below it: 6 h / 1.2 ± 20 %, from 4 h to 6 h.
+  CHECK(JitteredBackoff(policy, 1000, bottom) == milliseconds(240min));
+  CHECK(JitteredBackoff(policy, 1000, middle) == milliseconds(300min));
+}
+
+TEST_CASE("retries at the cap stay spread out instead of piling up on it") {
+  BackoffPolicy policy{.first = 1min, .cap = 6h};
+  SeededRandom random(7);
+  int on_the_cap = 0;
+  milliseconds shortest = 6h, longest{0};
+  for (int i = 0; i < 1000; ++i) {
+    milliseconds delay = JitteredBackoff(policy, 50, random);
+    on_the_cap += delay == milliseconds(6h);
+    shortest = std::min(shortest, delay);
+    longest = std::max(longest, delay);
+  }
+  CHECK(on_the_cap <= 1);
+  CHECK(shortest >= milliseconds(4h));
+  CHECK(shortest < milliseconds(4h + 10min));
+  CHECK(longest <= milliseconds(6h));
+  CHECK(longest > milliseconds(6h - 10min));
 }
 
 TEST_CASE("backoff never goes below its floor nor shortens a first delay above the cap") {
   FixedRandom bottom(0.0), top(1.0);
   CHECK(JitteredBackoff({.first = 1s, .cap = 10min, .floor = 1s}, 1, bottom) == milliseconds(1s));
-  CHECK(JitteredBackoff({.first = 12h, .cap = 6h}, 3, top) == milliseconds(12h));
+  // A part whose own rhythm is slower than the cap keeps it, spread both ways.
+  CHECK(JitteredBackoff({.first = 12h, .cap = 6h}, 3, top) == milliseconds(864min));
   CHECK(JitteredBackoff({.first = 12h, .cap = 6h}, 3, bottom) == milliseconds(576min));
 }
 

@@ -46,7 +46,9 @@ TEST_CASE("failures back off by doubling from the interval up to max_backoff, ji
   Book mid(0.5);  // jitter factor exactly 1
   std::vector<milliseconds> delays;
   for (int i = 0; i < 8; ++i) delays.push_back(mid.Poll("a", Failed()));
-  CHECK(delays == std::vector<milliseconds>{10min, 20min, 40min, 80min, 160min, 320min, 6h, 6h});
+  // Near the 6 h cap the jitter is taken below it (5 h ± 20 %), so feeds that failed together
+  // keep retrying apart.
+  CHECK(delays == std::vector<milliseconds>{10min, 20min, 40min, 80min, 160min, 5h, 5h, 5h});
 
   Book high(1.0);  // the top of the ±20 % range: the cap still holds
   for (int i = 0; i < 7; ++i) high.Poll("a", Failed());
@@ -60,12 +62,26 @@ TEST_CASE("failures back off by doubling from the interval up to max_backoff, ji
   CHECK(mid.book.Find("a")->failures == 0);
 }
 
-TEST_CASE("a feed polled less often than max_backoff is never backed off to more often") {
+TEST_CASE("a feed polled less often than max_backoff keeps its own rhythm when failing") {
   PollingPolicy policy;
   policy.max_backoff = 1h;
-  Book book(0.5, policy, {{"slow", "https://example.org/slow", 12h}});
-  CHECK(book.Poll("slow", Failed()) == milliseconds(12h));
-  CHECK(book.Poll("slow", Failed()) == milliseconds(12h));
+  Book middle(0.5, policy, {{"slow", "https://example.org/slow", 12h}});
+  CHECK(middle.Poll("slow", Failed()) == milliseconds(12h));
+  CHECK(middle.Poll("slow", Failed()) == milliseconds(12h));  // not doubled, not cut to 1 h
+  Book low(0.0, policy, {{"slow", "https://example.org/slow", 12h}});
+  CHECK(low.Poll("slow", Failed()) == milliseconds(576min));  // spread −20 % …
+  Book high(1.0, policy, {{"slow", "https://example.org/slow", 12h}});
+  CHECK(high.Poll("slow", Failed()) == milliseconds(864min));  // … and +20 %
+}
+
+TEST_CASE("a Retry-After of years pauses the host for a day at most") {
+  Book book(0.5);
+  const auto t0 = book.clock.Now();
+  REQUIRE(book.book.StartDue(t0).size() == 3);
+  FetchOutcome busy = Failed("HTTP 503");
+  busy.retry_after = std::chrono::seconds(253'402'300'799LL);  // 9999-12-31: overflows in ns
+  book.book.Finish("a", busy, t0);
+  CHECK(book.book.Find("a")->next_due == t0 + 24h);
 }
 
 TEST_CASE("a Retry-After pauses every feed of the host until it has passed") {

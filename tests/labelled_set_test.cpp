@@ -91,7 +91,7 @@ TEST_CASE("The latest third of each corpus's dates is the blind split", "[labels
                            "2025-05-01", "2025-06-01"}) {
     add("a", date);
   }
-  add("b", "2025-07");  // a month only: no day was given
+  add("b", "2025-07");  // a month only: it counts as the month's last day
   add("b", "2025-07-02");
   add("b", "2025-08-01");
   add("written", "");
@@ -101,6 +101,17 @@ TEST_CASE("The latest third of each corpus's dates is the blind split", "[labels
   std::string splits;
   for (const LabelledItem& item : items) splits += SplitName(item.split)[0];
   CHECK(splits == "tttttbbttbw");
+
+  // A cut inside a month puts that month's undated items after it, not before.
+  std::vector<LabelledItem> month;
+  for (const char* date : {"2025-07-01", "2025-07-10", "2025-07-20", "2025-07"}) {
+    LabelledItem item;
+    item.corpus = "c";
+    item.date = date;
+    month.push_back(item);
+  }
+  CHECK(AssignSplits(month) == std::vector<std::string>{"c: blind from 2025-07-20, 2 of 4 dates"});
+  CHECK(month[3].split == Split::kBlind);
 }
 
 }  // namespace
