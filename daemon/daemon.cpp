@@ -125,7 +125,11 @@ class DaemonImpl final : public Daemon {
                   spdlog::warn("{}", refusal);
                 }
               }});
-    loop.Add({"replay", [this] { return std::vector<WaitFd>{{parts_.replay->fd()}}; }, nullptr,
+    loop.Add({"replay", [this] { return std::vector<WaitFd>{{parts_.replay->fd()}}; },
+              [this]() -> std::optional<Clock::TimePoint> {
+                if (!parts_.replay->has_pending()) return std::nullopt;
+                return env_.clock.Now();  // the rest of a flood, next turn
+              },
               [this](std::span<const WaitFd>, Clock::TimePoint) {
                 if (std::size_t served = parts_.replay->ServePending()) {
                   parts_.metrics->RecordReplayRequests(served);

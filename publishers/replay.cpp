@@ -21,6 +21,7 @@ class ZmqReplayServer final : public ReplayServer {
     try {
       bus.SecureServerSocket(socket_);
       socket_.set(zmq::sockopt::linger, 0);
+      socket_.set(zmq::sockopt::maxmsgsize, kMaxReplayRequestBytes);
       socket_.bind(endpoint_);
       fd_ = socket_.get(zmq::sockopt::fd);
       return Status::Ok();
@@ -33,12 +34,19 @@ class ZmqReplayServer final : public ReplayServer {
 
   std::size_t ServePending() override {
     std::size_t served = 0;
+    has_pending_ = false;
     try {
-      // ZMQ_FD is edge-triggered: drain everything that is ready before waiting again.
+      // ZMQ_FD is edge-triggered: what is left unserved here is announced by has_pending().
       while (socket_.get(zmq::sockopt::events) & ZMQ_POLLIN) {
+        if (served == kReplayRequestsPerTurn) {
+          has_pending_ = true;
+          break;
+        }
         zmq::message_t request;
         if (!socket_.recv(request, zmq::recv_flags::dontwait)) break;
-        std::string reply = ReplayReply(request.to_string(), store_);
+        std::string reply = MoreFrames() ? ErrorReply("a request is one frame: a JSON object "
+                                                      "such as {\"since\": 0}")
+                                         : ReplayReply(request.to_string(), store_);
         socket_.send(zmq::buffer(reply), zmq::send_flags::dontwait);
         ++served;
       }
@@ -48,11 +56,25 @@ class ZmqReplayServer final : public ReplayServer {
     return served;
   }
 
+  bool has_pending() const override { return has_pending_; }
+
  private:
+  // Reads and drops the rest of a multipart request; REP answers the whole message once.
+  bool MoreFrames() {
+    bool more = false;
+    while (socket_.get(zmq::sockopt::rcvmore)) {
+      more = true;
+      zmq::message_t frame;
+      if (!socket_.recv(frame, zmq::recv_flags::dontwait)) break;
+    }
+    return more;
+  }
+
   std::string endpoint_;
   Store& store_;
   zmq::socket_t socket_;
   int fd_ = -1;
+  bool has_pending_ = false;
 };
 
 }  // namespace

@@ -1,9 +1,14 @@
 // Replay: a REP socket that answers {"since": N, "limit": M, "thread": "id"} with the
 // alerts after N from the outbox, so a subscriber that was away loses nothing. It never
 // blocks: the daemon's loop waits on fd() and calls ServePending() after every wake-up.
+// Anyone who can reach the endpoint is a stranger: a request over kMaxReplayRequestBytes
+// closes that client's connection (ZMQ_MAXMSGSIZE) before it is read into memory, a request
+// of several frames is answered with an error at once, and one call serves at most
+// kReplayRequestsPerTurn requests, so a client flooding it cannot stall the loop.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -14,6 +19,8 @@
 namespace newsmon {
 
 inline constexpr std::size_t kMaxReplayAlerts = 1000;
+inline constexpr std::int64_t kMaxReplayRequestBytes = 4096;  // a request is a small JSON object
+inline constexpr std::size_t kReplayRequestsPerTurn = 16;
 
 class ReplayServer {
  public:
@@ -24,8 +31,11 @@ class ReplayServer {
 
   // A descriptor that becomes readable when requests may be waiting (ZMQ_FD).
   virtual int fd() const = 0;
-  // Answers every request that has arrived; returns how many.
+  // Answers the requests that have arrived, at most kReplayRequestsPerTurn; returns how many.
   virtual std::size_t ServePending() = 0;
+  // More requests are waiting than the last call served: the loop must come back at once
+  // (ZMQ_FD is edge-triggered and will not wake it for them).
+  virtual bool has_pending() const = 0;
 };
 
 // The reply to one request body; exposed for tests.

@@ -1,0 +1,103 @@
+// The replay endpoint against clients that misbehave: an oversized request, a request of
+// several frames, a flood of requests nobody reads. Real ZeroMQ sockets over ipc; the server
+// is driven by hand, as the daemon's loop drives it.
+#include <catch2/catch.hpp>
+
+#include <zmq.hpp>
+
+#include "publishers/replay.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
+
+namespace newsmon::testing {
+namespace {
+
+struct Server {
+  TempDir dir;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<BusContext> bus;
+  std::unique_ptr<ReplayServer> replay;
+  std::string endpoint = "ipc://" + dir.File("replay.sock");
+  Server() {
+    auto opened = Store::Open(dir.File("n.db"));
+    REQUIRE(opened.ok());
+    store = std::move(opened).value();
+    auto context = BusContext::Create(std::nullopt);
+    REQUIRE(context.ok());
+    bus = std::move(context).value();
+    auto bound = ReplayServer::Bind(endpoint, *store, *bus);
+    REQUIRE(bound.ok());
+    replay = std::move(bound).value();
+  }
+  // Serves until `total` requests were answered or the deadline passed.
+  std::size_t ServeUntil(std::size_t total) {
+    std::size_t served = 0;
+    WaitUntil([&] {
+      served += replay->ServePending();
+      return served >= total;
+    });
+    return served;
+  }
+};
+
+std::string Receive(zmq::socket_t& socket) {
+  zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+  if (zmq::poll(&item, 1, std::chrono::milliseconds(5000)) == 0) return "(nothing)";
+  zmq::message_t reply;
+  REQUIRE(socket.recv(reply));
+  return reply.to_string();
+}
+
+TEST_CASE("a request of several frames is answered with an error at once") {
+  Server server;
+  zmq::context_t context;
+  zmq::socket_t client(context, zmq::socket_type::req);
+  client.connect(server.endpoint);
+  client.send(zmq::str_buffer("{\"since\": 0}"), zmq::send_flags::sndmore);
+  client.send(zmq::str_buffer("trailing"), zmq::send_flags::none);
+  REQUIRE(server.ServeUntil(1) == 1);
+  CHECK(Receive(client) ==
+        "{\"error\":\"a request is one frame: a JSON object such as {\\\"since\\\": 0}\"}");
+}
+
+TEST_CASE("an oversized request costs its sender the connection, and others are still served") {
+  Server server;
+  zmq::context_t context;
+  zmq::socket_t greedy(context, zmq::socket_type::req);
+  greedy.connect(server.endpoint);
+  greedy.send(zmq::buffer(std::string(kMaxReplayRequestBytes + 1, 'x')), zmq::send_flags::none);
+  zmq::socket_t polite(context, zmq::socket_type::req);
+  polite.connect(server.endpoint);
+  polite.send(zmq::str_buffer("{\"since\": 0}"), zmq::send_flags::none);
+  REQUIRE(server.ServeUntil(1) == 1);
+  CHECK(Receive(polite) == "{\"alerts\":[],\"last_seq\":0}");
+  // The oversized one was dropped before it was read: nothing more to serve.
+  CHECK(server.replay->ServePending() == 0);
+}
+
+TEST_CASE("a flood of requests is served a bounded number per turn, all of them in the end") {
+  Server server;
+  zmq::context_t context;
+  zmq::socket_t flood(context, zmq::socket_type::dealer);  // sends without waiting for replies
+  flood.connect(server.endpoint);
+  constexpr std::size_t kRequests = 40;
+  for (std::size_t i = 0; i < kRequests; ++i) {
+    flood.send(zmq::message_t(), zmq::send_flags::sndmore);  // REP's empty delimiter
+    flood.send(zmq::str_buffer("{\"since\": 0}"), zmq::send_flags::none);
+  }
+  std::vector<std::size_t> turns;
+  std::size_t total = 0;
+  WaitUntil([&] {
+    std::size_t served = server.replay->ServePending();
+    if (served > 0) turns.push_back(served);
+    total += served;
+    return total >= kRequests;
+  });
+  CHECK(total == kRequests);
+  CHECK(*std::max_element(turns.begin(), turns.end()) <= kReplayRequestsPerTurn);
+  CHECK(turns.size() >= kRequests / kReplayRequestsPerTurn);
+  CHECK_FALSE(server.replay->has_pending());
+}
+
+}  // namespace
+}  // namespace newsmon::testing
