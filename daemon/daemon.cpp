@@ -13,6 +13,7 @@
 #include "core/time_format.h"
 #include "daemon/feed_book.h"
 #include "daemon/loop.h"
+#include "daemon/outbox.h"
 #include "daemon/parts.h"
 #include "daemon/pipeline.h"
 #include "daemon/service_notifier.h"
@@ -23,7 +24,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr std::size_t kOutboxBatch = 1000;
 // Retention prunes in small batches so one pass never holds the write lock for long.
 constexpr std::size_t kPruneBatch = 500;
 constexpr milliseconds kPruneEvery{std::chrono::minutes(1)};
@@ -43,6 +43,7 @@ class DaemonImpl final : public Daemon {
         parts_(std::move(parts)),
         pipeline_(*parts_.store, parts_.classifier),
         feeds_(env.random),
+        outbox_(*parts_.store, *parts_.publisher, env.clock, env.random),
         wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
   Status Run(int signal_fd) override {
@@ -143,7 +144,7 @@ class DaemonImpl final : public Daemon {
                 }
                 StartDueFetches(now);
               }});
-    loop.Add({"outbox", nullptr, nullptr,
+    loop.Add({"outbox", nullptr, [this] { return outbox_.NextRetry(); },
               [this](std::span<const WaitFd>, Clock::TimePoint) { DrainOutbox(); }});
     loop.Add({"timers", nullptr, [this] { return NextTimer(); },
               [this](std::span<const WaitFd>, Clock::TimePoint now) { Tick(now); }});
@@ -413,28 +414,16 @@ class DaemonImpl final : public Daemon {
   }
 
   void DrainOutbox() {
-    auto pending = parts_.store->UnsentAlerts(kOutboxBatch);
-    if (!pending.ok()) {
-      spdlog::error("outbox: {}", pending.status().message());
-      return;
-    }
-    if (!pending->empty()) {
+    OutboxDrain drain = outbox_.Drain();
+    if (drain.pending) {
       for (const auto& sink : parts_.webhooks) sink->Notify();
     }
-    for (const OutboxEntry& entry : *pending) {
-      if (Status s = parts_.publisher->Send(entry.topic, entry.body); !s.ok()) {
-        spdlog::warn("alert #{} not sent yet: {}", entry.seq, s.message());
-        return;
-      }
+    for (const OutboxEntry& entry : drain.sent) {
       // Parsed once here for both the log line and the latency metric.
       auto alert = nlohmann::json::parse(entry.body, nullptr, false);
       spdlog::info("alert #{} {} {}", entry.seq, entry.topic, Headline(alert));
       RecordAlertMetrics(entry.topic, alert);
       last_alert_ = entry.topic + " #" + std::to_string(entry.seq);
-      if (Status s = parts_.store->MarkSent(entry.seq, env_.clock.UnixSeconds()); !s.ok()) {
-        spdlog::error("outbox: {}", s.message());
-        return;
-      }
     }
   }
 
@@ -514,6 +503,7 @@ class DaemonImpl final : public Daemon {
   Parts parts_;
   Pipeline pipeline_;
   FeedBook feeds_;
+  Outbox outbox_;
   ServiceNotifier notifier_;
   UniqueFd wake_fd_;
   std::atomic<bool> stop_requested_{false};

@@ -1,0 +1,76 @@
+#include "daemon/outbox.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "core/backoff.h"
+
+namespace newsmon {
+namespace {
+
+constexpr std::size_t kOutboxBatch = 1000;
+const BackoffPolicy kRetry{.first = std::chrono::seconds(1), .cap = std::chrono::minutes(1)};
+
+}  // namespace
+
+OutboxDrain Outbox::Drain() {
+  OutboxDrain drain;
+  if (failures_ > 0 && clock_.Now() < retry_at_) return drain;
+  const int failures_before = failures_;
+  if (!MarkUnmarked()) return drain;
+  auto pending = store_.UnsentAlerts(kOutboxBatch);
+  if (!pending.ok()) {
+    Fail("cannot read unsent alerts", pending.status());
+    return drain;
+  }
+  drain.pending = !pending->empty();
+  for (const OutboxEntry& entry : *pending) {
+    if (entry.seq <= published_up_to_) continue;  // on the bus already, its mark is pending
+    if (Status sent = publisher_.Send(entry.topic, entry.body); !sent.ok()) {
+      Fail("cannot send alert #" + std::to_string(entry.seq), sent);
+      break;
+    }
+    published_up_to_ = entry.seq;
+    drain.sent.push_back(entry);
+    if (Status marked = store_.MarkSent(entry.seq, clock_.UnixSeconds()); !marked.ok()) {
+      unmarked_.push_back(entry.seq);
+      Fail("cannot mark alert #" + std::to_string(entry.seq) + " sent", marked);
+      break;
+    }
+  }
+  if (failures_ > 0 && failures_ == failures_before) Recover();  // this attempt went through
+  return drain;
+}
+
+bool Outbox::MarkUnmarked() {
+  while (!unmarked_.empty()) {
+    if (Status marked = store_.MarkSent(unmarked_.front(), clock_.UnixSeconds()); !marked.ok()) {
+      Fail("cannot mark alert #" + std::to_string(unmarked_.front()) + " sent", marked);
+      return false;
+    }
+    unmarked_.erase(unmarked_.begin());
+  }
+  return true;
+}
+
+std::optional<Clock::TimePoint> Outbox::NextRetry() const {
+  if (failures_ == 0) return std::nullopt;
+  return retry_at_;
+}
+
+void Outbox::Fail(const std::string& what, const Status& status) {
+  if (failures_ == 0) {
+    spdlog::error("outbox: {}: {}; retrying with backoff, later alerts wait", what,
+                  status.message());
+  }
+  ++failures_;
+  retry_at_ = clock_.Now() + JitteredBackoff(kRetry, failures_, random_);
+}
+
+void Outbox::Recover() {
+  spdlog::info("outbox: sending again after {} failed attempts", failures_);
+  failures_ = 0;
+}
+
+}  // namespace newsmon

@@ -1,0 +1,50 @@
+// Sends the alerts the store holds unsent on the bus, oldest first, and marks each sent.
+// Delivery is at least once: an alert is marked after it is sent, so a crash in between sends
+// it again on the next start. When the store cannot mark one (a full disk, a lock), the alert
+// is not sent again in this run — it is on the bus already —, no later alert goes out before
+// it is marked, the mark is retried with backoff (1 s doubling to a minute), and the failure
+// is logged when it starts and when it ends, not on every retry.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/env.h"
+#include "publishers/publisher.h"
+#include "store/store.h"
+
+namespace newsmon {
+
+struct OutboxDrain {
+  std::vector<OutboxEntry> sent;  // put on the bus now, in order
+  bool pending = false;           // the store had unsent alerts (webhook sinks may want them)
+};
+
+class Outbox {
+ public:
+  // All four must outlive the outbox.
+  Outbox(Store& store, Publisher& publisher, const Clock& clock, Random& random)
+      : store_(store), publisher_(publisher), clock_(clock), random_(random) {}
+
+  OutboxDrain Drain();
+  // When the next retry is due after a failure; nullopt while all is well.
+  std::optional<Clock::TimePoint> NextRetry() const;
+  bool failing() const { return failures_ > 0; }
+
+ private:
+  bool MarkUnmarked();
+  void Fail(const std::string& what, const Status& status);
+  void Recover();
+
+  Store& store_;
+  Publisher& publisher_;
+  const Clock& clock_;
+  Random& random_;
+  std::int64_t published_up_to_ = 0;    // the last seq put on the bus in this run
+  std::vector<std::int64_t> unmarked_;  // on the bus, but the store has not marked them
+  int failures_ = 0;                    // consecutive
+  Clock::TimePoint retry_at_{};
+};
+
+}  // namespace newsmon

@@ -1,0 +1,136 @@
+// The outbox when the store fails under it (a full disk): an alert already on the bus is not
+// sent again, later alerts wait for its mark, retries back off, the failure is logged once.
+// A real SQLite store behind a fault-injecting decorator (LevelDB's fault_injection_test
+// idea), a publisher that records, and a fake clock.
+#include <catch2/catch.hpp>
+
+#include "daemon/outbox.h"
+#include "tests/support/daemon_runner.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/temp_dir.h"
+
+namespace newsmon::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Forwards everything to a real store; MarkSent fails while `full` is set, as on a full disk.
+class FaultyStore final : public Store {
+ public:
+  explicit FaultyStore(Store& real) : real_(real) {}
+  bool full = false;
+  int mark_attempts = 0;
+
+  Status MarkSent(std::int64_t seq, std::int64_t sent_at) override {
+    ++mark_attempts;
+    if (full) return Status::IoError("database or disk is full");
+    return real_.MarkSent(seq, sent_at);
+  }
+  Result<FeedFetchState> FetchState(const std::string& f) override { return real_.FetchState(f); }
+  Result<std::unordered_map<std::string, std::string>> KnownItemIds(
+      const std::string& f, const std::vector<std::string>& ids) override {
+    return real_.KnownItemIds(f, ids);
+  }
+  Result<std::vector<std::int64_t>> RecordFetch(const FetchRecord& r) override {
+    return real_.RecordFetch(r);
+  }
+  Result<std::vector<OutboxEntry>> UnsentAlerts(std::size_t n) override {
+    return real_.UnsentAlerts(n);
+  }
+  Result<std::int64_t> UnsentCount() override { return real_.UnsentCount(); }
+  Result<std::vector<OutboxEntry>> AlertsAfter(std::int64_t a, std::size_t n,
+                                               const std::string& t) override {
+    return real_.AlertsAfter(a, n, t);
+  }
+  Result<std::int64_t> LastSeq() override { return real_.LastSeq(); }
+  Result<std::vector<FeedStatus>> Feeds() override { return real_.Feeds(); }
+  Status RecordNextDue(const std::string& f, std::int64_t d) override {
+    return real_.RecordNextDue(f, d);
+  }
+  Result<std::vector<std::pair<std::string, std::int64_t>>> AlertCountsSince(
+      std::int64_t s) override {
+    return real_.AlertCountsSince(s);
+  }
+  Result<std::size_t> PruneItemsBefore(std::int64_t c, std::size_t b) override {
+    return real_.PruneItemsBefore(c, b);
+  }
+  Result<std::int64_t> SizeBytes() override { return real_.SizeBytes(); }
+  Result<std::vector<Item>> ItemsFetchedSince(std::int64_t s, std::size_t n) override {
+    return real_.ItemsFetchedSince(s, n);
+  }
+  Result<std::optional<std::int64_t>> WebhookCursor(const std::string& s) override {
+    return real_.WebhookCursor(s);
+  }
+  Status SetWebhookCursor(const std::string& s, std::int64_t q) override {
+    return real_.SetWebhookCursor(s, q);
+  }
+
+ private:
+  Store& real_;
+};
+
+class RecordingPublisher final : public Publisher {
+ public:
+  Status Send(const std::string&, const std::string& body) override {
+    bodies.push_back(body);
+    return Status::Ok();
+  }
+  const std::string& endpoint() const override { return endpoint_; }
+  std::vector<std::string> bodies;
+
+ private:
+  std::string endpoint_ = "inproc://recorded";
+};
+
+TEST_CASE("a store that cannot mark alerts sent causes no resend flood and no lost alert") {
+  LogCapture log;
+  TempDir dir;
+  auto opened = Store::Open(dir.File("n.db"));
+  REQUIRE(opened.ok());
+  FaultyStore store(**opened);
+  FetchRecord record;
+  record.feed = "wire";
+  record.config_url = "https://example.org/feed";
+  record.fetched_at = 1'795'424'500;
+  record.ok = true;
+  for (const char* id : {"a", "b", "c"}) record.new_items.push_back(MatchingItem(id, "truces"));
+  REQUIRE(store.RecordFetch(record).ok());
+
+  RecordingPublisher publisher;
+  FakeClock clock;
+  FixedRandom random(0.5);
+  Outbox outbox(store, publisher, clock, random);
+
+  store.full = true;
+  OutboxDrain first = outbox.Drain();
+  REQUIRE(first.sent.size() == 1);  // #1 went out; its mark failed; #2 and #3 wait
+  CHECK(outbox.failing());
+  // Thirty seconds of a busy loop calling Drain every 10 ms: retries follow the backoff
+  // (1, 2, 4, 8 s apart, then 16), #1 is never sent again, nothing later goes out.
+  const auto start = clock.Now();
+  while (clock.Now() - start < 30s) {
+    CHECK(outbox.Drain().sent.empty());
+    clock.Advance(10ms);
+  }
+  CHECK(publisher.bodies.size() == 1);
+  CHECK(store.mark_attempts == 1 + 4);  // the first try, then retries at 1, 3, 7 and 15 s
+  const std::vector<std::string> lines = log.Lines();
+  auto errors = std::count_if(lines.begin(), lines.end(), [](const std::string& l) {
+    return l.find("outbox: cannot mark alert #1 sent") != std::string::npos;
+  });
+  CHECK(errors == 1);
+
+  store.full = false;
+  clock.AdvanceTo(*outbox.NextRetry());
+  OutboxDrain recovered = outbox.Drain();
+  REQUIRE(recovered.sent.size() == 2);
+  CHECK(recovered.sent[0].seq == 2);
+  CHECK(recovered.sent[1].seq == 3);
+  CHECK_FALSE(outbox.failing());
+  CHECK(publisher.bodies.size() == 3);  // each alert once
+  CHECK(*store.UnsentCount() == 0);
+  CHECK(log.Contains("outbox: sending again after"));
+}
+
+}  // namespace
+}  // namespace newsmon::testing
