@@ -7,106 +7,25 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <initializer_list>
 #include <optional>
 #include <sstream>
 #include <utility>
 
 #include "classifiers/classifier.h"
 #include "classifiers/text_internal.h"
+#include "core/toml_reader.h"
 
 namespace newsmon {
 namespace {
 
-class Problems {
- public:
-  explicit Problems(std::string file) : file_(std::move(file)) {}
-  void Add(int line, std::string message) { lines_.emplace_back(line, std::move(message)); }
-  bool empty() const { return lines_.empty(); }
-  Status ToStatus() {
-    std::stable_sort(lines_.begin(), lines_.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::string joined;
-    for (const auto& [line, message] : lines_) {
-      if (!joined.empty()) joined += '\n';
-      joined += file_ + ":" + std::to_string(line) + ": " + message;
-    }
-    return Status::InvalidInput(joined);
-  }
-
- private:
-  std::string file_;
-  std::vector<std::pair<int, std::string>> lines_;
-};
-
-int LineOf(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
-int LineOf(const toml::key& key) { return static_cast<int>(key.source().begin.line); }
-
-std::string TypeName(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a floating-point number";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::date:
-      return "a date";
-    case toml::node_type::time:
-      return "a time";
-    case toml::node_type::date_time:
-      return "a date-time";
-    default:
-      return "nothing";
-  }
-}
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t substitution = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
-      diagonal = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, substitution});
-    }
-  }
-  return row[b.size()];
-}
-
-void RejectUnknownKeys(const toml::table& table, std::initializer_list<std::string_view> known,
-                       const std::string& where, Problems& problems) {
-  for (const auto& [key, node] : table) {
-    std::string_view name = key.str();
-    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
-    std::string message = "unknown key '" + std::string(name) + "' in " + where;
-    for (std::string_view candidate : known) {
-      if (EditDistance(name, candidate) <= 2) {
-        message += " (did you mean '" + std::string(candidate) + "'?)";
-        break;
-      }
-    }
-    problems.Add(LineOf(key), message);
-  }
-}
-
-std::optional<std::string> ReadString(const toml::table& table, std::string_view key,
-                                      Problems& problems) {
-  const toml::node* node = table.get(key);
-  if (!node) return std::nullopt;
-  if (auto value = node->value<std::string>()) return *value;
-  problems.Add(LineOf(*node),
-               "'" + std::string(key) + "' must be a string, not " + TypeName(*node));
-  return std::nullopt;
-}
+using toml_reader::LineOf;
+using toml_reader::MustBe;
+using toml_reader::Problems;
+using toml_reader::ReadBool;
+using toml_reader::ReadString;
+using toml_reader::ReadStringArray;
+using toml_reader::RejectUnknownKeys;
+using toml_reader::TypeName;
 
 // A finite number greater than zero; integers are accepted.
 std::optional<double> ReadPositive(const toml::table& table, std::string_view key,
@@ -114,8 +33,7 @@ std::optional<double> ReadPositive(const toml::table& table, std::string_view ke
   const toml::node* node = table.get(key);
   if (!node) return std::nullopt;
   if (!node->is_number()) {
-    problems.Add(LineOf(*node),
-                 "'" + std::string(key) + "' must be a number, not " + TypeName(*node));
+    problems.Add(LineOf(*node), MustBe(key, "a number", *node));
     return std::nullopt;
   }
   double value = *node->value<double>();
@@ -131,7 +49,7 @@ std::optional<double> ReadWeight(const toml::table& table, Problems& problems) {
   const toml::node* node = table.get("weight");
   if (!node) return std::nullopt;
   if (!node->is_number()) {
-    problems.Add(LineOf(*node), "'weight' must be a number, not " + TypeName(*node));
+    problems.Add(LineOf(*node), MustBe("weight", "a number", *node));
     return std::nullopt;
   }
   double value = *node->value<double>();
@@ -170,40 +88,21 @@ void ReadTermList(const toml::table& group, std::string_view key, const std::str
     if (key == "terms") problems.Add(group_line, where + " has no 'terms' list");
     return;
   }
-  const std::string quoted = "'" + std::string(key) + "'";
-  const toml::array* terms = node->as_array();
-  if (!terms) {
-    problems.Add(LineOf(*node), quoted + " must be an array of strings, not " + TypeName(*node));
+  // Judged on the array as written: [7] is not empty, its entry is wrong.
+  if (const toml::array* terms = node->as_array(); terms && terms->empty()) {
+    problems.Add(LineOf(*node), "'" + std::string(key) + "' must not be empty");
     return;
   }
-  if (terms->empty()) {
-    problems.Add(LineOf(*node), quoted + " must not be empty");
-    return;
-  }
-  for (const toml::node& entry : *terms) {
-    auto term = entry.value<std::string>();
-    if (!term) {
-      problems.Add(LineOf(entry), "terms must be strings, not " + TypeName(entry));
-      continue;
-    }
-    if (!IsReference(*term)) {
-      text::CompiledTerm compiled = text::CompileTerm(*term, options);
+  for (auto& [term, line] : ReadStringArray(group, key, problems)) {
+    if (!IsReference(term)) {
+      text::CompiledTerm compiled = text::CompileTerm(term, options);
       if (!compiled.error.empty()) {
-        problems.Add(LineOf(entry), compiled.error);
+        problems.Add(line, compiled.error);
         continue;
       }
     }
-    out.emplace_back(*term, LineOf(entry));
+    out.emplace_back(std::move(term), line);
   }
-}
-
-std::optional<bool> ReadBool(const toml::table& table, std::string_view key, Problems& problems) {
-  const toml::node* node = table.get(key);
-  if (!node) return std::nullopt;
-  if (auto value = node->value<bool>()) return *value;
-  problems.Add(LineOf(*node),
-               "'" + std::string(key) + "' must be true or false, not " + TypeName(*node));
-  return std::nullopt;
 }
 
 void ReadLanguage(const toml::table& table, TermGroup& group, Problems& problems) {
@@ -222,13 +121,16 @@ void ReadFields(const toml::table& table, TermGroup& group, Problems& problems) 
   if (!node) return;
   const toml::array* fields = node->as_array();
   if (!fields || fields->empty()) {
-    problems.Add(LineOf(*node), "'fields' must be a non-empty array of \"title\" and \"summary\"");
+    const std::string expected = "a non-empty array of \"title\" and \"summary\"";
+    problems.Add(LineOf(*node), fields ? "'fields' must be " + expected
+                                       : MustBe("fields", expected, *node));
     return;
   }
   for (const toml::node& entry : *fields) {
     auto field = entry.value<std::string>();
     if (!field || (*field != "title" && *field != "summary")) {
-      problems.Add(LineOf(entry), "'fields' entries must be \"title\" or \"summary\"");
+      const std::string message = "'fields' entries must be \"title\" or \"summary\"";
+      problems.Add(LineOf(entry), field ? message : message + ", not " + TypeName(entry));
       continue;
     }
     group.fields.push_back(*field);
@@ -240,7 +142,9 @@ void ReadWithin(const toml::table& table, TermGroup& group, Problems& problems) 
   if (!node) return;
   auto value = node->value_exact<std::int64_t>();
   if (!value || *value < 1 || *value > 1000) {
-    problems.Add(LineOf(*node), "'within' must be a whole number of words from 1 to 1000");
+    const std::string expected = "a whole number of words from 1 to 1000";
+    problems.Add(LineOf(*node), value ? "'within' must be " + expected
+                                      : MustBe("within", expected, *node));
     return;
   }
   group.within = static_cast<int>(*value);
@@ -363,13 +267,6 @@ void ResolveReferences(std::vector<RawGroup>& groups, Problems& problems) {
   }
 }
 
-std::string OneLine(std::string_view text) {
-  std::string out;
-  for (char c : text) out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
-
 }  // namespace
 
 Result<ThreadDefinition> ParseThread(std::string_view toml_text, const std::string& source_name) {
@@ -378,8 +275,7 @@ Result<ThreadDefinition> ParseThread(std::string_view toml_text, const std::stri
   try {
     root = toml::parse(toml_text, std::string_view(source_name));
   } catch (const toml::parse_error& error) {
-    problems.Add(static_cast<int>(error.source().begin.line),
-                 "TOML syntax error: " + OneLine(error.description()));
+    problems.AddSyntaxError(error);
     return problems.ToStatus();
   }
 
@@ -401,7 +297,7 @@ Result<ThreadDefinition> ParseThread(std::string_view toml_text, const std::stri
     problems.Add(LineOf(*node), node->is_array()
                                     ? "'thread' must be a single [thread] table, not an array "
                                       "(one thread per file)"
-                                    : "'thread' must be a table, not " + TypeName(*node));
+                                    : MustBe("thread", "a table", *node));
     return problems.ToStatus();
   }
   const int thread_line = LineOf(*table);

@@ -10,58 +10,21 @@
 #include <set>
 #include <toml++/toml.h>
 
+#include "core/toml_reader.h"
+
 namespace newsmon {
 namespace {
 
 namespace fs = std::filesystem;
 
-// Collects every problem in a file, so one check-config run shows them all.
-class Problems {
- public:
-  explicit Problems(std::string file) : file_(std::move(file)) {}
-  void Add(std::uint32_t line, const std::string& message) {
-    lines_.push_back(file_ + ":" + std::to_string(line) + ": " + message);
-  }
-  void AddRaw(const std::string& text) { lines_.push_back(text); }
-  bool empty() const { return lines_.empty(); }
-  Status ToStatus() const {
-    std::string joined;
-    for (const std::string& line : lines_) joined += (joined.empty() ? "" : "\n") + line;
-    return Status::InvalidInput(joined);
-  }
-
- private:
-  std::string file_;
-  std::vector<std::string> lines_;
-};
-
-std::uint32_t LineOf(const toml::node& node) { return node.source().begin.line; }
-
-void RejectUnknownKeys(const toml::table& table, std::initializer_list<std::string_view> known,
-                       const std::string& where, Problems& problems) {
-  for (const auto& [key, node] : table) {
-    if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
-      problems.Add(key.source().begin.line, "unknown key '" + std::string(key.str()) + "'" + where);
-    }
-  }
-}
-
-std::optional<std::string> ReadString(const toml::table& table, std::string_view key,
-                                      Problems& problems) {
-  const toml::node* node = table.get(key);
-  if (!node) return std::nullopt;
-  if (auto value = node->value<std::string>()) return *value;
-  problems.Add(LineOf(*node), "'" + std::string(key) + "' must be a string");
-  return std::nullopt;
-}
-
-std::optional<bool> ReadBool(const toml::table& table, std::string_view key, Problems& problems) {
-  const toml::node* node = table.get(key);
-  if (!node) return std::nullopt;
-  if (auto value = node->value<bool>()) return *value;
-  problems.Add(LineOf(*node), "'" + std::string(key) + "' must be true or false");
-  return std::nullopt;
-}
+using toml_reader::LineOf;
+using toml_reader::MustBe;
+using toml_reader::Problems;
+using toml_reader::ReadBool;
+using toml_reader::ReadString;
+using toml_reader::ReadStringArray;
+using toml_reader::RejectUnknownKeys;
+using toml_reader::TypeName;
 
 std::optional<std::chrono::milliseconds> ReadDuration(const toml::table& table,
                                                       std::string_view key, Problems& problems) {
@@ -70,9 +33,10 @@ std::optional<std::chrono::milliseconds> ReadDuration(const toml::table& table,
   auto text = node->value<std::string>();
   auto duration = text ? ParseDuration(*text) : std::nullopt;
   if (!duration || duration->count() <= 0) {
-    problems.Add(LineOf(*node), "'" + std::string(key) +
-                                    "' must be a positive duration such as \"30s\", \"5m\" or "
-                                    "\"1h\"");
+    const std::string expected = "a positive duration such as \"30s\", \"5m\" or \"1h\"";
+    // A number (`interval = 30`) says so: what it lacks is a unit.
+    problems.Add(LineOf(*node), text ? "'" + std::string(key) + "' must be " + expected
+                                     : MustBe(key, expected, *node));
     return std::nullopt;
   }
   return duration;
@@ -97,31 +61,23 @@ void ReadCurve(const toml::table& publish, const fs::path& folder, Config& confi
   CurveConfig curve;
   curve.secret_key_file = ResolvePath(*secret_file, folder);
   curve.authorized_keys_dir = ResolvePath(*clients_dir, folder);
-  curve.secret_key_line = LineOf(*publish.get("curve_secret_key"));
-  curve.authorized_keys_line = LineOf(*publish.get("curve_authorized_keys"));
+  curve.secret_key_line = static_cast<std::uint32_t>(LineOf(*publish.get("curve_secret_key")));
+  curve.authorized_keys_line =
+      static_cast<std::uint32_t>(LineOf(*publish.get("curve_authorized_keys")));
   config.publish.curve = std::move(curve);
 }
 
-std::vector<std::string> ReadStringList(const toml::table& table, std::string_view key,
-                                        Problems& problems) {
-  std::vector<std::string> values;
-  const toml::node* node = table.get(key);
-  if (!node) return values;
-  const toml::array* array = node->as_array();
-  bool all_strings = array != nullptr;
-  if (array) {
-    for (const toml::node& entry : *array) {
-      if (auto value = entry.value<std::string>()) values.push_back(*value);
-      else all_strings = false;
-    }
+// What a key that must be written as [[HEADER]] tables holds instead, for messages.
+std::string NotTables(const toml::node& node, std::string_view header) {
+  if (node.is_table()) return "a single [" + std::string(header) + "] table";
+  if (const toml::array* array = node.as_array()) {
+    return array->empty() ? "an empty array" : "an array of values";
   }
-  if (!all_strings) problems.Add(LineOf(*node), "'" + std::string(key) + "' must be a list of strings");
-  return values;
+  return TypeName(node);
 }
 
 void ReadWebhook(const toml::table& table, Config& config, Problems& problems) {
-  RejectUnknownKeys(table, {"name", "url", "secret", "threads"}, " in [[publish.webhook]]",
-                    problems);
+  RejectUnknownKeys(table, {"name", "url", "secret", "threads"}, "[[publish.webhook]]", problems);
   WebhookConfig webhook;
   webhook.url = ReadString(table, "url", problems).value_or("");
   std::string scheme = webhook.url.substr(0, webhook.url.find("://"));
@@ -136,7 +92,9 @@ void ReadWebhook(const toml::table& table, Config& config, Problems& problems) {
     problems.Add(LineOf(table), "[[publish.webhook]] needs a 'name' (it keys what was delivered)");
   }
   webhook.secret = ReadString(table, "secret", problems).value_or("");
-  webhook.threads = ReadStringList(table, "threads", problems);
+  for (auto& thread : ReadStringArray(table, "threads", problems)) {
+    webhook.threads.push_back(std::move(thread.value));
+  }
   for (const WebhookConfig& other : config.publish.webhooks) {
     if (other.name == webhook.name) {
       problems.Add(LineOf(table), "two webhooks named '" + webhook.name + "'; give each a "
@@ -151,7 +109,8 @@ void ReadWebhooks(const toml::table& publish, Config& config, Problems& problems
   if (!node) return;
   const toml::array* list = node->as_array();
   if (!list || !list->is_array_of_tables()) {
-    return problems.Add(LineOf(*node), "'webhook' must be written as [[publish.webhook]] tables");
+    return problems.Add(LineOf(*node), "'webhook' must be written as [[publish.webhook]] tables, "
+                                       "not " + NotTables(*node, "publish.webhook"));
   }
   for (const toml::node& entry : *list) ReadWebhook(*entry.as_table(), config, problems);
 }
@@ -161,11 +120,11 @@ void ReadPublish(const toml::table& root, const fs::path& folder, Config& config
   const toml::node* node = root.get("publish");
   if (!node) return;
   const toml::table* publish = node->as_table();
-  if (!publish) return problems.Add(LineOf(*node), "'publish' must be a table");
+  if (!publish) return problems.Add(LineOf(*node), MustBe("publish", "a table", *node));
   RejectUnknownKeys(*publish,
                     {"endpoint", "replay_endpoint", "heartbeat", "curve_secret_key",
                      "curve_authorized_keys", "webhook"},
-                    " in [publish]", problems);
+                    "[publish]", problems);
   ReadCurve(*publish, folder, config, problems);
   ReadWebhooks(*publish, config, problems);
   if (auto endpoint = ReadString(*publish, "endpoint", problems)) config.publish.endpoint = *endpoint;
@@ -181,13 +140,13 @@ void ReadMetrics(const toml::table& root, Config& config, Problems& problems) {
   const toml::node* node = root.get("metrics");
   if (!node) return;
   const toml::table* metrics = node->as_table();
-  if (!metrics) return problems.Add(LineOf(*node), "'metrics' must be a table");
-  RejectUnknownKeys(*metrics, {"enabled", "listen"}, " in [metrics]", problems);
+  if (!metrics) return problems.Add(LineOf(*node), MustBe("metrics", "a table", *node));
+  RejectUnknownKeys(*metrics, {"enabled", "listen"}, "[metrics]", problems);
   config.metrics.enabled = ReadBool(*metrics, "enabled", problems).value_or(false);
   if (auto listen = ReadString(*metrics, "listen", problems)) config.metrics.listen = *listen;
 }
 
-void CheckFeedUrl(const FeedConfig& feed, bool allow_file_urls, std::uint32_t line,
+void CheckFeedUrl(const FeedConfig& feed, bool allow_file_urls, int line,
                   Problems& problems) {
   auto scheme_end = feed.url.find("://");
   std::string scheme = scheme_end == std::string::npos ? "" : feed.url.substr(0, scheme_end);
@@ -213,9 +172,9 @@ std::string ResolveFileUrl(const std::string& url, const fs::path& folder) {
   return std::string(kScheme) + (folder / url.substr(kScheme.size())).lexically_normal().string();
 }
 
-void ReadFeed(const toml::table& table, std::uint32_t line, const fs::path& folder,
+void ReadFeed(const toml::table& table, int line, const fs::path& folder,
               Config& config, Problems& problems) {
-  RejectUnknownKeys(table, {"name", "url", "interval"}, " in [[feed]]", problems);
+  RejectUnknownKeys(table, {"name", "url", "interval"}, "[[feed]]", problems);
   FeedConfig feed;
   auto name = ReadString(table, "name", problems);
   auto url = ReadString(table, "url", problems);
@@ -242,12 +201,15 @@ void ReadFeeds(const toml::table& root, const fs::path& folder, Config& config,
   const toml::node* node = root.get("feed");
   if (!node) return;
   const toml::array* feeds = node->as_array();
-  if (!feeds) return problems.Add(LineOf(*node), "'feed' must be written as [[feed]] tables");
+  if (!feeds) {
+    return problems.Add(LineOf(*node), "'feed' must be written as [[feed]] tables, not " +
+                                           NotTables(*node, "feed"));
+  }
   for (const toml::node& entry : *feeds) {
     if (const toml::table* table = entry.as_table()) {
       ReadFeed(*table, LineOf(entry), folder, config, problems);
     } else {
-      problems.Add(LineOf(entry), "each feed must be a [[feed]] table");
+      problems.Add(LineOf(entry), "each feed must be a [[feed]] table, not " + TypeName(entry));
     }
   }
 }
@@ -264,24 +226,15 @@ std::vector<std::string> ExpandGlob(const std::string& pattern) {
 
 void ReadThreads(const toml::table& root, const fs::path& folder, Config& config,
                  Problems& problems) {
-  const toml::node* node = root.get("thread_files");
-  if (!node) return;
-  const toml::array* patterns = node->as_array();
-  if (!patterns) return problems.Add(LineOf(*node), "'thread_files' must be a list of globs");
-  for (const toml::node& entry : *patterns) {
-    auto pattern = entry.value<std::string>();
-    if (!pattern) {
-      problems.Add(LineOf(entry), "'thread_files' entries must be strings");
-      continue;
-    }
-    std::vector<std::string> paths = ExpandGlob((folder / *pattern).string());
-    if (paths.empty()) problems.Add(LineOf(entry), "no thread file matches '" + *pattern + "'");
+  for (const auto& [pattern, line] : ReadStringArray(root, "thread_files", problems)) {
+    std::vector<std::string> paths = ExpandGlob((folder / pattern).string());
+    if (paths.empty()) problems.Add(line, "no thread file matches '" + pattern + "'");
     for (const std::string& path : paths) {
       auto thread = LoadThreadFile(path);
       if (thread.ok()) {
         config.threads.push_back(std::move(thread).value());
       } else {
-        problems.AddRaw(thread.status().message());
+        problems.AddFromOtherFile(thread.status());
       }
     }
   }
@@ -313,7 +266,7 @@ void ReadTopLevel(const toml::table& root, const fs::path& folder, Config& confi
                     {"database", "allow_file_urls", "allow_private_addresses", "interval",
                      "min_interval", "max_interval", "max_per_host", "retention", "publish", "metrics", "feed",
                      "thread_files"},
-                    "", problems);
+                    /*where=*/"", problems);
   config.allow_file_urls = ReadBool(root, "allow_file_urls", problems).value_or(false);
   config.allow_private_addresses =
       ReadBool(root, "allow_private_addresses", problems).value_or(false);
@@ -334,7 +287,9 @@ void ReadTopLevel(const toml::table& root, const fs::path& folder, Config& confi
   if (const toml::node* node = root.get("max_per_host")) {
     auto value = node->value<std::int64_t>();
     if (!value || *value < 1 || *value > 100) {
-      problems.Add(LineOf(*node), "'max_per_host' must be a whole number from 1 to 100");
+      const std::string expected = "a whole number from 1 to 100";
+      problems.Add(LineOf(*node), value ? "'max_per_host' must be " + expected
+                                        : MustBe("max_per_host", expected, *node));
     } else {
       config.max_per_host = static_cast<int>(*value);
     }
@@ -390,7 +345,7 @@ Result<Config> LoadConfig(const std::string& path) {
       // No line: the file itself could not be read.
       return (fs::exists(path) ? Status::IoError : Status::NotFound)(path + ": " + description);
     }
-    problems.Add(error.source().begin.line, description);
+    problems.AddSyntaxError(error);
     return problems.ToStatus();
   }
   Config config;

@@ -985,7 +985,7 @@ name = "x"
         "bad.toml:9: 'weight' must be a number, not a string\n"
         "bad.toml:10: 'terms' must not be empty\n"
         "bad.toml:13: unknown key 'weight' in [[thread.require]]\n"
-        "bad.toml:14: terms must be strings, not an integer\n"
+        "bad.toml:14: 'terms' entries must be strings, not an integer\n"
         "bad.toml:14: term '--' has no letters or digits\n"
         "bad.toml:14: term '*мир': '*' must directly follow a letter or digit\n"
         "bad.toml:16: [[thread.exclude]] has no 'terms' list");
@@ -1026,6 +1026,31 @@ TEST_CASE("Thread file structure errors", "[classifier][parse]") {
                    "stars.toml") ==
         "stars.toml:5: term 'peace *': '*' must directly follow a letter or digit\n"
         "stars.toml:5: term 'у*': a prefix needs at least 2 letters before '*'");
+}
+
+TEST_CASE("Thread file type errors name the type, typos the nearest key", "[classifier][parse]") {
+  // 'stems' is two edits from 'terms', listed first, and one from 'stem'.
+  CHECK(ParseError(R"([thread]
+id = "x"
+title = "X"
+[[thread.terms]]
+stems = false
+fields = "title"
+terms = ["truce"]
+near = ["talks", 3]
+within = 2.5
+[[thread.require]]
+fields = [1]
+terms = ["x"]
+)",
+                   "types.toml") ==
+        "types.toml:5: unknown key 'stems' in [[thread.terms]] (did you mean 'stem'?)\n"
+        "types.toml:6: 'fields' must be a non-empty array of \"title\" and \"summary\", not a "
+        "string\n"
+        "types.toml:8: 'near' entries must be strings, not an integer\n"
+        "types.toml:9: 'within' must be a whole number of words from 1 to 1000, not a "
+        "floating-point number\n"
+        "types.toml:11: 'fields' entries must be \"title\" or \"summary\", not an integer");
 }
 
 TEST_CASE("LoadThreadFile reports unreadable files", "[classifier][parse]") {

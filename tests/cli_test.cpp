@@ -32,7 +32,7 @@ TEST_CASE("check-config prints each error as FILE:LINE: message and exits 1") {
   std::string path = dir.Write("bad.toml", "database = \"x.db\"\nintervall = \"5m\"\n[[feed]]\nurl = \"https://example.org/\"\n");
   Completed result = RunNewsmon({"check-config", "--config", path});
   CHECK(result.status == 1);
-  CHECK(result.err == path + ":2: unknown key 'intervall'\n" + path +
+  CHECK(result.err == path + ":2: unknown key 'intervall' (did you mean 'interval'?)\n" + path +
                           ":3: [[feed]] needs a non-empty 'name'\n");
 }
 
@@ -110,7 +110,8 @@ TEST_CASE("run refuses a broken config with its file and line, exit 1") {
   auto status = daemon.Wait(10s);
   REQUIRE(status);
   CHECK(*status == 1);
-  CHECK(daemon.Stderr().find(path + ":2: unknown key 'endpiont' in [publish]") !=
+  CHECK(daemon.Stderr().find(path + ":2: unknown key 'endpiont' in [publish] (did you mean "
+                             "'endpoint'?)") !=
         std::string::npos);
 }
 

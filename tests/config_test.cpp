@@ -67,13 +67,85 @@ thread_files = ["nothing/*.toml"]
   auto config = LoadConfig(path);
   REQUIRE_FALSE(config.ok());
   CHECK(config.status().message() ==
+        path + ":1: 'database' must be a string, not an integer\n" +
         path + ":2: unknown key 'colour'\n" +
-        path + ":1: 'database' must be a string\n" +
         path + ":3: feed 'a': URL must start with http:// or https://\n" +
-        path + ":9: 'interval' must be a positive duration such as \"30s\", \"5m\" or \"1h\"\n" +
         path + ":6: feed name 'a' is used twice\n" +
-        path + ":13: unknown key 'thread_files' in [[feed]]\n" +
-        path + ":10: feed 'local': file:// URLs need allow_file_urls = true at the top level");
+        path + ":9: 'interval' must be a positive duration such as \"30s\", \"5m\" or \"1h\"\n" +
+        path + ":10: feed 'local': file:// URLs need allow_file_urls = true at the top level\n" +
+        path + ":13: unknown key 'thread_files' in [[feed]]");
+}
+
+TEST_CASE("a wrong type is named, and a misspelt key gets the nearest known one") {
+  TempDir dir;
+  std::string path = dir.Write("types.toml", R"toml(allow_file_urls = "yes"
+max_per_host = 2.5
+intervall = "5m"
+interval = 30
+thread_files = "threads/*.toml"
+metrics = 1
+[publish]
+endpont = "tcp://127.0.0.1:7777"
+heartbeat = 5
+[[publish.webhook]]
+name = "ops"
+url = "https://hooks.example.org/x"
+threads = ["talks", 7]
+[[feed]]
+name = 5
+url = "https://example.org/rss"
+ttl = 60
+)toml");
+  auto config = LoadConfig(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().message() ==
+        path + ":1: 'allow_file_urls' must be true or false, not a string\n" +
+        path + ":2: 'max_per_host' must be a whole number from 1 to 100, not a floating-point "
+               "number\n" +
+        path + ":3: unknown key 'intervall' (did you mean 'interval'?)\n" +
+        path + ":4: 'interval' must be a positive duration such as \"30s\", \"5m\" or \"1h\", "
+               "not an integer\n" +
+        path + ":5: 'thread_files' must be an array of strings, not a string\n" +
+        path + ":6: 'metrics' must be a table, not an integer\n" +
+        path + ":8: unknown key 'endpont' in [publish] (did you mean 'endpoint'?)\n" +
+        path + ":9: 'heartbeat' must be a positive duration such as \"30s\", \"5m\" or \"1h\", "
+               "not an integer\n" +
+        path + ":10: webhook 'ops': no thread has the id 'talks'\n" +
+        path + ":13: 'threads' entries must be strings, not an integer\n" +
+        path + ":14: [[feed]] needs a non-empty 'name'\n" +
+        path + ":15: 'name' must be a string, not an integer\n" +
+        path + ":17: unknown key 'ttl' in [[feed]]");
+}
+
+TEST_CASE("a list of tables written as one table says which it is") {
+  TempDir dir;
+  std::string path = dir.Write("single.toml", R"toml([publish]
+[publish.webhook]
+name = "ops"
+[feed]
+name = "a"
+)toml");
+  auto config = LoadConfig(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().message() ==
+        path + ":2: 'webhook' must be written as [[publish.webhook]] tables, not a single "
+               "[publish.webhook] table\n" +
+        path + ":4: 'feed' must be written as [[feed]] tables, not a single [feed] table");
+  std::string values = dir.Write("values.toml", "feed = [\"https://example.org/rss\"]\n");
+  CHECK(LoadConfig(values).status().message() ==
+        values + ":1: each feed must be a [[feed]] table, not a string");
+}
+
+TEST_CASE("a thread file's problems follow the config's own") {
+  TempDir dir;
+  std::string thread = dir.Write("threads/bad.toml", "[thread]\nid = \"x\"\ntitle = 5\n"
+                                                     "[[thread.terms]]\nterms = [\"x\"]\n");
+  std::string path = dir.Write("n.toml", "thread_files = [\"threads/*.toml\"]\ncolour = \"blue\"\n");
+  auto config = LoadConfig(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().code() == StatusCode::kInvalidInput);
+  CHECK(config.status().message() == path + ":2: unknown key 'colour'\n" + thread +
+                                         ":3: 'title' must be a string, not an integer");
 }
 
 TEST_CASE("a TOML syntax error names the file and line") {
@@ -81,7 +153,8 @@ TEST_CASE("a TOML syntax error names the file and line") {
   std::string path = dir.Write("syntax.toml", "database = \"a.db\"\n[[feed]\nname = 1\n");
   auto config = LoadConfig(path);
   REQUIRE_FALSE(config.ok());
-  CHECK(config.status().message().rfind(path + ":2: ", 0) == 0);
+  CHECK(config.status().message().rfind(path + ":2: TOML syntax error: ", 0) == 0);
+  CHECK(config.status().message().find('\n') == std::string::npos);
 }
 
 TEST_CASE("a missing config file is reported by name") {

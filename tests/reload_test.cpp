@@ -54,7 +54,7 @@ TEST_CASE("reload adds and removes feeds and replaces threads; a broken config i
     std::string path = dir.Write("newsmon.toml", "database = \"newsmon.db\"\nintervall = \"1s\"\n");
     runner.Reload();
     REQUIRE(log.WaitFor("reload rejected"));
-    CHECK(log.Contains(path + ":2: unknown key 'intervall'"));
+    CHECK(log.Contains(path + ":2: unknown key 'intervall' (did you mean 'interval'?)"));
     server.Serve("/new.xml", FeedResource({{"n1", "Negotiations resume in Geneva", "Delegations met."},
                                    {"n2", "Negotiations stall", "No date was set."}}));
     auto next = subscriber.ReceiveTopic("alert.", 10s);
