@@ -22,6 +22,10 @@ std::string AsciiLower(std::string_view text);
 // kSpaceAndControls for every control byte too).
 std::string_view Trim(std::string_view text, std::string_view strip = " \t\r\n\f\v");
 
+// A URL as it may appear in a log: "user:password@" replaced by "***@", so credentials in a
+// feed URL stay out of journals and log shippers.
+std::string UrlForLog(std::string_view url);
+
 // FNV-1a, 64 bits: a fast fingerprint for change detection and synthetic ids, not a security
 // boundary. `basis` is the standard offset basis unless a stored value depends on another.
 inline constexpr std::uint64_t kFnvOffsetBasis = 0xcbf29ce484222325ULL;

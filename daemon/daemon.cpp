@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdlib>
 
+#include "core/ascii.h"
 #include "core/time_format.h"
 #include "daemon/feed_book.h"
 #include "daemon/loop.h"
@@ -199,7 +200,7 @@ class DaemonImpl final : public Daemon {
         // Where a 301/308 moved it, unless the config has since named another URL.
         if (state->config_url == feed.url && !state->url.empty()) request.url = state->url;
       }
-      spdlog::debug("feed '{}': fetching {}", feed.name, request.url);
+      spdlog::debug("feed '{}': fetching {}", feed.name, UrlForLog(request.url));
       parts_.fetcher->Start(std::move(request));
     }
   }
@@ -337,7 +338,7 @@ class DaemonImpl final : public Daemon {
     if (report.moved) {
       spdlog::warn("feed '{}' moved permanently to {}; fetching it there from now on (update "
                    "the config to silence this)",
-                   response.feed, response.effective_url);
+                   response.feed, UrlForLog(response.effective_url));
     }
     // The feed's <ttl> and the server's max-age are both "do not ask again before".
     auto cache_floor = response.max_age;
@@ -392,11 +393,11 @@ class DaemonImpl final : public Daemon {
       case FeedChange::kDisabled:
         spdlog::error("feed '{}' ({}) disabled: the server says it is gone (HTTP 410); change "
                       "its URL or remove it from the config",
-                      name, url);
+                      name, UrlForLog(url));
         return;
       case FeedChange::kStartedFailing:
       case FeedChange::kErrorChanged:
-        spdlog::error("feed '{}' ({}): {}", name, url, report.status.message());
+        spdlog::error("feed '{}' ({}): {}", name, UrlForLog(url), report.status.message());
         return;
       case FeedChange::kRecovered:
         spdlog::info("feed '{}' recovered", name);

@@ -8,7 +8,23 @@ namespace newsmon {
 
 using std::chrono::milliseconds;
 
+namespace {
+
 constexpr std::chrono::seconds kLongestRetryAfter{std::chrono::hours(24)};
+
+// An error without its numbers: "timed out after 60002 milliseconds" and "… after 60001
+// milliseconds" are the same state of the feed, and are logged once.
+std::string ErrorShape(const std::string& message) {
+  std::string shape;
+  for (char c : message) {
+    const bool digit = c >= '0' && c <= '9';
+    if (!digit) shape += c;
+    else if (shape.empty() || shape.back() != '#') shape += '#';
+  }
+  return shape;
+}
+
+}  // namespace
 
 PollingPolicy PolicyOf(const Config& config) {
   PollingPolicy policy;
@@ -142,9 +158,10 @@ FeedChange FeedBook::Finish(const std::string& name, const FetchOutcome& outcome
     feed.last_error.clear();
     delay = NextInterval(feed, outcome);
   } else {
-    change = feed.failures == 0                             ? FeedChange::kStartedFailing
-             : feed.last_error != outcome.status.message() ? FeedChange::kErrorChanged
-                                                            : FeedChange::kNone;
+    change = feed.failures == 0 ? FeedChange::kStartedFailing
+             : ErrorShape(feed.last_error) != ErrorShape(outcome.status.message())
+                 ? FeedChange::kErrorChanged
+                 : FeedChange::kNone;
     ++feed.failures;
     feed.last_error = outcome.status.message();
     delay = Backoff(feed);

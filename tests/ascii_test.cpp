@@ -16,6 +16,14 @@ TEST_CASE("ASCII lowering and trimming leave other bytes alone") {
         "http://a/ \x7f");
 }
 
+TEST_CASE("credentials in a URL stay out of the log") {
+  CHECK(UrlForLog("https://alice:s3cret@feeds.example.org/rss?x=1") ==
+        "https://***@feeds.example.org/rss?x=1");
+  CHECK(UrlForLog("https://token@example.org/") == "https://***@example.org/");
+  CHECK(UrlForLog("https://example.org/a@b") == "https://example.org/a@b");  // not userinfo
+  CHECK(UrlForLog("file:///tmp/a.xml") == "file:///tmp/a.xml");
+}
+
 TEST_CASE("FNV-1a matches the reference values, and content hashes stay as stored") {
   CHECK(Fnv1a("") == 0xcbf29ce484222325ULL);
   CHECK(Hex64(Fnv1a("a")) == "af63dc4c8601ec8c");

@@ -125,6 +125,21 @@ TEST_CASE("without an interval a feed is polled more often while it changes") {
   CHECK(book.Poll("a", cached) == milliseconds(24h));  // max-age is a floor, itself capped at a day
 }
 
+TEST_CASE("an error that differs only in its numbers is the same state, logged once") {
+  Book book(0.5);
+  const auto t0 = book.clock.Now();
+  book.book.StartDue(t0);
+  CHECK(book.book.Finish("a", Failed("Operation timed out after 60002 milliseconds"), t0) ==
+        FeedChange::kStartedFailing);
+  book.clock.AdvanceTo(book.book.Find("a")->next_due);
+  book.book.StartDue(book.clock.Now());
+  CHECK(book.book.Finish("a", Failed("Operation timed out after 60001 milliseconds"),
+                         book.clock.Now()) == FeedChange::kNone);
+  book.clock.AdvanceTo(book.book.Find("a")->next_due);
+  book.book.StartDue(book.clock.Now());
+  CHECK(book.book.Finish("a", Failed("HTTP 503"), book.clock.Now()) == FeedChange::kErrorChanged);
+}
+
 TEST_CASE("feed book: adaptive intervals, max-age, hosts and locality") {
   CHECK(HostOf("https://User@Example.org:8443/rss?x=1") == "example.org:8443");
   CHECK(HostOf("file:///tmp/a.xml").empty());
