@@ -71,6 +71,35 @@ struct Hit {
   int position;
 };
 
+// An evaluation's outcome so far; the first reason a thread fails is the one reported.
+struct Verdict {
+  explicit Verdict(bool explaining) : explain(explaining) {}
+
+  ThreadExplanation result;
+  bool explain;
+
+  // Records why the thread fails and returns whether to stop: only an explanation goes on.
+  bool Fail(std::string reason) {
+    if (result.reason.empty()) result.reason = std::move(reason);
+    return !explain;
+  }
+};
+
+// For each scored term (or group, for a group counted once): the hit that earns its credit,
+// the first in the field with the larger multiplier (so a negative weight also counts most
+// in the title). Few entries: a linear search will do.
+using Credits = std::vector<std::pair<std::uint64_t, const Hit*>>;
+
+// What one thread's qualifying hits amount to, before scoring.
+struct Tally {
+  explicit Tally(size_t require_groups) : required(require_groups, false) {}
+
+  std::vector<bool> required;  // per require group: whether it has a hit
+  std::vector<const Hit*> context_hits;
+  std::vector<const Hit*> positive_hits;  // qualifying hits of positive scored terms
+  Credits credited;
+};
+
 constexpr const char* kFieldNames[] = {"title", "summary"};
 
 // Whether a group written for `wanted` applies to an item detected as `item`.
@@ -391,124 +420,177 @@ class IndexedClassifier final : public Classifier {
                                             const Hit* end, text::Language language,
                                             bool explain) const {
     const ThreadDefinition& thread = threads_[thread_index];
-    const double multipliers[] = {thread.title_weight, thread.summary_weight};
     if (!explain && !MayMatch(thread_index, begin, end, language)) return std::nullopt;
-    ThreadExplanation result;
-    auto fail = [&](std::string reason) {
-      if (result.reason.empty()) result.reason = std::move(reason);
-      return !explain;  // whether to stop
-    };
-    auto in_fields = [&](const Hit& hit) {
-      return (groups_[terms_[hit.term].group].fields & (1u << hit.field)) != 0;
-    };
-    // Proximity: a hit of a group with `near` counts only next to a partner of that group.
-    std::vector<const Hit*> partners;
-    for (const Hit* hit = begin; hit != end; ++hit) {
-      if (terms_[hit->term].partner && in_fields(*hit)) partners.push_back(hit);
+    Verdict verdict(explain);
+    Tally tally(thread.required.size());
+    if (TallyHits(thread, begin, end, tally, verdict) ||
+        CheckRequireGroups(thread_index, tally.required, language, verdict) ||
+        CheckContextGroups(thread_index, tally, language, verdict)) {
+      return std::nullopt;
     }
-    auto qualifies = [&](const Hit& hit) {
-      const TermInfo& term = terms_[hit.term];
-      if (term.partner || !in_fields(hit)) return false;
-      const GroupInfo& group = groups_[term.group];
-      if (!group.has_near) return true;
-      return std::any_of(partners.begin(), partners.end(), [&](const Hit* partner) {
-        return terms_[partner->term].group == term.group && partner->field == hit.field &&
-               partner->position != hit.position &&
-               std::abs(partner->position - hit.position) <= group.within;
-      });
-    };
+    ThreadMatch& match = verdict.result.match;
+    ScoreHits(thread, begin, end, tally.credited, match);
+    if (CheckThreshold(thread, match.score, verdict)) return std::nullopt;
+    verdict.result.matched = verdict.result.reason.empty();
+    return std::move(verdict.result);
+  }
 
-    std::vector<bool> required(thread.required.size(), false);
-    std::vector<const Hit*> context_hits;
-    std::vector<const Hit*> positive_hits;  // qualifying hits of positive scored terms
-    // For each scored term (or group, for a group counted once): the hit that earns its
-    // credit, the first in the field with the larger multiplier (so a negative weight also
-    // counts most in the title).
-    std::vector<std::pair<std::uint64_t, const Hit*>> credited;  // few: a linear search will do
-    auto credit_key = [&](std::uint32_t term) {
-      const std::uint32_t group = terms_[term].group;
-      return groups_[group].once ? (std::uint64_t{1} << 32) | group : std::uint64_t{term};
-    };
-    auto credit_of = [&](std::uint32_t term) {
-      const std::uint64_t key = credit_key(term);
-      return std::find_if(credited.begin(), credited.end(),
-                          [&](const auto& entry) { return entry.first == key; });
-    };
+  // The pass over a thread's qualifying hits that sorts them by group kind and credits the
+  // scored ones. Returns whether to stop (see Verdict::Fail): an exclude group was hit.
+  bool TallyHits(const ThreadDefinition& thread, const Hit* begin, const Hit* end,
+                 Tally& tally, Verdict& verdict) const {
+    const double multipliers[] = {thread.title_weight, thread.summary_weight};
+    const std::vector<const Hit*> partners = PartnerHits(begin, end);
     for (const Hit* hit = begin; hit != end; ++hit) {
-      if (!qualifies(*hit)) continue;
+      if (!Qualifies(*hit, partners)) continue;
       const GroupInfo& group = groups_[terms_[hit->term].group];
       switch (group.kind) {
         case Kind::kExcluded:
-          if (fail("excluded by '" + terms_[hit->term].text + "' (" +
-                   GroupLabel("exclude", thread.excluded[group.index]) + ")")) {
-            return std::nullopt;
+          if (verdict.Fail("excluded by '" + terms_[hit->term].text + "' (" +
+                           GroupLabel("exclude", thread.excluded[group.index]) + ")")) {
+            return true;
           }
           break;
         case Kind::kRequired:
-          required[group.index] = true;
+          tally.required[group.index] = true;
           break;
         case Kind::kContext:
-          context_hits.push_back(hit);
+          tally.context_hits.push_back(hit);
           break;
-        case Kind::kScored: {
-          if (group.weight > 0) positive_hits.push_back(hit);
-          auto it = credit_of(hit->term);
-          // One word earns a group's weight once: "negotiation", "negotiator" and
-          // "negotiating" share a stem, so all three hit "negotiations" at one position.
-          const bool word_taken = std::any_of(credited.begin(), credited.end(), [&](const auto& e) {
-            return terms_[e.second->term].group == terms_[hit->term].group &&
-                   e.second->field == hit->field && e.second->position == hit->position;
-          });
-          if (it == credited.end() && word_taken) break;
-          if (it == credited.end()) {
-            credited.emplace_back(credit_key(hit->term), hit);
-          } else if (multipliers[hit->field] > multipliers[it->second->field] && !word_taken) {
-            it->second = hit;  // the term earns at its better field, if that word is free
-          }
+        case Kind::kScored:
+          if (group.weight > 0) tally.positive_hits.push_back(hit);
+          Credit(hit, multipliers, tally.credited);
           break;
-        }
       }
     }
-    // Require and context groups written for another language do not apply to this item.
+    return false;
+  }
+
+  bool InFields(const Hit& hit) const {
+    return (groups_[terms_[hit.term].group].fields & (1u << hit.field)) != 0;
+  }
+
+  // Hits of `near` terms, which a group with `near` needs next to its own hits.
+  std::vector<const Hit*> PartnerHits(const Hit* begin, const Hit* end) const {
+    std::vector<const Hit*> partners;
+    for (const Hit* hit = begin; hit != end; ++hit) {
+      if (terms_[hit->term].partner && InFields(*hit)) partners.push_back(hit);
+    }
+    return partners;
+  }
+
+  // Proximity: a hit of a group with `near` counts only next to a partner of that group.
+  bool Qualifies(const Hit& hit, const std::vector<const Hit*>& partners) const {
+    const TermInfo& term = terms_[hit.term];
+    if (term.partner || !InFields(hit)) return false;
+    const GroupInfo& group = groups_[term.group];
+    if (!group.has_near) return true;
+    return std::any_of(partners.begin(), partners.end(), [&](const Hit* partner) {
+      return terms_[partner->term].group == term.group && partner->field == hit.field &&
+             partner->position != hit.position &&
+             std::abs(partner->position - hit.position) <= group.within;
+    });
+  }
+
+  // Terms earn a credit each, except in a group counted once, which earns one as a whole.
+  std::uint64_t CreditKey(std::uint32_t term) const {
+    const std::uint32_t group = terms_[term].group;
+    return groups_[group].once ? (std::uint64_t{1} << 32) | group : std::uint64_t{term};
+  }
+
+  Credits::iterator FindCredit(Credits& credited, std::uint32_t term) const {
+    const std::uint64_t key = CreditKey(term);
+    return std::find_if(credited.begin(), credited.end(),
+                        [&](const auto& entry) { return entry.first == key; });
+  }
+
+  // The hit that earns the credit of `term`, or null.
+  const Hit* CreditedHit(const Credits& credited, std::uint32_t term) const {
+    const std::uint64_t key = CreditKey(term);
+    auto it = std::find_if(credited.begin(), credited.end(),
+                           [&](const auto& entry) { return entry.first == key; });
+    return it == credited.end() ? nullptr : it->second;
+  }
+
+  // Gives the credit of a scored hit's term to that hit, or moves it there from a hit in a
+  // field with a smaller multiplier.
+  void Credit(const Hit* hit, const double multipliers[2], Credits& credited) const {
+    auto it = FindCredit(credited, hit->term);
+    // One word earns a group's weight once: "negotiation", "negotiator" and
+    // "negotiating" share a stem, so all three hit "negotiations" at one position.
+    const bool word_taken = std::any_of(credited.begin(), credited.end(), [&](const auto& e) {
+      return terms_[e.second->term].group == terms_[hit->term].group &&
+             e.second->field == hit->field && e.second->position == hit->position;
+    });
+    if (it == credited.end() && word_taken) return;
+    if (it == credited.end()) {
+      credited.emplace_back(CreditKey(hit->term), hit);
+    } else if (multipliers[hit->field] > multipliers[it->second->field] && !word_taken) {
+      it->second = hit;  // the term earns at its better field, if that word is free
+    }
+  }
+
+  // Require and context groups written for another language do not apply to this item.
+  // Both checks return whether to stop (see Verdict::Fail).
+  bool CheckRequireGroups(std::uint32_t thread_index, const std::vector<bool>& required,
+                          text::Language language, Verdict& verdict) const {
+    const ThreadDefinition& thread = threads_[thread_index];
     for (size_t r = 0; r < required.size(); ++r) {
       if (required[r] || !LanguageFits(groups_[required_groups_[thread_index][r]].language,
                                        language)) {
         continue;
       }
-      if (fail("no hit of the " + GroupLabel("require", thread.required[r]))) return std::nullopt;
+      if (verdict.Fail("no hit of the " + GroupLabel("require", thread.required[r]))) return true;
     }
+    return false;
+  }
+
+  bool CheckContextGroups(std::uint32_t thread_index, const Tally& tally,
+                          text::Language language, Verdict& verdict) const {
+    const ThreadDefinition& thread = threads_[thread_index];
     for (std::uint32_t c = 0; c < thread.context.size(); ++c) {
       if (!LanguageFits(groups_[context_groups_[thread_index][c]].language, language)) continue;
       const int within = thread.context[c].within;
-      // A headline sets the context for the whole item; in the summary the context must be
-      // within `within` words of a positive scored hit.
-      auto close = [&](const Hit* context) {
-        if (within == 0 || context->field == 0) return true;
-        return std::any_of(positive_hits.begin(), positive_hits.end(), [&](const Hit* scored) {
-          return scored->field == 0 ||
-                 (scored->field == context->field &&
-                  std::abs(scored->position - context->position) <= within);
-        });
-      };
-      if (std::none_of(context_hits.begin(), context_hits.end(), [&](const Hit* hit) {
-            return groups_[terms_[hit->term].group].index == c && close(hit);
-          })) {
-        std::string reason = "no hit of the " + GroupLabel("context", thread.context[c]);
-        if (within > 0) {
-          reason += " in the title or within " + std::to_string(within) + " words of a scored term";
-        }
-        if (fail(std::move(reason))) return std::nullopt;
+      if (HasContextHit(c, within, tally)) continue;
+      std::string reason = "no hit of the " + GroupLabel("context", thread.context[c]);
+      if (within > 0) {
+        reason += " in the title or within " + std::to_string(within) + " words of a scored term";
       }
+      if (verdict.Fail(std::move(reason))) return true;
     }
+    return false;
+  }
 
-    ThreadMatch& match = result.match;
+  // Whether context group `c` (by index within the thread) has a hit that counts. A headline
+  // sets the context for the whole item; in the summary the context must be within `within`
+  // words of a positive scored hit.
+  bool HasContextHit(std::uint32_t c, int within, const Tally& tally) const {
+    auto close = [&](const Hit* context) {
+      if (within == 0 || context->field == 0) return true;
+      return std::any_of(tally.positive_hits.begin(), tally.positive_hits.end(),
+                         [&](const Hit* scored) {
+                           return scored->field == 0 ||
+                                  (scored->field == context->field &&
+                                   std::abs(scored->position - context->position) <= within);
+                         });
+    };
+    return std::any_of(tally.context_hits.begin(), tally.context_hits.end(), [&](const Hit* hit) {
+      return groups_[terms_[hit->term].group].index == c && close(hit);
+    });
+  }
+
+  // The score (each credited hit's weight at its field's multiplier) and the evidence: every
+  // hit in order, the same term at one word listed once.
+  void ScoreHits(const ThreadDefinition& thread, const Hit* begin, const Hit* end,
+                 const Credits& credited, ThreadMatch& match) const {
+    const double multipliers[] = {thread.title_weight, thread.summary_weight};
     match.thread = thread.id;
     match.threshold = thread.threshold;
     size_t run = 0;  // first evidence entry at the current field and position
     for (const Hit* hit = begin; hit != end; ++hit) {
       const TermInfo& term = terms_[hit->term];
       double weight = 0;
-      if (auto it = credit_of(hit->term); it != credited.end() && it->second == hit) {
+      if (CreditedHit(credited, hit->term) == hit) {
         weight = groups_[term.group].weight * multipliers[hit->field];
         match.score += weight;
       }
@@ -524,15 +606,18 @@ class IndexedClassifier final : public Classifier {
         match.evidence.push_back({term.text, kFieldNames[hit->field], hit->position, weight});
       }
     }
+  }
+
+  // Returns whether to stop (see Verdict::Fail).
+  static bool CheckThreshold(const ThreadDefinition& thread, double score, Verdict& verdict) {
     // Tolerate rounding: 0.1 + 0.2 must reach a threshold of 0.3.
-    if (match.score + 1e-9 < thread.threshold) {
+    if (score + 1e-9 < thread.threshold) {
       char reason[96];
-      std::snprintf(reason, sizeof reason, "score %g is below the threshold %g", match.score,
+      std::snprintf(reason, sizeof reason, "score %g is below the threshold %g", score,
                     thread.threshold);
-      if (fail(reason)) return std::nullopt;
+      return verdict.Fail(reason);
     }
-    result.matched = result.reason.empty();
-    return result;
+    return false;
   }
 
   std::vector<ThreadDefinition> threads_;

@@ -250,11 +250,8 @@ std::optional<std::int64_t> ParseIso8601(std::string_view s) {
   return ToUnix(f);
 }
 
-// RFC 822 / 1123 / 2822 and the forms feeds actually send: "Mon, 23 Nov 2026 09:00:00 GMT",
-// "23 Nov 2026 09:00 +0200", "Monday, 23 November 26 9:00:00 EST", "Nov 23 2026 09:00:00",
-// "Mon Nov 23 09:00:00 2026" (asctime), "Mon, 23 Nov 2026 09:00:00 +0000 (UTC)".
-std::optional<std::int64_t> ParseRfc822(std::string_view s) {
-  // Tokens split on spaces and commas; a comment "(...)" is dropped.
+// Tokens of an RFC 822 date: split on spaces, tabs and commas; a comment "(...)" is dropped.
+std::vector<std::string_view> Rfc822Tokens(std::string_view s) {
   std::vector<std::string_view> tokens;
   std::size_t i = 0;
   while (i < s.size()) {
@@ -273,111 +270,142 @@ std::optional<std::int64_t> ParseRfc822(std::string_view s) {
     tokens.push_back(s.substr(i, j - i));
     i = j;
   }
+  return tokens;
+}
 
-  Fields f;
-  bool have_time = false, have_zone = false;
-  int meridiem = 0;  // 1 "am", 2 "pm"
-  // A leading word is a weekday, possibly localised ("mer, 16 nov 2022"): skip it.
+// A leading word is a weekday, possibly localised ("mer, 16 nov 2022"): skip it.
+void DropLeadingWeekday(std::vector<std::string_view>& tokens) {
   if (!tokens.empty() && !tokens[0].empty() && !IsDigit(tokens[0][0]) &&
       MonthFromName(LowerCopy(tokens[0])) == 0 && !(tokens.size() > 1 && !IsDigit(tokens[1][0]))) {
     tokens.erase(tokens.begin());
   }
-  for (std::string_view tok : tokens) {
-    while (!tok.empty() && tok.back() == '.') tok.remove_suffix(1);  // "Nov."
-    if (tok.empty()) continue;
-    // "23-Nov-2026"
-    if (const auto dash = tok.find('-'); dash != std::string_view::npos && dash > 0 &&
-                                         IsDigit(tok[0]) &&
-                                         tok.find(':') == std::string_view::npos) {
-      const auto dash2 = tok.find('-', dash + 1);
-      if (dash2 == std::string_view::npos || f.month > 0) return std::nullopt;
-      const std::string_view d = tok.substr(0, dash);
-      const std::string_view m = tok.substr(dash + 1, dash2 - dash - 1);
-      const std::string_view y = tok.substr(dash2 + 1);
-      f.day = ToInt(d);
-      f.month = MonthFromName(LowerCopy(m));
-      f.year = ExpandYear(y);
-      if (d.size() > 2 || f.month == 0) return std::nullopt;
-      continue;
-    }
-    if (IsDigit(tok[0]) && tok.find(':') != std::string_view::npos) {
-      if (have_time) return std::nullopt;
-      // The zone may be glued on: "09:00:00+0200", "09:00:00Z", "09:00:00GMT".
-      std::size_t end = 0;
-      while (end < tok.size() && (IsDigit(tok[end]) || tok[end] == ':' || tok[end] == '.')) ++end;
-      if (!ParseClock(tok.substr(0, end), f)) return std::nullopt;
-      have_time = true;
-      if (end < tok.size()) {
-        const std::string_view zone = tok.substr(end);
-        auto off = (zone[0] == '+' || zone[0] == '-') ? ParseNumericOffset(zone)
-                                                      : NamedZoneOffset(LowerCopy(zone));
-        if (!off) return std::nullopt;
-        f.offset_seconds = *off;
-        have_zone = true;
-      }
-      continue;
-    }
-    if (AllDigits(tok)) {
-      if (tok.size() >= 3 || (f.day >= 0 && f.year < 0)) {
-        if (f.year >= 0) return std::nullopt;
-        f.year = ExpandYear(tok);
-        if (f.year < 0) return std::nullopt;
-      } else if (f.day < 0) {
-        f.day = ToInt(tok);
-      } else {
-        return std::nullopt;
-      }
-      continue;
-    }
-    if (tok[0] == '+' || tok[0] == '-') {
-      const auto off = ParseNumericOffset(tok);
-      if (!off || have_zone) return std::nullopt;
-      f.offset_seconds = *off;
-      have_zone = true;
-      continue;
-    }
-    if (IsAlpha(tok[0]) || static_cast<unsigned char>(tok[0]) >= 0x80) {
-      const std::string lower = LowerCopy(tok);
-      if (f.month < 1) {
-        if (const int m = MonthFromName(lower); m > 0) {
-          f.month = m;
-          continue;
-        }
-      }
-      if (IsWeekdayName(lower)) continue;
-      if (have_time && meridiem == 0 &&
-          (lower == "am" || lower == "pm" || lower == "a.m" || lower == "p.m")) {
-        meridiem = lower[0] == 'a' ? 1 : 2;
-        continue;
-      }
-      if (const auto off = NamedZoneOffset(lower)) {
-        if (have_zone) return std::nullopt;
-        f.offset_seconds = *off;
-        have_zone = true;
-        continue;
-      }
-      // "GMT+2", "UTC-05:00"
-      if (lower.starts_with("gmt") || lower.starts_with("utc")) {
-        const auto off = ParseNumericOffset(tok.substr(3));
-        if (!off || have_zone) return std::nullopt;
-        f.offset_seconds = *off;
-        have_zone = true;
-        continue;
-      }
-      // An unknown zone abbreviation after the time counts as UTC: better an hour off
-      // than no date at all. Anything else unknown means this is not a date.
-      if (have_time && !have_zone && tok.size() <= 5) {
-        have_zone = true;
-        continue;
-      }
-      return std::nullopt;
-    }
-    return std::nullopt;
+}
+
+// What the tokens of an RFC 822 date have said so far.
+struct Rfc822Date {
+  Fields f;
+  bool have_time = false, have_zone = false;
+  int meridiem = 0;  // 1 "am", 2 "pm"
+};
+
+// "23-Nov-2026"
+bool ReadDashedDate(std::string_view tok, Rfc822Date& date) {
+  const auto dash = tok.find('-');
+  const auto dash2 = tok.find('-', dash + 1);
+  if (dash2 == std::string_view::npos || date.f.month > 0) return false;
+  const std::string_view d = tok.substr(0, dash);
+  const std::string_view m = tok.substr(dash + 1, dash2 - dash - 1);
+  const std::string_view y = tok.substr(dash2 + 1);
+  date.f.day = ToInt(d);
+  date.f.month = MonthFromName(LowerCopy(m));
+  date.f.year = ExpandYear(y);
+  return d.size() <= 2 && date.f.month != 0;
+}
+
+bool ReadTime(std::string_view tok, Rfc822Date& date) {
+  if (date.have_time) return false;
+  // The zone may be glued on: "09:00:00+0200", "09:00:00Z", "09:00:00GMT".
+  std::size_t end = 0;
+  while (end < tok.size() && (IsDigit(tok[end]) || tok[end] == ':' || tok[end] == '.')) ++end;
+  if (!ParseClock(tok.substr(0, end), date.f)) return false;
+  date.have_time = true;
+  if (end < tok.size()) {
+    const std::string_view zone = tok.substr(end);
+    auto off = (zone[0] == '+' || zone[0] == '-') ? ParseNumericOffset(zone)
+                                                  : NamedZoneOffset(LowerCopy(zone));
+    if (!off) return false;
+    date.f.offset_seconds = *off;
+    date.have_zone = true;
   }
+  return true;
+}
+
+// A day of the month, or a year.
+bool ReadNumber(std::string_view tok, Rfc822Date& date) {
+  if (tok.size() >= 3 || (date.f.day >= 0 && date.f.year < 0)) {
+    if (date.f.year >= 0) return false;
+    date.f.year = ExpandYear(tok);
+    return date.f.year >= 0;
+  }
+  if (date.f.day >= 0) return false;
+  date.f.day = ToInt(tok);
+  return true;
+}
+
+// Sets the zone; false when there is no offset or a zone was given before.
+bool ReadZoneOffset(std::optional<int> offset, Rfc822Date& date) {
+  if (!offset || date.have_zone) return false;
+  date.f.offset_seconds = *offset;
+  date.have_zone = true;
+  return true;
+}
+
+// A zone name ("EST"), a zone name with an offset ("GMT+2", "UTC-05:00"), or an unknown
+// abbreviation after the time.
+bool ReadZoneName(std::string_view tok, const std::string& lower, Rfc822Date& date) {
+  if (const auto off = NamedZoneOffset(lower)) return ReadZoneOffset(off, date);
+  if (lower.starts_with("gmt") || lower.starts_with("utc")) {
+    return ReadZoneOffset(ParseNumericOffset(tok.substr(3)), date);
+  }
+  // An unknown zone abbreviation after the time counts as UTC: better an hour off
+  // than no date at all. Anything else unknown means this is not a date.
+  if (date.have_time && !date.have_zone && tok.size() <= 5) {
+    date.have_zone = true;
+    return true;
+  }
+  return false;
+}
+
+// A month, a weekday, "am" or "pm", or a zone.
+bool ReadWord(std::string_view tok, Rfc822Date& date) {
+  const std::string lower = LowerCopy(tok);
+  if (date.f.month < 1) {
+    if (const int m = MonthFromName(lower); m > 0) {
+      date.f.month = m;
+      return true;
+    }
+  }
+  if (IsWeekdayName(lower)) return true;
+  if (date.have_time && date.meridiem == 0 &&
+      (lower == "am" || lower == "pm" || lower == "a.m" || lower == "p.m")) {
+    date.meridiem = lower[0] == 'a' ? 1 : 2;
+    return true;
+  }
+  return ReadZoneName(tok, lower, date);
+}
+
+// One token into `date`; like each reader it hands the token to, false when the text is not a
+// date.
+bool ReadRfc822Token(std::string_view tok, Rfc822Date& date) {
+  while (!tok.empty() && tok.back() == '.') tok.remove_suffix(1);  // "Nov."
+  if (tok.empty()) return true;
+  const bool has_colon = tok.find(':') != std::string_view::npos;
+  if (const auto dash = tok.find('-');
+      dash != std::string_view::npos && dash > 0 && IsDigit(tok[0]) && !has_colon) {
+    return ReadDashedDate(tok, date);
+  }
+  if (IsDigit(tok[0]) && has_colon) return ReadTime(tok, date);
+  if (AllDigits(tok)) return ReadNumber(tok, date);
+  if (tok[0] == '+' || tok[0] == '-') return ReadZoneOffset(ParseNumericOffset(tok), date);
+  if (IsAlpha(tok[0]) || static_cast<unsigned char>(tok[0]) >= 0x80) return ReadWord(tok, date);
+  return false;
+}
+
+// RFC 822 / 1123 / 2822 and the forms feeds actually send: "Mon, 23 Nov 2026 09:00:00 GMT",
+// "23 Nov 2026 09:00 +0200", "Monday, 23 November 26 9:00:00 EST", "Nov 23 2026 09:00:00",
+// "Mon Nov 23 09:00:00 2026" (asctime), "Mon, 23 Nov 2026 09:00:00 +0000 (UTC)".
+std::optional<std::int64_t> ParseRfc822(std::string_view s) {
+  std::vector<std::string_view> tokens = Rfc822Tokens(s);
+  DropLeadingWeekday(tokens);
+  Rfc822Date date;
+  for (std::string_view tok : tokens) {
+    if (!ReadRfc822Token(tok, date)) return std::nullopt;
+  }
+  Fields& f = date.f;
   if (f.day < 0 || f.month <= 0 || f.year < 0) return std::nullopt;
-  if (meridiem != 0) {  // "8:19 pm": 12-hour clock
+  if (date.meridiem != 0) {  // "8:19 pm": 12-hour clock
     if (f.hour < 1 || f.hour > 12) return std::nullopt;
-    f.hour = f.hour % 12 + (meridiem == 2 ? 12 : 0);
+    f.hour = f.hour % 12 + (date.meridiem == 2 ? 12 : 0);
   }
   return ToUnix(f);
 }

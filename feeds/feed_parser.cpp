@@ -492,114 +492,127 @@ bool LooksLikeHtml(std::string_view text) {
          head.find("<!doctype html") != std::string::npos;
 }
 
-Result<ParsedFeed> ParseXml(std::string_view text, const ParseOptions& options,
-                            std::vector<std::string> warnings) {
-  feeds_internal::XmlScan scan = feeds_internal::ScanXml(text);
-  pugi::xml_document doc;
+// Loads ScanXml's output, which is well-formed by construction. Should pugixml still object,
+// that is one more XML error and the feed is read from what pugixml did read.
+void LoadScanned(feeds_internal::XmlScan& scan, pugi::xml_document& doc) {
   const pugi::xml_parse_result parsed =
       doc.load_buffer(scan.text.data(), scan.text.size(), kParseFlags, pugi::encoding_utf8);
   if (parsed.status != pugi::status_ok && parsed.status != pugi::status_no_document_element) {
-    // ScanXml's output is well-formed by construction; keep going with what pugixml read.
     ++scan.error_count;
     if (scan.errors.empty()) scan.errors.push_back(std::string("parser: ") + parsed.description());
   }
+}
 
-  const pugi::xml_node root = doc.document_element();
-  const Kind kind = Classify(root);
-  if (kind == Kind::kNone) {
-    if ((root && AsciiLower(LocalName(root.name())) == "html") || LooksLikeHtml(text)) {
-      return Status::Error("not a feed: the document is an HTML page");
-    }
-    const std::string problem =
-        scan.errors.empty() ? std::string() : "; not well-formed XML (" + scan.errors[0] + ")";
-    if (root) {
-      return Status::Error("not a feed: root element <" + std::string(root.name()) + ">" + problem);
-    }
-    return Status::Error("not a feed: no XML document element" + problem);
+// Why a document whose root is no feed element is not a feed.
+Status NotAFeed(pugi::xml_node root, std::string_view text, const feeds_internal::XmlScan& scan) {
+  if ((root && AsciiLower(LocalName(root.name())) == "html") || LooksLikeHtml(text)) {
+    return Status::Error("not a feed: the document is an HTML page");
   }
+  const std::string problem =
+      scan.errors.empty() ? std::string() : "; not well-formed XML (" + scan.errors[0] + ")";
+  if (root) {
+    return Status::Error("not a feed: root element <" + std::string(root.name()) + ">" + problem);
+  }
+  return Status::Error("not a feed: no XML document element" + problem);
+}
 
-  ParsedFeed feed;
-  feed.warnings = std::move(warnings);
-  const std::string_view atom_ns =
-      kind == Kind::kAtom || kind == Kind::kAtomEntry ? NamespaceOf(root) : kAtom10Ns;
-  Reader reader(options, atom_ns);
+// RSS 0.9x-2.0 and RSS 1.0 (RDF): the channel's fields; returns the item elements.
+std::vector<pugi::xml_node> ReadRssChannel(Kind kind, pugi::xml_node root, Reader& reader,
+                                           ParsedFeed& feed) {
+  feed.format = kind == Kind::kRss ? "rss" : "rdf";
+  const pugi::xml_node channel = reader.Child(root, Vocab::kRss, "channel");
+  reader.SetDocumentBase(channel);
+  pugi::xml_node title = reader.Child(channel, Vocab::kRss, "title");
+  if (!title) title = reader.Child(channel, Vocab::kDc, "title");
+  feed.title = HtmlToText(RawContent(title));
+  feed.link = reader.RssLink(channel);
+  if (feed.link.empty()) feed.link = reader.AtomLink(channel, /*in_rss=*/true);
+  if (long ttl = std::strtol(RawContent(reader.Child(channel, Vocab::kRss, "ttl")).c_str(),
+                             nullptr, 10);
+      ttl > 0) {
+    feed.ttl_minutes = static_cast<int>(std::min(ttl, 24L * 60));
+  }
+  // RSS 2.0 nests items in <channel>; RSS 1.0 puts them beside it. Accept both.
+  std::vector<pugi::xml_node> items =
+      reader.Children(kind == Kind::kRss ? channel : root, Vocab::kRss, "item");
+  if (items.empty())
+    items = reader.Children(kind == Kind::kRss ? root : channel, Vocab::kRss, "item");
+  return items;
+}
 
-  std::vector<pugi::xml_node> items;
+// The feed's own fields (format, title, link, ttl) and its document base; returns the item
+// elements in document order.
+std::vector<pugi::xml_node> ReadFeedElement(Kind kind, pugi::xml_node root, Reader& reader,
+                                            ParsedFeed& feed) {
   switch (kind) {
     case Kind::kAtom:
       feed.format = "atom";
       reader.SetDocumentBase(root);
       feed.title = AtomText(reader.Child(root, Vocab::kAtom, "title"));
       feed.link = reader.AtomLink(root, /*in_rss=*/false);
-      items = reader.Children(root, Vocab::kAtom, "entry");
-      break;
+      return reader.Children(root, Vocab::kAtom, "entry");
     case Kind::kAtomEntry:  // an Atom entry document (RFC 4287 section 4.1.2): one item
       feed.format = "atom";
       reader.SetDocumentBase(root);
-      items = {root};
-      break;
+      return {root};
     case Kind::kCdf: {
       feed.format = "cdf";
       reader.SetDocumentBase(pugi::xml_node());
       feed.title = HtmlToText(RawContent(reader.Child(root, Vocab::kRss, "title")));
       const std::string href(TrimAscii(Reader::CdfAttribute(root, "href")));
       if (!href.empty()) feed.link = reader.Url(root, href);
-      items = reader.Children(root, Vocab::kRss, "item");
-      break;
+      return reader.Children(root, Vocab::kRss, "item");
     }
-    case Kind::kRss11: {
+    case Kind::kRss11:
       feed.format = "rdf";  // RSS 1.1 is RSS 1.0 without the RDF boilerplate
       reader.SetDocumentBase(root);
       feed.title = HtmlToText(RawContent(reader.Child(root, Vocab::kRss, "title")));
       feed.link = reader.RssLink(root);
-      items = reader.Children(reader.Child(root, Vocab::kRss, "items"), Vocab::kRss, "item");
-      break;
-    }
+      return reader.Children(reader.Child(root, Vocab::kRss, "items"), Vocab::kRss, "item");
     case Kind::kRss:
-    case Kind::kRdf: {
-      feed.format = kind == Kind::kRss ? "rss" : "rdf";
-      const pugi::xml_node channel = reader.Child(root, Vocab::kRss, "channel");
-      reader.SetDocumentBase(channel);
-      pugi::xml_node title = reader.Child(channel, Vocab::kRss, "title");
-      if (!title) title = reader.Child(channel, Vocab::kDc, "title");
-      feed.title = HtmlToText(RawContent(title));
-      feed.link = reader.RssLink(channel);
-      if (feed.link.empty()) feed.link = reader.AtomLink(channel, /*in_rss=*/true);
-      if (long ttl = std::strtol(RawContent(reader.Child(channel, Vocab::kRss, "ttl")).c_str(),
-                                 nullptr, 10);
-          ttl > 0) {
-        feed.ttl_minutes = static_cast<int>(std::min(ttl, 24L * 60));
-      }
-      // RSS 2.0 nests items in <channel>; RSS 1.0 puts them beside it. Accept both.
-      items = reader.Children(kind == Kind::kRss ? channel : root, Vocab::kRss, "item");
-      if (items.empty())
-        items = reader.Children(kind == Kind::kRss ? root : channel, Vocab::kRss, "item");
-      break;
-    }
+    case Kind::kRdf:
+      return ReadRssChannel(kind, root, reader, feed);
     case Kind::kNone:
       break;
   }
+  return {};
+}
 
-  // A truncated document: an item the document ended inside is half-read, and a half-read
-  // item is worse than none.
-  bool dropped = false;
-  if (!scan.unclosed.empty() && !items.empty()) {
-    const std::ptrdiff_t name_offset = items.back().offset_debug();
-    if (name_offset > 0 &&
-        std::find(scan.unclosed.begin(), scan.unclosed.end(),
-                  static_cast<std::size_t>(name_offset - 1)) != scan.unclosed.end()) {
-      items.pop_back();
-      dropped = true;
-    }
+// A truncated document: an item the document ended inside is half-read, and a half-read
+// item is worse than none. Returns whether the last item was dropped.
+bool DropHalfReadItem(const feeds_internal::XmlScan& scan, std::vector<pugi::xml_node>& items) {
+  if (scan.unclosed.empty() || items.empty()) return false;
+  const std::ptrdiff_t name_offset = items.back().offset_debug();
+  if (name_offset > 0 &&
+      std::find(scan.unclosed.begin(), scan.unclosed.end(),
+                static_cast<std::size_t>(name_offset - 1)) != scan.unclosed.end()) {
+    items.pop_back();
+    return true;
   }
+  return false;
+}
 
-  const std::size_t recovered = items.size();
-  std::vector<std::string> cap_warning;
-  if (items.size() > kMaxItems) {
-    cap_warning.push_back("feed has " + std::to_string(items.size()) + " items; kept the first " +
-                          std::to_string(kMaxItems));
-    items.resize(kMaxItems);
+// The one warning for every well-formedness error the scan repaired.
+std::string XmlErrorWarning(const feeds_internal::XmlScan& scan, std::size_t recovered,
+                            bool dropped) {
+  std::string warning = "XML error at " + scan.errors.front();
+  if (scan.error_count > 1) {
+    warning += " (and " + std::to_string(scan.error_count - 1) + " more)";
   }
+  warning += "; recovered " + std::to_string(recovered) + " item(s)";
+  if (dropped) warning += " and dropped the incomplete last one";
+  return warning;
+}
+
+void CapItems(std::vector<pugi::xml_node>& items, std::vector<std::string>& warnings) {
+  if (items.size() <= kMaxItems) return;
+  warnings.push_back("feed has " + std::to_string(items.size()) + " items; kept the first " +
+                     std::to_string(kMaxItems));
+  items.resize(kMaxItems);
+}
+
+std::vector<ItemDraft> ReadItems(Kind kind, const Reader& reader,
+                                 const std::vector<pugi::xml_node>& items) {
   std::vector<ItemDraft> drafts;
   drafts.reserve(items.size());
   for (const pugi::xml_node node : items) {
@@ -615,17 +628,28 @@ Result<ParsedFeed> ParseXml(std::string_view text, const ParseOptions& options,
         drafts.push_back(reader.ReadRssItem(node));
     }
   }
-  if (scan.error_count > 0) {
-    std::string warning = "XML error at " + scan.errors.front();
-    if (scan.error_count > 1) {
-      warning += " (and " + std::to_string(scan.error_count - 1) + " more)";
-    }
-    warning += "; recovered " + std::to_string(recovered) + " item(s)";
-    if (dropped) warning += " and dropped the incomplete last one";
-    feed.warnings.push_back(std::move(warning));
-  }
-  for (std::string& w : cap_warning) feed.warnings.push_back(std::move(w));
-  feeds_internal::FinishItems(std::move(drafts), options, feed);
+  return drafts;
+}
+
+Result<ParsedFeed> ParseXml(std::string_view text, const ParseOptions& options,
+                            std::vector<std::string> warnings) {
+  feeds_internal::XmlScan scan = feeds_internal::ScanXml(text);
+  pugi::xml_document doc;
+  LoadScanned(scan, doc);
+  const pugi::xml_node root = doc.document_element();
+  const Kind kind = Classify(root);
+  if (kind == Kind::kNone) return NotAFeed(root, text, scan);
+
+  ParsedFeed feed;
+  feed.warnings = std::move(warnings);
+  const std::string_view atom_ns =
+      kind == Kind::kAtom || kind == Kind::kAtomEntry ? NamespaceOf(root) : kAtom10Ns;
+  Reader reader(options, atom_ns);
+  std::vector<pugi::xml_node> items = ReadFeedElement(kind, root, reader, feed);
+  const bool dropped = DropHalfReadItem(scan, items);
+  if (scan.error_count > 0) feed.warnings.push_back(XmlErrorWarning(scan, items.size(), dropped));
+  CapItems(items, feed.warnings);
+  feeds_internal::FinishItems(ReadItems(kind, reader, items), options, feed);
   return feed;
 }
 

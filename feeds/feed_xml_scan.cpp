@@ -103,6 +103,15 @@ struct OpenElement {
   std::size_t prefixes_size;  // size of the prefix scope before its declarations
 };
 
+// A start tag as read: its name, its repaired text up to the closing '>' and its attributes.
+struct ScannedTag {
+  std::string name;
+  std::string text;  // "<name a=\"v\"", without "/>" or ">"
+  std::vector<std::string> attr_names;
+  bool complete = false;  // its end was found before the end of the document
+  bool self_closing = false;
+};
+
 class Scanner {
  public:
   explicit Scanner(std::string_view in) : in_(in) { out_.reserve(in.size() + in.size() / 16); }
@@ -561,112 +570,139 @@ class Scanner {
     const std::size_t start = i_;
     std::size_t j = i_ + 1;
     while (j < in_.size() && IsNameChar(in_[j])) ++j;
-    const std::string name(in_.substr(i_ + 1, j - i_ - 1));
+    ScannedTag tag;
+    tag.name = std::string(in_.substr(i_ + 1, j - i_ - 1));
     if (root_closed_) {
       Error(start, "element after the root element");
     }
-    std::string tag = "<" + name;
-    std::vector<std::string> attr_names;
+    tag.text = "<" + tag.name;
     const std::size_t prefixes_before = prefixes_.size();
-    bool self_closing = false;
-    bool complete = false;
+    i_ = ReadAttributes(j, tag);
+    if (!tag.complete) {
+      // The document ends inside the tag: drop the partial tag (reported as truncation).
+      prefixes_.resize(prefixes_before);
+      if (stack_.empty()) Error(start, "the document ends inside <" + tag.name + ">");
+      return;
+    }
+    CheckPrefix(start, tag.name, /*element=*/true);
+    for (const std::string& attr : tag.attr_names) CheckPrefix(start, attr, /*element=*/false);
+    if (root_closed_) {  // dropped, with whatever it holds
+      prefixes_.resize(prefixes_before);
+      if (!tag.self_closing) SkipElement(tag.name);
+      return;
+    }
+    Open(tag, prefixes_before);
+  }
+
+  // Reads a start tag's attributes from `j` to its end ('>' or "/>", or a stray '<');
+  // returns the position after it.
+  std::size_t ReadAttributes(std::size_t j, ScannedTag& tag) {
     while (j < in_.size()) {
       const std::size_t ws = j;
       while (j < in_.size() && IsSpace(in_[j])) ++j;
       if (j >= in_.size()) break;
       if (in_[j] == '>') {
-        complete = true;
-        ++j;
-        break;
+        tag.complete = true;
+        return j + 1;
       }
       if (in_[j] == '/' && j + 1 < in_.size() && in_[j + 1] == '>') {
-        self_closing = complete = true;
-        j += 2;
-        break;
+        tag.self_closing = tag.complete = true;
+        return j + 2;
       }
       if (in_[j] == '<') {  // "<a <b>": the tag never closed
-        Error(j, "'<' inside the tag <" + name + ">");
-        complete = true;
-        break;
+        Error(j, "'<' inside the tag <" + tag.name + ">");
+        tag.complete = true;
+        return j;
       }
       if (!IsNameStart(in_[j])) {
-        Error(j, "unexpected character in the tag <" + name + ">");
+        Error(j, "unexpected character in the tag <" + tag.name + ">");
         ++j;
         continue;
       }
-      if (ws == j) Error(j, "attributes of <" + name + "> not separated by space");
-      const std::size_t attr_start = j;
-      while (j < in_.size() && IsNameChar(in_[j])) ++j;
-      const std::string attr(in_.substr(attr_start, j - attr_start));
-      while (j < in_.size() && IsSpace(in_[j])) ++j;
-      std::string value;
-      if (j < in_.size() && in_[j] == '=') {
-        ++j;
-        while (j < in_.size() && IsSpace(in_[j])) ++j;
-        if (j >= in_.size()) break;
-        if (in_[j] == '"' || in_[j] == '\'') {
-          const char quote = in_[j];
-          const std::size_t close = in_.find(quote, j + 1);
-          if (close == std::string_view::npos) {
-            j = in_.size();
-            break;
-          }
-          value = AttributeValue(j + 1, close);
-          j = close + 1;
-        } else {
-          Error(j, "attribute value without quotes in <" + name + ">");
-          const std::size_t value_start = j;
-          while (j < in_.size() && !IsSpace(in_[j]) && in_[j] != '>' &&
-                 !(in_[j] == '/' && j + 1 < in_.size() && in_[j + 1] == '>')) {
-            ++j;
-          }
-          value = AttributeValue(value_start, j);
-        }
-      } else {
-        Error(attr_start, "attribute '" + attr + "' without a value in <" + name + ">");
-        AppendEscaped(value, attr);
-      }
-      if (std::find(attr_names.begin(), attr_names.end(), attr) != attr_names.end()) {
-        Error(attr_start, "duplicate attribute '" + attr + "' in <" + name + ">");
-        continue;
-      }
-      attr_names.push_back(attr);
-      if (attr.starts_with("xmlns:")) prefixes_.push_back(attr.substr(6));
-      if ((attr == "xmlns" || attr.starts_with("xmlns:")) &&
-          value.find_first_of(" \t\r\n") != std::string::npos) {
-        Error(attr_start, "namespace name with white space is not a URI: " + attr);
-      }
-      tag += ' ';
-      tag += attr;
-      tag += "=\"";
-      tag += value;
-      tag += '"';
+      if (ws == j) Error(j, "attributes of <" + tag.name + "> not separated by space");
+      if (!ReadAttribute(j, tag)) break;
     }
-    i_ = j;
-    if (!complete) {
-      // The document ends inside the tag: drop the partial tag (reported as truncation).
-      prefixes_.resize(prefixes_before);
-      if (stack_.empty()) Error(start, "the document ends inside <" + name + ">");
+    return j;
+  }
+
+  // Reads the attribute whose name starts at `j` and moves `j` past it; false when the
+  // document ends inside it.
+  bool ReadAttribute(std::size_t& j, ScannedTag& tag) {
+    const std::size_t attr_start = j;
+    while (j < in_.size() && IsNameChar(in_[j])) ++j;
+    const std::string attr(in_.substr(attr_start, j - attr_start));
+    while (j < in_.size() && IsSpace(in_[j])) ++j;
+    std::string value;
+    if (j < in_.size() && in_[j] == '=') {
+      ++j;
+      if (!ReadAttributeValue(j, tag.name, value)) return false;
+    } else {
+      Error(attr_start, "attribute '" + attr + "' without a value in <" + tag.name + ">");
+      AppendEscaped(value, attr);
+    }
+    AddAttribute(attr_start, attr, value, tag);
+    return true;
+  }
+
+  // Reads an attribute value after its '=' (at `j`, or after white space) and moves `j`
+  // past it; false when the document ends inside it.
+  bool ReadAttributeValue(std::size_t& j, const std::string& tag_name, std::string& value) {
+    while (j < in_.size() && IsSpace(in_[j])) ++j;
+    if (j >= in_.size()) return false;
+    if (in_[j] == '"' || in_[j] == '\'') {
+      const char quote = in_[j];
+      const std::size_t close = in_.find(quote, j + 1);
+      if (close == std::string_view::npos) {
+        j = in_.size();
+        return false;
+      }
+      value = AttributeValue(j + 1, close);
+      j = close + 1;
+      return true;
+    }
+    Error(j, "attribute value without quotes in <" + tag_name + ">");
+    const std::size_t value_start = j;
+    while (j < in_.size() && !IsSpace(in_[j]) && in_[j] != '>' &&
+           !(in_[j] == '/' && j + 1 < in_.size() && in_[j + 1] == '>')) {
+      ++j;
+    }
+    value = AttributeValue(value_start, j);
+    return true;
+  }
+
+  // Adds an attribute to the tag's text unless the tag has one of that name already.
+  void AddAttribute(std::size_t at, const std::string& attr, const std::string& value,
+                    ScannedTag& tag) {
+    if (std::find(tag.attr_names.begin(), tag.attr_names.end(), attr) != tag.attr_names.end()) {
+      Error(at, "duplicate attribute '" + attr + "' in <" + tag.name + ">");
       return;
     }
-    CheckPrefix(start, name, /*element=*/true);
-    for (const std::string& attr : attr_names) CheckPrefix(start, attr, /*element=*/false);
-    if (root_closed_) {  // dropped, with whatever it holds
-      prefixes_.resize(prefixes_before);
-      if (!self_closing) SkipElement(name);
-      return;
+    tag.attr_names.push_back(attr);
+    if (attr.starts_with("xmlns:")) prefixes_.push_back(attr.substr(6));
+    if ((attr == "xmlns" || attr.starts_with("xmlns:")) &&
+        value.find_first_of(" \t\r\n") != std::string::npos) {
+      Error(at, "namespace name with white space is not a URI: " + attr);
     }
+    tag.text += ' ';
+    tag.text += attr;
+    tag.text += "=\"";
+    tag.text += value;
+    tag.text += '"';
+  }
+
+  // Writes a complete start tag inside the root; a self-closing one is closed at once.
+  void Open(const ScannedTag& tag, std::size_t prefixes_before) {
     root_seen_ = true;
     const std::size_t offset = out_.size();
-    out_ += tag;
-    if (self_closing) {
+    out_ += tag.text;
+    if (tag.self_closing) {
       out_ += "/>";
       prefixes_.resize(prefixes_before);
       if (stack_.empty()) root_closed_ = true;
       return;
     }
     out_ += '>';
-    stack_.push_back({name, offset, prefixes_before});
+    stack_.push_back({tag.name, offset, prefixes_before});
   }
 
   // After a dropped start tag outside the root: skip to its end tag, if any.
