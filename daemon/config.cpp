@@ -335,6 +335,16 @@ Status LoadCurveKeys(Config& config) {
 }
 
 Result<Config> LoadConfig(const std::string& path) {
+  // A directory or an empty file parses as an empty TOML table: a config with nothing in it,
+  // which a SIGHUP would then quietly swap in for the running one.
+  std::error_code error_code;
+  if (fs::is_directory(path, error_code)) {
+    return Status::InvalidInput(path + ": is a directory, not a config file");
+  }
+  if (fs::exists(path, error_code) && fs::file_size(path, error_code) == 0 && !error_code) {
+    return Status::InvalidInput(path + ": the file is empty; see config/demo.toml for one that "
+                                       "works");
+  }
   Problems problems(path);
   toml::table root;
   try {

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "daemon/config.h"
 #include "daemon/scheduler.h"
 #include "tests/support/fixtures.h"
@@ -155,6 +157,20 @@ TEST_CASE("a TOML syntax error names the file and line") {
   REQUIRE_FALSE(config.ok());
   CHECK(config.status().message().rfind(path + ":2: TOML syntax error: ", 0) == 0);
   CHECK(config.status().message().find('\n') == std::string::npos);
+}
+
+TEST_CASE("a directory or an empty file is no config, for check-config and for a reload") {
+  TempDir dir;
+  std::filesystem::create_directory(dir.File("conf.d"));
+  auto folder = LoadConfig(dir.File("conf.d"));
+  REQUIRE_FALSE(folder.ok());
+  CHECK(folder.status().message() == dir.File("conf.d") + ": is a directory, not a config file");
+  const std::string empty = dir.Write("empty.toml", "");
+  auto nothing = LoadConfig(empty);
+  REQUIRE_FALSE(nothing.ok());
+  CHECK(nothing.status().message() ==
+        empty + ": the file is empty; see config/demo.toml for one that works");
+  CHECK(nothing.status().code() == StatusCode::kInvalidInput);
 }
 
 TEST_CASE("a missing config file is reported by name") {
