@@ -37,6 +37,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/labelled_inputs.h"
 #include "classifiers/classifier.h"
 #include "classifiers/labelled_set.h"
 #include "classifiers/text_internal.h"
@@ -75,18 +76,8 @@ int Usage(const char* program, int code) {
 }
 
 void AddDefaults(Options& options) {
-  if (options.labelled.empty()) {
-    for (const char* name : {"news-labels.jsonl", "news-uk.jsonl"}) {
-      const std::string path = std::string(NEWSMON_SOURCE_DIR "/tests/data/") + name;
-      if (std::filesystem::exists(path)) options.labelled.push_back(path);
-    }
-  }
-  if (options.thread_files.empty()) {
-    for (const char* name : {"talks", "truces", "energy-strikes"}) {
-      options.thread_files.push_back(std::string(NEWSMON_SOURCE_DIR "/config/threads/") + name +
-                                     ".toml");
-    }
-  }
+  if (options.labelled.empty()) options.labelled = bench::DefaultLabelFiles();
+  if (options.thread_files.empty()) options.thread_files = bench::DefaultThreadFiles();
 }
 
 bool ParseArguments(int argc, char** argv, Options& options, int& exit_code) {
@@ -116,16 +107,6 @@ bool ParseArguments(int argc, char** argv, Options& options, int& exit_code) {
   }
   AddDefaults(options);
   return true;
-}
-
-Result<std::shared_ptr<const Classifier>> LoadClassifier(const std::vector<std::string>& files) {
-  std::vector<ThreadDefinition> threads;
-  for (const std::string& file : files) {
-    auto thread = LoadThreadFile(file);
-    if (!thread.ok()) return thread.status();
-    threads.push_back(std::move(thread).value());
-  }
-  return Classifier::Build(std::move(threads));
 }
 
 // ---- Examples ----
@@ -864,7 +845,7 @@ int main(int argc, char** argv) {
   Options options;
   int exit_code = 0;
   if (!ParseArguments(argc, argv, options, exit_code)) return exit_code;
-  auto classifier = LoadClassifier(options.thread_files);
+  auto classifier = bench::LoadClassifier(options.thread_files);
   if (!classifier.ok()) return Fail(classifier.status());
   if (!std::filesystem::is_directory(options.corpus)) {
     std::printf("eval-learned skipped: no corpus at %s (--corpus DIR)\n", options.corpus.c_str());

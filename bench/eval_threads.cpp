@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "classifiers/classifier.h"
+#include "bench/labelled_inputs.h"
 #include "classifiers/evaluation.h"
 #include "daemon/labelled_news.h"
 
@@ -77,29 +78,9 @@ bool ParseArguments(int argc, char** argv, Options& options, int& exit_code) {
       options.thread_files.push_back(arg);
     }
   }
-  if (options.labelled.empty()) {
-    for (const char* name : {"news-labels.jsonl", "news-uk.jsonl"}) {
-      const std::string path = std::string(NEWSMON_SOURCE_DIR "/tests/data/") + name;
-      if (std::filesystem::exists(path)) options.labelled.push_back(path);
-    }
-  }
-  if (options.thread_files.empty()) {
-    for (const char* name : {"talks", "truces", "energy-strikes"}) {
-      options.thread_files.push_back(std::string(NEWSMON_SOURCE_DIR "/config/threads/") + name +
-                                     ".toml");
-    }
-  }
+  if (options.labelled.empty()) options.labelled = bench::DefaultLabelFiles();
+  if (options.thread_files.empty()) options.thread_files = bench::DefaultThreadFiles();
   return true;
-}
-
-Result<std::shared_ptr<const Classifier>> LoadClassifier(const std::vector<std::string>& files) {
-  std::vector<ThreadDefinition> threads;
-  for (const std::string& file : files) {
-    auto thread = LoadThreadFile(file);
-    if (!thread.ok()) return thread.status();
-    threads.push_back(std::move(thread).value());
-  }
-  return Classifier::Build(std::move(threads));
 }
 
 bool BelowMinimum(const Evaluation& evaluation, double minimum) {
@@ -148,7 +129,7 @@ int main(int argc, char** argv) {
   Options options;
   int exit_code = 0;
   if (!ParseArguments(argc, argv, options, exit_code)) return exit_code;
-  auto classifier = LoadClassifier(options.thread_files);
+  auto classifier = bench::LoadClassifier(options.thread_files);
   if (!classifier.ok()) {
     std::fprintf(stderr, "%s\n", classifier.status().message().c_str());
     return 1;
