@@ -42,11 +42,11 @@ class Generator {
   int Uniform(int low, int high) { return std::uniform_int_distribution<int>(low, high)(random_); }
 
   std::string Synthetic(bool cyrillic) {
-    static const char* const latin_c[] = {"b", "d", "k", "l", "m", "n", "p", "r", "s", "t",
-                                          "v", "z", "sh", "ch", "tr", "st"};
+    static const char* const latin_c[] = {"b", "d", "k", "l", "m",  "n",  "p",  "r",
+                                          "s", "t", "v", "z", "sh", "ch", "tr", "st"};
     static const char* const latin_v[] = {"a", "e", "i", "o", "u", "ai", "ou"};
-    static const char* const cyr_c[] = {"б", "д", "к", "л", "м", "н", "п", "р", "с", "т",
-                                        "в", "з", "ш", "ч", "тр", "ст"};
+    static const char* const cyr_c[] = {"б", "д", "к", "л", "м", "н", "п",  "р",
+                                        "с", "т", "в", "з", "ш", "ч", "тр", "ст"};
     static const char* const cyr_v[] = {"а", "е", "и", "о", "у", "і", "я", "ы"};
     std::string word;
     for (int syllables = Uniform(2, 4); syllables > 0; --syllables) {
@@ -227,14 +227,15 @@ int main(int argc, char** argv) {
       text::StemTokens(tokens, text::DetectLanguage(tokens.letters));
     }
   });
-  std::printf("%-22s %8s %9s %10s %9s %8s\n", "threads", "terms", "build ms", "items/s",
-              "us/item", "matches");
-  std::printf("%-22s %8s %9s %10.0f %9.1f %8s\n", "(tokenise + stem only)", "-", "-",
-              tokenize_rate, 1e6 / tokenize_rate, "-");
+  std::printf("%-22s %8s %9s %10s %9s %8s\n", "threads", "terms", "build ms", "items/s", "us/item",
+              "matches");
+  std::printf("%-22s %8s %9s %10.0f %9.1f %8s\n", "(tokenise + stem only)", "-", "-", tokenize_rate,
+              1e6 / tokenize_rate, "-");
 
   std::vector<ThreadDefinition> defaults;
   for (const char* name : {"talks", "truces", "energy-strikes"}) {
-    auto thread = LoadThreadFile(std::string(NEWSMON_SOURCE_DIR "/config/threads/") + name + ".toml");
+    auto thread =
+        LoadThreadFile(std::string(NEWSMON_SOURCE_DIR "/config/threads/") + name + ".toml");
     if (!thread.ok()) {
       std::fprintf(stderr, "%s\n", thread.status().message().c_str());
       return 1;

@@ -51,9 +51,9 @@ constexpr int kSkipped = 77;
 using namespace newsmon;
 
 constexpr int kFolds = 5;
-constexpr int kSeed = 1729;           // fastText's and the training-line shuffle's
-constexpr double kNever = 2.0;        // a threshold no probability reaches
-constexpr int kThresholdSteps = 20;   // thresholds 0.05, 0.10 ... 0.95
+constexpr int kSeed = 1729;                          // fastText's and the training-line shuffle's
+constexpr double kNever = 2.0;                       // a threshold no probability reaches
+constexpr int kThresholdSteps = 20;                  // thresholds 0.05, 0.10 ... 0.95
 constexpr const char* kNoThread = "__label___none";  // '_' is not allowed in thread ids
 
 struct Options {
@@ -113,7 +113,7 @@ bool ParseArguments(int argc, char** argv, Options& options, int& exit_code) {
 
 // One labelled item as the models and the rules see it.
 struct Example {
-  std::string text;            // what fastText reads: normalised words of title and summary
+  std::string text;  // what fastText reads: normalised words of title and summary
   std::string lang;
   std::vector<bool> labelled;  // per thread, in the classifier's order
   std::vector<bool> rules;     // per thread: the rules matched
@@ -209,8 +209,8 @@ struct ModelConfig {
 std::string Describe(const ModelConfig& config) {
   char text[160];
   std::snprintf(text, sizeof text, "%-6s epoch %2d lr %.2f wordNgrams %d minn/maxn %d/%d dim %3d",
-                config.layout == Layout::kMultiLabel ? "multi" : "binary", config.epoch,
-                config.lr, config.word_ngrams, config.minn, config.maxn, config.dim);
+                config.layout == Layout::kMultiLabel ? "multi" : "binary", config.epoch, config.lr,
+                config.word_ngrams, config.minn, config.maxn, config.dim);
   return text;
 }
 
@@ -296,8 +296,7 @@ using Probabilities = std::vector<std::vector<double>>;
 Status TrainAndScore(const ModelConfig& config, const std::string& file,
                      const std::vector<const Example*>& train, const LabelsOf& labels,
                      const std::vector<const Example*>& test,
-                     const std::vector<std::pair<size_t, std::string>>& read,
-                     Probabilities& out) {
+                     const std::vector<std::pair<size_t, std::string>>& read, Probabilities& out) {
   Status written = WriteTrainingFile(file, train, labels);
   if (!written.ok()) return written;
   auto model = TrainModel(MakeArgs(config, file));
@@ -559,8 +558,8 @@ std::vector<ModelConfig> FirstStage() {
     for (int subwords : {0, 1}) {
       for (int word_ngrams : {1, 2}) {
         for (int epoch : {10, 25}) {
-          configs.push_back({layout, epoch, 0.5, word_ngrams, subwords ? 3 : 0,
-                             subwords ? 5 : 0, 50});
+          configs.push_back(
+              {layout, epoch, 0.5, word_ngrams, subwords ? 3 : 0, subwords ? 5 : 0, 50});
         }
       }
     }
@@ -620,8 +619,8 @@ double MeanAveragePrecision(const Scored& scored,
 // What a configuration earns: rules OR model at the thresholds chosen on the folds, summed
 // over the threads (each thread keeping the rules' precision), and the model's ranking.
 struct Merit {
-  Counts pooled;  // t chosen on all folds
-  Counts nested;  // t chosen on the other folds
+  Counts pooled;                 // t chosen on all folds
+  Counts nested;                 // t chosen on the other folds
   double average_precision = 0;  // of the model, over all items
   double on_misses = 0;          // ... over the items the rules did not match: what OR adds
 };
@@ -657,8 +656,7 @@ struct Candidate {
 void PrintMerit(const Candidate& candidate) {
   const Merit& m = candidate.merit;
   std::printf("  %s | %3d/%-3d %3d/%-3d | %.3f %.3f\n", Describe(candidate.config).c_str(),
-              m.pooled.tp, m.pooled.fp, m.nested.tp, m.nested.fp, m.average_precision,
-              m.on_misses);
+              m.pooled.tp, m.pooled.fp, m.nested.tp, m.nested.fp, m.average_precision, m.on_misses);
   std::fflush(stdout);  // a full grid takes minutes: show progress when piped
 }
 
@@ -686,9 +684,10 @@ const Candidate& Best(const std::vector<Candidate>& candidates) {
 
 Result<Candidate> Tune(const Data& data, const Options& options, const ScratchDir& scratch) {
   std::vector<Candidate> candidates;
-  std::printf("\n-- grid: rules OR model, TP/FP summed over threads, t chosen on all folds | on "
-              "the other folds; model average precision over all items | over the rules' "
-              "misses --\n");
+  std::printf(
+      "\n-- grid: rules OR model, TP/FP summed over threads, t chosen on all folds | on "
+      "the other folds; model average precision over all items | over the rules' "
+      "misses --\n");
   if (options.quick) {
     Status status = Explore({QuickConfig()}, data, options.jobs, scratch, candidates);
     if (!status.ok()) return status;
@@ -750,9 +749,8 @@ void PrintTable(const Scored& scored, const std::vector<Method>& methods,
       std::vector<Counts> by_group;
       for (size_t g = 0; g < 3; ++g) {
         const std::string group = kLanguageGroups[g];
-        by_group.push_back(Count(scored, methods[m], t, [&](const Example& example) {
-          return InGroup(example, group);
-        }));
+        by_group.push_back(Count(scored, methods[m], t,
+                                 [&](const Example& example) { return InGroup(example, group); }));
         totals[m][g] += by_group.back();
       }
       PrintRow(threads[t], ThresholdLabel(methods[m], t), by_group);
@@ -765,8 +763,9 @@ void PrintTable(const Scored& scored, const std::vector<Method>& methods,
 // flags, right / wrong. Adding recall at equal precision needs about as many right per wrong
 // as the rules have (their TP / FP).
 void PrintAdditions(const Scored& cv, const std::vector<std::string>& threads) {
-  std::printf("\n-- model flags the rules missed (cross-validation), right/wrong, by "
-              "threshold --\n");
+  std::printf(
+      "\n-- model flags the rules missed (cross-validation), right/wrong, by "
+      "threshold --\n");
   std::printf("%-15s", "thread");
   for (int step = 9; step >= 1; --step) std::printf("  t=%.1f ", step / 10.0);
   std::printf("\n");
@@ -811,9 +810,10 @@ Status ReportBlind(const std::vector<LabelledItem>& news, const Classifier& clas
   auto probabilities =
       TrainAndPredict(chosen.config, train, test, data.threads, scratch.path() + "/final.txt");
   if (!probabilities.ok()) return probabilities.status();
-  std::printf("\n== blind split: %zu items; model trained on the whole training split, "
-              "thresholds from cross-validation ==\n",
-              blind.size());
+  std::printf(
+      "\n== blind split: %zu items; model trained on the whole training split, "
+      "thresholds from cross-validation ==\n",
+      blind.size());
   PrintTable({blind, *probabilities}, Methods({data.scored, chosen.out_of_fold}, false),
              data.threads);
   return Status::Ok();
@@ -863,8 +863,9 @@ int main(int argc, char** argv) {
   auto chosen = Tune(*data, options, scratch);
   if (!chosen.ok()) return Fail(chosen.status());
   std::printf("\nchosen: %s\n", Describe(chosen->config).c_str());
-  std::printf("\n== cross-validation on the training split (out-of-fold predictions; the rules "
-              "were tuned on these items) ==\n");
+  std::printf(
+      "\n== cross-validation on the training split (out-of-fold predictions; the rules "
+      "were tuned on these items) ==\n");
   const Scored cv{data->scored, chosen->out_of_fold};
   PrintTable(cv, Methods(cv, true), data->threads);
   PrintAdditions(cv, data->threads);

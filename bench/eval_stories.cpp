@@ -16,8 +16,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,9 +64,8 @@ Result<std::vector<Labelled>> Load(const std::string& path, const std::string& c
     items.push_back(item);
     labelled.push_back({item, json["story"], 0});
   }
-  Status resolved = ResolveCorpusText(items, corpus, [](const std::string& file) {
-    return ReadJsonCorpusFile(file, HtmlToText);
-  });
+  Status resolved = ResolveCorpusText(
+      items, corpus, [](const std::string& file) { return ReadJsonCorpusFile(file, HtmlToText); });
   if (!resolved.ok()) return resolved;
   AssignSplits(items);
   for (std::size_t i = 0; i < items.size(); ++i) labelled[i].item = items[i];
@@ -76,7 +75,8 @@ Result<std::vector<Labelled>> Load(const std::string& path, const std::string& c
 // Every item of the labelled items' corpus folder, labelled or not, in publication order, as a
 // running daemon would have met them: the unlabelled dates teach the clusterer which words are
 // common before the labelled ones come (their stories expire in between).
-void Cluster(std::vector<Labelled>& labelled, const std::string& corpus, const StoryOptions& options) {
+void Cluster(std::vector<Labelled>& labelled, const std::string& corpus,
+             const StoryOptions& options) {
   struct Arrival {
     std::int64_t when;
     StoryItem item;
@@ -86,14 +86,14 @@ void Cluster(std::vector<Labelled>& labelled, const std::string& corpus, const S
   for (Labelled& l : labelled) by_id[l.item.id] = &l;
   std::vector<Arrival> arrivals;
   std::set<std::string> folders;
-  for (const Labelled& l : labelled) folders.insert(l.item.source.substr(0, l.item.source.find('/')));
+  for (const Labelled& l : labelled)
+    folders.insert(l.item.source.substr(0, l.item.source.find('/')));
   for (const std::string& folder : folders) {
     for (const auto& entry : std::filesystem::recursive_directory_iterator(corpus + "/" + folder)) {
       if (entry.path().extension() != ".json") continue;
       auto items = ReadJsonCorpusFile(entry.path().string(), HtmlToText);
       if (!items.ok()) continue;  // a README or SOURCES file
-      const std::string source =
-          std::filesystem::relative(entry.path(), corpus).string();
+      const std::string source = std::filesystem::relative(entry.path(), corpus).string();
       for (std::size_t i = 0; i < items->size(); ++i) {
         const CorpusEntry& e = (*items)[i];
         auto found = by_id.find(source + "#" + std::to_string(i));
@@ -187,15 +187,23 @@ int main(int argc, char** argv) {
   bool sweep = false, blind = false, errors = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--labels" && i + 1 < argc) labels = argv[++i];
-    else if (arg == "--corpus" && i + 1 < argc) corpus = argv[++i];
-    else if (arg == "--threshold" && i + 1 < argc) options.threshold = std::atof(argv[++i]);
-    else if (arg == "--sweep") sweep = true;
-    else if (arg == "--blind") blind = true;
-    else if (arg == "--errors") errors = true;
+    if (arg == "--labels" && i + 1 < argc)
+      labels = argv[++i];
+    else if (arg == "--corpus" && i + 1 < argc)
+      corpus = argv[++i];
+    else if (arg == "--threshold" && i + 1 < argc)
+      options.threshold = std::atof(argv[++i]);
+    else if (arg == "--sweep")
+      sweep = true;
+    else if (arg == "--blind")
+      blind = true;
+    else if (arg == "--errors")
+      errors = true;
     else {
-      std::fprintf(stderr, "usage: %s [--labels FILE] [--corpus DIR] [--threshold T] [--sweep] "
-                           "[--blind]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--labels FILE] [--corpus DIR] [--threshold T] [--sweep] "
+                   "[--blind]\n",
+                   argv[0]);
       return arg == "--help" ? 0 : 2;
     }
   }

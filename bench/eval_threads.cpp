@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "classifiers/classifier.h"
 #include "bench/labelled_inputs.h"
+#include "classifiers/classifier.h"
 #include "classifiers/evaluation.h"
 #include "daemon/labelled_news.h"
 
@@ -96,8 +96,8 @@ std::vector<LabelledItem> Select(const std::vector<LabelledItem>& items, Split s
   std::vector<LabelledItem> selected;
   for (const LabelledItem& item : items) {
     const bool language_fits =
-        languages == "all" || (languages == "en" ? item.lang == "en"
-                                                 : item.lang == "uk" || item.lang == "ru");
+        languages == "all" ||
+        (languages == "en" ? item.lang == "en" : item.lang == "uk" || item.lang == "ru");
     if (item.split == split && language_fits) selected.push_back(item);
   }
   return selected;
@@ -109,14 +109,13 @@ void ReportSplit(const Classifier& classifier, const std::vector<LabelledItem>& 
   for (const char* languages : {"all", "en", "uk+ru"}) {
     std::vector<LabelledItem> selected = Select(items, split, languages);
     if (split == Split::kBlind && !options.blind_after.empty()) {
-      std::erase_if(selected, [&](const LabelledItem& item) {
-        return item.date <= options.blind_after;
-      });
+      std::erase_if(selected,
+                    [&](const LabelledItem& item) { return item.date <= options.blind_after; });
     }
     if (selected.empty()) continue;
     Evaluation evaluation = Evaluate(classifier, selected);
-    const bool with_errors = options.errors && split == Split::kTraining &&
-                             std::string(languages) == "all";
+    const bool with_errors =
+        options.errors && split == Split::kTraining && std::string(languages) == "all";
     std::printf("\n-- %s split, %s languages --\n%s",
                 split == Split::kWritten ? "undated" : SplitName(split), languages,
                 FormatEvaluation(evaluation, with_errors).c_str());

@@ -120,8 +120,8 @@ struct ServerStats {
 static_assert(std::atomic<long>::is_always_lock_free, "counters shared across processes");
 
 ServerStats* MapSharedStats() {
-  void* memory = mmap(nullptr, sizeof(ServerStats), PROT_READ | PROT_WRITE,
-                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  void* memory =
+      mmap(nullptr, sizeof(ServerStats), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (memory == MAP_FAILED) Die(Errno("mmap"));
   return new (memory) ServerStats;
 }
@@ -142,8 +142,10 @@ class EpollServer {
               std::size_t body_bytes)
       : epoll_(epoll_create1(EPOLL_CLOEXEC)), stats_(stats) {
     const std::string body = FeedBody(body_bytes);
-    full_ = "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nETag: \"v1\"\r\n"
-            "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    full_ =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nETag: \"v1\"\r\n"
+        "Content-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body;
     not_modified_ = "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n\r\n";
     for (int fd : listeners) Watch(fd, EPOLLIN, kListener | static_cast<std::uint64_t>(fd));
     Watch(stop_fd, EPOLLIN, kStop);
@@ -253,8 +255,8 @@ class EpollServer {
     while (now_answering > peak &&
            !stats_->peak_in_flight.compare_exchange_weak(peak, now_answering)) {
     }
-    answers_.push({Clock::now() + std::chrono::milliseconds(latency_ms), fd, connection.id,
-                   not_modified});
+    answers_.push(
+        {Clock::now() + std::chrono::milliseconds(latency_ms), fd, connection.id, not_modified});
   }
 
   void AnswerDue() {
@@ -461,8 +463,8 @@ Round Measure(ServerProcess& server, std::size_t feeds, Work work) {
   return round;
 }
 
-std::vector<FetchRequest> Requests(const Options& options, int port, int first_host,
-                                   int count, int per_host) {
+std::vector<FetchRequest> Requests(const Options& options, int port, int first_host, int count,
+                                   int per_host) {
   std::vector<FetchRequest> requests;
   for (int i = 0; i < count; ++i) {
     const std::string host = HostText(first_host + i / per_host);
@@ -570,10 +572,11 @@ int Run(const Options& options) {
   RaiseFileLimit(options);
   // Forked before the Fetcher exists, so the child starts with one thread and no curl state.
   ServerProcess server(options.hosts() + options.sample, options.body_bytes);
-  std::printf("%d feeds on %d loopback hosts (%d per host), server latency %d-%d ms, "
-              "%zu-byte feeds; server: one epoll thread in a child process\n",
-              options.feeds, options.hosts(), options.per_host, options.latency_min_ms,
-              options.latency_max_ms, options.body_bytes);
+  std::printf(
+      "%d feeds on %d loopback hosts (%d per host), server latency %d-%d ms, "
+      "%zu-byte feeds; server: one epoll thread in a child process\n",
+      options.feeds, options.hosts(), options.per_host, options.latency_min_ms,
+      options.latency_max_ms, options.body_bytes);
   PrintCurl();
   if (options.client_nofile > 0) LimitClientFiles(options.client_nofile);
 
@@ -591,36 +594,41 @@ int Run(const Options& options) {
   });
   const double per_feed = baseline.seconds / options.sample;
   const double sequential = per_feed * options.feeds;
-  std::printf("baseline   %d feeds one at a time: %.2f s, %.0f ms per feed -> %d feeds "
-              "would take %.1f s\n",
-              options.sample, baseline.seconds, per_feed * 1000, options.feeds, sequential);
+  std::printf(
+      "baseline   %d feeds one at a time: %.2f s, %.0f ms per feed -> %d feeds "
+      "would take %.1f s\n",
+      options.sample, baseline.seconds, per_feed * 1000, options.feeds, sequential);
   PrintErrors(baseline);
 
   auto requests = Requests(options, server.port(), 0, options.feeds, options.per_host);
   auto fetch_all = [&](Round& round) { FetchAll(one, requests, round); };
   Round cold = Measure(server, requests.size(), fetch_all);
   const double speedup = sequential / cold.seconds;
-  std::printf("round 1    %d/%d fetched in %.2f s: speedup %.0fx over one at a time "
-              "(must be >= %.0fx)\n",
-              cold.ok, options.feeds, cold.seconds, speedup, options.min_speedup);
-  std::printf("           server: %ld requests at once at the peak, %ld connections "
-              "accepted for %ld requests\n",
-              cold.peak_in_flight, cold.connections, cold.requests);
-  std::printf("           client: %.2f s CPU, peak RSS +%.1f MiB (%.1f KiB per feed in "
-              "flight)\n",
-              cold.cpu_seconds, cold.peak_rss_growth_kb / 1024.0,
-              static_cast<double>(cold.peak_rss_growth_kb) / options.feeds);
+  std::printf(
+      "round 1    %d/%d fetched in %.2f s: speedup %.0fx over one at a time "
+      "(must be >= %.0fx)\n",
+      cold.ok, options.feeds, cold.seconds, speedup, options.min_speedup);
+  std::printf(
+      "           server: %ld requests at once at the peak, %ld connections "
+      "accepted for %ld requests\n",
+      cold.peak_in_flight, cold.connections, cold.requests);
+  std::printf(
+      "           client: %.2f s CPU, peak RSS +%.1f MiB (%.1f KiB per feed in "
+      "flight)\n",
+      cold.cpu_seconds, cold.peak_rss_growth_kb / 1024.0,
+      static_cast<double>(cold.peak_rss_growth_kb) / options.feeds);
   PrintErrors(cold);
 
   for (int i = 0; i < options.feeds; ++i) requests[i].etag = cold.etags[i];
   Round warm = Measure(server, requests.size(), fetch_all);
   std::printf("round 2    %d/%d fetched in %.2f s with their ETags, %d not modified\n", warm.ok,
               options.feeds, warm.seconds, warm.not_modified);
-  std::printf("           server: %ld new connections for %ld requests (%.0f%% on reused "
-              "connections), %ld at once at the peak\n",
-              warm.connections, warm.requests,
-              warm.requests ? 100.0 * (warm.requests - warm.connections) / warm.requests : 0.0,
-              warm.peak_in_flight);
+  std::printf(
+      "           server: %ld new connections for %ld requests (%.0f%% on reused "
+      "connections), %ld at once at the peak\n",
+      warm.connections, warm.requests,
+      warm.requests ? 100.0 * (warm.requests - warm.connections) / warm.requests : 0.0,
+      warm.peak_in_flight);
   std::printf("           client: %.2f s CPU, peak RSS +%.1f MiB\n", warm.cpu_seconds,
               warm.peak_rss_growth_kb / 1024.0);
   PrintErrors(warm);
@@ -629,8 +637,8 @@ int Run(const Options& options) {
   const double server_cpu = server.Stop();
   std::printf("server CPU over all rounds: %.2f s\n", server_cpu);
 
-  const bool all_fetched = cold.ok == options.feeds && warm.ok == options.feeds &&
-                           baseline.ok == options.sample;
+  const bool all_fetched =
+      cold.ok == options.feeds && warm.ok == options.feeds && baseline.ok == options.sample;
   if (!all_fetched) std::printf("FAIL: not every feed was fetched\n");
   if (speedup < options.min_speedup) {
     std::printf("FAIL: speedup below %.0fx\n", options.min_speedup);

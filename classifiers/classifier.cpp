@@ -9,9 +9,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -234,17 +234,15 @@ class IndexedClassifier final : public Classifier {
 
   std::vector<ThreadMatch> Classify(const Document& document) const override {
     std::vector<ThreadMatch> matches;
-    Run(document, false, [&](ThreadExplanation&& explanation) {
-      matches.push_back(std::move(explanation.match));
-    });
+    Run(document, false,
+        [&](ThreadExplanation&& explanation) { matches.push_back(std::move(explanation.match)); });
     return matches;
   }
 
   std::vector<ThreadExplanation> Explain(const Document& document) const override {
     std::vector<ThreadExplanation> explanations;
-    Run(document, true, [&](ThreadExplanation&& explanation) {
-      explanations.push_back(std::move(explanation));
-    });
+    Run(document, true,
+        [&](ThreadExplanation&& explanation) { explanations.push_back(std::move(explanation)); });
     return explanations;
   }
 
@@ -437,8 +435,8 @@ class IndexedClassifier final : public Classifier {
 
   // The pass over a thread's qualifying hits that sorts them by group kind and credits the
   // scored ones. Returns whether to stop (see Verdict::Fail): an exclude group was hit.
-  bool TallyHits(const ThreadDefinition& thread, const Hit* begin, const Hit* end,
-                 Tally& tally, Verdict& verdict) const {
+  bool TallyHits(const ThreadDefinition& thread, const Hit* begin, const Hit* end, Tally& tally,
+                 Verdict& verdict) const {
     const double multipliers[] = {thread.title_weight, thread.summary_weight};
     const std::vector<const Hit*> partners = PartnerHits(begin, end);
     for (const Hit* hit = begin; hit != end; ++hit) {
@@ -536,8 +534,8 @@ class IndexedClassifier final : public Classifier {
                           text::Language language, Verdict& verdict) const {
     const ThreadDefinition& thread = threads_[thread_index];
     for (size_t r = 0; r < required.size(); ++r) {
-      if (required[r] || !LanguageFits(groups_[required_groups_[thread_index][r]].language,
-                                       language)) {
+      if (required[r] ||
+          !LanguageFits(groups_[required_groups_[thread_index][r]].language, language)) {
         continue;
       }
       if (verdict.Fail("no hit of the " + GroupLabel("require", thread.required[r]))) return true;
@@ -545,8 +543,8 @@ class IndexedClassifier final : public Classifier {
     return false;
   }
 
-  bool CheckContextGroups(std::uint32_t thread_index, const Tally& tally,
-                          text::Language language, Verdict& verdict) const {
+  bool CheckContextGroups(std::uint32_t thread_index, const Tally& tally, text::Language language,
+                          Verdict& verdict) const {
     const ThreadDefinition& thread = threads_[thread_index];
     for (std::uint32_t c = 0; c < thread.context.size(); ++c) {
       if (!LanguageFits(groups_[context_groups_[thread_index][c]].language, language)) continue;
@@ -567,12 +565,11 @@ class IndexedClassifier final : public Classifier {
   bool HasContextHit(std::uint32_t c, int within, const Tally& tally) const {
     auto close = [&](const Hit* context) {
       if (within == 0 || context->field == 0) return true;
-      return std::any_of(tally.positive_hits.begin(), tally.positive_hits.end(),
-                         [&](const Hit* scored) {
-                           return scored->field == 0 ||
-                                  (scored->field == context->field &&
-                                   std::abs(scored->position - context->position) <= within);
-                         });
+      return std::any_of(
+          tally.positive_hits.begin(), tally.positive_hits.end(), [&](const Hit* scored) {
+            return scored->field == 0 || (scored->field == context->field &&
+                                          std::abs(scored->position - context->position) <= within);
+          });
     };
     return std::any_of(tally.context_hits.begin(), tally.context_hits.end(), [&](const Hit* hit) {
       return groups_[terms_[hit->term].group].index == c && close(hit);
@@ -676,8 +673,7 @@ void CheckThread(const ThreadDefinition& thread, std::vector<std::string>& probl
         problems.push_back(where + "'weight' must be a number other than 0");
       }
       if (group.terms.empty()) problems.push_back(where + "'terms' must not be empty");
-      if (!group.lang.empty() &&
-          text::LanguageFromCode(group.lang) == text::Language::kUnknown) {
+      if (!group.lang.empty() && text::LanguageFromCode(group.lang) == text::Language::kUnknown) {
         problems.push_back(where + "'lang' must be \"en\", \"uk\" or \"ru\", not '" + group.lang +
                            "'");
       }

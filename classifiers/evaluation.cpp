@@ -36,15 +36,16 @@ Evaluation Evaluate(const Classifier& classifier, const std::vector<LabelledItem
       if (!index.contains(label)) unknown.insert(label);
     }
     for (ThreadScores& scores : evaluation.threads) {
-      const bool labelled = std::binary_search(item.threads.begin(), item.threads.end(),
-                                               scores.thread);
+      const bool labelled =
+          std::binary_search(item.threads.begin(), item.threads.end(), scores.thread);
       auto found = matched.find(scores.thread);
       const bool predicted = found != matched.end();
       if (labelled && predicted) ++scores.true_positives;
       if (!labelled && !predicted) ++scores.true_negatives;
       if (labelled && !predicted) {
         ++scores.false_negatives;
-        Misclassification miss{&item, scores.thread, true, std::nullopt, "no term of the thread occurs"};
+        Misclassification miss{&item, scores.thread, true, std::nullopt,
+                               "no term of the thread occurs"};
         for (ThreadExplanation& explanation : classifier.Explain({item.title, item.summary})) {
           if (explanation.match.thread != scores.thread) continue;
           miss.reason = explanation.reason;
@@ -61,9 +62,9 @@ Evaluation Evaluate(const Classifier& classifier, const std::vector<LabelledItem
       DecoyScores& decoy = decoys[item.decoy];
       decoy.decoy = item.decoy;
       ++decoy.items;
-      const bool false_alarm =
-          std::any_of(evaluation.errors.begin() + static_cast<std::ptrdiff_t>(errors_before),
-                      evaluation.errors.end(), [](const Misclassification& e) { return !e.missed; });
+      const bool false_alarm = std::any_of(
+          evaluation.errors.begin() + static_cast<std::ptrdiff_t>(errors_before),
+          evaluation.errors.end(), [](const Misclassification& e) { return !e.missed; });
       if (false_alarm) ++decoy.false_alarms;
     }
   }
@@ -77,8 +78,8 @@ Evaluation Evaluate(const Classifier& classifier, const std::vector<LabelledItem
     s.f1 = s.precision + s.recall == 0 ? 0 : 2 * s.precision * s.recall / (s.precision + s.recall);
     s.p_miss = Ratio(s.false_negatives, labelled, 0.0);
     s.p_false_alarm = Ratio(s.false_positives, s.false_positives + s.true_negatives, 0.0);
-    const double c_det = cost.miss * s.p_miss * cost.target +
-                         cost.false_alarm * s.p_false_alarm * (1 - cost.target);
+    const double c_det =
+        cost.miss * s.p_miss * cost.target + cost.false_alarm * s.p_false_alarm * (1 - cost.target);
     s.normalized_cost = c_det / norm;
   }
   evaluation.unknown_threads.assign(unknown.begin(), unknown.end());
@@ -100,7 +101,8 @@ std::string FormatEvaluation(const Evaluation& evaluation, bool with_errors) {
     out += line;
   }
   for (const DecoyScores& decoy : evaluation.decoys) {
-    std::snprintf(line, sizeof line, "hard negatives %-16s %4d items, %3d false alarms, %5.1f%% kept silent\n",
+    std::snprintf(line, sizeof line,
+                  "hard negatives %-16s %4d items, %3d false alarms, %5.1f%% kept silent\n",
                   decoy.decoy.c_str(), decoy.items, decoy.false_alarms,
                   100.0 * (decoy.items - decoy.false_alarms) / decoy.items);
     out += line;

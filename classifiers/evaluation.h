@@ -55,7 +55,7 @@ struct DecoyScores {
 
 struct Evaluation {
   std::size_t items = 0;
-  std::vector<DecoyScores> decoys;  // by kind, sorted
+  std::vector<DecoyScores> decoys;    // by kind, sorted
   std::vector<ThreadScores> threads;  // in the classifier's thread order
   std::vector<Misclassification> errors;
   std::vector<std::string> unknown_threads;  // labels naming no thread of the classifier

@@ -11,9 +11,12 @@ namespace newsmon {
 
 const char* SplitName(Split split) {
   switch (split) {
-    case Split::kWritten: return "written";
-    case Split::kTraining: return "training";
-    case Split::kBlind: return "blind";
+    case Split::kWritten:
+      return "written";
+    case Split::kTraining:
+      return "training";
+    case Split::kBlind:
+      return "blind";
   }
   return "?";
 }
@@ -29,7 +32,7 @@ LabelledItem ItemFromJson(const nlohmann::json& json) {
   LabelledItem item;
   item.source = json.value("source", "");
   item.index = json.value("index", -1);
-  item.id = json.contains("id") ? json.at("id").get<std::string>()
+  item.id = json.contains("id")   ? json.at("id").get<std::string>()
             : item.source.empty() ? json.value("link", "")
                                   : item.source + "#" + std::to_string(item.index);
   item.lang = json.value("lang", "");
@@ -133,9 +136,7 @@ namespace {
 
 // A month given without a day ("2025-07", the feed had no date) sorts as its last day, so it
 // never lands before a cut that falls inside that month.
-std::string SortableDate(const std::string& date) {
-  return date.size() == 7 ? date + "-31" : date;
-}
+std::string SortableDate(const std::string& date) { return date.size() == 7 ? date + "-31" : date; }
 
 }  // namespace
 

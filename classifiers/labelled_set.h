@@ -28,9 +28,9 @@ struct LabelledItem {
   std::string source;              // corpus file relative to the corpus root; empty if inline
   int index = -1;                  // position in that file's JSON array
   std::string link;
-  std::string date;   // "YYYY-MM-DD" (or "YYYY-MM" when the feed gave none); empty: written
+  std::string date;       // "YYYY-MM-DD" (or "YYYY-MM" when the feed gave none); empty: written
   std::string published;  // the item's own timestamp as its feed gave it (corpus items)
-  std::string decoy;  // why a negative looks like a thread: "labour-strike", "other-war", ...
+  std::string decoy;      // why a negative looks like a thread: "labour-strike", "other-war", ...
   std::string reason;
   Split split = Split::kWritten;
 };

@@ -21,21 +21,21 @@ const std::unordered_set<std::string>& FunctionWords() {
       // en
       "a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "from", "by",
       "with", "as", "is", "are", "was", "were", "be", "been", "has", "have", "had", "it", "its",
-      "this", "that", "these", "those", "after", "before", "over", "into", "about", "says",
-      "said", "say", "will", "would", "could", "can", "not", "no", "new", "more", "than", "up",
-      "out", "who", "what", "why", "how", "when", "where", "which", "amid", "as", "he", "she",
-      "they", "his", "her", "their", "we", "our", "you", "your", "i", "s", "us", "also", "just",
-      "all", "some", "most", "one", "two", "first", "last", "year", "years", "day", "days",
-      "week", "news", "live", "latest", "update", "updates", "report", "reports",
+      "this", "that", "these", "those", "after", "before", "over", "into", "about", "says", "said",
+      "say", "will", "would", "could", "can", "not", "no", "new", "more", "than", "up", "out",
+      "who", "what", "why", "how", "when", "where", "which", "amid", "as", "he", "she", "they",
+      "his", "her", "their", "we", "our", "you", "your", "i", "s", "us", "also", "just", "all",
+      "some", "most", "one", "two", "first", "last", "year", "years", "day", "days", "week", "news",
+      "live", "latest", "update", "updates", "report", "reports",
       // ru
       "и", "в", "во", "на", "с", "со", "к", "ко", "по", "за", "из", "от", "до", "о", "об", "для",
-      "не", "что", "как", "это", "его", "ее", "их", "он", "она", "они", "но", "а", "же", "ли",
-      "бы", "у", "при", "после", "над", "под", "или", "так", "также", "уже", "еще", "где",
-      "когда", "чтобы", "который", "которые", "заявил", "заявила", "сообщил", "сообщает",
+      "не", "что", "как", "это", "его", "ее", "их", "он", "она", "они", "но", "а", "же", "ли", "бы",
+      "у", "при", "после", "над", "под", "или", "так", "также", "уже", "еще", "где", "когда",
+      "чтобы", "который", "которые", "заявил", "заявила", "сообщил", "сообщает",
       // uk
       "і", "й", "та", "у", "з", "зі", "із", "до", "від", "про", "для", "не", "що", "як", "це",
-      "він", "вона", "вони", "але", "або", "чи", "після", "під", "над", "також", "вже", "ще",
-      "де", "коли", "щоб", "який", "які", "заявив", "заявила", "повідомив", "повідомляє"};
+      "він", "вона", "вони", "але", "або", "чи", "після", "під", "над", "також", "вже", "ще", "де",
+      "коли", "щоб", "який", "які", "заявив", "заявила", "повідомив", "повідомляє"};
   return words;
 }
 
@@ -52,7 +52,7 @@ struct Story {
   Vector centroid;  // the members' vectors added up
   double norm2 = 0;
   std::deque<Member> members;  // the most recent ones, for single-link similarity
-  std::string link;  // the first item's canonical link
+  std::string link;            // the first item's canonical link
 };
 
 class Clusterer final : public StoryClusterer {
@@ -98,8 +98,7 @@ class Clusterer final : public StoryClusterer {
     text::StemTokens(tokens, text::DetectLanguage(tokens.letters));
     const int words = limit < 0 ? tokens.words : std::min(tokens.words, limit);
     for (int position = 0; position < words; ++position) {
-      const text::Token& token =
-          tokens.tokens[static_cast<std::size_t>(tokens.first_at[position])];
+      const text::Token& token = tokens.tokens[static_cast<std::size_t>(tokens.first_at[position])];
       if (token.text.size() < 2 || FunctionWords().contains(token.text)) continue;
       const std::string& key = token.stem.empty() ? token.text : token.stem;
       double& slot = out[key];
@@ -260,9 +259,9 @@ class Clusterer final : public StoryClusterer {
 };
 
 bool TrackingParameter(std::string_view name) {
-  static constexpr std::string_view kExact[] = {"fbclid", "gclid", "dclid", "msclkid", "yclid",
-                                                "mc_cid", "mc_eid", "ocid", "cmpid", "traffic_source",
-                                                "ref", "ref_src", "smid", "at_medium", "at_campaign"};
+  static constexpr std::string_view kExact[] = {
+      "fbclid", "gclid",          "dclid", "msclkid", "yclid", "mc_cid",    "mc_eid",     "ocid",
+      "cmpid",  "traffic_source", "ref",   "ref_src", "smid",  "at_medium", "at_campaign"};
   if (name.starts_with("utm_")) return true;
   return std::find(std::begin(kExact), std::end(kExact), name) != std::end(kExact);
 }

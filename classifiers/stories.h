@@ -40,9 +40,9 @@ struct StoryItem {
 };
 
 struct StoryAssignment {
-  std::int64_t story = 0;    // ids count from 1 in the order stories start
-  bool started = false;      // the item started the story
-  double similarity = 0;     // to the story it joined (1 for the same link); 0 when started
+  std::int64_t story = 0;  // ids count from 1 in the order stories start
+  bool started = false;    // the item started the story
+  double similarity = 0;   // to the story it joined (1 for the same link); 0 when started
 };
 
 class StoryClusterer {

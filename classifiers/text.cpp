@@ -377,8 +377,8 @@ std::string Stem(std::string_view word, Stemmer stemmer) {
   sb_stemmer*& slot = stemmers.by_kind[static_cast<size_t>(stemmer)];
   if (!slot) slot = sb_stemmer_new(stemmer == Stemmer::kEnglish ? "english" : "russian", nullptr);
   if (!slot) return std::string(word);  // out of memory: fall back to the word itself
-  const sb_symbol* stemmed = sb_stemmer_stem(
-      slot, reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()));
+  const sb_symbol* stemmed = sb_stemmer_stem(slot, reinterpret_cast<const sb_symbol*>(word.data()),
+                                             static_cast<int>(word.size()));
   if (!stemmed) return std::string(word);
   return std::string(reinterpret_cast<const char*>(stemmed),
                      static_cast<size_t>(sb_stemmer_length(slot)));
@@ -460,8 +460,8 @@ std::string CompilePattern(std::string_view chunk, const std::string& quoted, st
   bool first = true;
   while (true) {
     const size_t wildcard = chunk.find_first_of("?*", at);
-    std::string_view piece =
-        chunk.substr(at, wildcard == std::string_view::npos ? std::string_view::npos : wildcard - at);
+    std::string_view piece = chunk.substr(
+        at, wildcard == std::string_view::npos ? std::string_view::npos : wildcard - at);
     if (!piece.empty()) {
       TokenizedText tokens = Tokenize(piece);
       icu::UnicodeString normalized = NormalizeUnicode(piece);

@@ -122,8 +122,8 @@ void ReadFields(const toml::table& table, TermGroup& group, Problems& problems) 
   const toml::array* fields = node->as_array();
   if (!fields || fields->empty()) {
     const std::string expected = "a non-empty array of \"title\" and \"summary\"";
-    problems.Add(LineOf(*node), fields ? "'fields' must be " + expected
-                                       : MustBe("fields", expected, *node));
+    problems.Add(LineOf(*node),
+                 fields ? "'fields' must be " + expected : MustBe("fields", expected, *node));
     return;
   }
   for (const toml::node& entry : *fields) {
@@ -143,8 +143,8 @@ void ReadWithin(const toml::table& table, TermGroup& group, Problems& problems) 
   auto value = node->value_exact<std::int64_t>();
   if (!value || *value < 1 || *value > 1000) {
     const std::string expected = "a whole number of words from 1 to 1000";
-    problems.Add(LineOf(*node), value ? "'within' must be " + expected
-                                      : MustBe("within", expected, *node));
+    problems.Add(LineOf(*node),
+                 value ? "'within' must be " + expected : MustBe("within", expected, *node));
     return;
   }
   group.within = static_cast<int>(*value);
@@ -174,13 +174,13 @@ void ReadGroups(const toml::table& thread, std::string_view key, std::vector<Ter
     group.line = LineOf(table);
     if (list) {
       RejectUnknownKeys(table, {"name", "terms"}, where, problems);
-      if (!table.get("name")) problems.Add(group.line, where + " needs a 'name' to be referenced by");
+      if (!table.get("name"))
+        problems.Add(group.line, where + " needs a 'name' to be referenced by");
       group.weight = 0;
     } else if (weighted) {
-      RejectUnknownKeys(table,
-                        {"name", "weight", "once", "terms", "lang", "stem", "fields", "near",
-                         "within"},
-                        where, problems);
+      RejectUnknownKeys(
+          table, {"name", "weight", "once", "terms", "lang", "stem", "fields", "near", "within"},
+          where, problems);
       if (auto weight = ReadWeight(table, problems)) group.weight = *weight;
       if (auto once = ReadBool(table, "once", problems)) group.once = *once;
     } else if (context) {
@@ -223,8 +223,7 @@ void ResolveReferences(std::vector<RawGroup>& groups, Problems& problems) {
     return std::any_of(group.terms.begin(), group.terms.end(),
                        [](const auto& term) { return IsReference(term.first); });
   };
-  auto expand = [&](const RawTerms& raw, std::vector<std::string>& terms,
-                    std::vector<int>& lines) {
+  auto expand = [&](const RawTerms& raw, std::vector<std::string>& terms, std::vector<int>& lines) {
     for (const auto& [term, line] : raw) {
       if (!IsReference(term)) {
         terms.push_back(term);
@@ -247,8 +246,8 @@ void ResolveReferences(std::vector<RawGroup>& groups, Problems& problems) {
         problems.Add(line, "unknown group '" + term + "': no group of this thread has name = \"" +
                                name + "\"");
       } else if (named > 1) {
-        problems.Add(line, "group reference '" + term + "' is ambiguous: " +
-                               std::to_string(named) + " groups are named \"" + name + "\"");
+        problems.Add(line, "group reference '" + term + "' is ambiguous: " + std::to_string(named) +
+                               " groups are named \"" + name + "\"");
       } else if (has_references(*target)) {
         problems.Add(line, "group '" + name + "' (referenced by '" + term +
                                "') uses references itself; a referenced group lists plain terms");
@@ -356,7 +355,8 @@ Result<ThreadDefinition> ParseThread(std::string_view toml_text, const std::stri
 
 Result<ThreadDefinition> LoadThreadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return (errno == ENOENT ? Status::NotFound : Status::IoError)(
+  if (!in)
+    return (errno == ENOENT ? Status::NotFound : Status::IoError)(
         path + ": cannot read thread file: " + std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();

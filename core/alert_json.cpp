@@ -33,7 +33,9 @@ std::string AlertTopic(const std::string& thread) { return "alert." + thread; }
 std::string AlertToJson(const Alert& alert) {
   nlohmann::json evidence = nlohmann::json::array();
   for (const MatchedTerm& hit : alert.match.evidence) {
-    evidence.push_back({{"term", hit.term}, {"field", hit.field}, {"position", hit.position},
+    evidence.push_back({{"term", hit.term},
+                        {"field", hit.field},
+                        {"position", hit.position},
                         {"weight", hit.weight}});
   }
   const Item& item = alert.item;
@@ -48,8 +50,12 @@ std::string AlertToJson(const Alert& alert) {
       {"matched", alert.match.MatchedTerms()},
       {"evidence", evidence},
       {"item",
-       {{"id", item.id}, {"feed", item.feed}, {"title", item.title}, {"link", item.link},
-        {"published", published}, {"published_estimated", item.published_estimated},
+       {{"id", item.id},
+        {"feed", item.feed},
+        {"title", item.title},
+        {"link", item.link},
+        {"published", published},
+        {"published_estimated", item.published_estimated},
         {"summary", item.summary}}},
       {"detected_at", FormatRfc3339(alert.detected_at)},
   };

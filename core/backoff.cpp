@@ -20,7 +20,8 @@ std::chrono::milliseconds JitteredBackoff(const BackoffPolicy& policy, int failu
   // would put half of all long retries exactly on the cap, and parts that failed together
   // would retry together.
   const double base = std::min(doubled, cap / (1.0 + policy.jitter));
-  return std::chrono::milliseconds(std::llround(std::clamp(base * spread, std::min(floor, cap), cap)));
+  return std::chrono::milliseconds(
+      std::llround(std::clamp(base * spread, std::min(floor, cap), cap)));
 }
 
 }  // namespace newsmon

@@ -9,7 +9,7 @@
 namespace newsmon {
 
 struct BackoffPolicy {
-  std::chrono::milliseconds first{1000};  // the delay after the first failure
+  std::chrono::milliseconds first{1000};                 // the delay after the first failure
   std::chrono::milliseconds cap{std::chrono::hours(6)};  // never longer, jitter included
   std::chrono::milliseconds floor{0};                    // never shorter, jitter included
   double jitter = 0.2;  // ±fraction, so parts that failed together do not retry together

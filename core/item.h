@@ -10,13 +10,13 @@
 namespace newsmon {
 
 struct Item {
-  std::string feed;     // config name of the feed; set by the pipeline, not the parser
-  std::string id;       // guid / atom:id, else the link, else a hash of title and date
-  std::string title;    // plain text
+  std::string feed;   // config name of the feed; set by the pipeline, not the parser
+  std::string id;     // guid / atom:id, else the link, else a hash of title and date
+  std::string title;  // plain text
   std::string link;
   std::optional<std::int64_t> published;  // Unix seconds, UTC
-  std::string summary;  // plain text, tags stripped, entities decoded
-  bool published_estimated = false;  // no usable date in the feed: published is fetched_at
+  std::string summary;                    // plain text, tags stripped, entities decoded
+  bool published_estimated = false;       // no usable date in the feed: published is fetched_at
 };
 
 struct ParsedFeed {

@@ -32,7 +32,9 @@ class [[nodiscard]] Status {
   static Status InvalidInput(std::string message) {
     return {StatusCode::kInvalidInput, std::move(message)};
   }
-  static Status NotFound(std::string message) { return {StatusCode::kNotFound, std::move(message)}; }
+  static Status NotFound(std::string message) {
+    return {StatusCode::kNotFound, std::move(message)};
+  }
   static Status IoError(std::string message) { return {StatusCode::kIoError, std::move(message)}; }
   static Status Busy(std::string message) { return {StatusCode::kBusy, std::move(message)}; }
 
@@ -55,7 +57,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Status error) : state_(std::move(error)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(state_).ok());
   }

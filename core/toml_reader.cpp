@@ -83,8 +83,7 @@ std::string TypeName(const toml::node& node) {
 }
 
 std::string MustBe(std::string_view key, std::string_view expected, const toml::node& found) {
-  return "'" + std::string(key) + "' must be " + std::string(expected) + ", not " +
-         TypeName(found);
+  return "'" + std::string(key) + "' must be " + std::string(expected) + ", not " + TypeName(found);
 }
 
 void RejectUnknownKeys(const toml::table& table, std::initializer_list<std::string_view> known,
@@ -142,8 +141,8 @@ std::vector<StringEntry> ReadStringArray(const toml::table& table, std::string_v
     if (auto value = entry.value<std::string>()) {
       entries.push_back({*value, LineOf(entry)});
     } else {
-      problems.Add(LineOf(entry), "'" + std::string(key) + "' entries must be strings, not " +
-                                      TypeName(entry));
+      problems.Add(LineOf(entry),
+                   "'" + std::string(key) + "' entries must be strings, not " + TypeName(entry));
     }
   }
   return entries;

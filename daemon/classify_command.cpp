@@ -128,8 +128,8 @@ int FromStdin(const Classifier& classifier, bool explain, std::istream& in, std:
   return 0;
 }
 
-int FromFeed(const Classifier& classifier, const std::string& path, bool explain,
-             std::ostream& out, std::ostream& err) {
+int FromFeed(const Classifier& classifier, const std::string& path, bool explain, std::ostream& out,
+             std::ostream& err) {
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     err << path << ": cannot open feed file\n";
@@ -226,8 +226,8 @@ int ClassifyCommand(const ClassifyOptions& options, std::istream& in, std::ostre
   }
   if (options.feed) return FromFeed(**classifier, *options.feed, options.explain, out, err);
   if (options.database || since) {
-    return FromDatabase(**classifier, options.database.value_or(config->database), since.value_or(0),
-                        options.limit, options.explain, out, err);
+    return FromDatabase(**classifier, options.database.value_or(config->database),
+                        since.value_or(0), options.limit, options.explain, out, err);
   }
   return FromStdin(**classifier, options.explain, in, out, err);
 }

@@ -11,10 +11,10 @@
 #include <sstream>
 
 #include "core/time_format.h"
+#include "core/unique_fd.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/logging.h"
-#include "core/unique_fd.h"
 #include "feeds/feed_parser.h"
 #include "publishers/curve.h"
 
@@ -120,11 +120,16 @@ int ParseFile(const std::string& path, const std::string& content_type) {
   for (const Item& item : parsed->items) {
     // The file's own date or null: the fetch-time fallback the daemon uses means nothing here.
     nlohmann::json published = item.published_estimated ? nullptr : OptionalTime(item.published);
-    items.push_back({{"id", item.id}, {"title", item.title}, {"link", item.link},
-                     {"published", published}, {"summary", item.summary}});
+    items.push_back({{"id", item.id},
+                     {"title", item.title},
+                     {"link", item.link},
+                     {"published", published},
+                     {"summary", item.summary}});
   }
-  nlohmann::json out = {{"format", parsed->format}, {"title", parsed->title},
-                        {"link", parsed->link}, {"items", items},
+  nlohmann::json out = {{"format", parsed->format},
+                        {"title", parsed->title},
+                        {"link", parsed->link},
+                        {"items", items},
                         {"warnings", parsed->warnings}};
   std::cout << Dump(out, 2) << "\n";
   return 0;

@@ -4,11 +4,11 @@
 
 #include <glob.h>
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <set>
-#include <toml++/toml.h>
 
 #include "core/toml_reader.h"
 
@@ -52,11 +52,13 @@ void ReadCurve(const toml::table& publish, const fs::path& folder, Config& confi
   auto secret_file = ReadString(publish, "curve_secret_key", problems);
   auto clients_dir = ReadString(publish, "curve_authorized_keys", problems);
   if (!secret_file && !clients_dir) return;
-  const toml::node& anchor = *publish.get(secret_file ? "curve_secret_key" : "curve_authorized_keys");
+  const toml::node& anchor =
+      *publish.get(secret_file ? "curve_secret_key" : "curve_authorized_keys");
   if (!secret_file || !clients_dir) {
-    return problems.Add(LineOf(anchor), "CURVE needs both 'curve_secret_key' (the daemon's "
-                                        ".key_secret file) and 'curve_authorized_keys' (a "
-                                        "directory of client .key files) in [publish]");
+    return problems.Add(LineOf(anchor),
+                        "CURVE needs both 'curve_secret_key' (the daemon's "
+                        ".key_secret file) and 'curve_authorized_keys' (a "
+                        "directory of client .key files) in [publish]");
   }
   CurveConfig curve;
   curve.secret_key_file = ResolvePath(*secret_file, folder);
@@ -82,8 +84,9 @@ void ReadWebhook(const toml::table& table, Config& config, Problems& problems) {
   webhook.url = ReadString(table, "url", problems).value_or("");
   std::string scheme = webhook.url.substr(0, webhook.url.find("://"));
   if (webhook.url.find("://") == std::string::npos || (scheme != "http" && scheme != "https")) {
-    problems.Add(LineOf(table), "[[publish.webhook]] needs a 'url' starting with http:// or "
-                                "https://");
+    problems.Add(LineOf(table),
+                 "[[publish.webhook]] needs a 'url' starting with http:// or "
+                 "https://");
   }
   // Required, as for feeds: it keys the delivered mark, and a URL often carries a token
   // that does not belong in logs.
@@ -97,8 +100,9 @@ void ReadWebhook(const toml::table& table, Config& config, Problems& problems) {
   }
   for (const WebhookConfig& other : config.publish.webhooks) {
     if (other.name == webhook.name) {
-      problems.Add(LineOf(table), "two webhooks named '" + webhook.name + "'; give each a "
-                                  "distinct 'name'");
+      problems.Add(LineOf(table), "two webhooks named '" + webhook.name +
+                                      "'; give each a "
+                                      "distinct 'name'");
     }
   }
   config.publish.webhooks.push_back(std::move(webhook));
@@ -109,8 +113,10 @@ void ReadWebhooks(const toml::table& publish, Config& config, Problems& problems
   if (!node) return;
   const toml::array* list = node->as_array();
   if (!list || !list->is_array_of_tables()) {
-    return problems.Add(LineOf(*node), "'webhook' must be written as [[publish.webhook]] tables, "
-                                       "not " + NotTables(*node, "publish.webhook"));
+    return problems.Add(LineOf(*node),
+                        "'webhook' must be written as [[publish.webhook]] tables, "
+                        "not " +
+                            NotTables(*node, "publish.webhook"));
   }
   for (const toml::node& entry : *list) ReadWebhook(*entry.as_table(), config, problems);
 }
@@ -127,7 +133,8 @@ void ReadPublish(const toml::table& root, const fs::path& folder, Config& config
                     "[publish]", problems);
   ReadCurve(*publish, folder, config, problems);
   ReadWebhooks(*publish, config, problems);
-  if (auto endpoint = ReadString(*publish, "endpoint", problems)) config.publish.endpoint = *endpoint;
+  if (auto endpoint = ReadString(*publish, "endpoint", problems))
+    config.publish.endpoint = *endpoint;
   if (auto replay = ReadString(*publish, "replay_endpoint", problems)) {
     config.publish.replay_endpoint = *replay;
   }
@@ -146,8 +153,7 @@ void ReadMetrics(const toml::table& root, Config& config, Problems& problems) {
   if (auto listen = ReadString(*metrics, "listen", problems)) config.metrics.listen = *listen;
 }
 
-void CheckFeedUrl(const FeedConfig& feed, bool allow_file_urls, int line,
-                  Problems& problems) {
+void CheckFeedUrl(const FeedConfig& feed, bool allow_file_urls, int line, Problems& problems) {
   auto scheme_end = feed.url.find("://");
   std::string scheme = scheme_end == std::string::npos ? "" : feed.url.substr(0, scheme_end);
   std::transform(scheme.begin(), scheme.end(), scheme.begin(), ::tolower);
@@ -172,8 +178,8 @@ std::string ResolveFileUrl(const std::string& url, const fs::path& folder) {
   return std::string(kScheme) + (folder / url.substr(kScheme.size())).lexically_normal().string();
 }
 
-void ReadFeed(const toml::table& table, int line, const fs::path& folder,
-              Config& config, Problems& problems) {
+void ReadFeed(const toml::table& table, int line, const fs::path& folder, Config& config,
+              Problems& problems) {
   RejectUnknownKeys(table, {"name", "url", "interval"}, "[[feed]]", problems);
   FeedConfig feed;
   auto name = ReadString(table, "name", problems);
@@ -262,11 +268,11 @@ std::string ResolveDatabase(const std::string& database, const fs::path& folder)
 
 void ReadTopLevel(const toml::table& root, const fs::path& folder, Config& config,
                   Problems& problems) {
-  RejectUnknownKeys(root,
-                    {"database", "allow_file_urls", "allow_private_addresses", "interval",
-                     "min_interval", "max_interval", "max_per_host", "retention", "publish", "metrics", "feed",
-                     "thread_files"},
-                    /*where=*/"", problems);
+  RejectUnknownKeys(
+      root,
+      {"database", "allow_file_urls", "allow_private_addresses", "interval", "min_interval",
+       "max_interval", "max_per_host", "retention", "publish", "metrics", "feed", "thread_files"},
+      /*where=*/"", problems);
   config.allow_file_urls = ReadBool(root, "allow_file_urls", problems).value_or(false);
   config.allow_private_addresses =
       ReadBool(root, "allow_private_addresses", problems).value_or(false);
@@ -294,8 +300,8 @@ void ReadTopLevel(const toml::table& root, const fs::path& folder, Config& confi
       config.max_per_host = static_cast<int>(*value);
     }
   }
-  config.database = ResolveDatabase(ReadString(root, "database", problems).value_or("newsmon.db"),
-                                    folder);
+  config.database =
+      ResolveDatabase(ReadString(root, "database", problems).value_or("newsmon.db"), folder);
 }
 
 }  // namespace
@@ -342,8 +348,9 @@ Result<Config> LoadConfig(const std::string& path) {
     return Status::InvalidInput(path + ": is a directory, not a config file");
   }
   if (fs::exists(path, error_code) && fs::file_size(path, error_code) == 0 && !error_code) {
-    return Status::InvalidInput(path + ": the file is empty; see config/demo.toml for one that "
-                                       "works");
+    return Status::InvalidInput(path +
+                                ": the file is empty; see config/demo.toml for one that "
+                                "works");
   }
   Problems problems(path);
   toml::table root;

@@ -62,7 +62,7 @@ struct Config {
   std::optional<std::chrono::milliseconds> default_interval;
   std::chrono::milliseconds min_interval{std::chrono::minutes(5)};
   std::chrono::milliseconds max_interval{std::chrono::hours(1)};
-  int max_per_host = 2;  // requests in flight per host
+  int max_per_host = 2;                                              // requests in flight per host
   std::chrono::milliseconds retention{std::chrono::hours(24 * 90)};  // items' text and matches
   PublishConfig publish;
   MetricsConfig metrics;

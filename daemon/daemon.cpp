@@ -1,9 +1,9 @@
 #include "daemon/daemon.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -12,13 +12,13 @@
 
 #include "core/ascii.h"
 #include "core/time_format.h"
+#include "core/unique_fd.h"
 #include "daemon/feed_book.h"
 #include "daemon/loop.h"
 #include "daemon/outbox.h"
 #include "daemon/parts.h"
 #include "daemon/pipeline.h"
 #include "daemon/service_notifier.h"
-#include "core/unique_fd.h"
 
 namespace newsmon {
 namespace {
@@ -50,10 +50,11 @@ class DaemonImpl final : public Daemon {
   Status Run(int signal_fd) override {
     Clock::TimePoint start = env_.clock.Now();
     ReplaceFeeds(config_, start);
-    spdlog::info("newsmon running: {} feeds, {} threads, database {}, publishing on {}, "
-                 "replay on {}",
-                 config_.feeds.size(), config_.threads.size(), config_.database,
-                 parts_.publisher->endpoint(), config_.publish.replay_endpoint);
+    spdlog::info(
+        "newsmon running: {} feeds, {} threads, database {}, publishing on {}, "
+        "replay on {}",
+        config_.feeds.size(), config_.threads.size(), config_.database,
+        parts_.publisher->endpoint(), config_.publish.replay_endpoint);
     if (&env_ == &Env::Default()) LogSeed();
     DrainOutbox();  // alerts stored before a crash go out first
     SeedFeedMetrics();
@@ -252,8 +253,10 @@ class DaemonImpl final : public Daemon {
       if (!kept) parts_.metrics->RemoveFeed(old.name);
     }
     ReplaceFeeds(fresh, env_.clock.Now());
-    if (fresh.publish.curve) parts_.bus->SetAuthorizedClients(fresh.publish.curve->authorized_clients);
-    if (fresh.publish.webhooks != config_.publish.webhooks && !ReplaceWebhooks(fresh.publish.webhooks)) {
+    if (fresh.publish.curve)
+      parts_.bus->SetAuthorizedClients(fresh.publish.curve->authorized_clients);
+    if (fresh.publish.webhooks != config_.publish.webhooks &&
+        !ReplaceWebhooks(fresh.publish.webhooks)) {
       fresh.publish.webhooks = config_.publish.webhooks;  // so the next reload tries again
     }
     fresh.database = config_.database;
@@ -271,8 +274,9 @@ class DaemonImpl final : public Daemon {
     auto& wanted = fresh.publish.curve;
     bool same_key = running && wanted && running->secret_key_file == wanted->secret_key_file;
     if (running.has_value() != wanted.has_value() || (running && !same_key)) {
-      spdlog::warn("turning CURVE on or off, or a new curve_secret_key, takes effect after a "
-                   "restart; a reload only re-reads curve_authorized_keys");
+      spdlog::warn(
+          "turning CURVE on or off, or a new curve_secret_key, takes effect after a "
+          "restart; a reload only re-reads curve_authorized_keys");
     }
     if (!running) {
       wanted.reset();
@@ -310,7 +314,8 @@ class DaemonImpl final : public Daemon {
   }
 
   std::unique_ptr<WebhookSink>* RunningSinkIfUnchanged(const WebhookConfig& webhook) {
-    auto same = std::find(config_.publish.webhooks.begin(), config_.publish.webhooks.end(), webhook);
+    auto same =
+        std::find(config_.publish.webhooks.begin(), config_.publish.webhooks.end(), webhook);
     if (same == config_.publish.webhooks.end()) return nullptr;
     for (auto& sink : parts_.webhooks) {
       if (sink && sink->name() == webhook.name) return &sink;
@@ -322,8 +327,9 @@ class DaemonImpl final : public Daemon {
     if (fresh.database != config_.database || fresh.publish.endpoint != config_.publish.endpoint ||
         fresh.publish.replay_endpoint != config_.publish.replay_endpoint ||
         fresh.allow_file_urls != config_.allow_file_urls) {
-      spdlog::warn("changes to database, endpoints or allow_file_urls take effect after a "
-                   "restart");
+      spdlog::warn(
+          "changes to database, endpoints or allow_file_urls take effect after a "
+          "restart");
     }
   }
 
@@ -336,9 +342,10 @@ class DaemonImpl final : public Daemon {
       spdlog::warn("feed '{}': {}", response.feed, warning);
     }
     if (report.moved) {
-      spdlog::warn("feed '{}' moved permanently to {}; fetching it there from now on (update "
-                   "the config to silence this)",
-                   response.feed, UrlForLog(response.effective_url));
+      spdlog::warn(
+          "feed '{}' moved permanently to {}; fetching it there from now on (update "
+          "the config to silence this)",
+          response.feed, UrlForLog(response.effective_url));
     }
     // The feed's <ttl> and the server's max-age are both "do not ask again before".
     auto cache_floor = response.max_age;
@@ -347,8 +354,8 @@ class DaemonImpl final : public Daemon {
                          cache_floor};
     if (report.disabled) outcome.disabled = "the server says the feed is gone (HTTP 410 Gone)";
     if (response.retry_after) {
-      spdlog::warn("feed '{}': server asks to retry after {} s; pausing its host",
-                   response.feed, response.retry_after->count());
+      spdlog::warn("feed '{}': server asks to retry after {} s; pausing its host", response.feed,
+                   response.retry_after->count());
     }
     FeedChange change = feeds_.Finish(response.feed, outcome, env_.clock.Now());
     LogOutcome(response.feed, response.url, report, change);
@@ -363,7 +370,8 @@ class DaemonImpl final : public Daemon {
                                             : Outcome::kOk;
     parts_.metrics->RecordFetch(response.feed, outcome, response.body.size(), response.duration);
     parts_.metrics->RecordItems(response.feed, report.new_items, report.updated_items);
-    if (report.status.ok()) parts_.metrics->SetFeedLastSuccess(response.feed, env_.clock.UnixSeconds());
+    if (report.status.ok())
+      parts_.metrics->SetFeedLastSuccess(response.feed, env_.clock.UnixSeconds());
   }
 
   void SeedFeedMetrics() {
@@ -380,8 +388,10 @@ class DaemonImpl final : public Daemon {
   void RecordNextDue(const std::string& name) {
     const FeedState* feed = feeds_.Find(name);
     if (!feed || !feed->disabled.empty()) return;
-    auto from_now = std::chrono::duration_cast<std::chrono::seconds>(feed->next_due - env_.clock.Now());
-    if (Status s = parts_.store->RecordNextDue(name, env_.clock.UnixSeconds() + from_now.count()); !s.ok()) {
+    auto from_now =
+        std::chrono::duration_cast<std::chrono::seconds>(feed->next_due - env_.clock.Now());
+    if (Status s = parts_.store->RecordNextDue(name, env_.clock.UnixSeconds() + from_now.count());
+        !s.ok()) {
       // Only `newsmon status` reads it; the feed is polled on time all the same.
       spdlog::debug("feed '{}': cannot record its next poll: {}", name, s.message());
     }
@@ -391,9 +401,10 @@ class DaemonImpl final : public Daemon {
                   FeedChange change) {
     switch (change) {
       case FeedChange::kDisabled:
-        spdlog::error("feed '{}' ({}) disabled: the server says it is gone (HTTP 410); change "
-                      "its URL or remove it from the config",
-                      name, UrlForLog(url));
+        spdlog::error(
+            "feed '{}' ({}) disabled: the server says it is gone (HTTP 410); change "
+            "its URL or remove it from the config",
+            name, UrlForLog(url));
         return;
       case FeedChange::kStartedFailing:
       case FeedChange::kErrorChanged:
@@ -408,9 +419,8 @@ class DaemonImpl final : public Daemon {
           return;
         }
     }
-    spdlog::debug("feed '{}': {} items, {} new, {} updated, {} alerts{}", name,
-                  report.items_seen, report.new_items, report.updated_items,
-                  report.alert_seqs.size(),
+    spdlog::debug("feed '{}': {} items, {} new, {} updated, {} alerts{}", name, report.items_seen,
+                  report.new_items, report.updated_items, report.alert_seqs.size(),
                   report.not_modified ? " (not modified)" : "");
   }
 
@@ -433,7 +443,9 @@ class DaemonImpl final : public Daemon {
     if (!alert.is_object()) return;
     // Seconds since the alert was stored, which is right after its feed was fetched.
     std::int64_t detected = ParseRfc3339(alert.value("detected_at", ""));
-    if (detected > 0) parts_.metrics->RecordPublishLatency(std::chrono::seconds(env_.clock.UnixSeconds() - detected));
+    if (detected > 0)
+      parts_.metrics->RecordPublishLatency(
+          std::chrono::seconds(env_.clock.UnixSeconds() - detected));
   }
 
   void UpdateGauges() {
@@ -462,7 +474,8 @@ class DaemonImpl final : public Daemon {
     if (now >= next_heartbeat_) {
       next_heartbeat_ = now + config_.publish.heartbeat;
       if (auto last = parts_.store->LastSeq(); last.ok()) {
-        Status sent = parts_.publisher->Send(kHeartbeatTopic, HeartbeatJson(*last, env_.clock.UnixSeconds()));
+        Status sent =
+            parts_.publisher->Send(kHeartbeatTopic, HeartbeatJson(*last, env_.clock.UnixSeconds()));
         if (!sent.ok() && !heartbeat_failing_) {
           spdlog::warn("cannot publish the heartbeat: {}", sent.message());
         } else if (sent.ok() && heartbeat_failing_) {
@@ -481,7 +494,8 @@ class DaemonImpl final : public Daemon {
   }
 
   void Prune(Clock::TimePoint now) {
-    auto cutoff = env_.clock.UnixSeconds() - std::chrono::duration_cast<std::chrono::seconds>(config_.retention).count();
+    auto cutoff = env_.clock.UnixSeconds() -
+                  std::chrono::duration_cast<std::chrono::seconds>(config_.retention).count();
     auto pruned = parts_.store->PruneItemsBefore(cutoff, kPruneBatch);
     if (!pruned.ok()) {
       spdlog::error("retention: {}", pruned.status().message());
@@ -518,8 +532,7 @@ class DaemonImpl final : public Daemon {
 
 }  // namespace
 
-Result<std::unique_ptr<Daemon>> Daemon::Create(Config config, ConfigOverrides overrides,
-                                               Env& env) {
+Result<std::unique_ptr<Daemon>> Daemon::Create(Config config, ConfigOverrides overrides, Env& env) {
   overrides.ApplyTo(config);
   if (Status s = LoadCurveKeys(config); !s.ok()) return s;
   auto parts = OpenParts(config, env);

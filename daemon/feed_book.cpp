@@ -18,8 +18,10 @@ std::string ErrorShape(const std::string& message) {
   std::string shape;
   for (char c : message) {
     const bool digit = c >= '0' && c <= '9';
-    if (!digit) shape += c;
-    else if (shape.empty() || shape.back() != '#') shape += '#';
+    if (!digit)
+      shape += c;
+    else if (shape.empty() || shape.back() != '#')
+      shape += '#';
   }
   return shape;
 }
@@ -49,9 +51,9 @@ std::string HostOf(const std::string& url) {
 bool IsLocalFeed(const std::string& url) {
   if (url.rfind("file://", 0) == 0) return true;
   std::string host = HostOf(url);
-  std::string name = host.substr(0, host.rfind(':') == std::string::npos || host.back() == ']'
-                                        ? host.size()
-                                        : host.rfind(':'));
+  std::string name =
+      host.substr(0, host.rfind(':') == std::string::npos || host.back() == ']' ? host.size()
+                                                                                : host.rfind(':'));
   return name == "localhost" || name.rfind("127.", 0) == 0 || name == "[::1]";
 }
 
@@ -90,9 +92,7 @@ void FeedBook::Schedule(std::size_t index, Clock::time_point due) {
   scheduler_.Schedule(index, due);
 }
 
-bool FeedBook::Polite(const FeedState& feed) const {
-  return !feed.host.empty();
-}
+bool FeedBook::Polite(const FeedState& feed) const { return !feed.host.empty(); }
 
 std::vector<FeedConfig> FeedBook::StartDue(Clock::time_point now) {
   std::vector<FeedConfig> started;
@@ -182,7 +182,9 @@ milliseconds FeedBook::NextInterval(FeedState& feed, const FetchOutcome& outcome
   milliseconds next = outcome.new_items ? feed.adaptive_interval / 2
                                         : feed.adaptive_interval + feed.adaptive_interval / 4;
   next = std::clamp(next, policy_.min_interval, policy_.max_interval);
-  if (outcome.max_age) next = std::max<milliseconds>(next, std::min<milliseconds>(*outcome.max_age, std::chrono::hours(24)));
+  if (outcome.max_age)
+    next = std::max<milliseconds>(next,
+                                  std::min<milliseconds>(*outcome.max_age, std::chrono::hours(24)));
   feed.adaptive_interval = next;
   return next;
 }

@@ -32,8 +32,8 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
   void format(const spdlog::details::log_msg& message, const std::tm&,
               spdlog::memory_buf_t& out) override {
     std::string text(message.payload.data(), message.payload.size());
-    std::string quoted = nlohmann::json(text).dump(-1, ' ', false,
-                                                   nlohmann::json::error_handler_t::replace);
+    std::string quoted =
+        nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     out.append(quoted.data(), quoted.data() + quoted.size());
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
@@ -81,7 +81,8 @@ Result<LogFormat> ParseLogFormat(const std::string& name) {
 }
 
 void SetUpLogging(LogFormat format) {
-  if (format == LogFormat::kAuto) format = StderrIsJournal() ? LogFormat::kJournal : LogFormat::kText;
+  if (format == LogFormat::kAuto)
+    format = StderrIsJournal() ? LogFormat::kJournal : LogFormat::kText;
   std::shared_ptr<spdlog::logger> logger = format == LogFormat::kText
                                                ? spdlog::stderr_color_mt("newsmon")
                                                : spdlog::stderr_logger_mt("newsmon");

@@ -18,8 +18,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--database", run.database, "SQLite database (overrides the config)");
   run_cmd->add_option("--publish", run.publish, "ZeroMQ endpoint to bind (overrides the config)");
   run_cmd->add_option("--replay", run.replay, "Replay endpoint to bind (overrides the config)");
-  run_cmd->add_option("--log-format", run.log_format,
-                      "auto (journal under systemd, else text), text, journal or json")
+  run_cmd
+      ->add_option("--log-format", run.log_format,
+                   "auto (journal under systemd, else text), text, journal or json")
       ->capture_default_str();
 
   std::string check_path;
@@ -60,8 +61,9 @@ int main(int argc, char** argv) {
                           "Folder of the corpus that labels with \"source\" point into");
   suggest_cmd->add_option("--thread", suggest.thread, "Thread id to learn terms for")->required();
   suggest_cmd->add_option("--top", suggest.top, "Most terms to print")->capture_default_str();
-  suggest_cmd->add_option("--min-count", suggest.min_count,
-                          "Least number of positive items a term must occur in")
+  suggest_cmd
+      ->add_option("--min-count", suggest.min_count,
+                   "Least number of positive items a term must occur in")
       ->capture_default_str();
   suggest_cmd->add_flag("--all-splits", suggest.all_splits,
                         "Learn from the blind split too (it then no longer measures the thread)");
@@ -84,11 +86,11 @@ int main(int argc, char** argv) {
   tail_cmd->add_option("--thread", tail.thread, "Only this thread's alerts");
   tail_cmd->add_flag("--json", tail.json, "Print each alert's raw JSON body");
   tail_cmd->add_option("--count", tail.count, "Exit after this many alerts");
-  auto* server_key = tail_cmd->add_option(
-      "--curve-server-key", tail.curve_server_key,
-      "The daemon's public certificate (NAME.key) when its bus uses CURVE");
-  auto* client_key = tail_cmd->add_option(
-      "--curve-key", tail.curve_key, "Our own secret certificate (NAME.key_secret) for CURVE");
+  auto* server_key =
+      tail_cmd->add_option("--curve-server-key", tail.curve_server_key,
+                           "The daemon's public certificate (NAME.key) when its bus uses CURVE");
+  auto* client_key = tail_cmd->add_option("--curve-key", tail.curve_key,
+                                          "Our own secret certificate (NAME.key_secret) for CURVE");
   server_key->needs(client_key);
   client_key->needs(server_key);
 

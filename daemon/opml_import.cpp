@@ -78,7 +78,8 @@ int Append(const std::string& config_path, const std::vector<OpmlFeed>& imported
   auto checked = LoadConfig(temporary);
   if (!checked.ok()) {
     std::remove(temporary.c_str());
-    std::cerr << "not appended, the result would be invalid:\n" << checked.status().message() << "\n";
+    std::cerr << "not appended, the result would be invalid:\n"
+              << checked.status().message() << "\n";
     return 1;
   }
   std::rename(temporary.c_str(), config_path.c_str());
@@ -105,8 +106,8 @@ Result<std::vector<OpmlFeed>> ParseOpml(std::string_view document) {
 std::string FeedTablesToml(const std::vector<OpmlFeed>& feeds) {
   std::string toml;
   for (const OpmlFeed& feed : feeds) {
-    toml += "[[feed]]\nname = " + TomlString(feed.name) + "\nurl = " + TomlString(feed.url) +
-            "\n\n";
+    toml +=
+        "[[feed]]\nname = " + TomlString(feed.name) + "\nurl = " + TomlString(feed.url) + "\n\n";
   }
   return toml;
 }

@@ -9,22 +9,24 @@ namespace {
 
 void WarnIfExposed(const std::string& endpoint, bool curve) {
   if (curve || !IsExposedEndpoint(endpoint)) return;
-  spdlog::warn("{} is reachable from other machines and CURVE is off: anyone who can connect "
-               "reads every alert. Set curve_secret_key and curve_authorized_keys in [publish] "
-               "(keys from 'newsmon keygen'), or bind to 127.0.0.1",
-               endpoint);
+  spdlog::warn(
+      "{} is reachable from other machines and CURVE is off: anyone who can connect "
+      "reads every alert. Set curve_secret_key and curve_authorized_keys in [publish] "
+      "(keys from 'newsmon keygen'), or bind to 127.0.0.1",
+      endpoint);
 }
 
 Status OpenBus(const Config& config, Parts& parts) {
   std::optional<CurveServerOptions> curve;
   if (config.publish.curve) {
-    curve = CurveServerOptions{config.publish.curve->server,
-                               config.publish.curve->authorized_clients};
+    curve =
+        CurveServerOptions{config.publish.curve->server, config.publish.curve->authorized_clients};
   }
   for (const std::string& endpoint : {config.publish.endpoint, config.publish.replay_endpoint}) {
     if (curve && !CurveCovers(endpoint)) {
-      return Status::Error(endpoint + ": CURVE does not secure multicast or udp transports; "
-                                      "use tcp:// with CURVE, or turn CURVE off");
+      return Status::Error(endpoint +
+                           ": CURVE does not secure multicast or udp transports; "
+                           "use tcp:// with CURVE, or turn CURVE off");
     }
   }
   auto bus = BusContext::Create(curve);
@@ -79,9 +81,8 @@ Result<Parts> OpenParts(const Config& config, Env& env) {
   return parts;
 }
 
-
 Result<std::unique_ptr<WebhookSink>> OpenWebhook(const WebhookConfig& webhook, Store& store,
-                                                Env& env) {
+                                                 Env& env) {
   WebhookOptions options;
   options.name = webhook.name;
   options.url = webhook.url;
@@ -90,7 +91,8 @@ Result<std::unique_ptr<WebhookSink>> OpenWebhook(const WebhookConfig& webhook, S
   auto sink = WebhookSink::Create(options, store, env);
   if (!sink.ok()) return sink.status().WithContext("webhook '" + webhook.name + "': ");
   std::string threads;
-  for (const std::string& thread : webhook.threads) threads += (threads.empty() ? "" : ", ") + thread;
+  for (const std::string& thread : webhook.threads)
+    threads += (threads.empty() ? "" : ", ") + thread;
   // The host only: webhook URLs often carry a token in their path or query.
   spdlog::info("webhook '{}' posts {} alerts to {}", webhook.name,
                threads.empty() ? "all" : threads, HostOf(webhook.url));

@@ -38,6 +38,6 @@ struct Parts {
 Result<Parts> OpenParts(const Config& config, Env& env);
 // Also used by a reload that changed [[publish.webhook]].
 Result<std::unique_ptr<WebhookSink>> OpenWebhook(const WebhookConfig& webhook, Store& store,
-                                                Env& env);
+                                                 Env& env);
 
 }  // namespace newsmon

@@ -47,8 +47,7 @@ IngestReport Pipeline::Ingest(const FetchResponse& response, const std::string& 
   return Record(std::move(record), std::move(report));
 }
 
-Status Pipeline::SortItems(const std::string& feed, std::vector<Item> items,
-                           FetchRecord& record) {
+Status Pipeline::SortItems(const std::string& feed, std::vector<Item> items, FetchRecord& record) {
   std::vector<std::string> ids;
   for (const Item& item : items) ids.push_back(item.id);
   auto known = store_.KnownItemIds(feed, ids);

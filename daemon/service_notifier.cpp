@@ -25,9 +25,7 @@ void ServiceNotifier::Reloading() {
 
 void ServiceNotifier::Stopping() { sd_notify(0, "STOPPING=1"); }
 
-void ServiceNotifier::Status(const std::string& text) {
-  sd_notifyf(0, "STATUS=%s", text.c_str());
-}
+void ServiceNotifier::Status(const std::string& text) { sd_notifyf(0, "STATUS=%s", text.c_str()); }
 
 void ServiceNotifier::WatchdogPing() { sd_notify(0, "WATCHDOG=1"); }
 

@@ -42,7 +42,8 @@ void PrintFeeds(const Config& config, const std::vector<FeedStatus>& stored, std
   std::map<std::string, const FeedStatus*> by_name;
   for (const FeedStatus& feed : stored) by_name[feed.name] = &feed;
   std::cout << std::left << std::setw(24) << "FEED" << std::setw(30) << "STATE" << std::setw(14)
-            << "LAST SUCCESS" << std::setw(10) << "NEXT" << "LAST ERROR\n";
+            << "LAST SUCCESS" << std::setw(10) << "NEXT"
+            << "LAST ERROR\n";
   for (const FeedConfig& configured : config.feeds) {
     std::cout << std::setw(24) << configured.name;
     auto found = by_name.find(configured.name);
@@ -52,9 +53,9 @@ void PrintFeeds(const Config& config, const std::vector<FeedStatus>& stored, std
     }
     const FeedStatus& feed = *found->second;
     std::string error = feed.disabled.empty() ? feed.last_error : feed.disabled;
-    std::cout << std::setw(30) << StateOf(feed, now) << std::setw(14)
-              << Ago(feed.last_success, now) << std::setw(10)
-              << (feed.disabled.empty() ? Until(feed.next_due, now) : "-") << error << "\n";
+    std::cout << std::setw(30) << StateOf(feed, now) << std::setw(14) << Ago(feed.last_success, now)
+              << std::setw(10) << (feed.disabled.empty() ? Until(feed.next_due, now) : "-") << error
+              << "\n";
   }
 }
 

@@ -1,7 +1,7 @@
 #include <array>
 #include <charconv>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -118,7 +118,8 @@ class HandshakeWatch {
     }
     if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
         value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
-      return "handshake with " + where + " failed: one side uses CURVE and the other does not "
+      return "handshake with " + where +
+             " failed: one side uses CURVE and the other does not "
              "(check --curve-server-key and --curve-key against the daemon's [publish] keys)";
     }
     // A wrong server key looks like this too, so say something, once, but keep trying.
@@ -229,8 +230,8 @@ Result<std::optional<std::int64_t>> StartingCursor(const TailOptions& options) {
     return std::optional<std::int64_t>(StateFile(options.state_file).Read().value_or(0));
   }
   std::int64_t seq = -1;
-  auto [end, error] = std::from_chars(options.since->data(),
-                                      options.since->data() + options.since->size(), seq);
+  auto [end, error] =
+      std::from_chars(options.since->data(), options.since->data() + options.since->size(), seq);
   if (error != std::errc() || end != options.since->data() + options.since->size() || seq < 0) {
     return Status::Error("--since takes a sequence number (0 for everything) or 'last'");
   }
@@ -303,8 +304,8 @@ class Tailer {
       if (!reply) {
         refusal_ = handshakes_.ReadRefusal();  // a refused key explains the silence
         if (!refusal_.empty()) return;
-        std::cerr << "newsmon tail: no answer from replay endpoint '"
-                  << options_.replay_endpoint << "'; showing live alerts only for now\n";
+        std::cerr << "newsmon tail: no answer from replay endpoint '" << options_.replay_endpoint
+                  << "'; showing live alerts only for now\n";
         return;
       }
       const json& alerts = (*reply)["alerts"];
@@ -333,7 +334,7 @@ class Tailer {
     if (!options_.thread.empty() && topic.to_string() != "alert." + options_.thread) return;
     std::int64_t seq = parsed.value("seq", std::int64_t{0});
     if (cursor_) {
-      if (seq <= *cursor_) return;  // already shown
+      if (seq <= *cursor_) return;                // already shown
       if (seq != *cursor_ + 1) return CatchUp();  // missed some: replay covers this one too
       cursor_ = seq;
     }

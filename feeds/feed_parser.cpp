@@ -58,7 +58,6 @@ constexpr std::size_t kMaxBodyBytes = 64 * 1024 * 1024;
 // Default flags minus whitespace conversion in attributes; no doctype, PI or comment nodes.
 constexpr unsigned kParseFlags = pugi::parse_cdata | pugi::parse_escapes | pugi::parse_eol;
 
-
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && AsciiLower(a) == AsciiLower(b);
 }
@@ -468,8 +467,6 @@ class Reader {
   std::string document_base_;
 };
 
-
-
 enum class Kind { kNone, kRss, kRdf, kRss11, kAtom, kAtomEntry, kCdf };
 
 Kind Classify(pugi::xml_node root) {
@@ -527,8 +524,8 @@ std::vector<pugi::xml_node> ReadRssChannel(Kind kind, pugi::xml_node root, Reade
   feed.title = HtmlToText(RawContent(title));
   feed.link = reader.RssLink(channel);
   if (feed.link.empty()) feed.link = reader.AtomLink(channel, /*in_rss=*/true);
-  if (long ttl = std::strtol(RawContent(reader.Child(channel, Vocab::kRss, "ttl")).c_str(),
-                             nullptr, 10);
+  if (long ttl =
+          std::strtol(RawContent(reader.Child(channel, Vocab::kRss, "ttl")).c_str(), nullptr, 10);
       ttl > 0) {
     feed.ttl_minutes = static_cast<int>(std::min(ttl, 24L * 60));
   }

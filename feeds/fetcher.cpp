@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
-#include <utility>
 #include <mutex>
+#include <utility>
 
 #include "core/curl_handles.h"
 #include "core/version.h"
@@ -42,7 +42,6 @@ void ConfigureMulti(CURLM* multi) {
   curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, budget);
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, budget);
 }
-
 
 // One transfer in flight: owns its easy handle and everything curl points into.
 struct Transfer {
@@ -252,8 +251,7 @@ class CurlFetcher final : public Fetcher {
       headers = curl_slist_append(headers, ("If-None-Match: " + request.etag).c_str());
     }
     if (!request.last_modified.empty()) {
-      headers =
-          curl_slist_append(headers, ("If-Modified-Since: " + request.last_modified).c_str());
+      headers = curl_slist_append(headers, ("If-Modified-Since: " + request.last_modified).c_str());
     }
     transfer.headers.reset(headers);
     if (headers) curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
@@ -292,8 +290,9 @@ class CurlFetcher final : public Fetcher {
 
   Status Outcome(const Transfer& transfer, CURLcode result, long http_status) const {
     if (transfer.refused_private_address) {
-      return Status::Error("refused to connect to a private or loopback address (set "
-                           "allow_private_addresses = true to allow it)");
+      return Status::Error(
+          "refused to connect to a private or loopback address (set "
+          "allow_private_addresses = true to allow it)");
     }
     if (transfer.body_too_large) {
       return Status::Error("response body exceeds the limit of " +
@@ -321,9 +320,8 @@ bool IsPrivateAddress(const sockaddr* address) {
     auto in = [ip](std::uint32_t network, int bits) {
       return (ip >> (32 - bits)) == (network >> (32 - bits));
     };
-    return in(0x00000000, 8) || in(0x0A000000, 8) || in(0x7F000000, 8) ||
-           in(0xA9FE0000, 16) || in(0xAC100000, 12) || in(0xC0A80000, 16) ||
-           in(0x64400000, 10);
+    return in(0x00000000, 8) || in(0x0A000000, 8) || in(0x7F000000, 8) || in(0xA9FE0000, 16) ||
+           in(0xAC100000, 12) || in(0xC0A80000, 16) || in(0x64400000, 10);
   }
   if (address->sa_family == AF_INET6) {
     const auto& ip6 = reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr;

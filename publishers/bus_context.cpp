@@ -91,7 +91,8 @@ std::vector<std::string> BusContext::ServeAuthentication() {
     // ZMQ_FD is edge-triggered: drain everything that is ready before waiting again.
     while (socket.get(zmq::sockopt::events) & ZMQ_POLLIN) {
       std::vector<zmq::message_t> frames;
-      if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
+      if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait))
+        break;
       Answer(frames, refusals);
     }
   } catch (const zmq::error_t& error) {
@@ -112,8 +113,9 @@ void BusContext::Answer(const std::vector<zmq::message_t>& frames,
   std::string request_id = frames.size() > 1 ? frames[1].to_string() : "";
   if (frames.size() < 6) {
     std::array<zmq::const_buffer, 6> reply = {
-        zmq::str_buffer("1.0"), zmq::buffer(request_id), zmq::str_buffer("500"),
-        zmq::str_buffer("malformed ZAP request"), zmq::str_buffer(""), zmq::str_buffer("")};
+        zmq::str_buffer("1.0"), zmq::buffer(request_id),
+        zmq::str_buffer("500"), zmq::str_buffer("malformed ZAP request"),
+        zmq::str_buffer(""),    zmq::str_buffer("")};
     zmq::send_multipart(socket, reply, zmq::send_flags::dontwait);
     return;
   }
@@ -123,10 +125,12 @@ void BusContext::Answer(const std::vector<zmq::message_t>& frames,
   bool admitted =
       mechanism == "CURVE" && std::find(allowed.begin(), allowed.end(), key) != allowed.end();
   std::array<zmq::const_buffer, 6> reply = {
-      zmq::str_buffer("1.0"), zmq::buffer(request_id),
+      zmq::str_buffer("1.0"),
+      zmq::buffer(request_id),
       admitted ? zmq::str_buffer("200") : zmq::str_buffer("400"),
       admitted ? zmq::str_buffer("OK") : zmq::str_buffer("client key not authorised"),
-      zmq::buffer(key), zmq::str_buffer("")};
+      zmq::buffer(key),
+      zmq::str_buffer("")};
   zmq::send_multipart(socket, reply, zmq::send_flags::dontwait);
   if (!admitted) ReportOnce(frames[3].to_string(), key, refusals);
 }

@@ -107,7 +107,8 @@ Result<std::vector<std::string>> WriteCurveCertificates(const std::string& direc
 
 Result<CurveKeyPair> LoadCurveCertificate(const std::string& path) {
   std::ifstream file(path);
-  if (!file) return Status::Error("cannot read CURVE certificate " + path + ": " + std::strerror(errno));
+  if (!file)
+    return Status::Error("cannot read CURVE certificate " + path + ": " + std::strerror(errno));
   CurveKeyPair keys;
   std::string line;
   while (std::getline(file, line)) {
@@ -116,8 +117,9 @@ Result<CurveKeyPair> LoadCurveCertificate(const std::string& path) {
     if (key == "secret-key") keys.secret_key = ValueOf(line);
   }
   if (!IsZ85Key(keys.public_key)) {
-    return Status::Error(path + " holds no valid public-key (expected a ZeroMQ certificate, "
-                                "as written by 'newsmon keygen')");
+    return Status::Error(path +
+                         " holds no valid public-key (expected a ZeroMQ certificate, "
+                         "as written by 'newsmon keygen')");
   }
   if (!keys.secret_key.empty() && !IsZ85Key(keys.secret_key)) {
     return Status::Error(path + ": secret-key is not a 40-character Z85 key");
@@ -129,14 +131,16 @@ Result<CurveKeyPair> LoadCurveSecretCertificate(const std::string& path) {
   auto keys = LoadCurveCertificate(path);
   if (!keys.ok()) return keys;
   if (keys->secret_key.empty()) {
-    return Status::Error(path + " holds no secret-key: give the NAME.key_secret file, not the "
-                                "public NAME.key");
+    return Status::Error(path +
+                         " holds no secret-key: give the NAME.key_secret file, not the "
+                         "public NAME.key");
   }
   // As ssh does with private keys: a secret anyone on the host can read is no secret.
   struct stat info {};
   if (::stat(path.c_str(), &info) == 0 && (info.st_mode & S_IROTH)) {
-    return Status::Error(path + " is readable by every user on this host: chmod o-rwx it "
-                                "(0600, or 0640 for a group the daemon is in)");
+    return Status::Error(path +
+                         " is readable by every user on this host: chmod o-rwx it "
+                         "(0600, or 0640 for a group the daemon is in)");
   }
   return keys;
 }
@@ -144,8 +148,9 @@ Result<CurveKeyPair> LoadCurveSecretCertificate(const std::string& path) {
 Result<std::vector<std::string>> LoadCurvePublicKeys(const std::string& directory) {
   std::error_code error;
   fs::directory_iterator entries(directory, error);
-  if (error) return Status::Error("cannot read authorised keys directory " + directory + ": " +
-                                  error.message());
+  if (error)
+    return Status::Error("cannot read authorised keys directory " + directory + ": " +
+                         error.message());
   std::vector<std::string> keys;
   for (const fs::directory_entry& entry : entries) {
     if (entry.path().extension() != ".key") continue;

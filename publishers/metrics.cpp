@@ -42,16 +42,19 @@ const Histogram::BucketBoundaries kFetchDurationBuckets = {0.05, 0.1, 0.25, 0.5,
                                                            2.5,  5,   10,   30,  60};
 // From seconds (a feed polled often that timestamps honestly) to a day (a slow feed, or
 // one that backdates its items).
-const Histogram::BucketBoundaries kPublishLatencyBuckets = {
-    1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400};
+const Histogram::BucketBoundaries kPublishLatencyBuckets = {1,   5,    15,   30,   60,    120,  300,
+                                                            600, 1800, 3600, 7200, 21600, 86400};
 
 constexpr std::array<const char*, 3> kOutcomeLabels = {"ok", "not_modified", "error"};
 
 std::size_t OutcomeIndex(Metrics::FetchOutcome outcome) {
   switch (outcome) {
-    case Metrics::FetchOutcome::kOk: return 0;
-    case Metrics::FetchOutcome::kNotModified: return 1;
-    case Metrics::FetchOutcome::kError: return 2;
+    case Metrics::FetchOutcome::kOk:
+      return 0;
+    case Metrics::FetchOutcome::kNotModified:
+      return 1;
+    case Metrics::FetchOutcome::kError:
+      return 2;
   }
   return 2;
 }
@@ -67,7 +70,7 @@ struct Metrics::Impl {
     Counter* bytes = nullptr;
     Counter* items_new = nullptr;
     Counter* items_updated = nullptr;
-    Gauge* last_success = nullptr;      // absent until the first success
+    Gauge* last_success = nullptr;  // absent until the first success
     Gauge* last_success_age = nullptr;
     std::int64_t last_success_unix = 0;
   };
@@ -75,70 +78,77 @@ struct Metrics::Impl {
   prometheus::Registry registry;
 
   Family<Counter>& fetches = prometheus::BuildCounter()
-      .Name("newsmon_fetches_total")
-      .Help("Feed fetches by outcome: ok (a document was received), not_modified (HTTP 304), error.")
-      .Register(registry);
+                                 .Name("newsmon_fetches_total")
+                                 .Help(
+                                     "Feed fetches by outcome: ok (a document was received), "
+                                     "not_modified (HTTP 304), error.")
+                                 .Register(registry);
   Family<Counter>& fetch_bytes = prometheus::BuildCounter()
-      .Name("newsmon_fetch_bytes_total")
-      .Help("Bytes of feed documents received, after decompression.")
-      .Register(registry);
+                                     .Name("newsmon_fetch_bytes_total")
+                                     .Help("Bytes of feed documents received, after decompression.")
+                                     .Register(registry);
   Family<Counter>& items = prometheus::BuildCounter()
-      .Name("newsmon_items_total")
-      .Help("Items stored, by change: new or updated.")
-      .Register(registry);
+                               .Name("newsmon_items_total")
+                               .Help("Items stored, by change: new or updated.")
+                               .Register(registry);
   Family<Counter>& alerts = prometheus::BuildCounter()
-      .Name("newsmon_alerts_total")
-      .Help("Alerts stored, by thread and kind.")
-      .Register(registry);
+                                .Name("newsmon_alerts_total")
+                                .Help("Alerts stored, by thread and kind.")
+                                .Register(registry);
   Counter& replay_requests = prometheus::BuildCounter()
-      .Name("newsmon_replay_requests_total")
-      .Help("Replay requests answered.")
-      .Register(registry)
-      .Add({});
+                                 .Name("newsmon_replay_requests_total")
+                                 .Help("Replay requests answered.")
+                                 .Register(registry)
+                                 .Add({});
 
-  Gauge& feeds_in_backoff = prometheus::BuildGauge()
-      .Name("newsmon_feeds_in_backoff")
-      .Help("Feeds whose last fetch failed and whose next poll is delayed by backoff.")
-      .Register(registry)
-      .Add({});
-  Family<Gauge>& last_success = prometheus::BuildGauge()
-      .Name("newsmon_feed_last_success_timestamp_seconds")
-      .Help("Unix time of the feed's last successful fetch (ok or not_modified).")
-      .Register(registry);
-  Family<Gauge>& last_success_age = prometheus::BuildGauge()
-      .Name("newsmon_feed_last_success_age_seconds")
-      .Help("Seconds since the feed's last successful fetch, at scrape time.")
-      .Register(registry);
+  Gauge& feeds_in_backoff =
+      prometheus::BuildGauge()
+          .Name("newsmon_feeds_in_backoff")
+          .Help("Feeds whose last fetch failed and whose next poll is delayed by backoff.")
+          .Register(registry)
+          .Add({});
+  Family<Gauge>& last_success =
+      prometheus::BuildGauge()
+          .Name("newsmon_feed_last_success_timestamp_seconds")
+          .Help("Unix time of the feed's last successful fetch (ok or not_modified).")
+          .Register(registry);
+  Family<Gauge>& last_success_age =
+      prometheus::BuildGauge()
+          .Name("newsmon_feed_last_success_age_seconds")
+          .Help("Seconds since the feed's last successful fetch, at scrape time.")
+          .Register(registry);
   Gauge& outbox_backlog = prometheus::BuildGauge()
-      .Name("newsmon_outbox_backlog")
-      .Help("Alerts stored but not yet sent on the bus.")
-      .Register(registry)
-      .Add({});
+                              .Name("newsmon_outbox_backlog")
+                              .Help("Alerts stored but not yet sent on the bus.")
+                              .Register(registry)
+                              .Add({});
   Family<Gauge>& webhook_backlog = prometheus::BuildGauge()
-      .Name("newsmon_webhook_backlog")
-      .Help("Alerts stored after the webhook's delivered mark.")
-      .Register(registry);
-  Family<Gauge>& webhook_failing = prometheus::BuildGauge()
-      .Name("newsmon_webhook_failing")
-      .Help("1 while the webhook's last delivery attempt failed, else 0.")
-      .Register(registry);
+                                       .Name("newsmon_webhook_backlog")
+                                       .Help("Alerts stored after the webhook's delivered mark.")
+                                       .Register(registry);
+  Family<Gauge>& webhook_failing =
+      prometheus::BuildGauge()
+          .Name("newsmon_webhook_failing")
+          .Help("1 while the webhook's last delivery attempt failed, else 0.")
+          .Register(registry);
   std::vector<Gauge*> webhook_series;
   Gauge& database_bytes = prometheus::BuildGauge()
-      .Name("newsmon_database_bytes")
-      .Help("Size of the SQLite database in bytes.")
-      .Register(registry)
-      .Add({});
+                              .Name("newsmon_database_bytes")
+                              .Help("Size of the SQLite database in bytes.")
+                              .Register(registry)
+                              .Add({});
 
   Histogram& fetch_duration = prometheus::BuildHistogram()
-      .Name("newsmon_fetch_duration_seconds")
-      .Help("Duration of feed fetches, any outcome.")
-      .Register(registry)
-      .Add({}, kFetchDurationBuckets);
-  Histogram& publish_latency = prometheus::BuildHistogram()
-      .Name("newsmon_feed_to_publish_seconds")
-      .Help("Seconds from an item's time in its feed to its alert being sent on the bus.")
-      .Register(registry)
-      .Add({}, kPublishLatencyBuckets);
+                                  .Name("newsmon_fetch_duration_seconds")
+                                  .Help("Duration of feed fetches, any outcome.")
+                                  .Register(registry)
+                                  .Add({}, kFetchDurationBuckets);
+  Histogram& publish_latency =
+      prometheus::BuildHistogram()
+          .Name("newsmon_feed_to_publish_seconds")
+          .Help("Seconds from an item's time in its feed to its alert being sent on the bus.")
+          .Register(registry)
+          .Add({}, kPublishLatencyBuckets);
 
   mutable std::mutex mutex;  // guards `feeds`; the series themselves are atomic
   std::unordered_map<std::string, FeedSeries> feeds;
@@ -368,8 +378,8 @@ class HttpMetricsServer final : public MetricsServer {
       response.set_content(ready ? "ready\n" : "not ready\n", "text/plain; charset=utf-8");
     });
 
-    auto display_host = listen.host.find(':') != std::string::npos ? "[" + listen.host + "]"
-                                                                    : listen.host;
+    auto display_host =
+        listen.host.find(':') != std::string::npos ? "[" + listen.host + "]" : listen.host;
     errno = 0;
     if (listen.port == 0) {
       port_ = server_.bind_to_any_port(listen.host);
@@ -378,8 +388,8 @@ class HttpMetricsServer final : public MetricsServer {
     }
     if (port_ < 0) {
       int error = errno;
-      std::string message = "metrics: cannot listen on " + display_host + ":" +
-                            std::to_string(listen.port);
+      std::string message =
+          "metrics: cannot listen on " + display_host + ":" + std::to_string(listen.port);
       if (error != 0) message += std::string(": ") + std::strerror(error);
       return Status::Error(message);
     }

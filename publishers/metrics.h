@@ -83,8 +83,7 @@ class MetricsServer {
   // server. `ready` is called on the listener thread for each /healthz, so it must be
   // thread-safe (read an atomic); an empty function means always ready. Fails with a
   // message naming the address when it is malformed or cannot be bound.
-  static Result<std::unique_ptr<MetricsServer>> Start(const std::string& listen,
-                                                      Metrics& metrics,
+  static Result<std::unique_ptr<MetricsServer>> Start(const std::string& listen, Metrics& metrics,
                                                       std::function<bool()> ready);
 
   // The bound address with the actual port, e.g. "127.0.0.1:41234".

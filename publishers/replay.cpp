@@ -8,14 +8,14 @@ namespace {
 
 using nlohmann::json;
 
-std::string ErrorReply(const std::string& message) {
-  return json{{"error", message}}.dump();
-}
+std::string ErrorReply(const std::string& message) { return json{{"error", message}}.dump(); }
 
 class ZmqReplayServer final : public ReplayServer {
  public:
   ZmqReplayServer(std::string endpoint, Store& store, BusContext& bus)
-      : endpoint_(std::move(endpoint)), store_(store), socket_(bus.context(), zmq::socket_type::rep) {}
+      : endpoint_(std::move(endpoint)),
+        store_(store),
+        socket_(bus.context(), zmq::socket_type::rep) {}
 
   Status Open(const BusContext& bus) {
     try {
@@ -44,8 +44,9 @@ class ZmqReplayServer final : public ReplayServer {
         }
         zmq::message_t request;
         if (!socket_.recv(request, zmq::recv_flags::dontwait)) break;
-        std::string reply = MoreFrames() ? ErrorReply("a request is one frame: a JSON object "
-                                                      "such as {\"since\": 0}")
+        std::string reply = MoreFrames() ? ErrorReply(
+                                               "a request is one frame: a JSON object "
+                                               "such as {\"since\": 0}")
                                          : ReplayReply(request.to_string(), store_);
         socket_.send(zmq::buffer(reply), zmq::send_flags::dontwait);
         ++served;
@@ -104,8 +105,8 @@ std::string ReplayReply(const std::string& request, Store& store) {
                                                           json::error_handler_t::replace);
 }
 
-Result<std::unique_ptr<ReplayServer>> ReplayServer::Bind(const std::string& endpoint,
-                                                         Store& store, BusContext& bus) {
+Result<std::unique_ptr<ReplayServer>> ReplayServer::Bind(const std::string& endpoint, Store& store,
+                                                         BusContext& bus) {
   auto server = std::make_unique<ZmqReplayServer>(endpoint, store, bus);
   if (Status s = server->Open(bus); !s.ok()) return s;
   return std::unique_ptr<ReplayServer>(std::move(server));

@@ -222,12 +222,12 @@ class Post {
   }
 
   HeaderList Headers(const std::string& secret, const std::string& topic) const {
-    std::vector<std::string> lines = {
-        "Content-Type: application/json", "X-Newsmon-Seq: " + std::to_string(seq_),
-        "X-Newsmon-Topic: " + topic,
-        // A body over 1 MiB would otherwise wait up to a second for a 100 Continue that
-        // many receivers never send.
-        "Expect:"};
+    std::vector<std::string> lines = {"Content-Type: application/json",
+                                      "X-Newsmon-Seq: " + std::to_string(seq_),
+                                      "X-Newsmon-Topic: " + topic,
+                                      // A body over 1 MiB would otherwise wait up to a second for a
+                                      // 100 Continue that many receivers never send.
+                                      "Expect:"};
     if (!secret.empty()) {
       lines.push_back("X-Newsmon-Signature-256: sha256=" + WebhookSignature(secret, body_));
     }
@@ -400,8 +400,8 @@ class HttpWebhookSink final : public WebhookSink {
     milliseconds delay = RetryDelay(retry_after);
     next_attempt_ = now + delay;
     if (failing_) {
-      spdlog::debug("webhook '{}': still failing: {}; retrying in {} s", options_.name,
-                    last_error_, FormatSeconds(delay));
+      spdlog::debug("webhook '{}': still failing: {}; retrying in {} s", options_.name, last_error_,
+                    FormatSeconds(delay));
       return;
     }
     failing_ = true;
@@ -413,10 +413,9 @@ class HttpWebhookSink final : public WebhookSink {
   // do not retry together, within [min_backoff, max_backoff]; a Retry-After is a floor,
   // itself capped at max_backoff.
   milliseconds RetryDelay(std::optional<std::chrono::seconds> retry_after) {
-    milliseconds delay = JitteredBackoff({.first = options_.min_backoff,
-                                          .cap = options_.max_backoff,
-                                          .floor = options_.min_backoff},
-                                         attempt_, random_);
+    milliseconds delay = JitteredBackoff(
+        {.first = options_.min_backoff, .cap = options_.max_backoff, .floor = options_.min_backoff},
+        attempt_, random_);
     if (retry_after) {
       // Clamped in seconds first: a receiver's "Retry-After: 10000000000000000" would overflow
       // the conversion to milliseconds.
@@ -447,11 +446,11 @@ class HttpWebhookSink final : public WebhookSink {
   std::unordered_set<std::string> topics_;  // empty: every thread
   std::int64_t cursor_;
   std::int64_t stored_cursor_;
-  std::int64_t read_up_to_;  // the last seq read from the outbox
+  std::int64_t read_up_to_;        // the last seq read from the outbox
   std::deque<OutboxEntry> queue_;  // alerts of our threads read but not yet delivered
   bool outbox_may_have_more_ = true;
   Clock::time_point next_attempt_{};  // the end of the current backoff
-  int attempt_ = 0;  // consecutive failures of the queue's head
+  int attempt_ = 0;                   // consecutive failures of the queue's head
   std::uint64_t delivered_ = 0;
   std::uint64_t failed_attempts_ = 0;
   bool failing_ = false;

@@ -50,11 +50,11 @@ struct WebhookOptions {
 
 // For metrics and status; a snapshot.
 struct WebhookState {
-  std::int64_t cursor = 0;         // last seq delivered or skipped
-  std::uint64_t delivered = 0;     // alerts delivered since the sink was created
+  std::int64_t cursor = 0;      // last seq delivered or skipped
+  std::uint64_t delivered = 0;  // alerts delivered since the sink was created
   std::uint64_t failed_attempts = 0;
-  bool failing = false;            // the last attempt failed; cleared by a success
-  std::string last_error;          // why the last failed attempt failed
+  bool failing = false;    // the last attempt failed; cleared by a success
+  std::string last_error;  // why the last failed attempt failed
   bool in_flight = false;
 };
 

@@ -28,8 +28,8 @@ class ZmqPublisher final : public Publisher {
 
   Status Send(const std::string& topic, const std::string& body) override {
     try {
-      auto sent = socket_.send(zmq::buffer(topic), zmq::send_flags::sndmore |
-                                                       zmq::send_flags::dontwait);
+      auto sent =
+          socket_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
       if (!sent) return Status::Error("publisher queue full");
       socket_.send(zmq::buffer(body), zmq::send_flags::dontwait);
       return Status::Ok();
@@ -55,8 +55,8 @@ Result<std::unique_ptr<Publisher>> Publisher::Bind(const PublisherOptions& optio
 }
 
 std::string HeartbeatJson(std::int64_t last_seq, std::int64_t now) {
-  nlohmann::json body = {{"schema", kAlertSchema}, {"last_seq", last_seq},
-                         {"at", FormatRfc3339(now)}};
+  nlohmann::json body = {
+      {"schema", kAlertSchema}, {"last_seq", last_seq}, {"at", FormatRfc3339(now)}};
   return body.dump();
 }
 

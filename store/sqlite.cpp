@@ -13,12 +13,15 @@ namespace {
 Status SqliteError(int rc, std::string message) {
   switch (rc & 0xff) {  // the primary code of an extended one
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return Status::Busy(std::move(message));
+    case SQLITE_LOCKED:
+      return Status::Busy(std::move(message));
     case SQLITE_FULL:
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
-    case SQLITE_READONLY: return Status::IoError(std::move(message));
-    default: return Status::Error(std::move(message));
+    case SQLITE_READONLY:
+      return Status::IoError(std::move(message));
+    default:
+      return Status::Error(std::move(message));
   }
 }
 
@@ -30,8 +33,8 @@ Result<Database> Database::Open(const std::string& path) {
   int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
   Database db(handle);  // owns the handle even when opening failed
   if (rc != SQLITE_OK) {
-    return SqliteError(rc, "cannot open database '" + path + "': " +
-                               (handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc)));
+    return SqliteError(rc, "cannot open database '" + path +
+                               "': " + (handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc)));
   }
   // A second process (e.g. `newsmon status`) may hold a lock briefly.
   sqlite3_busy_timeout(handle, 5000);
@@ -113,7 +116,8 @@ Statement& Statement::Bind(int index, const std::optional<std::int64_t>& value) 
 bool Statement::Step() {
   int rc = sqlite3_step(handle_);
   if (rc == SQLITE_ROW) return true;
-  if (rc != SQLITE_DONE) status_ = SqliteError(rc, std::string("SQL error: ") + sqlite3_errmsg(db_));
+  if (rc != SQLITE_DONE)
+    status_ = SqliteError(rc, std::string("SQL error: ") + sqlite3_errmsg(db_));
   return false;
 }
 

@@ -81,7 +81,9 @@ CREATE TABLE webhook_cursors(
 std::string EvidenceJson(const ThreadMatch& match) {
   nlohmann::json evidence = nlohmann::json::array();
   for (const MatchedTerm& hit : match.evidence) {
-    evidence.push_back({{"term", hit.term}, {"field", hit.field}, {"position", hit.position},
+    evidence.push_back({{"term", hit.term},
+                        {"field", hit.field},
+                        {"position", hit.position},
                         {"weight", hit.weight}});
   }
   return evidence.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -110,8 +112,10 @@ class SqliteStore final : public Store {
     stmt->Bind(1, feed);
     FeedFetchState state;
     if (stmt->Step()) {
-      state = {{stmt->ColumnText(0), stmt->ColumnText(1)}, stmt->ColumnText(2),
-               stmt->ColumnText(3), stmt->ColumnText(4)};
+      state = {{stmt->ColumnText(0), stmt->ColumnText(1)},
+               stmt->ColumnText(2),
+               stmt->ColumnText(3),
+               stmt->ColumnText(4)};
     }
     if (!stmt->status().ok()) return stmt->status();
     return state;
@@ -248,8 +252,8 @@ class SqliteStore final : public Store {
   }
 
   Result<std::int64_t> SizeBytes() override {
-    auto stmt = db_.Prepare(
-        "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
+    auto stmt =
+        db_.Prepare("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
     if (!stmt.ok()) return stmt.status();
     std::int64_t size = stmt->Step() ? stmt->ColumnInt(0) : 0;
     if (!stmt->status().ok()) return stmt->status();
@@ -300,8 +304,8 @@ class SqliteStore final : public Store {
     constexpr int kLatest = static_cast<int>(std::size(kMigrations));
     if (version > kLatest) {
       return Status::Error("database schema version " + std::to_string(version) +
-                           " is newer than this newsmon understands (" +
-                           std::to_string(kLatest) + "); upgrade newsmon");
+                           " is newer than this newsmon understands (" + std::to_string(kLatest) +
+                           "); upgrade newsmon");
     }
     for (; version < kLatest; ++version) {
       sqlite::Transaction transaction(db_);
@@ -356,8 +360,14 @@ ON CONFLICT(name) DO UPDATE SET
         "UPDATE items SET title = ?3, link = ?4, summary = ?5, content_hash = ?6, "
         "updated_at = ?7 WHERE feed = ?1 AND guid = ?2 AND pruned = 0");
     if (!stmt.ok()) return stmt.status();
-    return stmt->Bind(1, item.feed).Bind(2, item.id).Bind(3, item.title).Bind(4, item.link)
-        .Bind(5, item.summary).Bind(6, ContentHash(item)).Bind(7, fetched_at).Run();
+    return stmt->Bind(1, item.feed)
+        .Bind(2, item.id)
+        .Bind(3, item.title)
+        .Bind(4, item.link)
+        .Bind(5, item.summary)
+        .Bind(6, ContentHash(item))
+        .Bind(7, fetched_at)
+        .Run();
   }
 
   Status InsertItem(const ClassifiedItem& classified, std::int64_t fetched_at,
@@ -367,10 +377,16 @@ ON CONFLICT(name) DO UPDATE SET
         "INSERT OR IGNORE INTO items(feed, guid, title, link, published, summary, fetched_at, "
         "published_estimated, content_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!insert.ok()) return insert.status();
-    Status s = insert->Bind(1, item.feed).Bind(2, item.id).Bind(3, item.title).Bind(4, item.link)
-                   .Bind(5, item.published).Bind(6, item.summary).Bind(7, fetched_at)
+    Status s = insert->Bind(1, item.feed)
+                   .Bind(2, item.id)
+                   .Bind(3, item.title)
+                   .Bind(4, item.link)
+                   .Bind(5, item.published)
+                   .Bind(6, item.summary)
+                   .Bind(7, fetched_at)
                    .Bind(8, std::int64_t{item.published_estimated})
-                   .Bind(9, ContentHash(item)).Run();
+                   .Bind(9, ContentHash(item))
+                   .Run();
     if (!s.ok()) return s;
     if (db_.Changes() == 0) return Status::Ok();  // already stored: never alert twice
     std::int64_t item_row = db_.LastInsertRowid();
@@ -385,11 +401,14 @@ ON CONFLICT(name) DO UPDATE SET
 
   Status InsertMatchAndAlert(std::int64_t item_row, const Item& item, const ThreadMatch& match,
                              std::int64_t detected_at, std::vector<std::int64_t>& seqs) {
-    auto insert_match = db_.Prepare(
-        "INSERT INTO matches(item, thread, score, evidence) VALUES (?1, ?2, ?3, ?4)");
+    auto insert_match =
+        db_.Prepare("INSERT INTO matches(item, thread, score, evidence) VALUES (?1, ?2, ?3, ?4)");
     if (!insert_match.ok()) return insert_match.status();
-    Status s = insert_match->Bind(1, item_row).Bind(2, match.thread).Bind(3, match.score)
-                   .Bind(4, EvidenceJson(match)).Run();
+    Status s = insert_match->Bind(1, item_row)
+                   .Bind(2, match.thread)
+                   .Bind(3, match.score)
+                   .Bind(4, EvidenceJson(match))
+                   .Run();
     if (!s.ok()) return s;
 
     auto last = LastSeq();
@@ -399,8 +418,12 @@ ON CONFLICT(name) DO UPDATE SET
         "INSERT INTO alerts(seq, thread, item, topic, body, created_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     if (!insert_alert.ok()) return insert_alert.status();
-    s = insert_alert->Bind(1, alert.seq).Bind(2, match.thread).Bind(3, item_row)
-            .Bind(4, AlertTopic(match.thread)).Bind(5, AlertToJson(alert)).Bind(6, detected_at)
+    s = insert_alert->Bind(1, alert.seq)
+            .Bind(2, match.thread)
+            .Bind(3, item_row)
+            .Bind(4, AlertTopic(match.thread))
+            .Bind(5, AlertToJson(alert))
+            .Bind(6, detected_at)
             .Run();
     if (s.ok()) seqs.push_back(alert.seq);
     return s;

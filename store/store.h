@@ -36,13 +36,13 @@ struct ClassifiedItem {
 // Everything learned from one fetch of one feed; stored in one transaction.
 struct FetchRecord {
   std::string feed;
-  std::string config_url;       // the URL in the config
-  std::string moved_to;         // set when the feed moved permanently (301/308)
-  std::string disabled;         // set when the feed is gone for good (410)
+  std::string config_url;  // the URL in the config
+  std::string moved_to;    // set when the feed moved permanently (301/308)
+  std::string disabled;    // set when the feed is gone for good (410)
   std::int64_t fetched_at = 0;
   bool ok = false;
-  std::string error;            // why the fetch or parse failed, when !ok
-  FeedValidators validators;    // to send next time; kept as they were when empty
+  std::string error;          // why the fetch or parse failed, when !ok
+  FeedValidators validators;  // to send next time; kept as they were when empty
   std::vector<ClassifiedItem> new_items;
   std::vector<Item> updated_items;  // known ids whose title, link or text changed
 };

@@ -216,7 +216,7 @@ TEST_CASE("Terms compile to the word sequences they match", "[classifier][text]"
   CHECK(Compiled("Ceasefire", {text::Language::kUnknown, false}) == Variants{{"ceasefire"}});
   CHECK(Compiled("cease-fire*") == Variants{{"ceas~", "fire*"}, {"ceasefire*"}});
   CHECK(Compiled("  Мирн*   УГОД* ") == Variants{{"мирн*", "угод*"}});
-  CHECK(Compiled("перемир'я") == Variants{{"перемиря"}});  // could be either: exact
+  CHECK(Compiled("перемир'я") == Variants{{"перемиря"}});     // could be either: exact
   CHECK(Compiled("переговоры") == Variants{{"переговор~"}});  // ы: Russian
   CHECK(Compiled("перемирие", {text::Language::kRussian, true}) == Variants{{"перемир~"}});
   CHECK(Compiled("переговори", {text::Language::kUkrainian, true}) == Variants{{"переговори"}});
@@ -224,13 +224,15 @@ TEST_CASE("Terms compile to the word sequences they match", "[classifier][text]"
 
   CHECK(text::CompileTerm("--").error == "term '--' has no letters or digits");
   CHECK(text::CompileTerm("").error == "term '' has no letters or digits");
-  CHECK(text::CompileTerm("*мир").error == "term '*мир': '*' must directly follow a letter or digit");
+  CHECK(text::CompileTerm("*мир").error ==
+        "term '*мир': '*' must directly follow a letter or digit");
   CHECK(text::CompileTerm("peace *").error ==
         "term 'peace *': '*' must directly follow a letter or digit");
   CHECK(text::CompileTerm("у*").error == "term 'у*': a prefix needs at least 2 letters before '*'");
   CHECK(text::CompileTerm("a?c").error ==
         "term 'a?c': a wildcard needs at least 2 letters before '?'");
-  CHECK(text::CompileTerm("a*c").error == "term 'a*c': a prefix needs at least 2 letters before '*'");
+  CHECK(text::CompileTerm("a*c").error ==
+        "term 'a*c': a prefix needs at least 2 letters before '*'");
   CHECK(text::CompileTerm("cease-fi?e").error ==
         "term 'cease-fi?e': a word with a wildcard inside must be one word of letters and digits");
 }
@@ -391,10 +393,9 @@ terms = ["negotiation", "negotiator", "negotiating", "talks"]
   auto explained = classifier->Explain({"", "negotiations stall"});
   REQUIRE(explained.size() == 1);
   CHECK(explained[0].match.score == Approx(2));
-  CHECK(explained[0].match.evidence ==
-        std::vector<MatchedTerm>{{"negotiation", "summary", 0, 2},
-                                 {"negotiator", "summary", 0, 0},
-                                 {"negotiating", "summary", 0, 0}});
+  CHECK(explained[0].match.evidence == std::vector<MatchedTerm>{{"negotiation", "summary", 0, 2},
+                                                                {"negotiator", "summary", 0, 0},
+                                                                {"negotiating", "summary", 0, 0}});
   // Two words of the group are two pieces of evidence.
   matches = classifier->Classify({"", "talks and negotiations"});
   REQUIRE(matches.size() == 1);
@@ -544,7 +545,8 @@ terms = ["football"]
 // ---------------------------------------------------------------------------------------------
 // Rule language: stems, languages, wildcards, proximity, context, fields, references
 
-TEST_CASE("Words match by stem in English and Russian, exactly in Ukrainian", "[classifier][rules]") {
+TEST_CASE("Words match by stem in English and Russian, exactly in Ukrainian",
+          "[classifier][rules]") {
   auto classifier = BuildOne(R"(
 [thread]
 id = "t"
@@ -591,11 +593,11 @@ lang = "en"
 terms = ["strike"]
 )");
   const Classifier& c = *classifier;
-  CHECK(Matched(c, "Удари по Харкову і Києву") == Strings{"удар*"});        // uk
+  CHECK(Matched(c, "Удари по Харкову і Києву") == Strings{"удар*"});             // uk
   CHECK(Matched(c, "Удары по Харькову", "Власти сообщили") == Strings{"удар"});  // ru, stemmed
-  CHECK(Matched(c, "Удар по мосту") == Strings{"удар*", "удар"});           // either
+  CHECK(Matched(c, "Удар по мосту") == Strings{"удар*", "удар"});                // either
   CHECK(Matched(c, "Strikes on Kharkiv") == Strings{"strike"});
-  CHECK(Matched(c, "Strike: Київ і Харків без світла") == Strings{});     // uk item
+  CHECK(Matched(c, "Strike: Київ і Харків без світла") == Strings{});  // uk item
 }
 
 TEST_CASE("Wildcards: '?' is one letter, '*' any letters", "[classifier][rules]") {
@@ -633,8 +635,8 @@ within = 3
   std::vector<ThreadMatch> matches = c.Classify({"Drone attack on substation", ""});
   REQUIRE(matches.size() == 1);
   CHECK(matches[0].score == Approx(6));
-  CHECK(matches[0].evidence == std::vector<MatchedTerm>{{"attack*", "title", 1, 6},
-                                                        {"substation*", "title", 3, 0}});
+  CHECK(matches[0].evidence ==
+        std::vector<MatchedTerm>{{"attack*", "title", 1, 6}, {"substation*", "title", 3, 0}});
   // Too far apart, or in different fields.
   CHECK(c.Classify({"Attack in the north of the region spared the substation", ""}).empty());
   CHECK(c.Classify({"Drone attack", "The substation was hit"}).empty());
@@ -680,7 +682,8 @@ within = 2
   CHECK(c.Classify({"Strike hits power plant", "Workers were evacuated in time"}).size() == 1);
 }
 
-TEST_CASE("Context groups: the setting, near the event unless in the title", "[classifier][rules]") {
+TEST_CASE("Context groups: the setting, near the event unless in the title",
+          "[classifier][rules]") {
   auto classifier = BuildOne(R"(
 [thread]
 id = "truces"
@@ -699,8 +702,9 @@ within = 6
   CHECK(c.Classify({"Truce agreed", "Russia said it would comply."}).size() == 1);
   CHECK(c.Classify({"Kyiv: the latest", "A truce was agreed."}).size() == 1);
   CHECK(c.Classify({"", "Russia and Ukraine agreed a truce on Monday."}).size() == 1);
-  CHECK(c.Classify({"Sudan", "A truce was agreed on Monday after weeks of heavy fighting near "
-                             "Khartoum, while Russia abstained at the UN."})
+  CHECK(c.Classify({"Sudan",
+                    "A truce was agreed on Monday after weeks of heavy fighting near "
+                    "Khartoum, while Russia abstained at the UN."})
             .empty());
   std::vector<ThreadMatch> matches = c.Classify({"", "Russia and Ukraine agreed a truce."});
   REQUIRE(matches.size() == 1);
@@ -729,8 +733,8 @@ terms = ["truce"]
   std::vector<ThreadMatch> matches = c.Classify({"", "breaking: truce"});
   REQUIRE(matches.size() == 1);
   CHECK(matches[0].score == Approx(1));
-  CHECK(matches[0].evidence == std::vector<MatchedTerm>{{"breaking", "summary", 0, 0},
-                                                        {"truce", "summary", 1, 1}});
+  CHECK(matches[0].evidence ==
+        std::vector<MatchedTerm>{{"breaking", "summary", 0, 0}, {"truce", "summary", 1, 1}});
   matches = c.Classify({"Breaking", "truce"});
   REQUIRE(matches.size() == 1);
   CHECK(matches[0].score == Approx(7));
@@ -848,7 +852,7 @@ terms = ["strike", "drone"]
 name = "labour"
 terms = ["on strike"]
 )"),
-                                   Parse(R"(
+                               Parse(R"(
 [thread]
 id = "truces"
 title = "Truces"
@@ -1167,10 +1171,8 @@ terms = ["truce"]
     return item;
   };
   std::vector<LabelledItem> items = {
-      labelled("tp", "truce", {"t"}),
-      labelled("fp", "truce", {}, "other-war"),
-      labelled("fn", "talks", {"t"}),
-      labelled("tn", "talks", {}, "other-war"),
+      labelled("tp", "truce", {"t"}), labelled("fp", "truce", {}, "other-war"),
+      labelled("fn", "talks", {"t"}), labelled("tn", "talks", {}, "other-war"),
       labelled("x", "", {"unknown"}),
   };
   Evaluation evaluation = Evaluate(*classifier, items);
@@ -1201,7 +1203,8 @@ terms = ["truce"]
   REQUIRE(evaluation.decoys.size() == 1);
   CHECK(evaluation.decoys[0].items == 2);
   CHECK(evaluation.decoys[0].false_alarms == 1);
-  CHECK(table.find("hard negatives other-war           2 items,   1 false alarms,  50.0% kept silent") !=
+  CHECK(table.find(
+            "hard negatives other-war           2 items,   1 false alarms,  50.0% kept silent") !=
         std::string::npos);
 
   auto missing = ReadLabelledItems("/nonexistent/labels.jsonl");

@@ -52,8 +52,7 @@ std::vector<std::string> ThreadIds(const json& line) {
 
 }  // namespace
 
-TEST_CASE("classify from stdin keeps its line format, --explain adds the evidence",
-          "[classify]") {
+TEST_CASE("classify from stdin keeps its line format, --explain adds the evidence", "[classify]") {
   const std::string input =
       "{\"id\": \"a\", \"title\": \"Russia and Ukraine agree 30-day ceasefire\", \"summary\": "
       "\"\"}\n\n"
@@ -152,7 +151,8 @@ TEST_CASE("classify --database --since re-runs the threads over stored items", "
     };
     const std::int64_t now = UnixNow();
     REQUIRE((*store)->RecordFetch(record(now - 30 * 86400, "old", "Ukraine truce agreed")).ok());
-    REQUIRE((*store)->RecordFetch(record(now - 3600, "new", "Russia and Ukraine agree truce")).ok());
+    REQUIRE(
+        (*store)->RecordFetch(record(now - 3600, "new", "Russia and Ukraine agree truce")).ok());
     REQUIRE((*store)->RecordFetch(record(now - 60, "none", "Kyiv metro opens late")).ok());
   }
   ClassifyOptions options = Demo();

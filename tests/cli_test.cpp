@@ -29,7 +29,9 @@ TEST_CASE("check-config accepts the shipped configs") {
 
 TEST_CASE("check-config prints each error as FILE:LINE: message and exits 1") {
   TempDir dir;
-  std::string path = dir.Write("bad.toml", "database = \"x.db\"\nintervall = \"5m\"\n[[feed]]\nurl = \"https://example.org/\"\n");
+  std::string path = dir.Write(
+      "bad.toml",
+      "database = \"x.db\"\nintervall = \"5m\"\n[[feed]]\nurl = \"https://example.org/\"\n");
   Completed result = RunNewsmon({"check-config", "--config", path});
   CHECK(result.status == 1);
   CHECK(result.err == path + ":2: unknown key 'intervall' (did you mean 'interval'?)\n" + path +
@@ -38,7 +40,8 @@ TEST_CASE("check-config prints each error as FILE:LINE: message and exits 1") {
 
 TEST_CASE("parse prints a feed as JSON") {
   TempDir dir;
-  std::string path = dir.Write("feed.xml", RssFeed({{"g1", "Truce &amp; talks", "<b>Bold</b> move"}}));
+  std::string path =
+      dir.Write("feed.xml", RssFeed({{"g1", "Truce &amp; talks", "<b>Bold</b> move"}}));
   Completed result = RunNewsmon({"parse", path});
   REQUIRE(result.status == 0);
   json parsed = json::parse(result.out);
@@ -69,8 +72,7 @@ TEST_CASE("classify reads JSON lines and writes one line per input") {
       "{\"id\": \"a\", \"title\": \"Ceasefire agreed in Ukraine\", \"summary\": \"Russia and "
       "Ukraine agreed a truce.\"}\n"
       "{\"id\": \"b\", \"title\": \"Sunny weekend\", \"summary\": \"No rain.\"}\n";
-  Completed result =
-      RunNewsmon({"classify", "--config", SourcePath("config/demo.toml")}, input);
+  Completed result = RunNewsmon({"classify", "--config", SourcePath("config/demo.toml")}, input);
   REQUIRE(result.status == 0);
   std::istringstream lines(result.out);
   std::string first, second;
@@ -111,8 +113,7 @@ TEST_CASE("run refuses a broken config with its file and line, exit 1") {
   REQUIRE(status);
   CHECK(*status == 1);
   CHECK(daemon.Stderr().find(path + ":2: unknown key 'endpiont' in [publish] (did you mean "
-                             "'endpoint'?)") !=
-        std::string::npos);
+                                    "'endpoint'?)") != std::string::npos);
 }
 
 TEST_CASE("status shows each feed's state and the alerts per thread") {
@@ -125,8 +126,8 @@ TEST_CASE("status shows each feed's state and the alerts per thread") {
   bad.status = 500;
   bad.body = "x";
   server.Serve("/bad.xml", bad);
-  Config config = TestConfig(dir, {{"good", server.Url("/good.xml")},
-                                   {"bad", server.Url("/bad.xml")}});
+  Config config =
+      TestConfig(dir, {{"good", server.Url("/good.xml")}, {"bad", server.Url("/bad.xml")}});
   CHECK(RunNewsmon({"status", "--config", config.path}).err ==
         "no database at " + config.database + " yet: has newsmon run with this config?\n");
   {
@@ -164,8 +165,8 @@ json Replay(const std::string& endpoint, std::int64_t since) {
 TEST_CASE("the demo alerts on all three default threads, and tail --since 0 shows them") {
   TempDir dir;
   std::string bus = "ipc://" + dir.File("bus"), replay = "ipc://" + dir.File("replay");
-  Process daemon({"run", "--config", SourcePath("config/demo.toml"), "--publish", bus,
-                  "--replay", replay});
+  Process daemon(
+      {"run", "--config", SourcePath("config/demo.toml"), "--publish", bus, "--replay", replay});
   std::set<std::string> threads;
   json alerts;
   REQUIRE(WaitUntil([&] {
@@ -177,8 +178,8 @@ TEST_CASE("the demo alerts on all three default threads, and tail --since 0 show
   CHECK(threads == std::set<std::string>{"talks", "truces", "energy-strikes"});
   for (std::size_t i = 0; i < alerts.size(); ++i) CHECK(alerts[i]["seq"] == i + 1);
 
-  Completed tail = RunNewsmon({"tail", "--endpoint", bus, "--replay-endpoint", replay,
-                               "--since", "0", "--count", "3"});
+  Completed tail = RunNewsmon(
+      {"tail", "--endpoint", bus, "--replay-endpoint", replay, "--since", "0", "--count", "3"});
   CHECK(tail.status == 0);
   CHECK(tail.out.find("#1  [") != std::string::npos);
   CHECK(tail.out.find("#3  [") != std::string::npos);

@@ -69,13 +69,14 @@ thread_files = ["nothing/*.toml"]
   auto config = LoadConfig(path);
   REQUIRE_FALSE(config.ok());
   CHECK(config.status().message() ==
-        path + ":1: 'database' must be a string, not an integer\n" +
-        path + ":2: unknown key 'colour'\n" +
-        path + ":3: feed 'a': URL must start with http:// or https://\n" +
-        path + ":6: feed name 'a' is used twice\n" +
-        path + ":9: 'interval' must be a positive duration such as \"30s\", \"5m\" or \"1h\"\n" +
-        path + ":10: feed 'local': file:// URLs need allow_file_urls = true at the top level\n" +
-        path + ":13: unknown key 'thread_files' in [[feed]]");
+        path + ":1: 'database' must be a string, not an integer\n" + path +
+            ":2: unknown key 'colour'\n" + path +
+            ":3: feed 'a': URL must start with http:// or https://\n" + path +
+            ":6: feed name 'a' is used twice\n" + path +
+            ":9: 'interval' must be a positive duration such as \"30s\", \"5m\" or \"1h\"\n" +
+            path +
+            ":10: feed 'local': file:// URLs need allow_file_urls = true at the top level\n" +
+            path + ":13: unknown key 'thread_files' in [[feed]]");
 }
 
 TEST_CASE("a wrong type is named, and a misspelt key gets the nearest known one") {
@@ -101,22 +102,22 @@ ttl = 60
   auto config = LoadConfig(path);
   REQUIRE_FALSE(config.ok());
   CHECK(config.status().message() ==
-        path + ":1: 'allow_file_urls' must be true or false, not a string\n" +
-        path + ":2: 'max_per_host' must be a whole number from 1 to 100, not a floating-point "
-               "number\n" +
-        path + ":3: unknown key 'intervall' (did you mean 'interval'?)\n" +
-        path + ":4: 'interval' must be a positive duration such as \"30s\", \"5m\" or \"1h\", "
-               "not an integer\n" +
-        path + ":5: 'thread_files' must be an array of strings, not a string\n" +
-        path + ":6: 'metrics' must be a table, not an integer\n" +
-        path + ":8: unknown key 'endpont' in [publish] (did you mean 'endpoint'?)\n" +
-        path + ":9: 'heartbeat' must be a positive duration such as \"30s\", \"5m\" or \"1h\", "
-               "not an integer\n" +
-        path + ":10: webhook 'ops': no thread has the id 'talks'\n" +
-        path + ":13: 'threads' entries must be strings, not an integer\n" +
-        path + ":14: [[feed]] needs a non-empty 'name'\n" +
-        path + ":15: 'name' must be a string, not an integer\n" +
-        path + ":17: unknown key 'ttl' in [[feed]]");
+        path + ":1: 'allow_file_urls' must be true or false, not a string\n" + path +
+            ":2: 'max_per_host' must be a whole number from 1 to 100, not a floating-point "
+            "number\n" +
+            path + ":3: unknown key 'intervall' (did you mean 'interval'?)\n" + path +
+            ":4: 'interval' must be a positive duration such as \"30s\", \"5m\" or \"1h\", "
+            "not an integer\n" +
+            path + ":5: 'thread_files' must be an array of strings, not a string\n" + path +
+            ":6: 'metrics' must be a table, not an integer\n" + path +
+            ":8: unknown key 'endpont' in [publish] (did you mean 'endpoint'?)\n" + path +
+            ":9: 'heartbeat' must be a positive duration such as \"30s\", \"5m\" or \"1h\", "
+            "not an integer\n" +
+            path + ":10: webhook 'ops': no thread has the id 'talks'\n" + path +
+            ":13: 'threads' entries must be strings, not an integer\n" + path +
+            ":14: [[feed]] needs a non-empty 'name'\n" + path +
+            ":15: 'name' must be a string, not an integer\n" + path +
+            ":17: unknown key 'ttl' in [[feed]]");
 }
 
 TEST_CASE("a list of tables written as one table says which it is") {
@@ -130,9 +131,10 @@ name = "a"
   auto config = LoadConfig(path);
   REQUIRE_FALSE(config.ok());
   CHECK(config.status().message() ==
-        path + ":2: 'webhook' must be written as [[publish.webhook]] tables, not a single "
-               "[publish.webhook] table\n" +
-        path + ":4: 'feed' must be written as [[feed]] tables, not a single [feed] table");
+        path +
+            ":2: 'webhook' must be written as [[publish.webhook]] tables, not a single "
+            "[publish.webhook] table\n" +
+            path + ":4: 'feed' must be written as [[feed]] tables, not a single [feed] table");
   std::string values = dir.Write("values.toml", "feed = [\"https://example.org/rss\"]\n");
   CHECK(LoadConfig(values).status().message() ==
         values + ":1: each feed must be a [[feed]] table, not a string");
@@ -140,9 +142,11 @@ name = "a"
 
 TEST_CASE("a thread file's problems follow the config's own") {
   TempDir dir;
-  std::string thread = dir.Write("threads/bad.toml", "[thread]\nid = \"x\"\ntitle = 5\n"
-                                                     "[[thread.terms]]\nterms = [\"x\"]\n");
-  std::string path = dir.Write("n.toml", "thread_files = [\"threads/*.toml\"]\ncolour = \"blue\"\n");
+  std::string thread = dir.Write("threads/bad.toml",
+                                 "[thread]\nid = \"x\"\ntitle = 5\n"
+                                 "[[thread.terms]]\nterms = [\"x\"]\n");
+  std::string path =
+      dir.Write("n.toml", "thread_files = [\"threads/*.toml\"]\ncolour = \"blue\"\n");
   auto config = LoadConfig(path);
   REQUIRE_FALSE(config.ok());
   CHECK(config.status().code() == StatusCode::kInvalidInput);
@@ -190,7 +194,6 @@ TEST_CASE("the scheduler hands out feeds in due order") {
   CHECK(scheduler.PopDue(t0).empty());
   CHECK(scheduler.PopDue(t0 + 2s) == std::vector<std::size_t>{0, 1});
   CHECK(scheduler.NextDue() == t0 + 3s);
-
 }
 
 TEST_CASE("the shipped configs are valid") {

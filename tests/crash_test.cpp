@@ -87,8 +87,8 @@ TEST_CASE("SIGKILL at random moments loses and duplicates no alert", "[crash]") 
   const int kills = KillCount();
   const int items_per_round = 2;
   const int expected = kills * items_per_round + 1;
-  Process tail({"tail", "--endpoint", bus, "--replay-endpoint", replay, "--since", "0",
-                "--json", "--count", std::to_string(expected)});
+  Process tail({"tail", "--endpoint", bus, "--replay-endpoint", replay, "--since", "0", "--json",
+                "--count", std::to_string(expected)});
 
   for (int round = 0; round < kills; ++round) {
     Process daemon({"run", "--config", config.path});
@@ -109,7 +109,8 @@ TEST_CASE("SIGKILL at random moments loses and duplicates no alert", "[crash]") 
   CHECK(*tail_status == 0);
   std::vector<std::int64_t> seqs = SeqsPrinted(tail.Stdout());
   REQUIRE(seqs.size() == static_cast<std::size_t>(expected));
-  for (std::size_t i = 0; i < seqs.size(); ++i) REQUIRE(seqs[i] == static_cast<std::int64_t>(i + 1));
+  for (std::size_t i = 0; i < seqs.size(); ++i)
+    REQUIRE(seqs[i] == static_cast<std::int64_t>(i + 1));
   CHECK(feeds.items() == expected);
   CHECK(CountRows(config.database, "SELECT COUNT(*) FROM alerts") == expected);
   CHECK(CountRows(config.database, "SELECT COUNT(*) FROM items") == expected);

@@ -43,19 +43,26 @@ Config CurveConfig(const TempDir& dir, const std::string& feed_url) {
 
 std::size_t CountOf(const LogCapture& log, const std::string& text) {
   auto lines = log.Lines();
-  return static_cast<std::size_t>(std::count_if(lines.begin(), lines.end(), [&](const std::string& line) {
-    return line.find(text) != std::string::npos;
-  }));
+  return static_cast<std::size_t>(
+      std::count_if(lines.begin(), lines.end(),
+                    [&](const std::string& line) { return line.find(text) != std::string::npos; }));
 }
 
 std::vector<std::string> TailArgs(const Config& config, const TempDir& dir,
                                   const std::string& own_key) {
-  std::vector<std::string> args = {"tail", "--endpoint", config.publish.endpoint,
-                                   "--replay-endpoint", config.publish.replay_endpoint,
-                                   "--since", "0", "--count", "1", "--json"};
+  std::vector<std::string> args = {"tail",
+                                   "--endpoint",
+                                   config.publish.endpoint,
+                                   "--replay-endpoint",
+                                   config.publish.replay_endpoint,
+                                   "--since",
+                                   "0",
+                                   "--count",
+                                   "1",
+                                   "--json"};
   if (!own_key.empty()) {
-    args.insert(args.end(), {"--curve-server-key", dir.File("keys/server.key"), "--curve-key",
-                             own_key});
+    args.insert(args.end(),
+                {"--curve-server-key", dir.File("keys/server.key"), "--curve-key", own_key});
   }
   return args;
 }
@@ -97,8 +104,9 @@ TEST_CASE("CURVE settings that cannot work are config errors with their line", "
   const std::string file = dir.File("bad.toml");
 
   CHECK(check_config_with("curve_secret_key = \"keys/server.key_secret\"\n") ==
-        file + ":8: CURVE needs both 'curve_secret_key' (the daemon's .key_secret file) and "
-               "'curve_authorized_keys' (a directory of client .key files) in [publish]\n");
+        file +
+            ":8: CURVE needs both 'curve_secret_key' (the daemon's .key_secret file) and "
+            "'curve_authorized_keys' (a directory of client .key files) in [publish]\n");
   CHECK(check_config_with("curve_secret_key = \"keys/server.key\"\n"
                           "curve_authorized_keys = \"keys\"\n") ==
         file + ":8: " + dir.File("keys/server.key") +
@@ -125,7 +133,8 @@ TEST_CASE("commands other than run and check-config never read the CURVE keys", 
                "curve_authorized_keys = \"clients\"\n");
   std::string path = dir.Write("newsmon.toml", toml);
   // A secret key that only the service can read (here: absent) does not stop a dry run.
-  Completed classify = RunNewsmon({"classify", "--config", path}, "{\"id\":\"a\",\"title\":\"Truce\"}\n");
+  Completed classify =
+      RunNewsmon({"classify", "--config", path}, "{\"id\":\"a\",\"title\":\"Truce\"}\n");
   CHECK(classify.status == 0);
   CHECK(RunNewsmon({"check-config", "--config", path}).status == 1);
 }
@@ -172,8 +181,9 @@ TEST_CASE("with CURVE the bus admits authorised keys only, and tail says why it 
     dir.Write("newsmon.toml", toml);
     daemon.Reload();
     REQUIRE(log.WaitFor("reloaded:"));
-    CHECK(log.Contains("turning CURVE on or off, or a new curve_secret_key, takes effect after a "
-                       "restart"));
+    CHECK(
+        log.Contains("turning CURVE on or off, or a new curve_secret_key, takes effect after a "
+                     "restart"));
     Process plaintext(TailArgs(config, dir, ""));
     CHECK(plaintext.Wait(15s) == 2);
     // The running key directory is still re-read on every reload.

@@ -117,8 +117,8 @@ TEST_CASE("a malformed feed is logged with its name and the daemon carries on") 
   broken.content_type = "text/html";
   server.Serve("/broken.xml", broken);
   server.Serve("/good.xml", FeedResource({kWeatherItem}, "\"g1\""));
-  Config config = TestConfig(dir, {{"broken-feed", server.Url("/broken.xml")},
-                                   {"good-feed", server.Url("/good.xml")}});
+  Config config = TestConfig(
+      dir, {{"broken-feed", server.Url("/broken.xml")}, {"good-feed", server.Url("/good.xml")}});
   Subscriber subscriber(config.publish.endpoint, {"alert.", "sys."});
   DaemonRunner runner(config);
   REQUIRE(subscriber.WaitConnected());

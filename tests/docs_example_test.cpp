@@ -31,7 +31,8 @@ std::string PythonBlockAfter(const std::string& heading) {
 }
 
 void ReplaceAll(std::string& text, const std::string& from, const std::string& to) {
-  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+  for (std::size_t at = text.find(from); at != std::string::npos;
+       at = text.find(from, at + to.size())) {
     text.replace(at, from.size(), to);
   }
 }
@@ -52,10 +53,12 @@ TEST_CASE("the documented pyzmq subscriber catches up through replay, then follo
   Config config = TestConfig(dir, {{"wire", server.Url("/wire.xml")}});
   DaemonRunner daemon(config);
   // Stored before the client exists, so it can only come through replay.
-  REQUIRE(WaitUntil([&] {
-    return RunNewsmon({"status", "--config", config.path}).out.find("last alert seq 1\n") !=
-           std::string::npos;
-  }, 10s));
+  REQUIRE(WaitUntil(
+      [&] {
+        return RunNewsmon({"status", "--config", config.path}).out.find("last alert seq 1\n") !=
+               std::string::npos;
+      },
+      10s));
 
   std::string example = PythonBlockAfter("## Example subscriber (Python, pyzmq)");
   REQUIRE_FALSE(example.empty());
@@ -63,10 +66,16 @@ TEST_CASE("the documented pyzmq subscriber catches up through replay, then follo
   ReplaceAll(example, "tcp://127.0.0.1:5557", config.publish.replay_endpoint);
   auto client = Process::Program({kPython, "-u", dir.Write("subscriber.py", example)});
 
-  REQUIRE(WaitUntil([&] { return client->Stdout().find("1 truces Ceasefire agreed\n") != std::string::npos; }, 15s));
+  REQUIRE(WaitUntil(
+      [&] { return client->Stdout().find("1 truces Ceasefire agreed\n") != std::string::npos; },
+      15s));
   server.Serve("/wire.xml", FeedResource({{"truce-1", "Ceasefire agreed", "The truce holds."},
                                           {"truce-2", "Truce violated overnight", "Shelling."}}));
-  REQUIRE(WaitUntil([&] { return client->Stdout().find("2 truces Truce violated overnight\n") != std::string::npos; }, 15s));
+  REQUIRE(WaitUntil(
+      [&] {
+        return client->Stdout().find("2 truces Truce violated overnight\n") != std::string::npos;
+      },
+      15s));
   CHECK(client->Stdout() == "1 truces Ceasefire agreed\n2 truces Truce violated overnight\n");
 }
 

@@ -147,7 +147,7 @@ std::optional<Tools> FindTools() {
   if (tools.openssl.empty()) missing.push_back("openssl (Debian package openssl)");
   if (missing.empty()) return tools;
   WARN("HTTP/2 test skipped, not installed: " << missing[0]
-                                               << (missing.size() > 1 ? ", " + missing[1] : ""));
+                                              << (missing.size() > 1 ? ", " + missing[1] : ""));
   return std::nullopt;
 }
 
@@ -160,10 +160,9 @@ struct Certificate {
 
 Certificate MakeCertificate(const std::string& openssl, const TempDir& dir) {
   Certificate made{dir.File("key.pem"), dir.File("cert.pem")};
-  Child child({openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
-               "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", made.key, "-out", made.cert,
-               "-days", "1", "-subj", "/CN=localhost", "-addext",
-               "subjectAltName=IP:127.0.0.1,DNS:localhost"},
+  Child child({openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+               "-nodes", "-keyout", made.key, "-out", made.cert, "-days", "1", "-subj",
+               "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"},
               dir.File("openssl.log"));
   if (child.Wait(30s) != 0) {
     throw std::runtime_error("openssl req failed: " + ReadFile(dir.File("openssl.log")));

@@ -32,10 +32,10 @@ std::string Histogram(const std::string& name, const std::string& help,
   return text;
 }
 
-const std::vector<std::string> kFetchBounds = {"0.05", "0.1", "0.25", "0.5", "1", "2.5",
+const std::vector<std::string> kFetchBounds = {"0.05", "0.1", "0.25", "0.5", "1",   "2.5",
                                                "5",    "10",  "30",   "60",  "+Inf"};
-const std::vector<std::string> kLatencyBounds = {"1",    "5",    "15",    "30",   "60",
-                                                 "120",  "300",  "600",   "1800", "3600",
+const std::vector<std::string> kLatencyBounds = {"1",    "5",     "15",    "30",   "60",
+                                                 "120",  "300",   "600",   "1800", "3600",
                                                  "7200", "21600", "86400", "+Inf"};
 
 bool Contains(const std::string& text, const std::string& part) {
@@ -151,11 +151,14 @@ TEST_CASE("a feed's age follows the scrape time and never goes negative") {
   Metrics metrics;
   metrics.SetFeedLastSuccess("bbc", 1000);
   CHECK(Contains(metrics.Expose(1000), "newsmon_feed_last_success_age_seconds{feed=\"bbc\"} 0\n"));
-  CHECK(Contains(metrics.Expose(4600), "newsmon_feed_last_success_age_seconds{feed=\"bbc\"} 3600\n"));
+  CHECK(
+      Contains(metrics.Expose(4600), "newsmon_feed_last_success_age_seconds{feed=\"bbc\"} 3600\n"));
   CHECK(Contains(metrics.Expose(900), "newsmon_feed_last_success_age_seconds{feed=\"bbc\"} 0\n"));
   metrics.SetFeedLastSuccess("bbc", 4000);
-  CHECK(Contains(metrics.Expose(4600), "newsmon_feed_last_success_timestamp_seconds{feed=\"bbc\"} 4000\n"));
-  CHECK(Contains(metrics.Expose(4600), "newsmon_feed_last_success_age_seconds{feed=\"bbc\"} 600\n"));
+  CHECK(Contains(metrics.Expose(4600),
+                 "newsmon_feed_last_success_timestamp_seconds{feed=\"bbc\"} 4000\n"));
+  CHECK(
+      Contains(metrics.Expose(4600), "newsmon_feed_last_success_age_seconds{feed=\"bbc\"} 600\n"));
 }
 
 TEST_CASE("a feed that never succeeded has counters but no last-success series") {
@@ -344,9 +347,9 @@ TEST_CASE("a port held by another program is reported in use") {
 
 TEST_CASE("a malformed listen address is refused before binding") {
   Metrics metrics;
-  for (const char* listen : {"", "9464", ":9464", "127.0.0.1", "127.0.0.1:", "127.0.0.1:http",
-                             "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:9464x", "::1:9464",
-                             "[::1]9464", "[::1]", "[]:9464"}) {
+  for (const char* listen :
+       {"", "9464", ":9464", "127.0.0.1", "127.0.0.1:", "127.0.0.1:http", "127.0.0.1:65536",
+        "127.0.0.1:-1", "127.0.0.1:9464x", "::1:9464", "[::1]9464", "[::1]", "[]:9464"}) {
     CAPTURE(listen);
     auto server = MetricsServer::Start(listen, metrics, {});
     REQUIRE_FALSE(server.ok());

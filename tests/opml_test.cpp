@@ -36,8 +36,9 @@ TEST_CASE("import-opml prints valid tables and --append adds only new feeds") {
   std::string opml = dir.Write("subs.opml", kOpml);
   Completed printed = RunNewsmon({"import-opml", opml});
   REQUIRE(printed.status == 0);
-  std::string config_path = dir.Write("n.toml", "min_interval = \"1m\"\n[[feed]]\nname = \"Front\"\n"
-                                                "url = \"https://example.org/front.atom\"\n");
+  std::string config_path = dir.Write("n.toml",
+                                      "min_interval = \"1m\"\n[[feed]]\nname = \"Front\"\n"
+                                      "url = \"https://example.org/front.atom\"\n");
   Completed appended = RunNewsmon({"import-opml", opml, "--append", config_path});
   REQUIRE(appended.status == 0);
   CHECK(appended.out == "appended 2 feeds to " + config_path + " (1 already there)\n");

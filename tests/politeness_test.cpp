@@ -46,11 +46,12 @@ TEST_CASE("410 Gone disables the feed with a clear log line, also across restart
   FeedServer server;
   server.Serve("/gone.xml", Status(410));
   server.Serve("/other.xml", Feed());
-  Config config = TestConfig(dir, {{"gone", server.Url("/gone.xml")},
-                                   {"other", server.Url("/other.xml")}});
+  Config config =
+      TestConfig(dir, {{"gone", server.Url("/gone.xml")}, {"other", server.Url("/other.xml")}});
   {
     DaemonRunner runner(config);
-    REQUIRE(log.WaitFor("feed 'gone' (" + server.Url("/gone.xml") + ") disabled: the server "
+    REQUIRE(log.WaitFor("feed 'gone' (" + server.Url("/gone.xml") +
+                        ") disabled: the server "
                         "says it is gone (HTTP 410)"));
     REQUIRE(server.WaitForHits("/other.xml", 5));
     CHECK(server.HitCount("/gone.xml") == 1);
@@ -120,13 +121,15 @@ TEST_CASE("at most max_per_host requests are in flight per host") {
 
 TEST_CASE("an interval under min_interval for a remote feed is a config error") {
   TempDir dir;
-  std::string path = dir.Write("n.toml", "min_interval = \"1m\"\n[[feed]]\nname = \"x\"\n"
-                                         "url = \"https://example.org/rss\"\ninterval = \"10s\"\n");
+  std::string path = dir.Write("n.toml",
+                               "min_interval = \"1m\"\n[[feed]]\nname = \"x\"\n"
+                               "url = \"https://example.org/rss\"\ninterval = \"10s\"\n");
   auto config = LoadConfig(path);
   REQUIRE_FALSE(config.ok());
   CHECK(config.status().message() ==
-        path + ":2: feed 'x': interval is shorter than min_interval (60s); lower min_interval "
-               "(down to \"1s\") if the publisher agrees");
+        path +
+            ":2: feed 'x': interval is shorter than min_interval (60s); lower min_interval "
+            "(down to \"1s\") if the publisher agrees");
   std::string too_low = dir.Write("low.toml", "min_interval = \"500ms\"\n");
   CHECK(LoadConfig(too_low).status().message() ==
         too_low + ":1: 'min_interval' must be at least \"1s\"");

@@ -40,7 +40,8 @@ TEST_CASE("reload adds and removes feeds and replaces threads; a broken config i
   runner.Reload();
   REQUIRE(log.WaitFor("reloaded: 1 feeds, 2 threads"));
 
-  server.Serve("/new.xml", FeedResource({{"n1", "Negotiations resume in Geneva", "Delegations met."}}));
+  server.Serve("/new.xml",
+               FeedResource({{"n1", "Negotiations resume in Geneva", "Delegations met."}}));
   auto alert = subscriber.ReceiveTopic("alert.", 10s);
   REQUIRE(alert);
   CHECK(alert->topic == "alert.talks");
@@ -55,8 +56,9 @@ TEST_CASE("reload adds and removes feeds and replaces threads; a broken config i
     runner.Reload();
     REQUIRE(log.WaitFor("reload rejected"));
     CHECK(log.Contains(path + ":2: unknown key 'intervall' (did you mean 'interval'?)"));
-    server.Serve("/new.xml", FeedResource({{"n1", "Negotiations resume in Geneva", "Delegations met."},
-                                   {"n2", "Negotiations stall", "No date was set."}}));
+    server.Serve("/new.xml",
+                 FeedResource({{"n1", "Negotiations resume in Geneva", "Delegations met."},
+                               {"n2", "Negotiations stall", "No date was set."}}));
     auto next = subscriber.ReceiveTopic("alert.", 10s);
     REQUIRE(next);
     CHECK(next->body["item"]["id"] == "n2");
@@ -64,7 +66,8 @@ TEST_CASE("reload adds and removes feeds and replaces threads; a broken config i
   }
 
   SECTION("a broken thread file is rejected too") {
-    std::string thread = dir.Write("threads/talks.toml", "[thread]\nid = \"talks\"\ntreshold = 2\n");
+    std::string thread =
+        dir.Write("threads/talks.toml", "[thread]\nid = \"talks\"\ntreshold = 2\n");
     runner.Reload();
     REQUIRE(log.WaitFor("reload rejected"));
     CHECK(log.Contains(thread + ":"));

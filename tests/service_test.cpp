@@ -109,8 +109,8 @@ TEST_CASE("the json log format writes one JSON object per line") {
     CHECK(entry["level"] == "info");
     CHECK(entry["time"].get<std::string>().back() == 'Z');
   }
-  CHECK(nlohmann::json::parse(lines.front())["message"].get<std::string>().rfind(
-            "newsmon running", 0) == 0);
+  CHECK(nlohmann::json::parse(lines.front())["message"].get<std::string>().rfind("newsmon running",
+                                                                                 0) == 0);
 }
 
 TEST_CASE("the journal log format prefixes syslog priorities and leaves time to journald") {
@@ -121,8 +121,8 @@ TEST_CASE("the journal log format prefixes syslog priorities and leaves time to 
 }
 
 TEST_CASE("an unknown log format is refused") {
-  Completed result = RunNewsmon({"run", "--config", SourcePath("config/demo.toml"),
-                                 "--log-format", "xml"});
+  Completed result =
+      RunNewsmon({"run", "--config", SourcePath("config/demo.toml"), "--log-format", "xml"});
   CHECK(result.status == 1);
   CHECK(result.err == "unknown log format 'xml' (auto, text, journal or json)\n");
 }

@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <sqlite3.h>
+#include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -47,7 +47,8 @@ TEST_CASE("alert seqs are gapless across reopening, and stored items never alert
   {
     auto store = Store::Open(path);
     REQUIRE(store.ok());
-    auto seqs = (*store)->RecordFetch(Fetched({MatchingItem("a", "truces"), MatchingItem("b", "talks")}));
+    auto seqs =
+        (*store)->RecordFetch(Fetched({MatchingItem("a", "truces"), MatchingItem("b", "talks")}));
     REQUIRE(seqs.ok());
     CHECK(*seqs == std::vector<std::int64_t>{1, 2});
   }
@@ -59,7 +60,8 @@ TEST_CASE("alert seqs are gapless across reopening, and stored items never alert
   CHECK(known->at("a") == ContentHash(MatchingItem("a", "truces").item));
   CHECK(known->count("b") == 1);
 
-  auto seqs = (*store)->RecordFetch(Fetched({MatchingItem("a", "truces"), MatchingItem("c", "truces")}));
+  auto seqs =
+      (*store)->RecordFetch(Fetched({MatchingItem("a", "truces"), MatchingItem("c", "truces")}));
   REQUIRE(seqs.ok());
   CHECK(*seqs == std::vector<std::int64_t>{3});
   CHECK(*(*store)->LastSeq() == 3);
@@ -69,7 +71,9 @@ TEST_CASE("the outbox holds the alert JSON until it is marked sent") {
   TempDir dir;
   auto store = Store::Open(dir.File("n.db"));
   REQUIRE(store.ok());
-  REQUIRE((*store)->RecordFetch(Fetched({MatchingItem("a", "truces"), MatchingItem("b", "truces")})).ok());
+  REQUIRE((*store)
+              ->RecordFetch(Fetched({MatchingItem("a", "truces"), MatchingItem("b", "truces")}))
+              .ok());
   auto unsent = (*store)->UnsentAlerts(10);
   REQUIRE(unsent.ok());
   REQUIRE(unsent->size() == 2);
@@ -170,8 +174,10 @@ TEST_CASE("alert counts per thread since a time") {
   TempDir dir;
   auto store = Store::Open(dir.File("n.db"));
   REQUIRE(store.ok());
-  REQUIRE((*store)->RecordFetch(Fetched({MatchingItem("a", "truces"), MatchingItem("b", "talks"),
-                                         MatchingItem("c", "truces")})).ok());
+  REQUIRE((*store)
+              ->RecordFetch(Fetched({MatchingItem("a", "truces"), MatchingItem("b", "talks"),
+                                     MatchingItem("c", "truces")}))
+              .ok());
   auto counts = (*store)->AlertCountsSince(0);
   REQUIRE(counts.ok());
   CHECK(*counts == std::vector<std::pair<std::string, std::int64_t>>{{"talks", 1}, {"truces", 2}});

@@ -24,8 +24,8 @@ TEST_CASE("the same report in five outlets' words is one story; another strike i
       {"Ukraine says Russia targeted Kyiv power plant with drones overnight",
        "The attack on the plant damaged equipment, officials said.", "https://d.example/4",
        kMorning + 1800},
-      {"Overnight strike damages power plant in Kyiv, Ukrenergo says", "",
-       "https://e.example/5", kMorning + 2400},
+      {"Overnight strike damages power plant in Kyiv, Ukrenergo says", "", "https://e.example/5",
+       kMorning + 2400},
   };
   std::vector<StoryAssignment> assigned;
   for (const StoryItem& item : reports) assigned.push_back(stories->Add(item));
@@ -35,10 +35,10 @@ TEST_CASE("the same report in five outlets' words is one story; another strike i
     CHECK(assigned[i].story == assigned[0].story);
     CHECK_FALSE(assigned[i].started);
   }
-  StoryAssignment odesa = stories->Add(
-      {"Russian missiles strike Odesa port, grain terminal on fire",
-       "Two people were injured when missiles hit the port overnight.", "https://a.example/6",
-       kMorning + 3000});
+  StoryAssignment odesa =
+      stories->Add({"Russian missiles strike Odesa port, grain terminal on fire",
+                    "Two people were injured when missiles hit the port overnight.",
+                    "https://a.example/6", kMorning + 3000});
   CHECK(odesa.started);
   CHECK(odesa.story != assigned[0].story);
   CHECK(stories->open_stories() == 2);
@@ -46,9 +46,10 @@ TEST_CASE("the same report in five outlets' words is one story; another strike i
 
 TEST_CASE("the same link is the same story whatever the words, tracking parameters aside") {
   auto stories = StoryClusterer::Create();
-  StoryAssignment first = stories->Add({"Talks open in Geneva", "", "https://www.example.org/talks?utm_source=rss", kMorning});
-  StoryAssignment again = stories->Add({"Corrected: talks opened on Monday", "",
-                                        "http://example.org/talks/#top", kMorning + 60});
+  StoryAssignment first = stories->Add(
+      {"Talks open in Geneva", "", "https://www.example.org/talks?utm_source=rss", kMorning});
+  StoryAssignment again = stories->Add(
+      {"Corrected: talks opened on Monday", "", "http://example.org/talks/#top", kMorning + 60});
   CHECK(again.story == first.story);
   CHECK(again.similarity == 1.0);
 }

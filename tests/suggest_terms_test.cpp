@@ -56,8 +56,8 @@ struct Setup {
   Setup() {
     dir.Write("threads/truce.toml", kTruceThread);
     dir.Write("threads/energy.toml", kEnergyThread);
-    config = dir.Write("newsmon.toml",
-                       "database = \":memory:\"\nthread_files = [\"threads/*.toml\"]\n");
+    config =
+        dir.Write("newsmon.toml", "database = \":memory:\"\nthread_files = [\"threads/*.toml\"]\n");
     labels = dir.Write("labels.jsonl", kLabels);
   }
   SuggestTermsOptions Options(const std::string& thread = "truce") const {
@@ -142,7 +142,8 @@ TEST_CASE("suggest-terms learns from the blind split only with --all-splits", "[
   // One date: all of it is the blind split, nothing is left to learn from without --all-splits.
   TempDir dir;
   options = setup.Options();
-  options.labels = {dir.Write("blind.jsonl", R"({"id": "a", "date": "2025-01-01", "title": "Truce", "threads": ["truce"]}
+  options.labels = {dir.Write(
+      "blind.jsonl", R"({"id": "a", "date": "2025-01-01", "title": "Truce", "threads": ["truce"]}
 )")};
   Output blind = Run(options);
   CHECK(blind.status == 1);
@@ -161,8 +162,9 @@ TEST_CASE("suggest-terms learns from the blind split only with --all-splits", "[
 )")};
   Output none = Run(options);
   CHECK(none.status == 1);
-  CHECK(none.err == "suggest-terms: no item of the written set is labelled 'energy': nothing to "
-                    "learn from\n");
+  CHECK(none.err ==
+        "suggest-terms: no item of the written set is labelled 'energy': nothing to "
+        "learn from\n");
 }
 
 TEST_CASE("suggest-terms counts words by the classifier's stems, and Ukrainian words as written",
@@ -214,10 +216,11 @@ TEST_CASE("suggest-terms errors name what to fix", "[suggest-terms]") {
   CHECK(missing.status == 1);
   CHECK(missing.err == setup.dir.File("missing.jsonl") + ": cannot read labelled items\n");
 
-  options.labels = {setup.labels,
-                    setup.dir.Write("corpus-labels.jsonl",
-                                    R"({"source": "news-2025/wire/2025-01-01.json", "index": 0, "threads": []})"
-                                    "\n")};
+  options.labels = {
+      setup.labels,
+      setup.dir.Write("corpus-labels.jsonl",
+                      R"({"source": "news-2025/wire/2025-01-01.json", "index": 0, "threads": []})"
+                      "\n")};
   Output corpus = Run(options);
   CHECK(corpus.status == 1);
   CHECK(corpus.err == "suggest-terms: " + setup.dir.File("corpus-labels.jsonl") +
@@ -243,8 +246,8 @@ TEST_CASE("newsmon suggest-terms takes --labels more than once", "[suggest-terms
   const std::string first = setup.dir.Write("positives.jsonl", positives);
   const std::string second = setup.dir.Write("negatives.jsonl", negatives);
   testing::Completed result =
-      testing::RunNewsmon({"suggest-terms", "--config", setup.config, "--labels", first,
-                           "--labels", second, "--thread", "truce", "--top", "2"});
+      testing::RunNewsmon({"suggest-terms", "--config", setup.config, "--labels", first, "--labels",
+                           second, "--thread", "truce", "--top", "2"});
   CHECK(result.err == "");
   CHECK(result.status == 0);
   CHECK(result.out ==

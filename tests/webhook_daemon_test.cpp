@@ -56,7 +56,8 @@ TEST_CASE("the daemon posts each new alert to its webhook, signed, and resumes a
   WebhookRequest first = receiver.Requests().front();
   CHECK(first.Seq() == 1);
   CHECK(first.Header("x-newsmon-topic") == "alert.truces");
-  CHECK(first.Header("x-newsmon-signature-256") == "sha256=" + WebhookSignature("s3cret", first.body));
+  CHECK(first.Header("x-newsmon-signature-256") ==
+        "sha256=" + WebhookSignature("s3cret", first.body));
   auto body = nlohmann::json::parse(first.body);
   CHECK(body["seq"] == 1);
   CHECK(body["item"]["id"] == "truce-1");
@@ -79,10 +80,13 @@ TEST_CASE("the daemon posts each new alert to its webhook, signed, and resumes a
   }
   CHECK(delivered == std::vector<std::int64_t>{1, 2});
   // The receiver answers before the daemon stores its mark: wait for the mark.
-  CHECK(WaitUntil([&] {
-    Completed status = RunNewsmon({"status", "--config", config.path});
-    return status.out.find("desk                    #2                0\n") != std::string::npos;
-  }, 10s));
+  CHECK(WaitUntil(
+      [&] {
+        Completed status = RunNewsmon({"status", "--config", config.path});
+        return status.out.find("desk                    #2                0\n") !=
+               std::string::npos;
+      },
+      10s));
   for (const std::string& line : log.Lines()) CHECK(line.find("T0KEN") == std::string::npos);
 }
 

@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <poll.h>
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <functional>
@@ -80,7 +80,8 @@ class Loop {
       auto before = WebhookClock::now();
       if (fake_) {
         fake_->Advance(before - waited_from);
-        if (auto deadline = sink.NextDeadline(); fds.empty() && deadline) fake_->AdvanceTo(*deadline);
+        if (auto deadline = sink.NextDeadline(); fds.empty() && deadline)
+          fake_->AdvanceTo(*deadline);
       }
       sink.Pump(fds, Now());
       longest_pump_ = std::max(longest_pump_, WebhookClock::now() - before);
@@ -134,7 +135,6 @@ WebhookReply Answer(int status) {
   reply.status = status;
   return reply;
 }
-
 
 TEST_CASE("the signature is HMAC-SHA256 in lowercase hex (RFC 4231 test case 2)") {
   CHECK(WebhookSignature("Jefe", "what do ya want for nothing?") ==
@@ -235,8 +235,8 @@ TEST_CASE("failures are retried with doubling gaps until delivered, skipping not
       CHECK(sink->state().cursor == 0);
     }
   }
-  CHECK(backoffs == std::vector<milliseconds>{milliseconds(1000), milliseconds(2000),
-                                              milliseconds(4000)});
+  CHECK(backoffs ==
+        std::vector<milliseconds>{milliseconds(1000), milliseconds(2000), milliseconds(4000)});
   REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().cursor == 2; }));
   CHECK_FALSE(sink->state().failing);
 
@@ -385,8 +385,8 @@ TEST_CASE("Create refuses a URL that is not http or https, naming it") {
   options.url = "http://";
   auto no_host = WebhookSink::Create(options, *db.store);
   REQUIRE_FALSE(no_host.ok());
-  CHECK(no_host.status().message().starts_with(
-      "webhook 'ops': url 'http://' is not a valid URL: "));
+  CHECK(
+      no_host.status().message().starts_with("webhook 'ops': url 'http://' is not a valid URL: "));
 
   options = FastOptions("https://hooks.example.org/x");
   options.min_backoff = milliseconds(5000);

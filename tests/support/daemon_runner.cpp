@@ -33,7 +33,8 @@ struct LogCapture::Impl {
 
 LogCapture::LogCapture() : impl_(std::make_unique<Impl>()) {
   auto logger = std::make_shared<spdlog::logger>(
-      "test", spdlog::sinks_init_list{impl_->sink, std::make_shared<spdlog::sinks::stderr_sink_mt>()});
+      "test",
+      spdlog::sinks_init_list{impl_->sink, std::make_shared<spdlog::sinks::stderr_sink_mt>()});
   logger->set_level(spdlog::level::debug);
   spdlog::set_default_logger(logger);
 }

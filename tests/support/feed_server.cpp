@@ -30,7 +30,8 @@ FeedServer::FeedServer(std::string address)
     --concurrency_;
     response.status = hit.status;
     if (!resource.etag.empty()) response.set_header("ETag", resource.etag);
-    if (!resource.last_modified.empty()) response.set_header("Last-Modified", resource.last_modified);
+    if (!resource.last_modified.empty())
+      response.set_header("Last-Modified", resource.last_modified);
     if (!resource.location.empty()) response.set_header("Location", resource.location);
     if (!resource.retry_after.empty()) response.set_header("Retry-After", resource.retry_after);
     if (!resource.cache_control.empty()) {
@@ -68,8 +69,8 @@ void FeedServer::Handle(const std::string& path, const std::string& if_none_matc
   } else {
     out = found->second;
     bool etag_matches = !out.etag.empty() && if_none_match == out.etag;
-    bool date_matches = out.etag.empty() && !out.last_modified.empty() &&
-                        if_modified_since == out.last_modified;
+    bool date_matches =
+        out.etag.empty() && !out.last_modified.empty() && if_modified_since == out.last_modified;
     hit.status = (out.status == 200 && (etag_matches || date_matches)) ? 304 : out.status;
   }
   hits_.push_back(hit);

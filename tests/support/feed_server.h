@@ -33,10 +33,10 @@ struct Resource {
   std::string etag;           // honoured: If-None-Match with it gets 304
   std::string last_modified;  // honoured when no ETag is set
   int status = 200;
-  std::string location;       // for 3xx
-  std::string retry_after;    // Retry-After header, for 429/503
+  std::string location;     // for 3xx
+  std::string retry_after;  // Retry-After header, for 429/503
   std::string cache_control;
-  bool gzip = false;          // send the body gzip-compressed with Content-Encoding
+  bool gzip = false;                   // send the body gzip-compressed with Content-Encoding
   std::chrono::milliseconds delay{0};  // before the response is written
 };
 

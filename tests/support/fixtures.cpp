@@ -13,8 +13,7 @@ std::string RssFeed(const std::vector<FeedEntry>& entries) {
   for (const FeedEntry& entry : entries) {
     xml += "<item><guid>" + entry.guid + "</guid><title>" + entry.title +
            "</title><link>https://example.org/" + entry.guid + "</link><description>" +
-           entry.description + "</description><pubDate>" + entry.pub_date +
-           "</pubDate></item>";
+           entry.description + "</description><pubDate>" + entry.pub_date + "</pubDate></item>";
   }
   return xml + "</channel></rss>\n";
 }
@@ -48,12 +47,17 @@ terms = ["ceasefire", "truce"]
 
 std::string TestConfigToml(const TempDir& dir,
                            const std::vector<std::pair<std::string, std::string>>& feeds) {
-  std::string toml = "database = \"newsmon.db\"\nallow_file_urls = true\n"
-                     "allow_private_addresses = true\ninterval = \"100ms\"\n"
-                     "thread_files = [\"threads/*.toml\"]\n\n[publish]\n"
-                     "endpoint = \"ipc://" + dir.File("bus") + "\"\n"
-                     "replay_endpoint = \"ipc://" + dir.File("replay") + "\"\n"
-                     "heartbeat = \"50ms\"\n";
+  std::string toml =
+      "database = \"newsmon.db\"\nallow_file_urls = true\n"
+      "allow_private_addresses = true\ninterval = \"100ms\"\n"
+      "thread_files = [\"threads/*.toml\"]\n\n[publish]\n"
+      "endpoint = \"ipc://" +
+      dir.File("bus") +
+      "\"\n"
+      "replay_endpoint = \"ipc://" +
+      dir.File("replay") +
+      "\"\n"
+      "heartbeat = \"50ms\"\n";
   for (const auto& [name, url] : feeds) {
     toml += "\n[[feed]]\nname = \"" + name + "\"\nurl = \"" + url + "\"\n";
   }

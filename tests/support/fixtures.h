@@ -35,7 +35,8 @@ std::string TestConfigToml(const TempDir& dir,
 
 // A config for tests: database and ipc:// bus endpoint inside dir, fast heartbeat and
 // polling, the given feeds (name, url).
-Config TestConfig(const TempDir& dir, const std::vector<std::pair<std::string, std::string>>& feeds);
+Config TestConfig(const TempDir& dir,
+                  const std::vector<std::pair<std::string, std::string>>& feeds);
 
 // An item of feed "wire" that matched `thread` on "ceasefire", ready for RecordFetch.
 ClassifiedItem MatchingItem(const std::string& id, const std::string& thread);

@@ -16,11 +16,14 @@ namespace newsmon::testing {
 
 Process::Process(const std::vector<std::string>& args, const std::string& stdin_text,
                  const std::vector<std::string>& env)
-    : Process(ProgramTag{}, [&] {
-        std::vector<std::string> argv = {NEWSMON_BINARY};
-        argv.insert(argv.end(), args.begin(), args.end());
-        return argv;
-      }(), stdin_text, env) {}
+    : Process(
+          ProgramTag{},
+          [&] {
+            std::vector<std::string> argv = {NEWSMON_BINARY};
+            argv.insert(argv.end(), args.begin(), args.end());
+            return argv;
+          }(),
+          stdin_text, env) {}
 
 std::unique_ptr<Process> Process::Program(const std::vector<std::string>& args) {
   return std::unique_ptr<Process>(new Process(ProgramTag{}, args, "", {}));
