@@ -48,6 +48,9 @@ struct ThreadDefinition {
   std::vector<TermGroup> required;  // each group must have at least one hit
   std::vector<TermGroup> excluded;  // any hit vetoes the thread
   std::vector<TermGroup> context;   // the setting: each group needs a hit (see `within`)
+  // An item that joins a story already in this thread is in it too, through the story, even
+  // without words of its own (docs/stories.md has the measurement behind the default).
+  bool follow_stories = true;
 };
 
 // Reads one thread file. On failure the Status message holds one line per problem,

@@ -81,6 +81,21 @@ class Clusterer final : public StoryClusterer {
     return {Start(std::move(vector), link, item.published), true, 0.0};
   }
 
+  void Restore(const StoryItem& item, std::int64_t id) override {
+    Expire(item.published);
+    std::vector<std::pair<std::string, double>> words = Words(item);
+    Vector vector = Weigh(words);
+    Learn(words);
+    ReserveIdsThrough(id);
+    if (auto story = stories_.find(id); story != stories_.end()) {
+      Join(story->second, vector, item.published);
+      return;
+    }
+    Open(id, std::move(vector), CanonicalLink(item.link), item.published);
+  }
+
+  void ReserveIdsThrough(std::int64_t id) override { last_id_ = std::max(last_id_, id); }
+
   std::size_t open_stories() const override { return stories_.size(); }
 
  private:
@@ -188,12 +203,16 @@ class Clusterer final : public StoryClusterer {
 
   std::int64_t Start(Vector vector, const std::string& link, std::int64_t published) {
     const std::int64_t id = ++last_id_;
+    Open(id, std::move(vector), link, published);
+    return id;
+  }
+
+  void Open(std::int64_t id, Vector vector, const std::string& link, std::int64_t published) {
     Story& story = stories_[id];
     story.id = id;
     story.link = link;
     if (!link.empty()) by_link_[link] = id;
     Join(story, vector, published);
-    return id;
   }
 
   void Join(Story& story, const Vector& vector, std::int64_t published) {

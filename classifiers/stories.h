@@ -51,6 +51,12 @@ class StoryClusterer {
   static std::unique_ptr<StoryClusterer> Create(const StoryOptions& options = {});
 
   virtual StoryAssignment Add(const StoryItem& item) = 0;
+  // After a restart: puts a stored item back into the story the store says it belongs to
+  // (starting that story under its id if needed), learning its words as Add does but without
+  // deciding anything, so that the stories open before the restart stay open.
+  virtual void Restore(const StoryItem& item, std::int64_t story) = 0;
+  // New stories get ids above `id` (the largest one the store holds).
+  virtual void ReserveIdsThrough(std::int64_t id) = 0;
   virtual std::size_t open_stories() const = 0;  // stories still inside the window
 };
 

@@ -301,8 +301,8 @@ Result<ThreadDefinition> ParseThread(std::string_view toml_text, const std::stri
   }
   const int thread_line = LineOf(*table);
   RejectUnknownKeys(*table,
-                    {"id", "title", "threshold", "title_weight", "summary_weight", "terms",
-                     "require", "exclude", "context", "lists"},
+                    {"id", "title", "threshold", "title_weight", "summary_weight", "follow_stories",
+                     "terms", "require", "exclude", "context", "lists"},
                     "[thread]", problems);
 
   if (const toml::node* id = table->get("id")) {
@@ -333,6 +333,7 @@ Result<ThreadDefinition> ParseThread(std::string_view toml_text, const std::stri
   if (auto weight = ReadPositive(*table, "summary_weight", problems)) {
     thread.summary_weight = *weight;
   }
+  if (auto follow = ReadBool(*table, "follow_stories", problems)) thread.follow_stories = *follow;
 
   std::vector<RawGroup> groups;
   ReadGroups(*table, "terms", thread.scored, groups, problems);

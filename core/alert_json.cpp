@@ -30,6 +30,20 @@ std::string ContentHash(const Item& item) {
 
 std::string AlertTopic(const std::string& thread) { return "alert." + thread; }
 
+const char* AlertKindName(AlertKind kind) { return kind == AlertKind::kNew ? "new" : "update"; }
+
+namespace {
+
+nlohmann::json StoryJson(const std::optional<StoryRef>& story) {
+  if (!story) return nullptr;
+  return {{"id", story->id},
+          {"first_seen", FormatRfc3339(story->first_seen)},
+          {"sources", story->sources},
+          {"source_count", story->source_count}};
+}
+
+}  // namespace
+
 std::string AlertToJson(const Alert& alert) {
   nlohmann::json evidence = nlohmann::json::array();
   for (const MatchedTerm& hit : alert.match.evidence) {
@@ -44,6 +58,7 @@ std::string AlertToJson(const Alert& alert) {
   nlohmann::json body = {
       {"schema", kAlertSchema},
       {"seq", alert.seq},
+      {"kind", AlertKindName(alert.kind)},
       {"thread", alert.match.thread},
       {"score", alert.match.score},
       {"threshold", alert.match.threshold},
@@ -58,7 +73,9 @@ std::string AlertToJson(const Alert& alert) {
         {"published_estimated", item.published_estimated},
         {"summary", item.summary}}},
       {"detected_at", FormatRfc3339(alert.detected_at)},
+      {"story", StoryJson(alert.story)},
   };
+  if (alert.match.via_story != 0) body["via_story"] = alert.match.via_story;
   // Feed text may hold invalid UTF-8; replacing beats refusing to alert.
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

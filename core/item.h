@@ -44,19 +44,38 @@ struct ThreadMatch {
   double score = 0;
   double threshold = 0;
   std::vector<MatchedTerm> evidence;
+  // Set when the item is in the thread through its story rather than its own words: the
+  // story it joined was already in the thread (docs/stories.md). Its evidence is then empty.
+  std::int64_t via_story = 0;
 
   // Distinct terms, in order of first appearance.
   std::vector<std::string> MatchedTerms() const;
 };
+
+// The story an item belongs to, as an alert reports it.
+struct StoryRef {
+  std::int64_t id = 0;
+  std::int64_t first_seen = 0;       // Unix seconds: when its first item was stored
+  std::vector<std::string> sources;  // feeds that reported it, in the order they did
+  std::int64_t source_count = 0;     // sources may be cut short; this is the whole count
+};
+
+// new: the first item of a story in a thread; update: more sources joined the story, or an
+// item's revision changed its threads (docs/alerts.md).
+enum class AlertKind { kNew, kUpdate };
+const char* AlertKindName(AlertKind kind);
 
 struct Alert {
   std::int64_t seq = 0;
   ThreadMatch match;
   Item item;
   std::int64_t detected_at = 0;  // Unix seconds, UTC
+  AlertKind kind = AlertKind::kNew;
+  std::optional<StoryRef> story;
 };
 
-inline constexpr int kAlertSchema = 1;
+// 2: alerts carry kind and story; an alert is no longer always a new item (docs/alerts.md).
+inline constexpr int kAlertSchema = 2;
 
 std::string AlertTopic(const std::string& thread);
 std::string AlertToJson(const Alert& alert);

@@ -153,6 +153,23 @@ void ReadMetrics(const toml::table& root, Config& config, Problems& problems) {
   if (auto listen = ReadString(*metrics, "listen", problems)) config.metrics.listen = *listen;
 }
 
+void ReadStories(const toml::table& root, Config& config, Problems& problems) {
+  const toml::node* node = root.get("stories");
+  if (!node) return;
+  const toml::table* stories = node->as_table();
+  if (!stories) return problems.Add(LineOf(*node), MustBe("stories", "a table", *node));
+  RejectUnknownKeys(*stories, {"enabled", "update_window"}, "[stories]", problems);
+  config.stories.enabled = ReadBool(*stories, "enabled", problems).value_or(true);
+  if (auto window = ReadDuration(*stories, "update_window", problems)) {
+    if (*window < std::chrono::seconds(1) || *window > std::chrono::hours(24)) {
+      problems.Add(LineOf(*stories->get("update_window")),
+                   "'update_window' must be from \"1s\" to \"24h\"");
+    } else {
+      config.stories.update_window = *window;
+    }
+  }
+}
+
 void CheckFeedUrl(const FeedConfig& feed, bool allow_file_urls, int line, Problems& problems) {
   auto scheme_end = feed.url.find("://");
   std::string scheme = scheme_end == std::string::npos ? "" : feed.url.substr(0, scheme_end);
@@ -268,11 +285,11 @@ std::string ResolveDatabase(const std::string& database, const fs::path& folder)
 
 void ReadTopLevel(const toml::table& root, const fs::path& folder, Config& config,
                   Problems& problems) {
-  RejectUnknownKeys(
-      root,
-      {"database", "allow_file_urls", "allow_private_addresses", "interval", "min_interval",
-       "max_interval", "max_per_host", "retention", "publish", "metrics", "feed", "thread_files"},
-      /*where=*/"", problems);
+  RejectUnknownKeys(root,
+                    {"database", "allow_file_urls", "allow_private_addresses", "interval",
+                     "min_interval", "max_interval", "max_per_host", "retention", "publish",
+                     "metrics", "stories", "feed", "thread_files"},
+                    /*where=*/"", problems);
   config.allow_file_urls = ReadBool(root, "allow_file_urls", problems).value_or(false);
   config.allow_private_addresses =
       ReadBool(root, "allow_private_addresses", problems).value_or(false);
@@ -371,6 +388,7 @@ Result<Config> LoadConfig(const std::string& path) {
   ReadTopLevel(root, folder, config, problems);
   ReadPublish(root, folder, config, problems);
   ReadMetrics(root, config, problems);
+  ReadStories(root, config, problems);
   ReadFeeds(root, folder, config, problems);
   ReadThreads(root, folder, config, problems);
   CheckWebhookThreads(root, config, problems);

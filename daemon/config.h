@@ -47,6 +47,13 @@ struct PublishConfig {
   std::vector<WebhookConfig> webhooks;
 };
 
+// Stories (docs/stories.md): items of all feeds that report one event, alerted once per
+// thread as `new`, then as coalesced `update`s when more sources join.
+struct StoriesConfig {
+  bool enabled = true;  // false: every matching item alerts as `new`, as before stories
+  std::chrono::milliseconds update_window{std::chrono::minutes(10)};
+};
+
 struct MetricsConfig {
   bool enabled = false;
   std::string listen = "127.0.0.1:9464";
@@ -66,6 +73,7 @@ struct Config {
   std::chrono::milliseconds retention{std::chrono::hours(24 * 90)};  // items' text and matches
   PublishConfig publish;
   MetricsConfig metrics;
+  StoriesConfig stories;
   std::vector<FeedConfig> feeds;
   std::vector<ThreadDefinition> threads;
 };

@@ -56,6 +56,7 @@ class DaemonImpl final : public Daemon {
         config_.feeds.size(), config_.threads.size(), config_.database,
         parts_.publisher->endpoint(), config_.publish.replay_endpoint);
     if (&env_ == &Env::Default()) LogSeed();
+    if (Status s = StartStories(); !s.ok()) return s;
     DrainOutbox();  // alerts stored before a crash go out first
     SeedFeedMetrics();
     parts_.ready->store(true);
@@ -146,10 +147,55 @@ class DaemonImpl final : public Daemon {
                 }
                 StartDueFetches(now);
               }});
+    loop.Add({"stories", nullptr, [this] { return next_story_update_; },
+              [this](std::span<const WaitFd>, Clock::TimePoint now) {
+                if (next_story_update_ && now >= *next_story_update_) FlushStoryUpdates();
+              }});
     loop.Add({"outbox", nullptr, [this] { return outbox_.NextRetry(); },
               [this](std::span<const WaitFd>, Clock::TimePoint) { DrainOutbox(); }});
     loop.Add({"timers", nullptr, [this] { return NextTimer(); },
               [this](std::span<const WaitFd>, Clock::TimePoint now) { Tick(now); }});
+  }
+
+  // Stories are rebuilt from the store before the first fetch, so the first items after a
+  // restart join the stories they belong to.
+  Status StartStories() {
+    if (!config_.stories.enabled) return Status::Ok();
+    Status started = pipeline_.TrackStories(StoryClusterer::Create(), RulesOf(config_),
+                                            env_.clock.UnixSeconds(), StoryOptions{}.window);
+    if (!started.ok()) return started.WithContext("cannot rebuild the open stories: ");
+    ScheduleStoryUpdates();
+    return Status::Ok();
+  }
+
+  static StoryRules RulesOf(const Config& config) {
+    return {std::chrono::duration_cast<std::chrono::seconds>(config.stories.update_window).count(),
+            ThreadsFollowingStories(config.threads)};
+  }
+
+  void FlushStoryUpdates() {
+    const std::int64_t window = RulesOf(config_).update_window;
+    if (auto seqs = parts_.store->FlushStoryUpdates(env_.clock.UnixSeconds(), window); !seqs.ok()) {
+      spdlog::error("cannot store story updates: {}", seqs.status().message());
+      next_story_update_ = env_.clock.Now() + std::chrono::seconds(10);
+      return;
+    }
+    ScheduleStoryUpdates();
+  }
+
+  // The next waiting update, as a point on the loop's clock.
+  void ScheduleStoryUpdates() {
+    next_story_update_.reset();
+    if (!config_.stories.enabled) return;
+    auto due = parts_.store->NextStoryUpdateDue(RulesOf(config_).update_window);
+    if (!due.ok()) {
+      spdlog::error("cannot read waiting story updates: {}", due.status().message());
+      next_story_update_ = env_.clock.Now() + std::chrono::seconds(10);
+      return;
+    }
+    if (!*due) return;
+    next_story_update_ = env_.clock.Now() + std::chrono::seconds(std::max<std::int64_t>(
+                                                0, **due - env_.clock.UnixSeconds()));
   }
 
   std::vector<WaitFd> WebhookFds() const {
@@ -247,6 +293,7 @@ class DaemonImpl final : public Daemon {
     overrides_.ApplyTo(fresh);
     WarnAboutRestartOnlySettings(fresh);
     pipeline_.SetClassifier(std::move(classifier));
+    pipeline_.SetStoryRules(RulesOf(fresh));
     for (const FeedConfig& old : config_.feeds) {
       bool kept = std::any_of(fresh.feeds.begin(), fresh.feeds.end(),
                               [&](const FeedConfig& feed) { return feed.name == old.name; });
@@ -260,6 +307,7 @@ class DaemonImpl final : public Daemon {
       fresh.publish.webhooks = config_.publish.webhooks;  // so the next reload tries again
     }
     fresh.database = config_.database;
+    fresh.stories.enabled = config_.stories.enabled;
     fresh.publish.endpoint = config_.publish.endpoint;
     fresh.publish.replay_endpoint = config_.publish.replay_endpoint;
     config_ = std::move(fresh);
@@ -326,10 +374,11 @@ class DaemonImpl final : public Daemon {
   void WarnAboutRestartOnlySettings(const Config& fresh) const {
     if (fresh.database != config_.database || fresh.publish.endpoint != config_.publish.endpoint ||
         fresh.publish.replay_endpoint != config_.publish.replay_endpoint ||
-        fresh.allow_file_urls != config_.allow_file_urls) {
+        fresh.allow_file_urls != config_.allow_file_urls ||
+        fresh.stories.enabled != config_.stories.enabled) {
       spdlog::warn(
-          "changes to database, endpoints or allow_file_urls take effect after a "
-          "restart");
+          "changes to database, endpoints, allow_file_urls or [stories] enabled take effect "
+          "after a restart");
     }
   }
 
@@ -338,6 +387,7 @@ class DaemonImpl final : public Daemon {
     if (!feed) return;  // removed by a reload while it was being fetched
     std::string config_url = feed->config.url;
     IngestReport report = pipeline_.Ingest(response, config_url, env_.clock.UnixSeconds());
+    if (report.new_items > 0 && config_.stories.enabled) ScheduleStoryUpdates();
     for (const std::string& warning : report.warnings) {
       spdlog::warn("feed '{}': {}", response.feed, warning);
     }
@@ -526,6 +576,7 @@ class DaemonImpl final : public Daemon {
   Clock::TimePoint next_heartbeat_;
   Clock::TimePoint next_watchdog_;
   Clock::TimePoint next_prune_;
+  std::optional<Clock::TimePoint> next_story_update_;
   std::string last_alert_;
   bool heartbeat_failing_ = false;  // logged when it starts and stops, not every beat
 };

@@ -1,8 +1,46 @@
 #include "daemon/pipeline.h"
 
+#include <algorithm>
+
 #include "feeds/feed_parser.h"
 
 namespace newsmon {
+namespace {
+
+// Stories rebuilt at start-up read at most this many items: a window of a very large
+// installation is cut to its newest part rather than delaying the start unboundedly.
+constexpr std::size_t kRestoreLimit = 500'000;
+
+// A story's clock is when its items were published, but never later than now: a feed that
+// dates items in the future would otherwise close every open story at once.
+StoryItem ForStories(const Item& item, std::int64_t now) {
+  return {item.title, item.summary, item.link, std::min(item.published.value_or(now), now)};
+}
+
+}  // namespace
+
+std::vector<std::string> ThreadsFollowingStories(const std::vector<ThreadDefinition>& threads) {
+  std::vector<std::string> followed;
+  for (const ThreadDefinition& thread : threads) {
+    if (thread.follow_stories) followed.push_back(thread.id);
+  }
+  return followed;
+}
+
+Status Pipeline::TrackStories(std::unique_ptr<StoryClusterer> stories, StoryRules rules,
+                              std::int64_t now, std::chrono::seconds window) {
+  auto last_id = store_.LastStoryId();
+  if (!last_id.ok()) return last_id.status();
+  stories->ReserveIdsThrough(*last_id);
+  auto open = store_.StoryItemsSince(now - window.count(), kRestoreLimit);
+  if (!open.ok()) return open.status();
+  for (const StoredStoryItem& stored : *open) {
+    stories->Restore(ForStories(stored.item, stored.fetched_at), stored.story);
+  }
+  stories_ = std::move(stories);
+  story_rules_ = std::move(rules);
+  return Status::Ok();
+}
 
 IngestReport Pipeline::Ingest(const FetchResponse& response, const std::string& config_url,
                               std::int64_t now) {
@@ -37,7 +75,8 @@ IngestReport Pipeline::Ingest(const FetchResponse& response, const std::string& 
   report.warnings = parsed->warnings;
   report.items_seen = parsed->items.size();
   if (parsed->ttl_minutes) report.ttl = std::chrono::minutes(*parsed->ttl_minutes);
-  if (Status s = SortItems(response.feed, std::move(parsed->items), record); !s.ok()) {
+  record.story_rules = story_rules_;
+  if (Status s = SortItems(response.feed, std::move(parsed->items), now, record); !s.ok()) {
     report.status = s;
     return report;  // the store is failing; retry the whole feed next time
   }
@@ -47,7 +86,8 @@ IngestReport Pipeline::Ingest(const FetchResponse& response, const std::string& 
   return Record(std::move(record), std::move(report));
 }
 
-Status Pipeline::SortItems(const std::string& feed, std::vector<Item> items, FetchRecord& record) {
+Status Pipeline::SortItems(const std::string& feed, std::vector<Item> items, std::int64_t now,
+                           FetchRecord& record) {
   std::vector<std::string> ids;
   for (const Item& item : items) ids.push_back(item.id);
   auto known = store_.KnownItemIds(feed, ids);
@@ -57,14 +97,21 @@ Status Pipeline::SortItems(const std::string& feed, std::vector<Item> items, Fet
     auto stored = known->find(item.id);
     if (stored == known->end()) {
       auto matches = classifier_->Classify({item.title, item.summary});
-      record.new_items.push_back({std::move(item), std::move(matches)});
-      (*known)[record.new_items.back().item.id] = ContentHash(record.new_items.back().item);
-    } else if (stored->second != ContentHash(item)) {
-      stored->second = ContentHash(item);
-      record.updated_items.push_back(std::move(item));
+      const std::int64_t story = StoryOf(item, now);
+      (*known)[item.id] = ContentHash(item);
+      record.new_items.push_back({std::move(item), std::move(matches), story});
+    } else if (std::string hash = ContentHash(item); stored->second != hash) {
+      stored->second = std::move(hash);
+      auto matches = classifier_->Classify({item.title, item.summary});
+      record.updated_items.push_back({std::move(item), std::move(matches)});
     }
   }
   return Status::Ok();
+}
+
+std::int64_t Pipeline::StoryOf(const Item& item, std::int64_t now) {
+  if (!stories_) return 0;
+  return stories_->Add(ForStories(item, now)).story;
 }
 
 IngestReport Pipeline::Record(FetchRecord record, IngestReport report) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "classifiers/classifier.h"
+#include "classifiers/stories.h"
 #include "core/status.h"
 #include "feeds/fetcher.h"
 #include "store/store.h"
@@ -39,16 +40,31 @@ class Pipeline {
     classifier_ = std::move(classifier);
   }
 
+  // From now on every new item joins a story (docs/stories.md), and `rules` say how stories
+  // alert. The stories open in the store within the clusterer's window are rebuilt first, so
+  // a restart neither splits a story nor reuses an id. Without this call items have no story.
+  Status TrackStories(std::unique_ptr<StoryClusterer> stories, StoryRules rules, std::int64_t now,
+                      std::chrono::seconds window);
+  void SetStoryRules(StoryRules rules) { story_rules_ = std::move(rules); }
+
   IngestReport Ingest(const FetchResponse& response, const std::string& config_url,
                       std::int64_t now);
 
  private:
-  // Splits items into new ones (classified) and known ones whose content changed.
-  Status SortItems(const std::string& feed, std::vector<Item> items, FetchRecord& record);
+  // Splits items into new ones (classified, with their story) and known ones whose content
+  // changed (classified afresh).
+  Status SortItems(const std::string& feed, std::vector<Item> items, std::int64_t now,
+                   FetchRecord& record);
+  std::int64_t StoryOf(const Item& item, std::int64_t now);
   IngestReport Record(FetchRecord record, IngestReport report);
 
   Store& store_;
   std::shared_ptr<const Classifier> classifier_;
+  std::unique_ptr<StoryClusterer> stories_;
+  StoryRules story_rules_;
 };
+
+// The threads whose stories carry their members (ThreadDefinition::follow_stories).
+std::vector<std::string> ThreadsFollowingStories(const std::vector<ThreadDefinition>& threads);
 
 }  // namespace newsmon

@@ -2,7 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "store/sqlite.h"
+#include "store/story_ledger.h"
 
 namespace newsmon {
 namespace {
@@ -76,6 +79,49 @@ CREATE TABLE webhook_cursors(
   updated_at INTEGER NOT NULL
 );
 )sql",
+    R"sql(
+-- Stories (docs/stories.md): items of all feeds that report one event. Items stored before
+-- this schema have no story, and their alerts stay as they were.
+CREATE TABLE stories(
+  id INTEGER PRIMARY KEY,
+  first_item INTEGER REFERENCES items(id) ON DELETE SET NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL
+);
+CREATE INDEX stories_last_seen ON stories(last_seen);
+CREATE TABLE story_sources(
+  story INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+  feed TEXT NOT NULL,
+  joined_at INTEGER NOT NULL,
+  PRIMARY KEY(story, feed)
+);
+-- A story in a thread: when the thread last alerted about it, and the newest item of a new
+-- source since then, whose `update` alert waits for the window.
+CREATE TABLE story_threads(
+  story INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+  thread TEXT NOT NULL,
+  last_alert_at INTEGER NOT NULL,
+  pending_item INTEGER REFERENCES items(id) ON DELETE SET NULL,
+  PRIMARY KEY(story, thread)
+);
+CREATE INDEX story_threads_pending ON story_threads(last_alert_at)
+  WHERE pending_item IS NOT NULL;
+-- What an item said before its feed changed it.
+CREATE TABLE item_revisions(
+  item INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  title TEXT NOT NULL,
+  link TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  replaced_at INTEGER NOT NULL
+);
+CREATE INDEX item_revisions_item ON item_revisions(item);
+ALTER TABLE items ADD COLUMN story INTEGER;
+CREATE INDEX items_story_fetched ON items(fetched_at) WHERE story IS NOT NULL;
+ALTER TABLE matches ADD COLUMN threshold REAL NOT NULL DEFAULT 0;
+ALTER TABLE matches ADD COLUMN via_story INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE alerts ADD COLUMN kind TEXT NOT NULL DEFAULT 'new';
+ALTER TABLE alerts ADD COLUMN story INTEGER;
+)sql",
 };
 
 std::string EvidenceJson(const ThreadMatch& match) {
@@ -89,9 +135,34 @@ std::string EvidenceJson(const ThreadMatch& match) {
   return evidence.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::vector<MatchedTerm> EvidenceFromJson(const std::string& text) {
+  std::vector<MatchedTerm> evidence;
+  auto parsed = nlohmann::json::parse(text, nullptr, false);
+  if (!parsed.is_array()) return evidence;
+  for (const auto& hit : parsed) {
+    if (!hit.is_object()) continue;
+    evidence.push_back({hit.value("term", ""), hit.value("field", ""), hit.value("position", 0),
+                        hit.value("weight", 0.0)});
+  }
+  return evidence;
+}
+
+bool Contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+bool HasThread(const std::vector<ThreadMatch>& matches, const std::string& thread) {
+  return std::any_of(matches.begin(), matches.end(),
+                     [&](const ThreadMatch& match) { return match.thread == thread; });
+}
+
+// A story update or a revision has no row to wait in: it alerts at most this many per flush,
+// and the rest on the next turn of the loop.
+constexpr std::size_t kFlushBatch = 100;
+
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(sqlite::Database db) : db_(std::move(db)) {}
+  explicit SqliteStore(sqlite::Database db) : db_(std::move(db)), stories_(db_) {}
 
   Status Initialise() {
     // WAL lets readers (status, replay) run beside the writer; NORMAL sync is durable
@@ -141,13 +212,73 @@ class SqliteStore final : public Store {
     if (Status s = UpdateFeed(record); !s.ok()) return s;
     std::vector<std::int64_t> seqs;
     for (const ClassifiedItem& classified : record.new_items) {
-      if (Status s = InsertItem(classified, record.fetched_at, seqs); !s.ok()) return s;
+      if (Status s = InsertItem(classified, record, seqs); !s.ok()) return s;
     }
-    for (const Item& item : record.updated_items) {
-      if (Status s = UpdateItem(item, record.fetched_at); !s.ok()) return s;
+    for (const ClassifiedItem& updated : record.updated_items) {
+      if (Status s = UpdateItem(updated, record.fetched_at, seqs); !s.ok()) return s;
     }
     if (Status s = transaction.Commit(); !s.ok()) return s;
     return seqs;
+  }
+
+  Result<std::vector<std::int64_t>> FlushStoryUpdates(std::int64_t now,
+                                                      std::int64_t update_window) override {
+    sqlite::Transaction transaction(db_);
+    if (!transaction.begin_status().ok()) return transaction.begin_status();
+    auto due = stories_.DueUpdates(now, update_window, kFlushBatch);
+    if (!due.ok()) return due.status();
+    std::vector<std::int64_t> seqs;
+    for (const PendingStoryUpdate& update : *due) {
+      if (Status s = AlertPendingUpdate(update, now, seqs); !s.ok()) return s;
+    }
+    if (Status s = transaction.Commit(); !s.ok()) return s;
+    return seqs;
+  }
+
+  Result<std::optional<std::int64_t>> NextStoryUpdateDue(std::int64_t update_window) override {
+    return stories_.NextDue(update_window);
+  }
+
+  Result<std::vector<StoredStoryItem>> StoryItemsSince(std::int64_t since,
+                                                       std::size_t limit) override {
+    auto stmt = db_.Prepare(
+        "SELECT feed, guid, title, link, published, summary, published_estimated, story, "
+        "fetched_at FROM items WHERE story IS NOT NULL AND fetched_at >= ?1 AND pruned = 0 "
+        "ORDER BY fetched_at, id LIMIT ?2");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, since).Bind(2, static_cast<std::int64_t>(limit));
+    std::vector<StoredStoryItem> items;
+    while (stmt->Step()) items.push_back({ReadItem(*stmt), stmt->ColumnInt(7), stmt->ColumnInt(8)});
+    if (!stmt->status().ok()) return stmt->status();
+    return items;
+  }
+
+  Result<std::int64_t> LastStoryId() override {
+    auto stmt = db_.Prepare("SELECT COALESCE(MAX(id), 0) FROM stories");
+    if (!stmt.ok()) return stmt.status();
+    std::int64_t id = stmt->Step() ? stmt->ColumnInt(0) : 0;
+    if (!stmt->status().ok()) return stmt->status();
+    return id;
+  }
+
+  Result<std::vector<Item>> Revisions(const std::string& feed, const std::string& id) override {
+    auto stmt = db_.Prepare(
+        "SELECT r.title, r.link, r.summary FROM item_revisions r JOIN items i ON i.id = r.item "
+        "WHERE i.feed = ?1 AND i.guid = ?2 ORDER BY r.rowid");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, feed).Bind(2, id);
+    std::vector<Item> revisions;
+    while (stmt->Step()) {
+      Item revision;
+      revision.feed = feed;
+      revision.id = id;
+      revision.title = stmt->ColumnText(0);
+      revision.link = stmt->ColumnText(1);
+      revision.summary = stmt->ColumnText(2);
+      revisions.push_back(std::move(revision));
+    }
+    if (!stmt->status().ok()) return stmt->status();
+    return revisions;
   }
 
   Result<std::vector<OutboxEntry>> UnsentAlerts(std::size_t limit) override {
@@ -229,7 +360,12 @@ class SqliteStore final : public Store {
     sqlite::Transaction transaction(db_);
     if (!transaction.begin_status().ok()) return transaction.begin_status();
     // Alerts keep their JSON; an item keeps (feed, guid) so it is never alerted again.
+    // Stories and revisions go with the items' text; the last statement counts the items.
     const char* kPrune[] = {
+        "DELETE FROM stories WHERE id IN (SELECT id FROM stories WHERE last_seen < ?1 "
+        "ORDER BY last_seen LIMIT ?2)",
+        "DELETE FROM item_revisions WHERE item IN (SELECT id FROM items WHERE pruned = 0 AND "
+        "fetched_at < ?1 ORDER BY fetched_at LIMIT ?2)",
         "DELETE FROM matches WHERE item IN (SELECT id FROM items WHERE pruned = 0 AND "
         "fetched_at < ?1 ORDER BY fetched_at LIMIT ?2)",
         "UPDATE items SET title = '', link = '', summary = '', pruned = 1 WHERE id IN (SELECT "
@@ -268,11 +404,7 @@ class SqliteStore final : public Store {
     if (!stmt.ok()) return stmt.status();
     stmt->Bind(1, since).Bind(2, static_cast<std::int64_t>(limit));
     std::vector<Item> items;
-    while (stmt->Step()) {
-      items.push_back({stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(2),
-                       stmt->ColumnText(3), stmt->ColumnOptionalInt(4), stmt->ColumnText(5),
-                       stmt->ColumnInt(6) != 0});
-    }
+    while (stmt->Step()) items.push_back(ReadItem(*stmt));
     if (!stmt->status().ok()) return stmt->status();
     return items;
   }
@@ -354,28 +486,73 @@ ON CONFLICT(name) DO UPDATE SET
         .Run();
   }
 
-  // An update keeps the item's alerts as they were: it was news once, not twice.
-  Status UpdateItem(const Item& item, std::int64_t fetched_at) {
+  // A changed item keeps its alerts (it was news once, not twice) and its old text as a
+  // revision; only a thread it did not match before alerts, as an `update`.
+  Status UpdateItem(const ClassifiedItem& updated, std::int64_t fetched_at,
+                    std::vector<std::int64_t>& seqs) {
+    const Item& item = updated.item;
+    auto row = db_.Prepare(
+        "SELECT id, COALESCE(story, 0) FROM items WHERE feed = ?1 AND guid = ?2 AND pruned = 0");
+    if (!row.ok()) return row.status();
+    row->Bind(1, item.feed).Bind(2, item.id);
+    if (!row->Step()) return row->status();  // pruned meanwhile: nothing left to revise
+    const std::int64_t item_row = row->ColumnInt(0);
+    const std::int64_t story = row->ColumnInt(1);
+    if (Status s = KeepRevision(item_row, fetched_at); !s.ok()) return s;
+    if (Status s = OverwriteItem(item_row, item, fetched_at); !s.ok()) return s;
+    auto before = MatchedThreads(item_row);
+    if (!before.ok()) return before.status();
+    for (const ThreadMatch& match : updated.matches) {
+      if (Contains(*before, match.thread)) continue;
+      if (Status s = InsertMatch(item_row, match); !s.ok()) return s;
+      if (story != 0) {
+        if (Status s = stories_.Enter(story, match.thread, fetched_at); !s.ok()) return s;
+      }
+      AlertFacts facts{item_row, story, AlertKind::kUpdate, fetched_at};
+      if (Status s = InsertAlert(facts, item, match, seqs); !s.ok()) return s;
+    }
+    return Status::Ok();
+  }
+
+  Status KeepRevision(std::int64_t item_row, std::int64_t replaced_at) {
     auto stmt = db_.Prepare(
-        "UPDATE items SET title = ?3, link = ?4, summary = ?5, content_hash = ?6, "
-        "updated_at = ?7 WHERE feed = ?1 AND guid = ?2 AND pruned = 0");
+        "INSERT INTO item_revisions(item, title, link, summary, replaced_at) "
+        "SELECT id, title, link, summary, ?2 FROM items WHERE id = ?1");
     if (!stmt.ok()) return stmt.status();
-    return stmt->Bind(1, item.feed)
-        .Bind(2, item.id)
-        .Bind(3, item.title)
-        .Bind(4, item.link)
-        .Bind(5, item.summary)
-        .Bind(6, ContentHash(item))
-        .Bind(7, fetched_at)
+    return stmt->Bind(1, item_row).Bind(2, replaced_at).Run();
+  }
+
+  Status OverwriteItem(std::int64_t item_row, const Item& item, std::int64_t fetched_at) {
+    auto stmt = db_.Prepare(
+        "UPDATE items SET title = ?2, link = ?3, summary = ?4, content_hash = ?5, "
+        "updated_at = ?6 WHERE id = ?1");
+    if (!stmt.ok()) return stmt.status();
+    return stmt->Bind(1, item_row)
+        .Bind(2, item.title)
+        .Bind(3, item.link)
+        .Bind(4, item.summary)
+        .Bind(5, ContentHash(item))
+        .Bind(6, fetched_at)
         .Run();
   }
 
-  Status InsertItem(const ClassifiedItem& classified, std::int64_t fetched_at,
+  Result<std::vector<std::string>> MatchedThreads(std::int64_t item_row) {
+    auto stmt = db_.Prepare("SELECT thread FROM matches WHERE item = ?1");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, item_row);
+    std::vector<std::string> threads;
+    while (stmt->Step()) threads.push_back(stmt->ColumnText(0));
+    if (!stmt->status().ok()) return stmt->status();
+    return threads;
+  }
+
+  Status InsertItem(const ClassifiedItem& classified, const FetchRecord& record,
                     std::vector<std::int64_t>& seqs) {
     const Item& item = classified.item;
     auto insert = db_.Prepare(
         "INSERT OR IGNORE INTO items(feed, guid, title, link, published, summary, fetched_at, "
-        "published_estimated, content_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+        "published_estimated, content_hash, story) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULLIF(?10, 0))");
     if (!insert.ok()) return insert.status();
     Status s = insert->Bind(1, item.feed)
                    .Bind(2, item.id)
@@ -383,50 +560,134 @@ ON CONFLICT(name) DO UPDATE SET
                    .Bind(4, item.link)
                    .Bind(5, item.published)
                    .Bind(6, item.summary)
-                   .Bind(7, fetched_at)
+                   .Bind(7, record.fetched_at)
                    .Bind(8, std::int64_t{item.published_estimated})
                    .Bind(9, ContentHash(item))
+                   .Bind(10, classified.story)
                    .Run();
     if (!s.ok()) return s;
     if (db_.Changes() == 0) return Status::Ok();  // already stored: never alert twice
-    std::int64_t item_row = db_.LastInsertRowid();
-    for (const ThreadMatch& match : classified.matches) {
-      if (Status m = InsertMatchAndAlert(item_row, classified.item, match, fetched_at, seqs);
-          !m.ok()) {
-        return m;
+    const std::int64_t item_row = db_.LastInsertRowid();
+    if (classified.story == 0) {
+      for (const ThreadMatch& match : classified.matches) {
+        if (Status m = InsertMatch(item_row, match); !m.ok()) return m;
+        AlertFacts facts{item_row, 0, AlertKind::kNew, record.fetched_at};
+        if (Status m = InsertAlert(facts, item, match, seqs); !m.ok()) return m;
       }
+      return Status::Ok();
+    }
+    return InsertStoryItem(classified, item_row, record, seqs);
+  }
+
+  Status InsertStoryItem(const ClassifiedItem& classified, std::int64_t item_row,
+                         const FetchRecord& record, std::vector<std::int64_t>& seqs) {
+    const std::int64_t story = classified.story;
+    auto new_source = stories_.Join(story, item_row, classified.item.feed, record.fetched_at);
+    if (!new_source.ok()) return new_source.status();
+    auto matches = WithStoryMatches(classified, record.story_rules);
+    if (!matches.ok()) return matches.status();
+    for (const ThreadMatch& match : *matches) {
+      if (Status s = InsertMatch(item_row, match); !s.ok()) return s;
+      auto decision = stories_.Decide(story, match.thread, item_row, record.fetched_at, *new_source,
+                                      record.story_rules.update_window);
+      if (!decision.ok()) return decision.status();
+      if (*decision != StoryAlertDecision::kNew && *decision != StoryAlertDecision::kUpdateNow) {
+        continue;
+      }
+      AlertKind kind = *decision == StoryAlertDecision::kNew ? AlertKind::kNew : AlertKind::kUpdate;
+      AlertFacts facts{item_row, story, kind, record.fetched_at};
+      if (Status s = InsertAlert(facts, classified.item, match, seqs); !s.ok()) return s;
     }
     return Status::Ok();
   }
 
-  Status InsertMatchAndAlert(std::int64_t item_row, const Item& item, const ThreadMatch& match,
-                             std::int64_t detected_at, std::vector<std::int64_t>& seqs) {
-    auto insert_match =
-        db_.Prepare("INSERT INTO matches(item, thread, score, evidence) VALUES (?1, ?2, ?3, ?4)");
-    if (!insert_match.ok()) return insert_match.status();
-    Status s = insert_match->Bind(1, item_row)
-                   .Bind(2, match.thread)
-                   .Bind(3, match.score)
-                   .Bind(4, EvidenceJson(match))
-                   .Run();
-    if (!s.ok()) return s;
+  // The item's own matches, and the followed threads its story is in that its words miss.
+  Result<std::vector<ThreadMatch>> WithStoryMatches(const ClassifiedItem& classified,
+                                                    const StoryRules& rules) {
+    std::vector<ThreadMatch> matches = classified.matches;
+    auto threads = stories_.Threads(classified.story);
+    if (!threads.ok()) return threads.status();
+    for (const std::string& thread : *threads) {
+      if (HasThread(matches, thread) || !Contains(rules.followed_threads, thread)) continue;
+      ThreadMatch via_story;
+      via_story.thread = thread;
+      via_story.via_story = classified.story;
+      matches.push_back(std::move(via_story));
+    }
+    return matches;
+  }
 
+  Status InsertMatch(std::int64_t item_row, const ThreadMatch& match) {
+    auto insert = db_.Prepare(
+        "INSERT OR REPLACE INTO matches(item, thread, score, evidence, threshold, via_story) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!insert.ok()) return insert.status();
+    return insert->Bind(1, item_row)
+        .Bind(2, match.thread)
+        .Bind(3, match.score)
+        .Bind(4, EvidenceJson(match))
+        .Bind(5, match.threshold)
+        .Bind(6, match.via_story)
+        .Run();
+  }
+
+  // A waiting update names the newest item that joined, with what matched it then.
+  Status AlertPendingUpdate(const PendingStoryUpdate& update, std::int64_t now,
+                            std::vector<std::int64_t>& seqs) {
+    if (Status s = stories_.MarkAlerted(update.story, update.thread, now); !s.ok()) return s;
+    auto stmt = db_.Prepare(
+        "SELECT i.feed, i.guid, i.title, i.link, i.published, i.summary, i.published_estimated, "
+        "m.score, m.threshold, m.evidence, m.via_story FROM items i JOIN matches m "
+        "ON m.item = i.id AND m.thread = ?2 WHERE i.id = ?1");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, update.item_row).Bind(2, update.thread);
+    if (!stmt->Step()) return stmt->status();  // its item is gone: nothing to name
+    Item item = ReadItem(*stmt);
+    ThreadMatch match{update.thread, stmt->ColumnDouble(7), stmt->ColumnDouble(8),
+                      EvidenceFromJson(stmt->ColumnText(9)), stmt->ColumnInt(10)};
+    AlertFacts facts{update.item_row, update.story, AlertKind::kUpdate, now};
+    return InsertAlert(facts, item, match, seqs);
+  }
+
+  struct AlertFacts {
+    std::int64_t item_row = 0;
+    std::int64_t story = 0;  // 0: an item stored without a story
+    AlertKind kind = AlertKind::kNew;
+    std::int64_t at = 0;
+  };
+
+  Status InsertAlert(const AlertFacts& facts, const Item& item, const ThreadMatch& match,
+                     std::vector<std::int64_t>& seqs) {
     auto last = LastSeq();
     if (!last.ok()) return last.status();
-    Alert alert{*last + 1, match, item, detected_at};
+    Alert alert{*last + 1, match, item, facts.at, facts.kind, std::nullopt};
+    if (facts.story != 0) {
+      auto story = stories_.Ref(facts.story);
+      if (!story.ok()) return story.status();
+      alert.story = std::move(story).value();
+    }
     auto insert_alert = db_.Prepare(
-        "INSERT INTO alerts(seq, thread, item, topic, body, created_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        "INSERT INTO alerts(seq, thread, item, topic, body, created_at, kind, story) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULLIF(?8, 0))");
     if (!insert_alert.ok()) return insert_alert.status();
-    s = insert_alert->Bind(1, alert.seq)
-            .Bind(2, match.thread)
-            .Bind(3, item_row)
-            .Bind(4, AlertTopic(match.thread))
-            .Bind(5, AlertToJson(alert))
-            .Bind(6, detected_at)
-            .Run();
+    Status s = insert_alert->Bind(1, alert.seq)
+                   .Bind(2, match.thread)
+                   .Bind(3, facts.item_row)
+                   .Bind(4, AlertTopic(match.thread))
+                   .Bind(5, AlertToJson(alert))
+                   .Bind(6, facts.at)
+                   .Bind(7, std::string_view(AlertKindName(facts.kind)))
+                   .Bind(8, facts.story)
+                   .Run();
     if (s.ok()) seqs.push_back(alert.seq);
     return s;
+  }
+
+  // Columns 0-6: feed, guid, title, link, published, summary, published_estimated.
+  static Item ReadItem(const sqlite::Statement& stmt) {
+    return {stmt.ColumnText(0),    stmt.ColumnText(1),        stmt.ColumnText(2),
+            stmt.ColumnText(3),    stmt.ColumnOptionalInt(4), stmt.ColumnText(5),
+            stmt.ColumnInt(6) != 0};
   }
 
   static Result<std::vector<OutboxEntry>> ReadEntries(sqlite::Statement& stmt) {
@@ -439,6 +700,7 @@ ON CONFLICT(name) DO UPDATE SET
   }
 
   sqlite::Database db_;
+  StoryLedger stories_;
 };
 
 }  // namespace

@@ -31,6 +31,19 @@ struct FeedFetchState {
 struct ClassifiedItem {
   Item item;
   std::vector<ThreadMatch> matches;
+  // The story the item joined or started (classifiers/stories.h); 0 when stories are not
+  // tracked, and then every match alerts as `new`. Ignored for updated items: an item keeps
+  // the story it was stored with.
+  std::int64_t story = 0;
+};
+
+// How stories turn matches into alerts (docs/alerts.md).
+struct StoryRules {
+  // At most one `update` alert per story and thread within this many seconds.
+  std::int64_t update_window = 600;
+  // Threads whose stories carry their members: an item that joins a story already in such a
+  // thread is in the thread too, even without words of its own.
+  std::vector<std::string> followed_threads;
 };
 
 // Everything learned from one fetch of one feed; stored in one transaction.
@@ -44,7 +57,16 @@ struct FetchRecord {
   std::string error;          // why the fetch or parse failed, when !ok
   FeedValidators validators;  // to send next time; kept as they were when empty
   std::vector<ClassifiedItem> new_items;
-  std::vector<Item> updated_items;  // known ids whose title, link or text changed
+  // Known ids whose title, link or text changed, classified afresh: stored as a revision;
+  // a thread they newly match gets an `update` alert.
+  std::vector<ClassifiedItem> updated_items;
+  StoryRules story_rules;
+};
+
+struct StoredStoryItem {
+  Item item;
+  std::int64_t story = 0;
+  std::int64_t fetched_at = 0;
 };
 
 struct OutboxEntry {
@@ -80,6 +102,20 @@ class Store {
       const std::string& feed, const std::vector<std::string>& ids) = 0;
   // Returns the seqs of the alerts it created, in order.
   virtual Result<std::vector<std::int64_t>> RecordFetch(const FetchRecord& record) = 0;
+
+  // Turns the story updates whose window has passed into `update` alerts (one per story and
+  // thread, naming the newest item that joined). Returns their seqs.
+  virtual Result<std::vector<std::int64_t>> FlushStoryUpdates(std::int64_t now,
+                                                              std::int64_t update_window) = 0;
+  // When the next waiting story update falls due (Unix seconds); nullopt when none waits.
+  virtual Result<std::optional<std::int64_t>> NextStoryUpdateDue(std::int64_t update_window) = 0;
+  // Items with a story fetched at or after since, oldest first: to rebuild the open stories
+  // after a restart. Also the largest story id stored, so new ones never reuse an id.
+  virtual Result<std::vector<StoredStoryItem>> StoryItemsSince(std::int64_t since,
+                                                               std::size_t limit) = 0;
+  virtual Result<std::int64_t> LastStoryId() = 0;
+  // The previous versions of an item, oldest first (title, link, summary as they were).
+  virtual Result<std::vector<Item>> Revisions(const std::string& feed, const std::string& id) = 0;
 
   virtual Result<std::vector<OutboxEntry>> UnsentAlerts(std::size_t limit) = 0;
   virtual Status MarkSent(std::int64_t seq, std::int64_t sent_at) = 0;

@@ -79,9 +79,11 @@ TEST_CASE("SIGKILL at random moments loses and duplicates no alert", "[crash]") 
   TempDir dir;
   FeedServer server;
   ChangingFeeds feeds(server);
-  Config config = TestConfig(dir, {{"a", server.Url(feeds.Path(0))},
-                                   {"b", server.Url(feeds.Path(1))},
-                                   {"c", server.Url(feeds.Path(2))}});
+  Config config = TestConfig(dir,
+                             {{"a", server.Url(feeds.Path(0))},
+                              {"b", server.Url(feeds.Path(1))},
+                              {"c", server.Url(feeds.Path(2))}},
+                             kNoStories);
   std::string bus = config.publish.endpoint, replay = config.publish.replay_endpoint;
   std::mt19937 random(20261123);
   const int kills = KillCount();

@@ -50,7 +50,8 @@ TEST_CASE("a new item produces one alert, 304s and restarts publish nothing agai
   REQUIRE(alert);
   CHECK(alert->topic == "alert.truces");
   const auto& body = alert->body;
-  CHECK(body["schema"] == 1);
+  CHECK(body["schema"] == 2);
+  CHECK(body["kind"] == "new");
   CHECK(body["seq"] == 1);
   CHECK(body["thread"] == "truces");
   CHECK(body["score"].get<double>() >= 1.0);
@@ -172,7 +173,7 @@ TEST_CASE("a stalled subscriber neither blocks the daemon nor delays other subsc
     empty.body = RssFeed({});
     server.Serve(path, empty);
   }
-  Config config = TestConfig(dir, feeds);
+  Config config = TestConfig(dir, feeds, kNoStories);
 
   // Subscribes with the smallest queue and never reads.
   zmq::context_t context;

@@ -195,7 +195,7 @@ TEST_CASE("address classification") {
   CHECK_FALSE(v6("::ffff:8.8.8.8"));
 }
 
-TEST_CASE("a chain of permanent redirects is reported as a move; a temporary one is not") {
+TEST_CASE("a chain of permanent redirects is reported as a move, a temporary one is not") {
   FeedServer server;
   Resource permanent;
   permanent.status = 301;

@@ -591,7 +591,7 @@ TEST_CASE("Caps: 1,000 items, long titles and summaries are cut with warnings", 
                                                  "1 summary(ies) cut to 65536 bytes"});
 }
 
-TEST_CASE("Every item is kept; ids: guid/atom:id, else link, else a stable hash", "[feeds][ids]") {
+TEST_CASE("Every item is kept, ids: guid/atom:id, else link, else a stable hash", "[feeds][ids]") {
   const std::string body = MiniRss(
       "<item><author>nobody</author></item>"
       "<item><title>Same</title><pubDate>Mon, 23 Nov 2026 09:00:00 GMT</pubDate></item>"

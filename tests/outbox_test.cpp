@@ -34,6 +34,20 @@ class FaultyStore final : public Store {
   Result<std::vector<std::int64_t>> RecordFetch(const FetchRecord& r) override {
     return real_.RecordFetch(r);
   }
+  Result<std::vector<std::int64_t>> FlushStoryUpdates(std::int64_t now,
+                                                      std::int64_t window) override {
+    return real_.FlushStoryUpdates(now, window);
+  }
+  Result<std::optional<std::int64_t>> NextStoryUpdateDue(std::int64_t window) override {
+    return real_.NextStoryUpdateDue(window);
+  }
+  Result<std::vector<StoredStoryItem>> StoryItemsSince(std::int64_t s, std::size_t n) override {
+    return real_.StoryItemsSince(s, n);
+  }
+  Result<std::int64_t> LastStoryId() override { return real_.LastStoryId(); }
+  Result<std::vector<Item>> Revisions(const std::string& f, const std::string& id) override {
+    return real_.Revisions(f, id);
+  }
   Result<std::vector<OutboxEntry>> UnsentAlerts(std::size_t n) override {
     return real_.UnsentAlerts(n);
   }

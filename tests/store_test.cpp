@@ -37,7 +37,7 @@ TEST_CASE("a new database gets the current schema in WAL mode") {
   TempDir dir;
   auto store = Store::Open(dir.File("n.db"));
   REQUIRE(store.ok());
-  CHECK(UserVersion(dir.File("n.db")) == 4);
+  CHECK(UserVersion(dir.File("n.db")) == 5);
   CHECK(std::filesystem::exists(dir.File("n.db-wal")));
 }
 
@@ -197,7 +197,7 @@ TEST_CASE("a database from a newer newsmon or a file that is no database is refu
   REQUIRE_FALSE(store.ok());
   CHECK(store.status().message() ==
         "database '" + newer +
-            "': database schema version 99 is newer than this newsmon understands (4); "
+            "': database schema version 99 is newer than this newsmon understands (5); "
             "upgrade newsmon");
 
   std::string junk = dir.Write("junk.db", std::string(4096, 'x'));
@@ -226,6 +226,53 @@ TEST_CASE("webhook cursors are kept per sink and survive reopening") {
   CHECK_FALSE((*store)->WebhookCursor("other")->has_value());
 }
 
+// Undoes schema 5 (stories) by hand, leaving what newsmon before stories wrote.
+constexpr const char* kBackToSchema4 =
+    "DROP TABLE story_threads; DROP TABLE story_sources; DROP TABLE stories; "
+    "DROP TABLE item_revisions; DROP INDEX items_story_fetched; "
+    "ALTER TABLE items DROP COLUMN story; ALTER TABLE matches DROP COLUMN threshold; "
+    "ALTER TABLE matches DROP COLUMN via_story; ALTER TABLE alerts DROP COLUMN kind; "
+    "ALTER TABLE alerts DROP COLUMN story; PRAGMA user_version = 4";
+
+void ExecOn(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  char* error = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  std::string message = error ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  INFO(message);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+TEST_CASE("a schema 4 database gains stories, and its items and alerts stay as they were") {
+  TempDir dir;
+  std::string path = dir.File("n.db");
+  {
+    auto store = Store::Open(path);
+    REQUIRE(store.ok());
+    REQUIRE((*store)->RecordFetch(Fetched({MatchingItem("a", "truces")})).ok());
+  }
+  ExecOn(path, kBackToSchema4);
+  REQUIRE(UserVersion(path) == 4);
+  auto store = Store::Open(path);
+  REQUIRE(store.ok());
+  CHECK(UserVersion(path) == 5);
+  CHECK(*(*store)->LastSeq() == 1);
+  CHECK(*(*store)->LastStoryId() == 0);
+  ClassifiedItem joined = MatchingItem("b", "truces");
+  joined.story = 1;
+  REQUIRE((*store)->RecordFetch(Fetched({joined})).ok());
+  auto alerts = (*store)->AlertsAfter(0, 10, "");
+  REQUIRE(alerts->size() == 2);
+  auto old = nlohmann::json::parse(alerts->at(0).body);
+  auto fresh = nlohmann::json::parse(alerts->at(1).body);
+  CHECK(old["story"].is_null());
+  CHECK(fresh["story"]["id"] == 1);
+  CHECK(fresh["kind"] == "new");
+}
+
 TEST_CASE("a schema 3 database gains webhook cursors and keeps its alerts") {
   TempDir dir;
   std::string path = dir.File("n.db");
@@ -236,16 +283,13 @@ TEST_CASE("a schema 3 database gains webhook cursors and keeps its alerts") {
   }
   {
     // What newsmon before webhooks left behind: schema 3, no cursor table.
-    sqlite3* db = nullptr;
-    sqlite3_open(path.c_str(), &db);
-    REQUIRE(sqlite3_exec(db, "DROP TABLE webhook_cursors; PRAGMA user_version = 3", nullptr,
-                         nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(db);
   }
+  ExecOn(path,
+         std::string(kBackToSchema4) + "; DROP TABLE webhook_cursors; PRAGMA user_version = 3");
   REQUIRE(UserVersion(path) == 3);
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 4);
+  CHECK(UserVersion(path) == 5);
   CHECK(*(*store)->LastSeq() == 1);
   CHECK_FALSE((*store)->WebhookCursor("ops")->has_value());
   REQUIRE((*store)->SetWebhookCursor("ops", 1).ok());

@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::int64_t kMorning = 1'767'250'000;
 
-TEST_CASE("the same report in five outlets' words is one story; another strike is another") {
+TEST_CASE("the same report in five outlets' words is one story, another strike is another") {
   auto stories = StoryClusterer::Create();
   const std::vector<StoryItem> reports = {
       {"Russian drones hit Kyiv power plant, cutting electricity to thousands",

@@ -182,7 +182,7 @@ TEST_CASE("alerts are posted in seq order with the outbox's body, headers and si
   CHECK(db.store->WebhookCursor("ops")->value() == 3);
 }
 
-TEST_CASE("only alerts of the sink's threads are posted; the others advance its cursor") {
+TEST_CASE("only alerts of the sink's threads are posted, the others advance its cursor") {
   Opened db;
   WebhookReceiver receiver;
   WebhookOptions options = FastOptions(receiver.Url());

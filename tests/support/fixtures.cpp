@@ -46,7 +46,8 @@ terms = ["ceasefire", "truce"]
 }
 
 std::string TestConfigToml(const TempDir& dir,
-                           const std::vector<std::pair<std::string, std::string>>& feeds) {
+                           const std::vector<std::pair<std::string, std::string>>& feeds,
+                           const std::string& tail) {
   std::string toml =
       "database = \"newsmon.db\"\nallow_file_urls = true\n"
       "allow_private_addresses = true\ninterval = \"100ms\"\n"
@@ -61,13 +62,13 @@ std::string TestConfigToml(const TempDir& dir,
   for (const auto& [name, url] : feeds) {
     toml += "\n[[feed]]\nname = \"" + name + "\"\nurl = \"" + url + "\"\n";
   }
-  return toml;
+  return toml + tail;
 }
 
-Config TestConfig(const TempDir& dir,
-                  const std::vector<std::pair<std::string, std::string>>& feeds) {
+Config TestConfig(const TempDir& dir, const std::vector<std::pair<std::string, std::string>>& feeds,
+                  const std::string& tail) {
   WriteTrucesThread(dir);
-  auto config = LoadConfig(dir.Write("newsmon.toml", TestConfigToml(dir, feeds)));
+  auto config = LoadConfig(dir.Write("newsmon.toml", TestConfigToml(dir, feeds, tail)));
   if (!config.ok()) throw std::runtime_error(config.status().message());
   return std::move(config).value();
 }

@@ -30,13 +30,19 @@ Resource ErrorResource(int status);
 std::string WriteTrucesThread(const TempDir& dir);
 
 // The TOML of TestConfig, for tests that rewrite the file (reload).
+// `tail` is appended as it is: tables of its own such as "[stories]\nenabled = false\n".
 std::string TestConfigToml(const TempDir& dir,
-                           const std::vector<std::pair<std::string, std::string>>& feeds);
+                           const std::vector<std::pair<std::string, std::string>>& feeds,
+                           const std::string& tail = "");
 
 // A config for tests: database and ipc:// bus endpoint inside dir, fast heartbeat and
 // polling, the given feeds (name, url).
-Config TestConfig(const TempDir& dir,
-                  const std::vector<std::pair<std::string, std::string>>& feeds);
+Config TestConfig(const TempDir& dir, const std::vector<std::pair<std::string, std::string>>& feeds,
+                  const std::string& tail = "");
+
+// For tests of delivery that feed many look-alike items: without stories each alerts as
+// `new`, instead of joining one story.
+inline constexpr const char* kNoStories = "\n[stories]\nenabled = false\n";
 
 // An item of feed "wire" that matched `thread` on "ceasefire", ready for RecordFetch.
 ClassifiedItem MatchingItem(const std::string& id, const std::string& thread);

@@ -1,0 +1,127 @@
+#include "store/story_ledger.h"
+
+namespace newsmon {
+namespace {
+
+// An alert names at most this many sources; source_count has them all. A story that twenty
+// outlets carry is what an editor wants to see; a list of two hundred is noise in a message.
+constexpr std::int64_t kSourcesNamed = 50;
+
+}  // namespace
+
+Result<bool> StoryLedger::Join(std::int64_t story, std::int64_t item_row, const std::string& feed,
+                               std::int64_t at) {
+  auto start = db_.Prepare(
+      "INSERT INTO stories(id, first_item, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3) "
+      "ON CONFLICT(id) DO UPDATE SET last_seen = MAX(last_seen, ?3)");
+  if (!start.ok()) return start.status();
+  if (Status s = start->Bind(1, story).Bind(2, item_row).Bind(3, at).Run(); !s.ok()) return s;
+  auto source = db_.Prepare(
+      "INSERT OR IGNORE INTO story_sources(story, feed, joined_at) VALUES (?1, ?2, ?3)");
+  if (!source.ok()) return source.status();
+  if (Status s = source->Bind(1, story).Bind(2, feed).Bind(3, at).Run(); !s.ok()) return s;
+  return db_.Changes() > 0;
+}
+
+Result<std::vector<std::string>> StoryLedger::Threads(std::int64_t story) {
+  auto stmt = db_.Prepare("SELECT thread FROM story_threads WHERE story = ?1 ORDER BY rowid");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, story);
+  std::vector<std::string> threads;
+  while (stmt->Step()) threads.push_back(stmt->ColumnText(0));
+  if (!stmt->status().ok()) return stmt->status();
+  return threads;
+}
+
+Result<StoryRef> StoryLedger::Ref(std::int64_t story) {
+  StoryRef ref;
+  ref.id = story;
+  auto head = db_.Prepare(
+      "SELECT first_seen, (SELECT COUNT(*) FROM story_sources WHERE story = ?1) FROM stories "
+      "WHERE id = ?1");
+  if (!head.ok()) return head.status();
+  head->Bind(1, story);
+  if (head->Step()) {
+    ref.first_seen = head->ColumnInt(0);
+    ref.source_count = head->ColumnInt(1);
+  }
+  if (!head->status().ok()) return head->status();
+  auto sources = db_.Prepare(
+      "SELECT feed FROM story_sources WHERE story = ?1 ORDER BY joined_at, rowid LIMIT ?2");
+  if (!sources.ok()) return sources.status();
+  sources->Bind(1, story).Bind(2, kSourcesNamed);
+  while (sources->Step()) ref.sources.push_back(sources->ColumnText(0));
+  if (!sources->status().ok()) return sources->status();
+  return ref;
+}
+
+Result<StoryAlertDecision> StoryLedger::Decide(std::int64_t story, const std::string& thread,
+                                               std::int64_t item_row, std::int64_t at,
+                                               bool new_source, std::int64_t update_window) {
+  auto state =
+      db_.Prepare("SELECT last_alert_at FROM story_threads WHERE story = ?1 AND thread = ?2");
+  if (!state.ok()) return state.status();
+  state->Bind(1, story).Bind(2, thread);
+  std::optional<std::int64_t> last_alert_at;
+  if (state->Step()) last_alert_at = state->ColumnInt(0);
+  if (!state->status().ok()) return state->status();
+  if (!last_alert_at) {
+    auto enter =
+        db_.Prepare("INSERT INTO story_threads(story, thread, last_alert_at) VALUES (?1, ?2, ?3)");
+    if (!enter.ok()) return enter.status();
+    if (Status s = enter->Bind(1, story).Bind(2, thread).Bind(3, at).Run(); !s.ok()) return s;
+    return StoryAlertDecision::kNew;
+  }
+  if (!new_source) return StoryAlertDecision::kNone;
+  if (at - *last_alert_at >= update_window) {
+    if (Status s = MarkAlerted(story, thread, at); !s.ok()) return s;
+    return StoryAlertDecision::kUpdateNow;
+  }
+  auto wait =
+      db_.Prepare("UPDATE story_threads SET pending_item = ?3 WHERE story = ?1 AND thread = ?2");
+  if (!wait.ok()) return wait.status();
+  if (Status s = wait->Bind(1, story).Bind(2, thread).Bind(3, item_row).Run(); !s.ok()) return s;
+  return StoryAlertDecision::kPending;
+}
+
+Result<std::vector<PendingStoryUpdate>> StoryLedger::DueUpdates(std::int64_t now,
+                                                                std::int64_t update_window,
+                                                                std::size_t limit) {
+  auto stmt = db_.Prepare(
+      "SELECT story, thread, pending_item FROM story_threads WHERE pending_item IS NOT NULL "
+      "AND last_alert_at <= ?1 ORDER BY last_alert_at LIMIT ?2");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, now - update_window).Bind(2, static_cast<std::int64_t>(limit));
+  std::vector<PendingStoryUpdate> due;
+  while (stmt->Step()) due.push_back({stmt->ColumnInt(0), stmt->ColumnText(1), stmt->ColumnInt(2)});
+  if (!stmt->status().ok()) return stmt->status();
+  return due;
+}
+
+Status StoryLedger::MarkAlerted(std::int64_t story, const std::string& thread, std::int64_t at) {
+  auto stmt = db_.Prepare(
+      "UPDATE story_threads SET last_alert_at = ?3, pending_item = NULL "
+      "WHERE story = ?1 AND thread = ?2");
+  if (!stmt.ok()) return stmt.status();
+  return stmt->Bind(1, story).Bind(2, thread).Bind(3, at).Run();
+}
+
+Status StoryLedger::Enter(std::int64_t story, const std::string& thread, std::int64_t at) {
+  auto stmt = db_.Prepare(
+      "INSERT INTO story_threads(story, thread, last_alert_at) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT(story, thread) DO UPDATE SET last_alert_at = ?3, pending_item = NULL");
+  if (!stmt.ok()) return stmt.status();
+  return stmt->Bind(1, story).Bind(2, thread).Bind(3, at).Run();
+}
+
+Result<std::optional<std::int64_t>> StoryLedger::NextDue(std::int64_t update_window) {
+  auto stmt =
+      db_.Prepare("SELECT MIN(last_alert_at) FROM story_threads WHERE pending_item IS NOT NULL");
+  if (!stmt.ok()) return stmt.status();
+  std::optional<std::int64_t> due;
+  if (stmt->Step() && !stmt->ColumnIsNull(0)) due = stmt->ColumnInt(0) + update_window;
+  if (!stmt->status().ok()) return stmt->status();
+  return due;
+}
+
+}  // namespace newsmon

@@ -1,0 +1,57 @@
+// The store's bookkeeping of stories (internal to store/): which feeds reported a story, which
+// threads it is in, and which `update` alert waits for its window. Every call runs inside the
+// caller's transaction, so a story's state and the alerts it causes commit together.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/item.h"
+#include "core/status.h"
+#include "store/sqlite.h"
+
+namespace newsmon {
+
+// What a story's item means for one thread's alerts.
+enum class StoryAlertDecision {
+  kNew,        // the story was not in the thread: its first alert there
+  kUpdateNow,  // a new source, and the thread's last alert of the story is a window old
+  kPending,    // a new source within the window: the update waits (FlushStoryUpdates)
+  kNone,       // a further item of a source the story already has: stored, no alert
+};
+
+struct PendingStoryUpdate {
+  std::int64_t story = 0;
+  std::string thread;
+  std::int64_t item_row = 0;
+};
+
+class StoryLedger {
+ public:
+  explicit StoryLedger(sqlite::Database& db) : db_(db) {}
+
+  // Records that item_row of feed belongs to story (starting the story's row if it is new).
+  // Returns whether feed is a source the story did not have.
+  Result<bool> Join(std::int64_t story, std::int64_t item_row, const std::string& feed,
+                    std::int64_t at);
+  // The threads the story has alerted in, in the order it entered them.
+  Result<std::vector<std::string>> Threads(std::int64_t story);
+  Result<StoryRef> Ref(std::int64_t story);
+  // Decides, and records, what item_row of story means for thread.
+  Result<StoryAlertDecision> Decide(std::int64_t story, const std::string& thread,
+                                    std::int64_t item_row, std::int64_t at, bool new_source,
+                                    std::int64_t update_window);
+  Result<std::vector<PendingStoryUpdate>> DueUpdates(std::int64_t now, std::int64_t update_window,
+                                                     std::size_t limit);
+  Status MarkAlerted(std::int64_t story, const std::string& thread, std::int64_t at);
+  // The story is in thread from now on (a revision made it match), alerted at `at`.
+  Status Enter(std::int64_t story, const std::string& thread, std::int64_t at);
+  Result<std::optional<std::int64_t>> NextDue(std::int64_t update_window);
+
+ private:
+  sqlite::Database& db_;
+};
+
+}  // namespace newsmon

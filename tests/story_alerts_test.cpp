@@ -1,0 +1,175 @@
+// How stories turn matches into alerts, on the store alone with exact times: one `new` per
+// story and thread, coalesced `update`s when sources join, items carried by their story, and
+// revisions (store/store.h, docs/alerts.md).
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "store/store.h"
+#include "tests/support/fixtures.h"
+
+namespace newsmon::testing {
+namespace {
+
+constexpr std::int64_t kT0 = 1795424400;
+constexpr std::int64_t kWindow = 600;
+
+class StoryStore {
+ public:
+  StoryStore() : store_(std::move(Store::Open(":memory:")).value()) {}
+
+  // Item `id` of `feed`, in `story`, matching `thread` unless thread is empty.
+  void Add(const std::string& feed, const std::string& id, std::int64_t story, std::int64_t at,
+           const std::string& thread = "truces") {
+    ClassifiedItem classified = MatchingItem(id, thread);
+    classified.item.feed = feed;
+    if (thread.empty()) classified.matches.clear();
+    classified.story = story;
+    REQUIRE(store_->RecordFetch(Record(feed, at, {classified}, {})).ok());
+  }
+
+  void Revise(const std::string& feed, const std::string& id, std::int64_t at,
+              const std::string& title, std::vector<std::string> threads) {
+    ClassifiedItem revised = MatchingItem(id, "truces");
+    revised.item.feed = feed;
+    revised.item.title = title;
+    revised.matches.clear();
+    for (const std::string& thread : threads) {
+      revised.matches.push_back(MatchingItem(id, thread).matches.front());
+    }
+    REQUIRE(store_->RecordFetch(Record(feed, at, {}, {revised})).ok());
+  }
+
+  std::vector<nlohmann::json> Alerts() {
+    std::vector<nlohmann::json> alerts;
+    auto stored = store_->AlertsAfter(0, 1000, "");  // a range-for would not keep it alive
+    REQUIRE(stored.ok());
+    for (const OutboxEntry& entry : *stored) {
+      alerts.push_back(nlohmann::json::parse(entry.body));
+    }
+    return alerts;
+  }
+
+  Store& store() { return *store_; }
+
+ private:
+  static FetchRecord Record(const std::string& feed, std::int64_t at,
+                            std::vector<ClassifiedItem> fresh,
+                            std::vector<ClassifiedItem> updated) {
+    FetchRecord record;
+    record.feed = feed;
+    record.config_url = "https://example.org/" + feed;
+    record.fetched_at = at;
+    record.ok = true;
+    record.new_items = std::move(fresh);
+    record.updated_items = std::move(updated);
+    record.story_rules = {kWindow, {"truces"}};
+    return record;
+  }
+
+  std::unique_ptr<Store> store_;
+};
+
+TEST_CASE("a story alerts once as new, then at most one update per window as sources join") {
+  StoryStore s;
+  s.Add("wire", "a", 1, kT0);
+  s.Add("bbc", "b", 1, kT0 + 60);
+  s.Add("dw", "c", 1, kT0 + 120);
+  s.Add("wire", "a2", 1, kT0 + 150);  // the same outlet again: no new source
+  s.Add("rfi", "d", 1, kT0 + 180);
+  REQUIRE(s.Alerts().size() == 1);
+  CHECK(s.Alerts()[0]["kind"] == "new");
+  CHECK(s.Alerts()[0]["story"]["id"] == 1);
+  CHECK(s.Alerts()[0]["story"]["sources"] == nlohmann::json{"wire"});
+
+  CHECK(*s.store().NextStoryUpdateDue(kWindow) == kT0 + kWindow);
+  REQUIRE(s.store().FlushStoryUpdates(kT0 + kWindow - 1, kWindow)->empty());
+  auto flushed = s.store().FlushStoryUpdates(kT0 + kWindow, kWindow);
+  REQUIRE(flushed->size() == 1);
+  auto alerts = s.Alerts();
+  REQUIRE(alerts.size() == 2);
+  CHECK(alerts[1]["kind"] == "update");
+  CHECK(alerts[1]["seq"] == 2);
+  CHECK(alerts[1]["item"]["id"] == "d");  // the newest item that joined
+  CHECK(alerts[1]["story"]["sources"] == nlohmann::json{"wire", "bbc", "dw", "rfi"});
+  CHECK(alerts[1]["story"]["source_count"] == 4);
+  CHECK(alerts[1]["story"]["first_seen"] == "2026-11-23T09:00:00Z");
+  CHECK_FALSE(s.store().NextStoryUpdateDue(kWindow)->has_value());
+
+  SECTION("a source joining a window after the last alert updates at once") {
+    s.Add("ap", "e", 1, kT0 + 2 * kWindow);
+    REQUIRE(s.Alerts().size() == 3);
+    CHECK(s.Alerts()[2]["kind"] == "update");
+    CHECK(s.Alerts()[2]["story"]["source_count"] == 5);
+  }
+  SECTION("a source joining within the window waits for it") {
+    s.Add("ap", "e", 1, kT0 + kWindow + 100);
+    CHECK(s.Alerts().size() == 2);
+    CHECK(*s.store().NextStoryUpdateDue(kWindow) == kT0 + 2 * kWindow);
+  }
+}
+
+TEST_CASE("two stories and two threads each have their own new alert") {
+  StoryStore s;
+  s.Add("wire", "a", 1, kT0);
+  s.Add("wire", "b", 2, kT0 + 10);
+  s.Add("bbc", "c", 1, kT0 + 20, "talks");  // story 1 enters another thread
+  auto alerts = s.Alerts();
+  REQUIRE(alerts.size() == 3);
+  for (const auto& alert : alerts) CHECK(alert["kind"] == "new");
+  CHECK(alerts[0]["story"]["id"] == 1);
+  CHECK(alerts[1]["story"]["id"] == 2);
+  CHECK(alerts[2]["thread"] == "talks");
+  CHECK(alerts[2]["story"]["source_count"] == 2);
+}
+
+TEST_CASE("an item without words of its own joins a followed thread through its story") {
+  StoryStore s;
+  s.Add("wire", "a", 1, kT0);
+  s.Add("bbc", "arrive", 1, kT0 + 700, /*thread=*/"");
+  auto alerts = s.Alerts();
+  REQUIRE(alerts.size() == 2);
+  CHECK(alerts[1]["kind"] == "update");
+  CHECK(alerts[1]["thread"] == "truces");
+  CHECK(alerts[1]["item"]["id"] == "arrive");
+  CHECK(alerts[1]["via_story"] == 1);
+  CHECK(alerts[1]["matched"].empty());
+
+  SECTION("but not a thread that does not follow stories") {
+    s.Add("wire", "t", 3, kT0, "talks");
+    s.Add("bbc", "t2", 3, kT0 + 700, "");
+    CHECK(s.Alerts().size() == 3);  // talks is not in the followed threads
+  }
+}
+
+TEST_CASE("a changed item is kept as a revision and alerts only for a thread it gains") {
+  StoryStore s;
+  s.Add("wire", "a", 1, kT0);
+  s.Revise("wire", "a", kT0 + 300, "Ceasefire agreed (corrected)", {"truces"});
+  CHECK(s.Alerts().size() == 1);
+  auto revisions = s.store().Revisions("wire", "a");
+  REQUIRE(revisions->size() == 1);
+  CHECK(revisions->at(0).title == "Title a");
+
+  s.Revise("wire", "a", kT0 + 400, "Ceasefire talks agreed", {"truces", "talks"});
+  auto alerts = s.Alerts();
+  REQUIRE(alerts.size() == 2);
+  CHECK(alerts[1]["kind"] == "update");
+  CHECK(alerts[1]["thread"] == "talks");
+  CHECK(alerts[1]["item"]["title"] == "Ceasefire talks agreed");
+  CHECK(alerts[1]["story"]["id"] == 1);
+  CHECK(s.store().Revisions("wire", "a")->size() == 2);
+}
+
+TEST_CASE("stories and revisions are pruned with their items' text") {
+  StoryStore s;
+  s.Add("wire", "a", 1, kT0);
+  s.Revise("wire", "a", kT0 + 10, "Corrected", {"truces"});
+  REQUIRE(s.store().PruneItemsBefore(kT0 + 100, 500).ok());
+  CHECK(s.store().Revisions("wire", "a")->empty());
+  CHECK(s.store().StoryItemsSince(0, 10)->empty());
+  CHECK(s.Alerts().size() == 1);  // alerts keep their JSON
+}
+
+}  // namespace
+}  // namespace newsmon::testing
