@@ -3,6 +3,7 @@
 // the daemon can swap a new one in between two items on reload.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,6 +53,13 @@ struct ThreadDefinition {
   // without words of its own (docs/stories.md has the measurement behind the default).
   bool follow_stories = true;
 };
+
+// Bounds on the work one thread file may cause, since a reload compiles it on the daemon's one
+// loop: each one exceeded is a problem like any other. The default threads are 21-36 KB with
+// up to 1,222 terms of at most 58 bytes.
+inline constexpr std::size_t kMaxThreadFileBytes = 1 << 20;
+inline constexpr std::size_t kMaxThreadTerms = 20'000;  // "terms" and "near", @references expanded
+inline constexpr std::size_t kMaxTermBytes = 200;
 
 // Reads one thread file. On failure the Status message holds one line per problem,
 // each "FILE:LINE: message".

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <unordered_map>
 #include <utility>
 
 #include "classifiers/classifier.h"
@@ -79,6 +80,13 @@ struct RawGroup {
 
 bool IsReference(std::string_view term) { return term.size() > 1 && term.front() == '@'; }
 
+// The start of an overlong term, for a message: 40 bytes, cut at a character boundary.
+std::string Shortened(std::string_view term) {
+  std::size_t cut = 40;
+  while (cut > 0 && (static_cast<unsigned char>(term[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(term.substr(0, cut)) + "...";
+}
+
 // Reads a list of strings: plain terms are checked now, references when all groups are read.
 void ReadTermList(const toml::table& group, std::string_view key, const std::string& where,
                   int group_line, const text::TermOptions& options, RawTerms& out,
@@ -94,6 +102,11 @@ void ReadTermList(const toml::table& group, std::string_view key, const std::str
     return;
   }
   for (auto& [term, line] : ReadStringArray(group, key, problems)) {
+    if (term.size() > kMaxTermBytes) {
+      problems.Add(line, "term '" + Shortened(term) + "' is longer than " +
+                             std::to_string(kMaxTermBytes) + " bytes");
+      continue;
+    }
     if (!IsReference(term)) {
       text::CompiledTerm compiled = text::CompileTerm(term, options);
       if (!compiled.error.empty()) {
@@ -215,54 +228,82 @@ void ReadGroups(const toml::table& thread, std::string_view key, std::vector<Ter
   }
 }
 
+// Where each "@name" points: the [[thread.lists]] tables called `name`, or else the groups.
+struct ReferenceTarget {
+  const RawGroup* group = nullptr;
+  int named = 0;  // how many lists (or, without one, groups) have the name
+};
+
+std::unordered_map<std::string, ReferenceTarget> IndexByName(const std::vector<RawGroup>& groups) {
+  std::unordered_map<std::string, ReferenceTarget> lists;
+  std::unordered_map<std::string, ReferenceTarget> others;
+  for (const RawGroup& group : groups) {
+    ReferenceTarget& target = (group.list ? lists : others)[group.group.name];
+    target.group = &group;
+    ++target.named;
+  }
+  for (auto& [name, target] : others) lists.try_emplace(name, target);
+  return lists;
+}
+
+bool HasReferences(const RawGroup& group) {
+  return std::any_of(group.terms.begin(), group.terms.end(),
+                     [](const auto& term) { return IsReference(term.first); });
+}
+
 // Expands "@name" entries into the plain terms of the [[thread.lists]] table called `name`, or
 // else of the group called `name`, in the same thread. One level only: a referenced list or
-// group must hold plain terms, so there are no cycles to chase.
-void ResolveReferences(std::vector<RawGroup>& groups, Problems& problems) {
-  auto has_references = [](const RawGroup& group) {
-    return std::any_of(group.terms.begin(), group.terms.end(),
-                       [](const auto& term) { return IsReference(term.first); });
+// group must hold plain terms, so there are no cycles to chase. Stops adding terms past
+// kMaxThreadTerms (a list of 10,000 referenced 10,000 times would be 10^8) and says so.
+void ResolveReferences(std::vector<RawGroup>& groups, int thread_line, Problems& problems) {
+  const std::unordered_map<std::string, ReferenceTarget> by_name = IndexByName(groups);
+  std::unordered_map<const RawGroup*, bool> referencing;
+  for (const RawGroup& group : groups) referencing[&group] = HasReferences(group);
+  std::size_t total = 0;  // of the groups matched: a list's own terms are only copied
+  bool counting = true;
+  auto add = [&](const std::string& term, int line, std::vector<std::string>& terms,
+                 std::vector<int>& lines) {
+    if (counting && ++total > kMaxThreadTerms) return;
+    terms.push_back(term);
+    lines.push_back(line);
   };
   auto expand = [&](const RawTerms& raw, std::vector<std::string>& terms, std::vector<int>& lines) {
     for (const auto& [term, line] : raw) {
       if (!IsReference(term)) {
-        terms.push_back(term);
-        lines.push_back(line);
+        add(term, line, terms, lines);
         continue;
       }
       const std::string name = term.substr(1);
-      const RawGroup* target = nullptr;
-      int named = 0;
-      for (bool lists : {true, false}) {
-        for (const RawGroup& candidate : groups) {
-          if (candidate.list == lists && candidate.group.name == name) {
-            target = &candidate;
-            ++named;
-          }
-        }
-        if (named > 0) break;
-      }
-      if (named == 0) {
+      auto found = by_name.find(name);
+      if (found == by_name.end()) {
         problems.Add(line, "unknown group '" + term + "': no group of this thread has name = \"" +
                                name + "\"");
-      } else if (named > 1) {
-        problems.Add(line, "group reference '" + term + "' is ambiguous: " + std::to_string(named) +
+      } else if (found->second.named > 1) {
+        problems.Add(line, "group reference '" + term +
+                               "' is ambiguous: " + std::to_string(found->second.named) +
                                " groups are named \"" + name + "\"");
-      } else if (has_references(*target)) {
+      } else if (referencing[found->second.group]) {
         problems.Add(line, "group '" + name + "' (referenced by '" + term +
                                "') uses references itself; a referenced group lists plain terms");
       } else {
-        for (const auto& [plain, plain_line] : target->terms) {
-          terms.push_back(plain);
-          lines.push_back(line);
-          (void)plain_line;
+        const RawTerms& plain = found->second.group->terms;
+        if (counting && total + plain.size() > kMaxThreadTerms) {
+          total += plain.size();  // counted, not copied
+          continue;
         }
+        for (const auto& entry : plain) add(entry.first, line, terms, lines);
       }
     }
   };
   for (RawGroup& raw : groups) {
+    counting = !raw.list;
     expand(raw.terms, raw.group.terms, raw.group.term_lines);
     expand(raw.near, raw.group.near, raw.group.near_lines);
+  }
+  if (total > kMaxThreadTerms) {
+    problems.Add(thread_line, "the thread has " + std::to_string(total) + " terms with its " +
+                                  "@references expanded; a thread file may have at most " +
+                                  std::to_string(kMaxThreadTerms));
   }
 }
 
@@ -270,6 +311,11 @@ void ResolveReferences(std::vector<RawGroup>& groups, Problems& problems) {
 
 Result<ThreadDefinition> ParseThread(std::string_view toml_text, const std::string& source_name) {
   Problems problems(source_name);
+  if (toml_text.size() > kMaxThreadFileBytes) {
+    problems.Add(1, "the file is " + std::to_string(toml_text.size()) + " bytes; a thread file " +
+                        "may have at most " + std::to_string(kMaxThreadFileBytes >> 20) + " MiB");
+    return problems.ToStatus();
+  }
   toml::table root;
   try {
     root = toml::parse(toml_text, std::string_view(source_name));
@@ -342,7 +388,7 @@ Result<ThreadDefinition> ParseThread(std::string_view toml_text, const std::stri
   ReadGroups(*table, "context", thread.context, groups, problems);
   std::vector<TermGroup> lists;  // only referenced, never matched
   ReadGroups(*table, "lists", lists, groups, problems);
-  ResolveReferences(groups, problems);
+  ResolveReferences(groups, thread_line, problems);
   for (RawGroup& raw : groups) {
     if (raw.kind != &lists) raw.kind->push_back(std::move(raw.group));
   }

@@ -98,6 +98,11 @@ int CheckConfig(const std::string& config_path) {
     std::cerr << classifier.status().message() << "\n";
     return 1;
   }
+  // What `run` would refuse, check-config refuses: it is how an operator tries a config.
+  if (Status feeds = RequireFeeds(*config); !feeds.ok()) {
+    std::cerr << feeds.message() << "\n";
+    return 1;
+  }
   std::cout << config_path << ": ok (" << config->feeds.size() << " feeds, "
             << config->threads.size() << " threads)\n";
   return 0;

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "core/toml_reader.h"
+#include "publishers/metrics.h"
 
 namespace newsmon {
 namespace {
@@ -26,20 +27,66 @@ using toml_reader::ReadStringArray;
 using toml_reader::RejectUnknownKeys;
 using toml_reader::TypeName;
 
+struct ParsedDuration {
+  std::optional<std::chrono::milliseconds> value;
+  bool too_large = false;  // a number and a unit, but past what milliseconds can hold
+};
+
+ParsedDuration ParseDurationText(std::string_view text) {
+  std::int64_t amount = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), amount);
+  if (end == text.data() || (error != std::errc() && error != std::errc::result_out_of_range)) {
+    return {};
+  }
+  std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
+  static const std::pair<std::string_view, std::int64_t> kUnits[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+  for (const auto& [name, factor] : kUnits) {
+    if (unit != name) continue;
+    std::int64_t ms = 0;
+    if (error == std::errc::result_out_of_range || __builtin_mul_overflow(amount, factor, &ms)) {
+      return {std::nullopt, true};
+    }
+    return {std::chrono::milliseconds(ms), false};
+  }
+  return {};
+}
+
+using std::chrono::days;
+using std::chrono::hours;
+
+// The longest each duration may be: a value near 2^63 ms overflowed the clock and made the
+// daemon poll, or publish heartbeats, in a tight loop. Written as they are shown.
+struct DurationBound {
+  std::chrono::milliseconds most;
+  const char* as_written;
+};
+constexpr DurationBound kIntervalBound{days(7), "7d"};         // interval, min_/max_interval
+constexpr DurationBound kHeartbeatBound{hours(1), "1h"};       // subscribers notice a gap sooner
+constexpr DurationBound kRetentionBound{days(3650), "3650d"};  // ten years
+constexpr DurationBound kUpdateWindowBound{hours(24), "24h"};  // a story's updates, coalesced
+
 std::optional<std::chrono::milliseconds> ReadDuration(const toml::table& table,
-                                                      std::string_view key, Problems& problems) {
+                                                      std::string_view key, DurationBound bound,
+                                                      Problems& problems) {
   const toml::node* node = table.get(key);
   if (!node) return std::nullopt;
   auto text = node->value<std::string>();
-  auto duration = text ? ParseDuration(*text) : std::nullopt;
-  if (!duration || duration->count() <= 0) {
+  const ParsedDuration parsed = text ? ParseDurationText(*text) : ParsedDuration{};
+  const std::string too_long =
+      "'" + std::string(key) + "' must be at most \"" + bound.as_written + "\"";
+  if (parsed.too_large || (parsed.value && *parsed.value > bound.most)) {
+    problems.Add(LineOf(*node), too_long);
+    return std::nullopt;
+  }
+  if (!parsed.value || parsed.value->count() <= 0) {
     const std::string expected = "a positive duration such as \"30s\", \"5m\" or \"1h\"";
     // A number (`interval = 30`) says so: what it lacks is a unit.
     problems.Add(LineOf(*node), text ? "'" + std::string(key) + "' must be " + expected
                                      : MustBe(key, expected, *node));
     return std::nullopt;
   }
-  return duration;
+  return parsed.value;
 }
 
 std::string ResolvePath(const std::string& path, const fs::path& folder) {
@@ -121,6 +168,62 @@ void ReadWebhooks(const toml::table& publish, Config& config, Problems& problems
   for (const toml::node& entry : *list) ReadWebhook(*entry.as_table(), config, problems);
 }
 
+// A ZeroMQ endpoint the daemon can bind: tcp://HOST:PORT (PORT a number or '*'), ipc://PATH
+// or inproc://NAME. ZeroMQ would refuse anything else only when the daemon starts.
+bool IsBindableEndpoint(const std::string& endpoint) {
+  const auto scheme_end = endpoint.find("://");
+  if (scheme_end == std::string::npos || scheme_end + 3 == endpoint.size()) return false;
+  const std::string scheme = endpoint.substr(0, scheme_end);
+  if (scheme == "ipc" || scheme == "inproc") return true;
+  if (scheme != "tcp") return false;
+  const std::string address = endpoint.substr(scheme_end + 3);
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  const std::string port = address.substr(colon + 1);
+  if (port == "*") return true;
+  int number = -1;
+  auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), number);
+  return error == std::errc() && end == port.data() + port.size() && number >= 0 && number <= 65535;
+}
+
+// Where a tcp:// endpoint listens, as "HOST PORT", or the endpoint itself for the others.
+// Hosts that mean every interface bind every port of the others.
+std::pair<std::string, std::string> BindKey(const std::string& endpoint) {
+  if (endpoint.rfind("tcp://", 0) != 0) return {endpoint, ""};
+  const auto colon = endpoint.rfind(':');
+  std::string host = endpoint.substr(6, colon - 6);
+  if (host == "*" || host == "0.0.0.0" || host == "[::]") host = "*";
+  return {host, endpoint.substr(colon + 1)};
+}
+
+void CheckEndpoints(const toml::table& publish, const Config& config, Problems& problems) {
+  auto line_of = [&](std::string_view key) {
+    const toml::node* node = publish.get(key);
+    return node ? LineOf(*node) : LineOf(publish);
+  };
+  bool bindable = true;
+  for (auto [key, endpoint] : {std::pair{"endpoint", &config.publish.endpoint},
+                               std::pair{"replay_endpoint", &config.publish.replay_endpoint}}) {
+    if (IsBindableEndpoint(*endpoint)) continue;
+    bindable = false;
+    problems.Add(line_of(key), "'" + std::string(key) +
+                                   "' must be a ZeroMQ endpoint such as \"tcp://127.0.0.1:5556\" "
+                                   "or \"ipc:///run/newsmon/bus\", not '" +
+                                   *endpoint + "'");
+  }
+  if (!bindable) return;
+  const auto [host, port] = BindKey(config.publish.endpoint);
+  const auto [replay_host, replay_port] = BindKey(config.publish.replay_endpoint);
+  const bool same_port = port == replay_port && port != "*" &&
+                         (host == replay_host || host == "*" || replay_host == "*");
+  if (config.publish.endpoint == config.publish.replay_endpoint || (!port.empty() && same_port)) {
+    problems.Add(line_of(publish.get("replay_endpoint") ? "replay_endpoint" : "endpoint"),
+                 "'endpoint' and 'replay_endpoint' cannot share " +
+                     (port.empty() ? "'" + config.publish.endpoint + "'" : "port " + port) +
+                     "; give each its own");
+  }
+}
+
 void ReadPublish(const toml::table& root, const fs::path& folder, Config& config,
                  Problems& problems) {
   const toml::node* node = root.get("publish");
@@ -138,9 +241,10 @@ void ReadPublish(const toml::table& root, const fs::path& folder, Config& config
   if (auto replay = ReadString(*publish, "replay_endpoint", problems)) {
     config.publish.replay_endpoint = *replay;
   }
-  if (auto heartbeat = ReadDuration(*publish, "heartbeat", problems)) {
+  if (auto heartbeat = ReadDuration(*publish, "heartbeat", kHeartbeatBound, problems)) {
     config.publish.heartbeat = *heartbeat;
   }
+  CheckEndpoints(*publish, config, problems);
 }
 
 void ReadMetrics(const toml::table& root, Config& config, Problems& problems) {
@@ -150,7 +254,13 @@ void ReadMetrics(const toml::table& root, Config& config, Problems& problems) {
   if (!metrics) return problems.Add(LineOf(*node), MustBe("metrics", "a table", *node));
   RejectUnknownKeys(*metrics, {"enabled", "listen"}, "[metrics]", problems);
   config.metrics.enabled = ReadBool(*metrics, "enabled", problems).value_or(false);
-  if (auto listen = ReadString(*metrics, "listen", problems)) config.metrics.listen = *listen;
+  if (auto listen = ReadString(*metrics, "listen", problems)) {
+    config.metrics.listen = *listen;
+    // Checked here too, so check-config says so rather than the daemon when it starts.
+    if (auto address = ParseListen(*listen); !address.ok()) {
+      problems.Add(LineOf(*metrics->get("listen")), address.status().message());
+    }
+  }
 }
 
 void ReadStories(const toml::table& root, Config& config, Problems& problems) {
@@ -160,29 +270,45 @@ void ReadStories(const toml::table& root, Config& config, Problems& problems) {
   if (!stories) return problems.Add(LineOf(*node), MustBe("stories", "a table", *node));
   RejectUnknownKeys(*stories, {"enabled", "update_window"}, "[stories]", problems);
   config.stories.enabled = ReadBool(*stories, "enabled", problems).value_or(true);
-  if (auto window = ReadDuration(*stories, "update_window", problems)) {
-    if (*window < std::chrono::seconds(1) || *window > std::chrono::hours(24)) {
+  if (auto window = ReadDuration(*stories, "update_window", kUpdateWindowBound, problems)) {
+    if (*window < std::chrono::seconds(1)) {
       problems.Add(LineOf(*stories->get("update_window")),
-                   "'update_window' must be from \"1s\" to \"24h\"");
+                   "'update_window' must be at least \"1s\"");
     } else {
       config.stories.update_window = *window;
     }
   }
 }
 
-void CheckFeedUrl(const FeedConfig& feed, bool allow_file_urls, int line, Problems& problems) {
+// The host of an http(s) URL: what lies between "://" and the path, without user and port.
+std::string HostPart(const std::string& url) {
+  std::string authority = url.substr(url.find("://") + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
+  if (!authority.empty() && authority.front() == '[')
+    return authority.substr(0, authority.find(']'));
+  return authority.substr(0, authority.find(':'));
+}
+
+// False when the URL is unusable, so that no other problem is reported about it.
+bool CheckFeedUrl(const FeedConfig& feed, bool allow_file_urls, int line, Problems& problems) {
   auto scheme_end = feed.url.find("://");
   std::string scheme = scheme_end == std::string::npos ? "" : feed.url.substr(0, scheme_end);
   std::transform(scheme.begin(), scheme.end(), scheme.begin(), ::tolower);
-  if (scheme == "http" || scheme == "https") return;
+  if (scheme == "http" || scheme == "https") {
+    if (!HostPart(feed.url).empty()) return true;
+    problems.Add(line, "feed '" + feed.name + "': URL '" + feed.url + "' has no host");
+    return false;
+  }
   if (scheme == "file") {
     if (!allow_file_urls) {
       problems.Add(line, "feed '" + feed.name +
                              "': file:// URLs need allow_file_urls = true at the top level");
     }
-    return;
+    return true;
   }
   problems.Add(line, "feed '" + feed.name + "': URL must start with http:// or https://");
+  return false;
 }
 
 // "file://demo-feeds/a.xml" reads as relative to the config file, so a config and its
@@ -205,13 +331,13 @@ void ReadFeed(const toml::table& table, int line, const fs::path& folder, Config
   if (!url || url->empty()) return problems.Add(line, "feed '" + *name + "' needs a 'url'");
   feed.name = *name;
   feed.url = ResolveFileUrl(*url, folder);
-  feed.interval = ReadDuration(table, "interval", problems);
+  feed.interval = ReadDuration(table, "interval", kIntervalBound, problems);
   bool duplicate = std::any_of(config.feeds.begin(), config.feeds.end(),
                                [&](const FeedConfig& other) { return other.name == feed.name; });
   if (duplicate) problems.Add(line, "feed name '" + feed.name + "' is used twice");
-  CheckFeedUrl(feed, config.allow_file_urls, line, problems);
+  const bool usable = CheckFeedUrl(feed, config.allow_file_urls, line, problems);
   auto interval = feed.interval ? feed.interval : config.default_interval;
-  if (interval && *interval < config.min_interval && !IsLocalFeed(feed.url)) {
+  if (usable && interval && *interval < config.min_interval && !IsLocalFeed(feed.url)) {
     problems.Add(line, "feed '" + feed.name + "': interval is shorter than min_interval (" +
                            std::to_string(config.min_interval.count() / 1000) +
                            "s); lower min_interval (down to \"1s\") if the publisher agrees");
@@ -293,16 +419,18 @@ void ReadTopLevel(const toml::table& root, const fs::path& folder, Config& confi
   config.allow_file_urls = ReadBool(root, "allow_file_urls", problems).value_or(false);
   config.allow_private_addresses =
       ReadBool(root, "allow_private_addresses", problems).value_or(false);
-  config.default_interval = ReadDuration(root, "interval", problems);
-  if (auto min = ReadDuration(root, "min_interval", problems)) {
+  config.default_interval = ReadDuration(root, "interval", kIntervalBound, problems);
+  if (auto min = ReadDuration(root, "min_interval", kIntervalBound, problems)) {
     if (*min < std::chrono::seconds(1)) {
       problems.Add(LineOf(*root.get("min_interval")), "'min_interval' must be at least \"1s\"");
     } else {
       config.min_interval = *min;
     }
   }
-  if (auto max = ReadDuration(root, "max_interval", problems)) config.max_interval = *max;
-  if (auto retention = ReadDuration(root, "retention", problems)) config.retention = *retention;
+  if (auto max = ReadDuration(root, "max_interval", kIntervalBound, problems))
+    config.max_interval = *max;
+  if (auto retention = ReadDuration(root, "retention", kRetentionBound, problems))
+    config.retention = *retention;
   if (config.max_interval < config.min_interval) {
     problems.Add(LineOf(root.get("max_interval") ? *root.get("max_interval") : root),
                  "'max_interval' is shorter than 'min_interval'");
@@ -324,22 +452,20 @@ void ReadTopLevel(const toml::table& root, const fs::path& folder, Config& confi
 }  // namespace
 
 std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
-  std::int64_t amount = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), amount);
-  if (error != std::errc() || end == text.data()) return std::nullopt;
-  std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
-  static const std::pair<std::string_view, std::int64_t> kUnits[] = {
-      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
-  for (const auto& [name, factor] : kUnits) {
-    if (unit == name) return std::chrono::milliseconds(amount * factor);
-  }
-  return std::nullopt;
+  return ParseDurationText(text).value;
 }
 
 void ConfigOverrides::ApplyTo(Config& config) const {
   if (database) config.database = *database;
   if (publish) config.publish.endpoint = *publish;
   if (replay) config.publish.replay_endpoint = *replay;
+}
+
+Status RequireFeeds(const Config& config) {
+  if (!config.feeds.empty()) return Status::Ok();
+  return Status::InvalidInput(config.path +
+                              ": no [[feed]] tables: the daemon would watch nothing (see "
+                              "config/demo.toml)");
 }
 
 Status LoadCurveKeys(Config& config) {

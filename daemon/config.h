@@ -88,6 +88,9 @@ struct ConfigOverrides {
 
 // On failure the Status message holds one "FILE:LINE: message" line per problem found.
 Result<Config> LoadConfig(const std::string& path);
+// What `run`, a reload and check-config need beyond a readable config: at least one feed.
+// (`classify`, `status` and `suggest-terms` read a config for its threads or database only.)
+Status RequireFeeds(const Config& config);
 // Reads the CURVE keys a loaded config names (nothing without CURVE); errors are
 // "FILE:LINE: message" like LoadConfig's.
 Status LoadCurveKeys(Config& config);

@@ -64,6 +64,7 @@ class DaemonImpl final : public Daemon {
     next_watchdog_ = start;
     notifier_.Ready();
     Loop loop(env_.clock, *parts_.fetcher);
+    loop.ShareProgress(parts_.progress);
     RegisterWithLoop(loop, signal_fd);
     StartDueFetches(start);
     while (!stop_requested_.load()) {
@@ -277,7 +278,8 @@ class DaemonImpl final : public Daemon {
     spdlog::info("reloading {}", config_.path);
     auto fresh = LoadConfig(config_.path);
     if (fresh.ok()) KeepRunningCurve(*fresh);
-    Status keys = fresh.ok() ? LoadCurveKeys(*fresh) : fresh.status();
+    Status keys = fresh.ok() ? RequireFeeds(*fresh) : fresh.status();
+    if (keys.ok()) keys = LoadCurveKeys(*fresh);
     auto classifier = keys.ok() ? Classifier::Build(fresh->threads)
                                 : Result<std::shared_ptr<const Classifier>>(keys);
     if (!classifier.ok()) {
@@ -585,6 +587,7 @@ class DaemonImpl final : public Daemon {
 
 Result<std::unique_ptr<Daemon>> Daemon::Create(Config config, ConfigOverrides overrides, Env& env) {
   overrides.ApplyTo(config);
+  if (Status s = RequireFeeds(config); !s.ok()) return s;
   if (Status s = LoadCurveKeys(config); !s.ok()) return s;
   auto parts = OpenParts(config, env);
   if (!parts.ok()) return parts.status();

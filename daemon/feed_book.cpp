@@ -182,9 +182,12 @@ milliseconds FeedBook::NextInterval(FeedState& feed, const FetchOutcome& outcome
   milliseconds next = outcome.new_items ? feed.adaptive_interval / 2
                                         : feed.adaptive_interval + feed.adaptive_interval / 4;
   next = std::clamp(next, policy_.min_interval, policy_.max_interval);
-  if (outcome.max_age)
-    next = std::max<milliseconds>(next,
-                                  std::min<milliseconds>(*outcome.max_age, std::chrono::hours(24)));
+  // Capped in seconds before it becomes milliseconds: "max-age=9223372036854775807" would
+  // overflow the conversion and come out negative.
+  if (outcome.max_age) {
+    next = std::max<milliseconds>(
+        next, std::min<std::chrono::seconds>(*outcome.max_age, std::chrono::hours(24)));
+  }
   feed.adaptive_interval = next;
   return next;
 }

@@ -27,8 +27,10 @@ Status Loop::Turn() {
   }
   first_fd.push_back(fds.size());
   last_timeout_ = Timeout(start);
+  progress_->DueBack(start + last_timeout_);
   if (Status waited = waiter_.Wait(fds, last_timeout_); !waited.ok()) return waited;
   const Clock::TimePoint now = clock_.Now();
+  progress_->DueBack(now);
   for (std::size_t i = 0; i < registrations_.size(); ++i) {
     std::span<const WaitFd> own(fds.data() + first_fd[i], first_fd[i + 1] - first_fd[i]);
     if (registrations_[i].run) registrations_[i].run(own, now);

@@ -6,8 +6,12 @@
 // next deadline, at most `longest_wait`.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <limits>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -30,6 +34,27 @@ struct Registration {
   std::function<void(std::span<const WaitFd> ready, Clock::TimePoint now)> run;
 };
 
+// When the loop is due back, readable from any thread (the metrics listener's /healthz): during
+// a wait, when the wait ends; while the registrations run, when they began. A loop that is
+// past due has stopped turning, e.g. on a document that takes seconds to parse.
+class LoopProgress {
+ public:
+  void DueBack(Clock::TimePoint when) {
+    due_back_.store(when.time_since_epoch().count(), std::memory_order_relaxed);
+  }
+  // How long past due the loop is at `now`; zero when it is not, or has not started.
+  Clock::Duration Overdue(Clock::TimePoint now) const {
+    const Clock::Duration::rep due = due_back_.load(std::memory_order_relaxed);
+    if (due == kNotStarted) return Clock::Duration::zero();
+    return std::max(now - Clock::TimePoint(Clock::Duration(due)), Clock::Duration::zero());
+  }
+
+ private:
+  static constexpr Clock::Duration::rep kNotStarted =
+      std::numeric_limits<Clock::Duration::rep>::min();
+  std::atomic<Clock::Duration::rep> due_back_{kNotStarted};
+};
+
 class Loop {
  public:
   Loop(const Clock& clock, Waiter& waiter,
@@ -45,6 +70,9 @@ class Loop {
   // From the last turn: how long it waited (for tests and metrics) and when it began.
   std::chrono::milliseconds last_timeout() const { return last_timeout_; }
   std::optional<Clock::TimePoint> last_turn_start() const { return last_turn_start_; }
+  // Where each turn reports when it is due back; another thread may hold and read it.
+  const std::shared_ptr<LoopProgress>& progress() const { return progress_; }
+  void ShareProgress(std::shared_ptr<LoopProgress> progress) { progress_ = std::move(progress); }
 
  private:
   std::chrono::milliseconds Timeout(Clock::TimePoint now) const;
@@ -55,6 +83,7 @@ class Loop {
   std::vector<Registration> registrations_;
   std::chrono::milliseconds last_timeout_{0};
   std::optional<Clock::TimePoint> last_turn_start_;
+  std::shared_ptr<LoopProgress> progress_ = std::make_shared<LoopProgress>();
 };
 
 }  // namespace newsmon

@@ -71,14 +71,24 @@ Result<Parts> OpenParts(const Config& config, Env& env) {
   parts.fetcher = std::move(fetcher).value();
   if (Status s = OpenBus(config, parts); !s.ok()) return s;
   if (config.metrics.enabled) {
-    auto ready = parts.ready;
-    auto server = MetricsServer::Start(config.metrics.listen, *parts.metrics,
-                                       [ready] { return ready->load(); });
+    auto server =
+        MetricsServer::Start(config.metrics.listen, *parts.metrics,
+                             [ready = parts.ready, progress = parts.progress, &clock = env.clock] {
+                               return DaemonHealth(ready->load(), *progress, clock.Now());
+                             });
     if (!server.ok()) return server.status();
     parts.metrics_server = std::move(server).value();
     spdlog::info("metrics on http://{}/metrics", parts.metrics_server->address());
   }
   return parts;
+}
+
+Health DaemonHealth(bool ready, const LoopProgress& progress, Clock::TimePoint now) {
+  if (!ready) return {false, ""};
+  const Clock::Duration overdue = progress.Overdue(now);
+  if (overdue <= kLoopStallLimit) return {true, ""};
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(overdue).count();
+  return {false, "the main loop has not turned for " + std::to_string(seconds) + " s"};
 }
 
 Result<std::unique_ptr<WebhookSink>> OpenWebhook(const WebhookConfig& webhook, Store& store,

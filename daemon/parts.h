@@ -10,6 +10,7 @@
 #include "core/env.h"
 #include "core/status.h"
 #include "daemon/config.h"
+#include "daemon/loop.h"
 #include "feeds/fetcher.h"
 #include "publishers/bus_context.h"
 #include "publishers/metrics.h"
@@ -30,10 +31,19 @@ struct Parts {
   std::unique_ptr<ReplayServer> replay;
   std::shared_ptr<const Classifier> classifier;
   std::unique_ptr<Metrics> metrics = std::make_unique<Metrics>();
-  // Read by the metrics listener's thread for /healthz.
+  // Read by the metrics listener's thread for /healthz: up and serving, and turning.
   std::shared_ptr<std::atomic<bool>> ready = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<LoopProgress> progress = std::make_shared<LoopProgress>();
   std::unique_ptr<MetricsServer> metrics_server;  // after metrics: stopped before it goes
 };
+
+// How long the loop may be past due before /healthz says it is stuck: ten times a slow
+// turn (a 16 MiB feed parses in about a second), and well inside a 30 s WatchdogSec.
+inline constexpr std::chrono::seconds kLoopStallLimit{10};
+
+// /healthz: not ready before the loop starts and after it stops, nor while it is more than
+// kLoopStallLimit past due ("the main loop has not turned for 21 s").
+Health DaemonHealth(bool ready, const LoopProgress& progress, Clock::TimePoint now);
 
 Result<Parts> OpenParts(const Config& config, Env& env);
 // Also used by a reload that changed [[publish.webhook]].

@@ -631,6 +631,7 @@ std::vector<ItemDraft> ReadItems(Kind kind, const Reader& reader,
 Result<ParsedFeed> ParseXml(std::string_view text, const ParseOptions& options,
                             std::vector<std::string> warnings) {
   feeds_internal::XmlScan scan = feeds_internal::ScanXml(text);
+  if (!scan.refused.empty()) return Status::Error("not parsed: " + scan.refused);
   pugi::xml_document doc;
   LoadScanned(scan, doc);
   const pugi::xml_node root = doc.document_element();

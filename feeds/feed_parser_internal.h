@@ -65,6 +65,9 @@ struct XmlScan {
   std::size_t error_count = 0;        // all of them
   std::vector<std::size_t> unclosed;  // offsets in `text` of the '<' of elements the
                                       // document ended inside (a truncated document)
+  // Set when the document exceeds a bound on the work it may cause (too many attributes on
+  // one element): why it is refused. `text` is then incomplete and must not be read.
+  std::string refused;
 };
 XmlScan ScanXml(std::string_view utf8);
 

@@ -29,6 +29,8 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/ascii.h"
@@ -40,6 +42,9 @@ namespace {
 constexpr std::size_t kMaxErrorsKept = 5;
 constexpr std::size_t kMaxEntityExpansion = 1 << 20;  // bytes, all DTD entities together
 constexpr int kMaxEntityDepth = 4;
+// Real feeds declare a few namespaces on the root and give elements a handful of attributes;
+// 160,000 attributes on one element are an attack, refused whole (docs/reliability.md).
+constexpr std::size_t kMaxAttributes = 1000;
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -102,11 +107,37 @@ struct OpenElement {
   std::size_t prefixes_size;  // size of the prefix scope before its declarations
 };
 
+// Names in scope, innermost last, with a count per name so that asking whether one is in
+// scope costs one hash lookup however deep the document nests: a linear search per end tag or
+// per prefixed name made nesting and many declarations quadratic.
+class ScopedNames {
+ public:
+  std::size_t size() const { return names_.size(); }
+  const std::string& back() const { return names_.back(); }
+  bool contains(std::string_view name) const { return counts_.count(std::string(name)) > 0; }
+  void push(std::string name) {
+    ++counts_[name];
+    names_.push_back(std::move(name));
+  }
+  void resize(std::size_t size) {
+    while (names_.size() > size) {
+      auto it = counts_.find(names_.back());
+      if (--it->second == 0) counts_.erase(it);
+      names_.pop_back();
+    }
+  }
+
+ private:
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, std::size_t> counts_;
+};
+
 // A start tag as read: its name, its repaired text up to the closing '>' and its attributes.
 struct ScannedTag {
   std::string name;
-  std::string text;  // "<name a=\"v\"", without "/>" or ">"
-  std::vector<std::string> attr_names;
+  std::string text;                          // "<name a=\"v\"", without "/>" or ">"
+  std::vector<std::string_view> attr_names;  // views of the input, in order
+  std::unordered_set<std::string_view> attr_set;
   bool complete = false;  // its end was found before the end of the document
   bool self_closing = false;
 };
@@ -117,7 +148,7 @@ class Scanner {
 
   XmlScan Run() {
     Prolog();
-    while (i_ < in_.size()) {
+    while (i_ < in_.size() && result_.refused.empty()) {
       const char c = in_[i_];
       if (c == '<') {
         Markup();
@@ -128,7 +159,7 @@ class Scanner {
       }
     }
     if (!stack_.empty()) {
-      Error(in_.size(), "the document ends inside <" + stack_.back().name + "> (truncated)");
+      Error(in_.size(), {"the document ends inside <", stack_.back().name, "> (truncated)"});
       while (!stack_.empty()) {
         result_.unclosed.push_back(stack_.back().out_offset);
         Close();
@@ -141,10 +172,15 @@ class Scanner {
 
  private:
   // ---- errors ----------------------------------------------------------------------------
-  void Error(std::size_t at, const std::string& what) {
+  void Error(std::size_t at, std::string_view what) { Error(at, {what}); }
+  // The message in pieces, joined only for the few errors kept: a message that quotes a name
+  // from the input must not cost its length on each of a million repeats.
+  void Error(std::size_t at, std::initializer_list<std::string_view> pieces) {
     ++result_.error_count;
     if (result_.errors.size() >= kMaxErrorsKept) return;
-    result_.errors.push_back("line " + std::to_string(LineOf(at)) + ": " + what);
+    std::string message = "line " + std::to_string(LineOf(at)) + ": ";
+    for (std::string_view piece : pieces) message += piece;
+    result_.errors.push_back(std::move(message));
   }
 
   std::size_t LineOf(std::size_t at) {
@@ -285,7 +321,7 @@ class Scanner {
     if (const auto it = entities_.find(std::string(name)); it != entities_.end()) {
       std::string value;
       if (!ExpandEntity(name, 0, value)) {
-        Error(start, "entity &" + std::string(name) + "; expands too far");
+        Error(start, {"entity &", name, "; expands too far"});
       }
       if (in_attribute) {
         std::replace_if(
@@ -299,7 +335,7 @@ class Scanner {
     // With an external DTD (or parameter entities) the entity may be declared where a
     // non-validating parser does not look: not a well-formedness error then (XML 1.0 4.1,
     // WFC Entity Declared). The Netscape RSS 0.91 DTD declares the HTML Latin-1 set.
-    if (!external_dtd_) Error(start, "undefined entity &" + std::string(name) + ";");
+    if (!external_dtd_) Error(start, {"undefined entity &", name, ";"});
     if (html) {
       AppendCharRef(out, first);
       if (second != 0) AppendCharRef(out, second);
@@ -528,7 +564,7 @@ class Scanner {
       return;
     }
     if (in_[j] != '>') {
-      Error(start, "malformed end tag </" + name + ">");
+      Error(start, {"malformed end tag </", name, ">"});
       const std::size_t gt = in_.find('>', j);
       const std::size_t lt = in_.find('<', j);
       j = gt == std::string_view::npos || (lt != std::string_view::npos && lt < gt) ? j - 1 : gt;
@@ -538,7 +574,12 @@ class Scanner {
       Error(start, "end tag without a name");
       return;
     }
-    // Search the open elements from the innermost one.
+    if (!open_names_.contains(name)) {
+      Error(start, {"end tag </", name, "> matches no open element"});
+      return;
+    }
+    // Search the open elements from the innermost one: each one passed is closed, so all
+    // searches together cost no more than the elements opened.
     std::size_t match = stack_.size();
     for (std::size_t k = stack_.size(); k-- > 0;) {
       if (stack_[k].name == name) {
@@ -547,11 +588,11 @@ class Scanner {
       }
     }
     if (match == stack_.size()) {
-      Error(start, "end tag </" + name + "> matches no open element");
+      Error(start, {"end tag </", name, "> matches no open element"});
       return;
     }
     if (match + 1 != stack_.size()) {
-      Error(start, "end tag </" + name + "> closes <" + stack_.back().name + ">");
+      Error(start, {"end tag </", name, "> closes <", stack_.back().name, ">"});
     }
     while (stack_.size() > match) Close();
   }
@@ -561,6 +602,7 @@ class Scanner {
     out_ += stack_.back().name;
     out_ += '>';
     prefixes_.resize(stack_.back().prefixes_size);
+    open_names_.resize(stack_.size() - 1);
     stack_.pop_back();
     if (stack_.empty()) root_closed_ = true;
   }
@@ -580,11 +622,11 @@ class Scanner {
     if (!tag.complete) {
       // The document ends inside the tag: drop the partial tag (reported as truncation).
       prefixes_.resize(prefixes_before);
-      if (stack_.empty()) Error(start, "the document ends inside <" + tag.name + ">");
+      if (stack_.empty()) Error(start, {"the document ends inside <", tag.name, ">"});
       return;
     }
     CheckPrefix(start, tag.name, /*element=*/true);
-    for (const std::string& attr : tag.attr_names) CheckPrefix(start, attr, /*element=*/false);
+    for (std::string_view attr : tag.attr_names) CheckPrefix(start, attr, /*element=*/false);
     if (root_closed_) {  // dropped, with whatever it holds
       prefixes_.resize(prefixes_before);
       if (!tag.self_closing) SkipElement(tag.name);
@@ -609,16 +651,16 @@ class Scanner {
         return j + 2;
       }
       if (in_[j] == '<') {  // "<a <b>": the tag never closed
-        Error(j, "'<' inside the tag <" + tag.name + ">");
+        Error(j, {"'<' inside the tag <", tag.name, ">"});
         tag.complete = true;
         return j;
       }
       if (!IsNameStart(in_[j])) {
-        Error(j, "unexpected character in the tag <" + tag.name + ">");
+        Error(j, {"unexpected character in the tag <", tag.name, ">"});
         ++j;
         continue;
       }
-      if (ws == j) Error(j, "attributes of <" + tag.name + "> not separated by space");
+      if (ws == j) Error(j, {"attributes of <", tag.name, "> not separated by space"});
       if (!ReadAttribute(j, tag)) break;
     }
     return j;
@@ -629,18 +671,17 @@ class Scanner {
   bool ReadAttribute(std::size_t& j, ScannedTag& tag) {
     const std::size_t attr_start = j;
     while (j < in_.size() && IsNameChar(in_[j])) ++j;
-    const std::string attr(in_.substr(attr_start, j - attr_start));
+    const std::string_view attr = in_.substr(attr_start, j - attr_start);
     while (j < in_.size() && IsSpace(in_[j])) ++j;
     std::string value;
     if (j < in_.size() && in_[j] == '=') {
       ++j;
       if (!ReadAttributeValue(j, tag.name, value)) return false;
     } else {
-      Error(attr_start, "attribute '" + attr + "' without a value in <" + tag.name + ">");
+      Error(attr_start, {"attribute '", attr, "' without a value in <", tag.name, ">"});
       AppendEscaped(value, attr);
     }
-    AddAttribute(attr_start, attr, value, tag);
-    return true;
+    return AddAttribute(attr_start, attr, value, tag);
   }
 
   // Reads an attribute value after its '=' (at `j`, or after white space) and moves `j`
@@ -659,7 +700,7 @@ class Scanner {
       j = close + 1;
       return true;
     }
-    Error(j, "attribute value without quotes in <" + tag_name + ">");
+    Error(j, {"attribute value without quotes in <", tag_name, ">"});
     const std::size_t value_start = j;
     while (j < in_.size() && !IsSpace(in_[j]) && in_[j] != '>' &&
            !(in_[j] == '/' && j + 1 < in_.size() && in_[j + 1] == '>')) {
@@ -669,24 +710,40 @@ class Scanner {
     return true;
   }
 
-  // Adds an attribute to the tag's text unless the tag has one of that name already.
-  void AddAttribute(std::size_t at, const std::string& attr, const std::string& value,
+  // Adds an attribute to the tag's text unless the tag has one of that name already. False
+  // when the tag has too many: the document is refused.
+  bool AddAttribute(std::size_t at, std::string_view attr, const std::string& value,
                     ScannedTag& tag) {
-    if (std::find(tag.attr_names.begin(), tag.attr_names.end(), attr) != tag.attr_names.end()) {
-      Error(at, "duplicate attribute '" + attr + "' in <" + tag.name + ">");
-      return;
+    if (!tag.attr_set.insert(attr).second) {
+      Error(at, {"duplicate attribute '", attr, "' in <", tag.name, ">"});
+      return true;
+    }
+    if (tag.attr_names.size() == kMaxAttributes) {
+      result_.refused = "<" + Shortened(tag.name) + "> at line " + std::to_string(LineOf(at)) +
+                        " has more than " + std::to_string(kMaxAttributes) + " attributes";
+      return false;
     }
     tag.attr_names.push_back(attr);
-    if (attr.starts_with("xmlns:")) prefixes_.push_back(attr.substr(6));
+    if (attr.starts_with("xmlns:")) prefixes_.push(std::string(attr.substr(6)));
     if ((attr == "xmlns" || attr.starts_with("xmlns:")) &&
         value.find_first_of(" \t\r\n") != std::string::npos) {
-      Error(at, "namespace name with white space is not a URI: " + attr);
+      Error(at, {"namespace name with white space is not a URI: ", attr});
     }
     tag.text += ' ';
     tag.text += attr;
     tag.text += "=\"";
     tag.text += value;
     tag.text += '"';
+    return true;
+  }
+
+  // A name from the input for a log line: at most 64 bytes, cut at a character boundary.
+  static std::string Shortened(std::string_view name) {
+    constexpr std::size_t kShown = 64;
+    if (name.size() <= kShown) return std::string(name);
+    std::size_t cut = kShown;
+    while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
+    return std::string(name.substr(0, cut)) + "...";
   }
 
   // Writes a complete start tag inside the root; a self-closing one is closed at once.
@@ -702,6 +759,7 @@ class Scanner {
     }
     out_ += '>';
     stack_.push_back({tag.name, offset, prefixes_before});
+    open_names_.push(tag.name);
   }
 
   // After a dropped start tag outside the root: skip to its end tag, if any.
@@ -749,8 +807,8 @@ class Scanner {
     if (colon == std::string_view::npos) return;
     const std::string_view prefix = qname.substr(0, colon);
     if (prefix == "xml" || (!element && prefix == "xmlns")) return;
-    if (std::find(prefixes_.begin(), prefixes_.end(), prefix) != prefixes_.end()) return;
-    Error(at, "undeclared namespace prefix '" + std::string(prefix) + "'");
+    if (prefixes_.contains(prefix)) return;
+    Error(at, {"undeclared namespace prefix '", prefix, "'"});
   }
 
   std::string_view in_;
@@ -758,7 +816,8 @@ class Scanner {
   std::string out_;
   XmlScan result_;
   std::vector<OpenElement> stack_;
-  std::vector<std::string> prefixes_;  // declared prefixes in scope, innermost last
+  ScopedNames open_names_;  // of stack_
+  ScopedNames prefixes_;    // declared prefixes in scope, innermost last
   std::map<std::string, std::string> entities_;
   std::size_t expanded_bytes_ = 0;
   bool external_dtd_ = false;

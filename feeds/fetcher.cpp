@@ -298,6 +298,12 @@ class CurlFetcher final : public Fetcher {
       return Status::Error("response body exceeds the limit of " +
                            std::to_string(options_.max_body_bytes) + " bytes");
     }
+    // curl reports a header line over its limit as "Out of memory", which sends an operator
+    // looking at the machine; before any body byte that is what it means.
+    if (result == CURLE_OUT_OF_MEMORY && transfer.body.empty()) {
+      return Status::Error("response header too large: over the " +
+                           std::to_string(CURL_MAX_HTTP_HEADER / 1024) + " KiB curl accepts");
+    }
     if (result != CURLE_OK) {
       std::string detail = transfer.error[0] ? transfer.error : curl_easy_strerror(result);
       return Status::Error(detail);

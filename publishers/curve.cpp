@@ -44,14 +44,20 @@ std::string CertificateText(const CurveKeyPair& keys, bool with_secret) {
 }
 
 // O_EXCL so a second keygen can never replace a key pair that clients already trust.
+// What keygen says about a file it will not replace (or could not create).
+Status CannotCreate(const std::string& path, int error) {
+  return Status::Error("cannot create " + path + ": " + std::strerror(error) +
+                       (error == EEXIST ? " (remove it first to replace the key)" : ""));
+}
+
 Status WriteNewFile(const std::string& path, const std::string& text, mode_t mode) {
   FILE* file = nullptr;
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd >= 0) file = fdopen(fd, "w");
   if (!file) {
+    const int error = errno;
     if (fd >= 0) ::close(fd);
-    return Status::Error("cannot create " + path + ": " + std::strerror(errno) +
-                         (errno == EEXIST ? " (remove it first to replace the key)" : ""));
+    return CannotCreate(path, error);
   }
   bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
   bool closed = std::fclose(file) == 0;
@@ -100,8 +106,29 @@ Result<std::vector<std::string>> WriteCurveCertificates(const std::string& direc
   if (error) return Status::Error("cannot create " + directory + ": " + error.message());
   std::string public_path = (fs::path(directory) / (name + ".key")).string();
   std::string secret_path = public_path + "_secret";
-  if (Status s = WriteNewFile(secret_path, CertificateText(keys, true), 0600); !s.ok()) return s;
-  if (Status s = WriteNewFile(public_path, CertificateText(keys, false), 0644); !s.ok()) return s;
+  // Both or neither: a new secret beside an old public key is a pair that never works, and
+  // nothing says so until a client is refused.
+  for (const std::string& path : {secret_path, public_path}) {
+    if (::access(path.c_str(), F_OK) == 0) return CannotCreate(path, EEXIST);
+  }
+  const std::string suffix = ".new-" + std::to_string(::getpid());
+  const std::string secret_new = secret_path + suffix;
+  const std::string public_new = public_path + suffix;
+  auto cleanup = [&] {
+    ::unlink(secret_new.c_str());
+    ::unlink(public_new.c_str());
+  };
+  Status written = WriteNewFile(secret_new, CertificateText(keys, true), 0600);
+  if (written.ok()) written = WriteNewFile(public_new, CertificateText(keys, false), 0644);
+  // link() never replaces a file, unlike rename(): one that appeared meanwhile is kept.
+  if (written.ok() && ::link(secret_new.c_str(), secret_path.c_str()) != 0) {
+    written = CannotCreate(secret_path, errno);
+  } else if (written.ok() && ::link(public_new.c_str(), public_path.c_str()) != 0) {
+    written = CannotCreate(public_path, errno);
+    ::unlink(secret_path.c_str());  // the one just linked: no half pair is left
+  }
+  cleanup();
+  if (!written.ok()) return written;
   return std::vector<std::string>{public_path, secret_path};
 }
 

@@ -281,13 +281,6 @@ std::string Metrics::Expose(std::int64_t now_unix_seconds) const {
 
 // ---------------------------------------------------------------------------------------
 
-namespace {
-
-struct ListenAddress {
-  std::string host;
-  int port = 0;
-};
-
 Result<ListenAddress> ParseListen(const std::string& listen) {
   auto invalid = [&listen] {
     return Status::Error("metrics listen address '" + listen +
@@ -319,6 +312,8 @@ Result<ListenAddress> ParseListen(const std::string& listen) {
   return address;
 }
 
+namespace {
+
 // Runs each connection on the accepting thread, so the listener is one thread in all.
 // Scrapes are rare and cheap; one connection at a time is plenty.
 class InlineTaskQueue final : public httplib::TaskQueue {
@@ -333,7 +328,7 @@ class InlineTaskQueue final : public httplib::TaskQueue {
 // curl_multi_poll. The thread only reads Metrics (thread-safe) and calls `ready`.
 class HttpMetricsServer final : public MetricsServer {
  public:
-  HttpMetricsServer(Metrics& metrics, std::function<bool()> ready)
+  HttpMetricsServer(Metrics& metrics, std::function<Health()> ready)
       : metrics_(metrics), ready_(std::move(ready)) {}
 
   ~HttpMetricsServer() override {
@@ -366,16 +361,18 @@ class HttpMetricsServer final : public MetricsServer {
       response.set_content(metrics_.Expose(), kMetricsContentType);
     });
     server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
-      bool ready = true;
+      Health health;
       if (ready_) {
         try {
-          ready = ready_();
+          health = ready_();
         } catch (...) {
-          ready = false;
+          health = {false, ""};
         }
       }
-      response.status = ready ? 200 : 503;
-      response.set_content(ready ? "ready\n" : "not ready\n", "text/plain; charset=utf-8");
+      std::string body = health.ready ? "ready" : "not ready";
+      if (!health.ready && !health.reason.empty()) body += ": " + health.reason;
+      response.status = health.ready ? 200 : 503;
+      response.set_content(body + "\n", "text/plain; charset=utf-8");
     });
 
     auto display_host =
@@ -411,7 +408,7 @@ class HttpMetricsServer final : public MetricsServer {
 
  private:
   Metrics& metrics_;
-  std::function<bool()> ready_;
+  std::function<Health()> ready_;
   httplib::Server server_;
   std::thread thread_;
   std::atomic<bool> finished_{false};
@@ -423,7 +420,7 @@ class HttpMetricsServer final : public MetricsServer {
 
 Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& listen,
                                                             Metrics& metrics,
-                                                            std::function<bool()> ready) {
+                                                            std::function<Health()> ready) {
   auto address = ParseListen(listen);
   if (!address.ok()) return address.status();
   auto server = std::make_unique<HttpMetricsServer>(metrics, std::move(ready));

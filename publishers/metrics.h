@@ -72,19 +72,33 @@ class Metrics {
 
 inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-// The opt-in HTTP listener: GET /metrics (the exposition) and GET /healthz (200 "ready" or
-// 503 "not ready"). It runs on its own thread, which is stopped by the destructor.
+struct ListenAddress {
+  std::string host;
+  int port = 0;
+};
+// A listener's HOST:PORT ("127.0.0.1:9464", "[::1]:9464"); the error names the address.
+Result<ListenAddress> ParseListen(const std::string& listen);
+
+// What /healthz answers: 200 "ready", or 503 "not ready" followed by ": REASON" when there is
+// one ("the main loop has not turned for 21 s").
+struct Health {
+  bool ready = true;
+  std::string reason;
+};
+
+// The opt-in HTTP listener: GET /metrics (the exposition) and GET /healthz (see Health). It
+// runs on its own thread, which is stopped by the destructor.
 class MetricsServer {
  public:
   virtual ~MetricsServer() = default;
 
   // `listen` is HOST:PORT ("127.0.0.1:9464", "[::1]:9464"; port 0 picks a free one). Keep
   // it on loopback unless the operator asked otherwise. `metrics` must outlive the
-  // server. `ready` is called on the listener thread for each /healthz, so it must be
-  // thread-safe (read an atomic); an empty function means always ready. Fails with a
-  // message naming the address when it is malformed or cannot be bound.
+  // server. `health` is called on the listener thread for each /healthz, so it must be
+  // thread-safe (read atomics); an empty function means always ready, one that throws not
+  // ready. Fails with a message naming the address when it is malformed or cannot be bound.
   static Result<std::unique_ptr<MetricsServer>> Start(const std::string& listen, Metrics& metrics,
-                                                      std::function<bool()> ready);
+                                                      std::function<Health()> health);
 
   // The bound address with the actual port, e.g. "127.0.0.1:41234".
   virtual const std::string& address() const = 0;

@@ -38,6 +38,21 @@ TEST_CASE("check-config prints each error as FILE:LINE: message and exits 1") {
                           ":3: [[feed]] needs a non-empty 'name'\n");
 }
 
+TEST_CASE("check-config and run refuse a config without feeds") {
+  TempDir dir;
+  std::string path = dir.Write("none.toml", "database = \"x.db\"\n");
+  const std::string message =
+      path + ": no [[feed]] tables: the daemon would watch nothing (see config/demo.toml)";
+  Completed check = RunNewsmon({"check-config", "--config", path});
+  CHECK(check.status == 1);
+  CHECK(check.err == message + "\n");
+  Process daemon({"run", "--config", path});
+  auto status = daemon.Wait(10s);
+  REQUIRE(status);
+  CHECK(*status == 1);
+  CHECK(daemon.Stderr().find(message) != std::string::npos);
+}
+
 TEST_CASE("parse prints a feed as JSON") {
   TempDir dir;
   std::string path =

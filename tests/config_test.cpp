@@ -177,6 +177,108 @@ TEST_CASE("a directory or an empty file is no config, for check-config and for a
   CHECK(nothing.status().code() == StatusCode::kInvalidInput);
 }
 
+TEST_CASE("every duration has a documented most, and numbers past 2^63 ms are too long") {
+  CHECK_FALSE(ParseDuration("9223372036854775807d"));  // overflows: not a duration
+  CHECK_FALSE(ParseDuration("99999999999999999999s"));
+  TempDir dir;
+  std::string path = dir.Write("long.toml", R"toml(interval = "110000d"
+max_interval = "8d"
+retention = "3651d"
+[publish]
+heartbeat = "110000d"
+[[feed]]
+name = "a"
+url = "https://example.org/a"
+interval = "9223372036854775807ms"
+[[feed]]
+name = "b"
+url = "https://example.org/b"
+interval = "99999999999999999999d"
+)toml");
+  auto config = LoadConfig(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().message() == path + ":1: 'interval' must be at most \"7d\"\n" + path +
+                                         ":2: 'max_interval' must be at most \"7d\"\n" + path +
+                                         ":3: 'retention' must be at most \"3650d\"\n" + path +
+                                         ":5: 'heartbeat' must be at most \"1h\"\n" + path +
+                                         ":9: 'interval' must be at most \"7d\"\n" + path +
+                                         ":13: 'interval' must be at most \"7d\"");
+  std::string at_most = dir.Write("most.toml", R"toml(interval = "7d"
+max_interval = "7d"
+retention = "3650d"
+[publish]
+heartbeat = "1h"
+[[feed]]
+name = "a"
+url = "https://example.org/a"
+)toml");
+  CHECK(LoadConfig(at_most).ok());
+}
+
+TEST_CASE("endpoints and the metrics address are checked where they are written") {
+  TempDir dir;
+  auto errors_of = [&](const std::string& publish, const std::string& more = "") {
+    const std::string path = dir.Write("bad.toml", "[publish]\n" + publish + more +
+                                                       "[[feed]]\nname = \"a\"\nurl = "
+                                                       "\"https://example.org/a\"\n");
+    return LoadConfig(path).status().message();
+  };
+  const std::string file = dir.File("bad.toml");
+  CHECK(errors_of("endpoint = \"garbage\"\n") ==
+        file +
+            ":2: 'endpoint' must be a ZeroMQ endpoint such as \"tcp://127.0.0.1:5556\" or "
+            "\"ipc:///run/newsmon/bus\", not 'garbage'");
+  CHECK(errors_of("replay_endpoint = \"tcp://127.0.0.1:port\"\n") ==
+        file +
+            ":2: 'replay_endpoint' must be a ZeroMQ endpoint such as "
+            "\"tcp://127.0.0.1:5556\" or \"ipc:///run/newsmon/bus\", not "
+            "'tcp://127.0.0.1:port'");
+  CHECK(errors_of("endpoint = \"tcp://127.0.0.1:7000\"\nreplay_endpoint = "
+                  "\"tcp://127.0.0.1:7000\"\n") ==
+        file + ":3: 'endpoint' and 'replay_endpoint' cannot share port 7000; give each its own");
+  CHECK(errors_of("endpoint = \"tcp://*:7000\"\nreplay_endpoint = \"tcp://127.0.0.1:7000\"\n") ==
+        file + ":3: 'endpoint' and 'replay_endpoint' cannot share port 7000; give each its own");
+  CHECK(errors_of("replay_endpoint = \"tcp://127.0.0.1:5556\"\n") ==
+        file + ":2: 'endpoint' and 'replay_endpoint' cannot share port 5556; give each its own");
+  CHECK(errors_of("endpoint = \"ipc:///tmp/bus\"\nreplay_endpoint = \"ipc:///tmp/bus\"\n") ==
+        file +
+            ":3: 'endpoint' and 'replay_endpoint' cannot share 'ipc:///tmp/bus'; give each "
+            "its own");
+  CHECK(errors_of("", "[metrics]\nlisten = \"not an address\"\n") ==
+        file +
+            ":3: metrics listen address 'not an address': expected HOST:PORT, e.g. "
+            "127.0.0.1:9464 or [::1]:9464");
+  // Different hosts may share a port; any port may be picked for both.
+  CHECK(LoadConfig(dir.Write("ok.toml",
+                             "[publish]\nendpoint = \"tcp://127.0.0.1:7000\"\n"
+                             "replay_endpoint = \"tcp://127.0.0.2:7000\"\n"
+                             "[[feed]]\nname = \"a\"\nurl = \"https://example.org/a\"\n"))
+            .ok());
+}
+
+TEST_CASE("a URL without a host is a bad URL, not an interval problem") {
+  TempDir dir;
+  std::string path = dir.Write("bad.toml",
+                               "interval = \"1s\"\n[[feed]]\nname = \"a\"\nurl = \"http://\"\n"
+                               "[[feed]]\nname = \"b\"\nurl = \"https://user@:80/x\"\n");
+  auto config = LoadConfig(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().message() == path + ":2: feed 'a': URL 'http://' has no host\n" + path +
+                                         ":5: feed 'b': URL 'https://user@:80/x' has no host");
+}
+
+TEST_CASE("a config without feeds is read, but not run") {
+  TempDir dir;
+  WriteTrucesThread(dir);
+  const std::string path = dir.Write("threads-only.toml", "thread_files = [\"threads/*.toml\"]\n");
+  auto config = LoadConfig(path);
+  REQUIRE(config.ok());  // classify, status and suggest-terms need no feeds
+  Status runnable = RequireFeeds(*config);
+  REQUIRE_FALSE(runnable.ok());
+  CHECK(runnable.message() ==
+        path + ": no [[feed]] tables: the daemon would watch nothing (see config/demo.toml)");
+}
+
 TEST_CASE("a missing config file is reported by name") {
   auto config = LoadConfig("/nonexistent/newsmon.toml");
   REQUIRE_FALSE(config.ok());

@@ -91,6 +91,27 @@ TEST_CASE("keygen writes a certificate pair that loads back and never overwrites
         secret->secret_key);
 }
 
+TEST_CASE("keygen with only one half of a pair present writes neither", "[curve]") {
+  TempDir dir;
+  for (const std::string kept : {"desk.key", "desk.key_secret"}) {
+    const std::string other = kept == "desk.key" ? "desk.key_secret" : "desk.key";
+    const std::string keys = dir.File("keys-" + other);
+    REQUIRE(RunNewsmon({"keygen", "desk", "--dir", keys}).status == 0);
+    const std::string before = ReadFile(keys + "/" + kept);
+    REQUIRE(std::filesystem::remove(keys + "/" + other));
+    Completed again = RunNewsmon({"keygen", "desk", "--dir", keys});
+    CHECK(again.status == 1);
+    CHECK(again.err == "newsmon keygen: cannot create " + keys + "/" + kept +
+                           ": File exists (remove it first to replace the key)\n");
+    CHECK(ReadFile(keys + "/" + kept) == before);
+    std::vector<std::string> names;  // the other half not written, no temporary file left
+    for (const auto& entry : std::filesystem::directory_iterator(keys)) {
+      names.push_back(entry.path().filename().string());
+    }
+    CHECK(names == std::vector<std::string>{kept});
+  }
+}
+
 TEST_CASE("CURVE settings that cannot work are config errors with their line", "[curve][config]") {
   TempDir dir;
   KeyGen(dir, "server", "keys");
@@ -207,7 +228,7 @@ TEST_CASE("the daemon warns when its bus is reachable from other hosts without C
           "[curve][daemon]") {
   LogCapture log;
   TempDir dir;
-  Config config = TestConfig(dir, {});
+  Config config = TestConfig(dir, QuietFeed(dir));
   config.publish.endpoint = "tcp://0.0.0.0:*";
   DaemonRunner daemon(config);
   CHECK(log.WaitFor("tcp://0.0.0.0:* is reachable from other machines and CURVE is off"));

@@ -3,6 +3,8 @@
 // end-to-end versions against a real server are in politeness_test.cpp.
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include "core/env.h"
 #include "daemon/feed_book.h"
 
@@ -123,6 +125,13 @@ TEST_CASE("without an interval a feed is polled more often while it changes") {
   FetchOutcome cached = Ok(false);
   cached.max_age = std::chrono::seconds(48 * 3600);
   CHECK(book.Poll("a", cached) == milliseconds(24h));  // max-age is a floor, itself capped at a day
+}
+
+TEST_CASE("a max-age near 2^63 seconds is capped at a day, not overflowed") {
+  Book book(0.5, {}, {{"a", "https://example.org/a", std::nullopt}});
+  FetchOutcome cached = Ok(false);
+  cached.max_age = std::chrono::seconds(std::numeric_limits<long>::max());  // what strtol gives
+  CHECK(book.Poll("a", cached) == milliseconds(24h));
 }
 
 TEST_CASE("an error that differs only in its numbers is the same state, logged once") {

@@ -232,6 +232,15 @@ TEST_CASE("Retry-After and Cache-Control max-age are reported") {
         std::chrono::seconds(900));
 }
 
+TEST_CASE("a 1 MiB response header is reported as too large, not as out of memory") {
+  FeedServer server;
+  Resource bloated = Document("<rss/>");
+  bloated.cache_control = std::string(1 << 20, 'x');
+  server.Serve("/bloated", bloated);
+  FetchResponse response = FetchOne(Local(), {"f", server.Url("/bloated"), "", ""});
+  CHECK(response.status.message() == "response header too large: over the 100 KiB curl accepts");
+}
+
 TEST_CASE("redirect loops stop at the limit") {
   FeedServer server;
   Resource loop;

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/loop.h"
+#include "daemon/parts.h"
 
 namespace newsmon {
 namespace {
@@ -112,6 +113,40 @@ TEST_CASE("a periodic timer fires on time for a simulated day, without waiting f
   CHECK(beats.size() == 24 * 3600 / 5 + 1);
   CHECK(beats[1] - beats[0] == 5s);
   CHECK(beats.back() - beats.front() == 24h);
+}
+
+TEST_CASE("a turn stuck in its work is past due, and /healthz says so after ten seconds") {
+  FakeClock clock;
+  FakeWaiter waiter(clock);
+  Loop loop(clock, waiter);
+  auto progress = std::make_shared<LoopProgress>();
+  loop.ShareProgress(progress);
+  CHECK(progress->Overdue(clock.Now()) == 0s);  // not started: nothing to be late for
+  std::vector<Health> seen;
+  Clock::Duration work = 0s;
+  loop.Add({"parse", nullptr, [&] { return std::optional(clock.Now() + 30s); },
+            [&](std::span<const WaitFd>, Clock::TimePoint) {
+              clock.Advance(work);  // a slow document
+              seen.push_back(DaemonHealth(true, *progress, clock.Now()));
+            }});
+  REQUIRE(loop.Turn().ok());
+  // Waiting is not being stuck, however long the wait: due back when it ends.
+  CHECK(progress->Overdue(clock.Now()) == 0s);
+  work = 10s;
+  REQUIRE(loop.Turn().ok());
+  work = 21s;
+  REQUIRE(loop.Turn().ok());
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].ready);
+  CHECK(seen[1].ready);  // at the limit, not past it
+  CHECK_FALSE(seen[2].ready);
+  CHECK(seen[2].reason == "the main loop has not turned for 21 s");
+  // The next turn's wait is on time again.
+  work = 0s;
+  REQUIRE(loop.Turn().ok());
+  CHECK(DaemonHealth(true, *progress, clock.Now()).ready);
+  CHECK_FALSE(DaemonHealth(false, *progress, clock.Now()).ready);  // starting or stopping
+  CHECK(DaemonHealth(false, *progress, clock.Now()).reason.empty());
 }
 
 }  // namespace

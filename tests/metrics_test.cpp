@@ -231,7 +231,9 @@ TEST_CASE("the server answers /metrics and /healthz on loopback") {
   Metrics metrics;
   metrics.RecordAlert("talks", "new");
   std::atomic<bool> ready{false};
-  auto server = MetricsServer::Start("127.0.0.1:0", metrics, [&ready] { return ready.load(); });
+  auto server = MetricsServer::Start("127.0.0.1:0", metrics, [&ready] {
+    return newsmon::Health{ready.load(), ""};
+  });
   REQUIRE(server.ok());
   REQUIRE((*server)->port() > 0);
   CHECK((*server)->address() == "127.0.0.1:" + std::to_string((*server)->port()));
@@ -284,6 +286,19 @@ TEST_CASE("the server answers /metrics and /healthz on loopback") {
   CHECK_FALSE(after);
 }
 
+TEST_CASE("/healthz says why it is not ready") {
+  Metrics metrics;
+  auto server = MetricsServer::Start("127.0.0.1:0", metrics, [] {
+    return newsmon::Health{false, "the main loop has not turned for 21 s"};
+  });
+  REQUIRE(server.ok());
+  httplib::Client client("127.0.0.1", (*server)->port());
+  auto health = client.Get("/healthz");
+  REQUIRE(health);
+  CHECK(health->status == 503);
+  CHECK(health->body == "not ready: the main loop has not turned for 21 s\n");
+}
+
 TEST_CASE("an empty ready function means always ready") {
   Metrics metrics;
   auto server = MetricsServer::Start("127.0.0.1:0", metrics, {});
@@ -297,7 +312,7 @@ TEST_CASE("an empty ready function means always ready") {
 TEST_CASE("a ready function that throws reports not ready") {
   Metrics metrics;
   auto server = MetricsServer::Start("127.0.0.1:0", metrics,
-                                     []() -> bool { throw std::runtime_error("boom"); });
+                                     []() -> newsmon::Health { throw std::runtime_error("boom"); });
   REQUIRE(server.ok());
   httplib::Client client("127.0.0.1", (*server)->port());
   auto health = client.Get("/healthz");

@@ -66,6 +66,16 @@ TEST_CASE("reload adds and removes feeds and replaces threads, and a broken conf
     CHECK(next->body["seq"] == 2);
   }
 
+  SECTION("a config without feeds is rejected: the old one keeps running") {
+    std::string path = dir.Write("newsmon.toml", "database = \"newsmon.db\"\n");
+    runner.Reload();
+    REQUIRE(log.WaitFor("reload rejected"));
+    CHECK(log.Contains(
+        path + ": no [[feed]] tables: the daemon would watch nothing (see config/demo.toml)"));
+    std::size_t hits = server.HitCount("/new.xml");
+    REQUIRE(server.WaitForHits("/new.xml", hits + 2));  // still polled
+  }
+
   SECTION("a broken thread file is rejected too") {
     std::string thread =
         dir.Write("threads/talks.toml", "[thread]\nid = \"talks\"\ntreshold = 2\n");

@@ -88,7 +88,7 @@ std::vector<std::string> Lines(const std::string& text) {
 
 std::string RunBriefly(const TempDir& dir, const std::string& format,
                        const std::vector<std::string>& env = {}) {
-  Config config = TestConfig(dir, {});
+  Config config = TestConfig(dir, QuietFeed(dir));
   Subscriber subscriber(config.publish.endpoint, {"sys."});
   std::vector<std::string> args = {"run", "--config", config.path};
   if (!format.empty()) args.insert(args.end(), {"--log-format", format});

@@ -73,6 +73,10 @@ Config TestConfig(const TempDir& dir, const std::vector<std::pair<std::string, s
   return std::move(config).value();
 }
 
+std::vector<std::pair<std::string, std::string>> QuietFeed(const TempDir& dir) {
+  return {{"quiet", "file://" + dir.Write("quiet.xml", RssFeed({}))}};
+}
+
 ClassifiedItem MatchingItem(const std::string& id, const std::string& thread) {
   ClassifiedItem classified;
   classified.item = {"wire", id, "Title " + id, "https://example.org/" + id, 1795424400, "text"};

@@ -44,6 +44,10 @@ Config TestConfig(const TempDir& dir, const std::vector<std::pair<std::string, s
 // `new`, instead of joining one story.
 inline constexpr const char* kNoStories = "\n[stories]\nenabled = false\n";
 
+// One feed that exists and never has items (a file:// RSS document in dir), for tests about
+// anything but feeds: the daemon refuses to run without a feed.
+std::vector<std::pair<std::string, std::string>> QuietFeed(const TempDir& dir);
+
 // An item of feed "wire" that matched `thread` on "ceasefire", ready for RecordFetch.
 ClassifiedItem MatchingItem(const std::string& id, const std::string& thread);
 
