@@ -97,9 +97,10 @@ Status Pipeline::SortItems(const std::string& feed, std::vector<Item> items, std
     auto stored = known->find(item.id);
     if (stored == known->end()) {
       auto matches = classifier_->Classify({item.title, item.summary});
-      const std::int64_t story = StoryOf(item, now);
+      const StoryAssignment story = StoryOf(item, now);
       (*known)[item.id] = ContentHash(item);
-      record.new_items.push_back({std::move(item), std::move(matches), story});
+      record.new_items.push_back(
+          {std::move(item), std::move(matches), story.story, story.similarity});
     } else if (std::string hash = ContentHash(item); stored->second != hash) {
       stored->second = std::move(hash);
       auto matches = classifier_->Classify({item.title, item.summary});
@@ -109,9 +110,9 @@ Status Pipeline::SortItems(const std::string& feed, std::vector<Item> items, std
   return Status::Ok();
 }
 
-std::int64_t Pipeline::StoryOf(const Item& item, std::int64_t now) {
-  if (!stories_) return 0;
-  return stories_->Add(ForStories(item, now)).story;
+StoryAssignment Pipeline::StoryOf(const Item& item, std::int64_t now) {
+  if (!stories_) return {};
+  return stories_->Add(ForStories(item, now));
 }
 
 IngestReport Pipeline::Record(FetchRecord record, IngestReport report) {

@@ -588,7 +588,11 @@ ON CONFLICT(name) DO UPDATE SET
     if (!matches.ok()) return matches.status();
     for (const ThreadMatch& match : *matches) {
       if (Status s = InsertMatch(item_row, match); !s.ok()) return s;
-      auto decision = stories_.Decide(story, match.thread, item_row, record.fetched_at, *new_source,
+      // A further report of an outlet already in the story is news too, unless it is a near
+      // copy or in the thread only through the story.
+      const bool news =
+          *new_source || (match.via_story == 0 && classified.story_similarity < kNearCopy);
+      auto decision = stories_.Decide(story, match.thread, item_row, record.fetched_at, news,
                                       record.story_rules.update_window);
       if (!decision.ok()) return decision.status();
       if (*decision != StoryAlertDecision::kNew && *decision != StoryAlertDecision::kUpdateNow) {

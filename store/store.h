@@ -35,7 +35,12 @@ struct ClassifiedItem {
   // tracked, and then every match alerts as `new`. Ignored for updated items: an item keeps
   // the story it was stored with.
   std::int64_t story = 0;
+  // How close the item was to the story it joined: 1 for the same link, 0 when it started
+  // the story. A near copy (kNearCopy or more) of its own outlet's item brings nothing new.
+  double story_similarity = 0;
 };
+
+inline constexpr double kNearCopy = 0.8;
 
 // How stories turn matches into alerts (docs/alerts.md).
 struct StoryRules {

@@ -56,8 +56,8 @@ Result<StoryRef> StoryLedger::Ref(std::int64_t story) {
 }
 
 Result<StoryAlertDecision> StoryLedger::Decide(std::int64_t story, const std::string& thread,
-                                               std::int64_t item_row, std::int64_t at,
-                                               bool new_source, std::int64_t update_window) {
+                                               std::int64_t item_row, std::int64_t at, bool news,
+                                               std::int64_t update_window) {
   auto state =
       db_.Prepare("SELECT last_alert_at FROM story_threads WHERE story = ?1 AND thread = ?2");
   if (!state.ok()) return state.status();
@@ -72,7 +72,7 @@ Result<StoryAlertDecision> StoryLedger::Decide(std::int64_t story, const std::st
     if (Status s = enter->Bind(1, story).Bind(2, thread).Bind(3, at).Run(); !s.ok()) return s;
     return StoryAlertDecision::kNew;
   }
-  if (!new_source) return StoryAlertDecision::kNone;
+  if (!news) return StoryAlertDecision::kNone;
   if (at - *last_alert_at >= update_window) {
     if (Status s = MarkAlerted(story, thread, at); !s.ok()) return s;
     return StoryAlertDecision::kUpdateNow;

@@ -18,8 +18,8 @@ namespace newsmon {
 enum class StoryAlertDecision {
   kNew,        // the story was not in the thread: its first alert there
   kUpdateNow,  // a new source, and the thread's last alert of the story is a window old
-  kPending,    // a new source within the window: the update waits (FlushStoryUpdates)
-  kNone,       // a further item of a source the story already has: stored, no alert
+  kPending,    // news within the window: the update waits (FlushStoryUpdates)
+  kNone,       // nothing new (a near copy of an outlet's own item): stored, no alert
 };
 
 struct PendingStoryUpdate {
@@ -39,9 +39,10 @@ class StoryLedger {
   // The threads the story has alerted in, in the order it entered them.
   Result<std::vector<std::string>> Threads(std::int64_t story);
   Result<StoryRef> Ref(std::int64_t story);
-  // Decides, and records, what item_row of story means for thread.
+  // Decides, and records, what item_row of story means for thread; `news`: the item brings a
+  // new source or a report of its own (not a near copy).
   Result<StoryAlertDecision> Decide(std::int64_t story, const std::string& thread,
-                                    std::int64_t item_row, std::int64_t at, bool new_source,
+                                    std::int64_t item_row, std::int64_t at, bool news,
                                     std::int64_t update_window);
   Result<std::vector<PendingStoryUpdate>> DueUpdates(std::int64_t now, std::int64_t update_window,
                                                      std::size_t limit);

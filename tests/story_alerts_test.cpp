@@ -20,11 +20,12 @@ class StoryStore {
 
   // Item `id` of `feed`, in `story`, matching `thread` unless thread is empty.
   void Add(const std::string& feed, const std::string& id, std::int64_t story, std::int64_t at,
-           const std::string& thread = "truces") {
+           const std::string& thread = "truces", double similarity = 0.3) {
     ClassifiedItem classified = MatchingItem(id, thread);
     classified.item.feed = feed;
     if (thread.empty()) classified.matches.clear();
     classified.story = story;
+    classified.story_similarity = similarity;
     REQUIRE(store_->RecordFetch(Record(feed, at, {classified}, {})).ok());
   }
 
@@ -75,7 +76,7 @@ TEST_CASE("a story alerts once as new, then at most one update per window as sou
   s.Add("wire", "a", 1, kT0);
   s.Add("bbc", "b", 1, kT0 + 60);
   s.Add("dw", "c", 1, kT0 + 120);
-  s.Add("wire", "a2", 1, kT0 + 150);  // the same outlet again: no new source
+  s.Add("wire", "a2", 1, kT0 + 150, "truces", 0.9);  // a near copy of its own outlet's item
   s.Add("rfi", "d", 1, kT0 + 180);
   REQUIRE(s.Alerts().size() == 1);
   CHECK(s.Alerts()[0]["kind"] == "new");
@@ -101,6 +102,17 @@ TEST_CASE("a story alerts once as new, then at most one update per window as sou
     REQUIRE(s.Alerts().size() == 3);
     CHECK(s.Alerts()[2]["kind"] == "update");
     CHECK(s.Alerts()[2]["story"]["source_count"] == 5);
+  }
+  SECTION("a near copy of an outlet's own item never updates") {
+    s.Add("wire", "a3", 1, kT0 + 2 * kWindow, "truces", kNearCopy);
+    CHECK(s.Alerts().size() == 2);
+  }
+  SECTION("a further report of an outlet already in the story is an update too") {
+    s.Add("wire", "a4", 1, kT0 + 2 * kWindow, "truces", 0.5);
+    REQUIRE(s.Alerts().size() == 3);
+    CHECK(s.Alerts()[2]["kind"] == "update");
+    CHECK(s.Alerts()[2]["item"]["id"] == "a4");
+    CHECK(s.Alerts()[2]["story"]["source_count"] == 4);
   }
   SECTION("a source joining within the window waits for it") {
     s.Add("ap", "e", 1, kT0 + kWindow + 100);
