@@ -62,7 +62,7 @@ class DaemonImpl final : public Daemon {
     next_heartbeat_ = start;
     next_watchdog_ = start;
     notifier_.Ready();
-    Loop loop(env_.clock, *parts_.fetcher);
+    Loop loop(env_.clock, *parts_.curl);
     RegisterWithLoop(loop, signal_fd);
     StartDueFetches(start);
     while (!stop_requested_.load()) {
@@ -115,9 +115,9 @@ class DaemonImpl final : public Daemon {
                   if (ready[0].readable) HandleSignals(signal_fd);
                 }});
     }
-    loop.Add({"webhooks", [this] { return WebhookFds(); }, [this] { return WebhookDeadline(); },
-              [this](std::span<const WaitFd> ready, Clock::TimePoint now) {
-                for (const auto& sink : parts_.webhooks) sink->Pump(ready, now);
+    loop.Add({"webhooks", nullptr, [this] { return WebhookDeadline(); },
+              [this](std::span<const WaitFd>, Clock::TimePoint now) {
+                for (const auto& sink : parts_.webhooks) sink->Pump(now);
               }});
     loop.Add({"reload", nullptr, nullptr, [this](std::span<const WaitFd>, Clock::TimePoint) {
                 if (reload_requested_.exchange(false)) Reload();
@@ -138,8 +138,8 @@ class DaemonImpl final : public Daemon {
                   parts_.metrics->RecordReplayRequests(served);
                 }
               }});
-    // curl's own sockets are in the Waiter (the fetcher); here: what finished, what is due.
-    loop.Add({"feeds", nullptr, [this] { return feeds_.NextDue(); },
+    // curl's own sockets are in the Waiter (the curl driver); here: what finished, what is due.
+    loop.Add({"feeds", nullptr, [this] { return FeedsDeadline(); },
               [this](std::span<const WaitFd>, Clock::TimePoint now) {
                 for (const FetchResponse& response : parts_.fetcher->Collect()) {
                   HandleResponse(response);
@@ -152,12 +152,10 @@ class DaemonImpl final : public Daemon {
               [this](std::span<const WaitFd>, Clock::TimePoint now) { Tick(now); }});
   }
 
-  std::vector<WaitFd> WebhookFds() const {
-    std::vector<WaitFd> fds;
-    for (const auto& sink : parts_.webhooks) {
-      for (const WaitFd& fd : sink->WaitFds()) fds.push_back(fd);
-    }
-    return fds;
+  // A transfer that could not start is done at once: collected next turn, without sleeping.
+  std::optional<Clock::TimePoint> FeedsDeadline() const {
+    if (parts_.fetcher->has_finished()) return env_.clock.Now();
+    return feeds_.NextDue();
   }
 
   std::optional<Clock::TimePoint> WebhookDeadline() const {
@@ -298,7 +296,7 @@ class DaemonImpl final : public Daemon {
         sinks.push_back(nullptr);  // taken below, once every new one has opened
         continue;
       }
-      auto sink = OpenWebhook(webhook, *parts_.store, env_);
+      auto sink = OpenWebhook(webhook, *parts_.store, *parts_.curl, env_);
       if (!sink.ok()) {
         spdlog::error("reload: webhooks unchanged: {}", sink.status().message());
         return false;

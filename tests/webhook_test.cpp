@@ -1,9 +1,9 @@
-#include <poll.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <functional>
 
+#include "core/curl_multi.h"
 #include "core/env.h"
 #include "core/version.h"
 #include "feeds/fetcher.h"
@@ -51,39 +51,49 @@ struct Opened {
   }
 };
 
+// The curl driver every sink of this file posts through, as the daemon's sinks share one.
+CurlMulti& Driver() {
+  static std::unique_ptr<CurlMulti> driver = [] {
+    auto created = CurlMulti::Create();
+    REQUIRE(created.ok());
+    return std::move(created).value();
+  }();
+  return *driver;
+}
+
 std::unique_ptr<WebhookSink> MakeSink(const WebhookOptions& options, Store& store,
                                       Env& env = Env::Default()) {
-  auto sink = WebhookSink::Create(options, store, env);
+  auto sink = WebhookSink::Create(options, store, Driver(), env);
   INFO(sink.status().message());
   REQUIRE(sink.ok());
   return std::move(sink).value();
 }
 
-// Waits like the daemon's loop: on the sink's sockets until its next deadline, through
-// poll() or a real Fetcher's Wait(). The wait is capped so done() (which often depends on
-// the receiver's thread) is checked often. On a FakeClock the loop keeps virtual time: it
-// moves as the real time spent waiting on the receiver's sockets, and jumps to the sink's
-// deadline when nothing is in flight, so a ten-minute backoff passes at once.
+// Waits like the daemon's loop: in the curl driver (or a Fetcher's Wait on it) until the sink's
+// next deadline, then pumps the sink. The wait is capped so done() (which often depends on the
+// receiver's thread) is checked often. On a FakeClock the loop keeps virtual time: it moves as
+// the real time spent waiting on the receiver, and jumps to the sink's deadline when no POST is
+// in flight, so a ten-minute backoff passes at once.
 class Loop {
  public:
-  explicit Loop(Fetcher* fetcher = nullptr) : fetcher_(fetcher) {}
-  explicit Loop(FakeClock& clock) : fetcher_(nullptr), fake_(&clock) {}
+  explicit Loop(Waiter& waiter = Driver()) : waiter_(waiter) {}
+  explicit Loop(FakeClock& clock) : waiter_(Driver()), fake_(&clock) {}
 
   bool RunUntil(WebhookSink& sink, const std::function<bool()>& done,
                 milliseconds timeout = std::chrono::seconds(10)) {
     auto give_up = WebhookClock::now() + timeout;
     while (!done()) {
       if (WebhookClock::now() >= give_up) return false;
-      std::vector<WaitFd> fds = sink.WaitFds();
+      const bool idle = !sink.state().in_flight;
+      std::vector<WaitFd> none;
       auto waited_from = WebhookClock::now();
-      Wait(fds, WaitTime(sink, fds.empty()));
+      REQUIRE(waiter_.Wait(none, WaitTime(sink, idle)).ok());
       auto before = WebhookClock::now();
       if (fake_) {
         fake_->Advance(before - waited_from);
-        if (auto deadline = sink.NextDeadline(); fds.empty() && deadline)
-          fake_->AdvanceTo(*deadline);
+        if (auto deadline = sink.NextDeadline(); idle && deadline) fake_->AdvanceTo(*deadline);
       }
-      sink.Pump(fds, Now());
+      sink.Pump(Now());
       longest_pump_ = std::max(longest_pump_, WebhookClock::now() - before);
       ++pumps_;
     }
@@ -98,33 +108,14 @@ class Loop {
 
   milliseconds WaitTime(const WebhookSink& sink, bool idle) const {
     milliseconds cap(20);
-    if (fake_ && idle) return milliseconds(fake_ && sink.NextDeadline() ? 0 : cap.count());
+    if (fake_ && idle) return milliseconds(sink.NextDeadline() ? 0 : cap.count());
     auto deadline = sink.NextDeadline();
     if (!deadline) return cap;
     auto left = std::chrono::ceil<milliseconds>(*deadline - Now());
     return std::clamp(left, milliseconds(0), cap);
   }
 
-  void Wait(std::vector<WaitFd>& fds, milliseconds timeout) {
-    if (fetcher_) {
-      REQUIRE(fetcher_->Wait(fds, timeout).ok());
-      return;
-    }
-    std::vector<pollfd> polled;
-    for (const WaitFd& fd : fds) {
-      auto events = static_cast<short>((fd.want_read ? POLLIN : 0) | (fd.want_write ? POLLOUT : 0));
-      polled.push_back({fd.fd, events, 0});
-    }
-    REQUIRE(poll(polled.data(), polled.size(), static_cast<int>(timeout.count())) >= 0);
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      // An error or hang-up is news for whichever way curl is waiting.
-      bool trouble = (polled[i].revents & (POLLERR | POLLHUP)) != 0;
-      fds[i].readable = (polled[i].revents & POLLIN) != 0 || (trouble && fds[i].want_read);
-      fds[i].writable = (polled[i].revents & POLLOUT) != 0 || (trouble && fds[i].want_write);
-    }
-  }
-
-  Fetcher* fetcher_;
+  Waiter& waiter_;
   FakeClock* fake_ = nullptr;
   WebhookClock::duration longest_pump_{0};
   int pumps_ = 0;
@@ -150,10 +141,10 @@ TEST_CASE("alerts are posted in seq order with the outbox's body, headers and si
   Seed(*db.store, {{"a", "truces"}, {"b", "talks"}, {"c", "truces"}});
   sink->Notify();
 
-  // Driven by the feed fetcher's Wait, as the daemon's loop will drive it.
-  auto fetcher = Fetcher::Create(FetchOptions{});
+  // Driven through a feed fetcher's Wait on the same driver: feeds and webhooks share it.
+  auto fetcher = Fetcher::Create(FetchOptions{}, Driver());
   REQUIRE(fetcher.ok());
-  Loop loop(fetcher->get());
+  Loop loop(**fetcher);
   REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().cursor == 3; }));
 
   auto outbox = db.store->AlertsAfter(0, 10, "");
@@ -377,13 +368,13 @@ TEST_CASE("a hanging receiver never blocks Pump, and its timeout leads to a retr
 TEST_CASE("Create refuses a URL that is not http or https, naming it") {
   Opened db;
   WebhookOptions options = FastOptions("ftp://example.org/hook");
-  auto sink = WebhookSink::Create(options, *db.store);
+  auto sink = WebhookSink::Create(options, *db.store, Driver());
   REQUIRE_FALSE(sink.ok());
   CHECK(sink.status().message() ==
         "webhook 'ops': url 'ftp://example.org/hook' must start with http:// or https://");
 
   options.url = "http://";
-  auto no_host = WebhookSink::Create(options, *db.store);
+  auto no_host = WebhookSink::Create(options, *db.store, Driver());
   REQUIRE_FALSE(no_host.ok());
   CHECK(
       no_host.status().message().starts_with("webhook 'ops': url 'http://' is not a valid URL: "));
@@ -391,7 +382,7 @@ TEST_CASE("Create refuses a URL that is not http or https, naming it") {
   options = FastOptions("https://hooks.example.org/x");
   options.min_backoff = milliseconds(5000);
   options.max_backoff = milliseconds(1000);
-  CHECK(WebhookSink::Create(options, *db.store).status().message() ==
+  CHECK(WebhookSink::Create(options, *db.store, Driver()).status().message() ==
         "webhook 'ops': min_backoff must be positive and at most max_backoff");
   CHECK_FALSE(db.store->WebhookCursor("ops")->has_value());  // nothing recorded when refused
 }
