@@ -14,20 +14,16 @@
 #include "core/time_format.h"
 #include "core/unique_fd.h"
 #include "daemon/feed_book.h"
+#include "daemon/heartbeat.h"
 #include "daemon/loop.h"
 #include "daemon/outbox.h"
 #include "daemon/parts.h"
 #include "daemon/pipeline.h"
+#include "daemon/retention.h"
 #include "daemon/service_notifier.h"
 
 namespace newsmon {
 namespace {
-
-using std::chrono::milliseconds;
-
-// Retention prunes in small batches so one pass never holds the write lock for long.
-constexpr std::size_t kPruneBatch = 500;
-constexpr milliseconds kPruneEvery{std::chrono::minutes(1)};
 
 std::string Headline(const nlohmann::json& alert) {
   if (!alert.is_object() || !alert.contains("item")) return "";
@@ -45,6 +41,14 @@ class DaemonImpl final : public Daemon {
         pipeline_(*parts_.store, parts_.classifier),
         feeds_(env.random),
         outbox_(*parts_.store, *parts_.publisher, env.clock, env.random),
+        heartbeat_(
+            *parts_.publisher, [this] { return parts_.store->LastSeq(); }, env.clock,
+            env.clock.Now()),
+        retention_(
+            [this](std::int64_t cutoff, std::size_t batch) {
+              return parts_.store->PruneItemsBefore(cutoff, batch);
+            },
+            env.clock),
         wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
   Status Run(int signal_fd) override {
@@ -59,7 +63,6 @@ class DaemonImpl final : public Daemon {
     DrainOutbox();  // alerts stored before a crash go out first
     SeedFeedMetrics();
     parts_.ready->store(true);
-    next_heartbeat_ = start;
     next_watchdog_ = start;
     notifier_.Ready();
     Loop loop(env_.clock, *parts_.curl);
@@ -172,7 +175,7 @@ class DaemonImpl final : public Daemon {
   }
 
   Clock::TimePoint NextTimer() const {
-    Clock::TimePoint deadline = std::min(next_heartbeat_, next_prune_);
+    Clock::TimePoint deadline = std::min(heartbeat_.next(), retention_.next());
     if (notifier_.watchdog_interval()) deadline = std::min(deadline, next_watchdog_);
     return deadline;
   }
@@ -469,40 +472,15 @@ class DaemonImpl final : public Daemon {
   }
 
   void Tick(Clock::TimePoint now) {
-    if (now >= next_heartbeat_) {
-      next_heartbeat_ = now + config_.publish.heartbeat;
-      if (auto last = parts_.store->LastSeq(); last.ok()) {
-        Status sent =
-            parts_.publisher->Send(kHeartbeatTopic, HeartbeatJson(*last, env_.clock.UnixSeconds()));
-        if (!sent.ok() && !heartbeat_failing_) {
-          spdlog::warn("cannot publish the heartbeat: {}", sent.message());
-        } else if (sent.ok() && heartbeat_failing_) {
-          spdlog::info("heartbeats are published again");
-        }
-        heartbeat_failing_ = !sent.ok();
-      }
+    if (heartbeat_.Tick(now, config_.publish.heartbeat)) {
       notifier_.Status(StatusLine());
       UpdateGauges();
     }
-    if (now >= next_prune_) Prune(now);
+    retention_.Tick(now, config_.retention);
     if (auto interval = notifier_.watchdog_interval(); interval && now >= next_watchdog_) {
       next_watchdog_ = now + *interval;
       notifier_.WatchdogPing();
     }
-  }
-
-  void Prune(Clock::TimePoint now) {
-    auto cutoff = env_.clock.UnixSeconds() -
-                  std::chrono::duration_cast<std::chrono::seconds>(config_.retention).count();
-    auto pruned = parts_.store->PruneItemsBefore(cutoff, kPruneBatch);
-    if (!pruned.ok()) {
-      spdlog::error("retention: {}", pruned.status().message());
-      next_prune_ = now + kPruneEvery;
-      return;
-    }
-    if (*pruned > 0) spdlog::debug("retention: pruned {} items", *pruned);
-    // A full batch means more are waiting: continue soon, between other work.
-    next_prune_ = now + (*pruned == kPruneBatch ? milliseconds(100) : kPruneEvery);
   }
 
   std::string StatusLine() const {
@@ -517,15 +495,14 @@ class DaemonImpl final : public Daemon {
   Pipeline pipeline_;
   FeedBook feeds_;
   Outbox outbox_;
+  Heartbeat heartbeat_;
+  Retention retention_;
   ServiceNotifier notifier_;
   UniqueFd wake_fd_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> reload_requested_{false};
-  Clock::TimePoint next_heartbeat_;
   Clock::TimePoint next_watchdog_;
-  Clock::TimePoint next_prune_;
   std::string last_alert_;
-  bool heartbeat_failing_ = false;  // logged when it starts and stops, not every beat
 };
 
 }  // namespace
