@@ -184,11 +184,11 @@ class DaemonImpl final : public Daemon {
   void ReplaceFeeds(const Config& config, Clock::TimePoint now) {
     feeds_.Replace(config.feeds, PolicyOf(config), now, [this](const FeedConfig& feed) {
       auto state = parts_.store->FetchState(feed.name);
-      return state.ok() && state->config_url == feed.url ? state->disabled : std::string();
+      return state.ok() && state->config_url == feed.url ? state->disabled : Disabled();
     });
     for (const FeedState& feed : feeds_.feeds()) {
-      if (!feed.disabled.empty()) {
-        spdlog::warn("feed '{}' stays disabled: {}", feed.config.name, feed.disabled);
+      if (feed.disabled) {
+        spdlog::warn("feed '{}' stays disabled: {}", feed.config.name, feed.disabled.reason());
       }
     }
   }
@@ -351,9 +351,8 @@ class DaemonImpl final : public Daemon {
     // The feed's <ttl> and the server's max-age are both "do not ask again before".
     auto cache_floor = response.max_age;
     if (report.ttl && (!cache_floor || *report.ttl > *cache_floor)) cache_floor = report.ttl;
-    FetchOutcome outcome{report.status, "", report.new_items > 0, response.retry_after,
+    FetchOutcome outcome{report.status, report.disabled, report.new_items > 0, response.retry_after,
                          cache_floor};
-    if (report.disabled) outcome.disabled = "the server says the feed is gone (HTTP 410 Gone)";
     if (response.retry_after) {
       spdlog::warn("feed '{}': server asks to retry after {} s; pausing its host", response.feed,
                    response.retry_after->count());
@@ -388,7 +387,7 @@ class DaemonImpl final : public Daemon {
   // For `newsmon status`, which reads the database while the daemon runs.
   void RecordNextDue(const std::string& name) {
     const FeedState* feed = feeds_.Find(name);
-    if (!feed || !feed->disabled.empty()) return;
+    if (!feed || feed->disabled) return;
     auto from_now =
         std::chrono::duration_cast<std::chrono::seconds>(feed->next_due - env_.clock.Now());
     if (Status s = parts_.store->RecordNextDue(name, env_.clock.UnixSeconds() + from_now.count());

@@ -24,7 +24,7 @@ void Seed(Store& store, const std::vector<std::pair<std::string, std::string>>& 
   record.feed = "wire";
   record.config_url = "https://example.org/feed";
   record.fetched_at = 1795424500;
-  record.ok = true;
+  record.status = Status::Ok();
   for (const auto& [id, thread] : items) record.new_items.push_back(MatchingItem(id, thread));
   REQUIRE(store.RecordFetch(record).ok());
 }
