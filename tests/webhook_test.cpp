@@ -51,35 +51,54 @@ struct Opened {
   }
 };
 
-// The curl driver every sink of this file posts through, as the daemon's sinks share one.
-CurlMulti& Driver() {
-  static std::unique_ptr<CurlMulti> driver = [] {
-    auto created = CurlMulti::Create();
-    REQUIRE(created.ok());
-    return std::move(created).value();
-  }();
-  return *driver;
+std::unique_ptr<CurlMulti> NewDriver() {
+  auto created = CurlMulti::Create();
+  REQUIRE(created.ok());
+  return std::move(created).value();
 }
 
-std::unique_ptr<WebhookSink> MakeSink(const WebhookOptions& options, Store& store,
-                                      Env& env = Env::Default()) {
-  auto sink = WebhookSink::Create(options, store, Driver(), env);
-  INFO(sink.status().message());
-  REQUIRE(sink.ok());
-  return std::move(sink).value();
+// A sink with a curl driver of its own that goes with it, as the daemon's driver goes at exit:
+// its cached connection to the receiver closes then, so the receiver stops at once instead of
+// waiting out its keep-alive (5 s per test with one driver kept for the whole file).
+class SinkWithDriver final : public WebhookSink {
+ public:
+  SinkWithDriver(const WebhookOptions& options, Store& store, Env& env) : driver_(NewDriver()) {
+    auto sink = WebhookSink::Create(options, store, *driver_, env);
+    INFO(sink.status().message());
+    REQUIRE(sink.ok());
+    sink_ = std::move(sink).value();
+  }
+  CurlMulti& driver() { return *driver_; }
+  std::optional<WebhookClock::time_point> NextDeadline() const override {
+    return sink_->NextDeadline();
+  }
+  void Pump(WebhookClock::time_point now) override { sink_->Pump(now); }
+  void Notify() override { sink_->Notify(); }
+  const std::string& name() const override { return sink_->name(); }
+  WebhookState state() const override { return sink_->state(); }
+
+ private:
+  std::unique_ptr<CurlMulti> driver_;
+  std::unique_ptr<WebhookSink> sink_;  // after driver_: leaves it before it is cleaned up
+};
+
+std::unique_ptr<SinkWithDriver> MakeSink(const WebhookOptions& options, Store& store,
+                                         Env& env = Env::Default()) {
+  return std::make_unique<SinkWithDriver>(options, store, env);
 }
 
-// Waits like the daemon's loop: in the curl driver (or a Fetcher's Wait on it) until the sink's
-// next deadline, then pumps the sink. The wait is capped so done() (which often depends on the
-// receiver's thread) is checked often. On a FakeClock the loop keeps virtual time: it moves as
+// Waits like the daemon's loop: in the sink's curl driver (or a Fetcher's Wait on it) until the
+// sink's next deadline, then pumps the sink. The wait is capped so done() (which often depends on
+// the receiver's thread) is checked often. On a FakeClock the loop keeps virtual time: it moves as
 // the real time spent waiting on the receiver, and jumps to the sink's deadline when no POST is
 // in flight, so a ten-minute backoff passes at once.
 class Loop {
  public:
-  explicit Loop(Waiter& waiter = Driver()) : waiter_(waiter) {}
-  explicit Loop(FakeClock& clock) : waiter_(Driver()), fake_(&clock) {}
+  Loop() = default;
+  explicit Loop(Waiter& waiter) : waiter_(&waiter) {}
+  explicit Loop(FakeClock& clock) : fake_(&clock) {}
 
-  bool RunUntil(WebhookSink& sink, const std::function<bool()>& done,
+  bool RunUntil(SinkWithDriver& sink, const std::function<bool()>& done,
                 milliseconds timeout = std::chrono::seconds(10)) {
     auto give_up = WebhookClock::now() + timeout;
     while (!done()) {
@@ -87,7 +106,8 @@ class Loop {
       const bool idle = !sink.state().in_flight;
       std::vector<WaitFd> none;
       auto waited_from = WebhookClock::now();
-      REQUIRE(waiter_.Wait(none, WaitTime(sink, idle)).ok());
+      Waiter& waiter = waiter_ ? *waiter_ : sink.driver();
+      REQUIRE(waiter.Wait(none, WaitTime(sink, idle)).ok());
       auto before = WebhookClock::now();
       if (fake_) {
         fake_->Advance(before - waited_from);
@@ -115,7 +135,7 @@ class Loop {
     return std::clamp(left, milliseconds(0), cap);
   }
 
-  Waiter& waiter_;
+  Waiter* waiter_ = nullptr;  // else the sink's driver
   FakeClock* fake_ = nullptr;
   WebhookClock::duration longest_pump_{0};
   int pumps_ = 0;
@@ -142,7 +162,7 @@ TEST_CASE("alerts are posted in seq order with the outbox's body, headers and si
   sink->Notify();
 
   // Driven through a feed fetcher's Wait on the same driver: feeds and webhooks share it.
-  auto fetcher = Fetcher::Create(FetchOptions{}, Driver());
+  auto fetcher = Fetcher::Create(FetchOptions{}, sink->driver());
   REQUIRE(fetcher.ok());
   Loop loop(**fetcher);
   REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().cursor == 3; }));
@@ -367,14 +387,15 @@ TEST_CASE("a hanging receiver never blocks Pump, and its timeout leads to a retr
 
 TEST_CASE("Create refuses a URL that is not http or https, naming it") {
   Opened db;
+  auto driver = NewDriver();
   WebhookOptions options = FastOptions("ftp://example.org/hook");
-  auto sink = WebhookSink::Create(options, *db.store, Driver());
+  auto sink = WebhookSink::Create(options, *db.store, *driver);
   REQUIRE_FALSE(sink.ok());
   CHECK(sink.status().message() ==
         "webhook 'ops': url 'ftp://example.org/hook' must start with http:// or https://");
 
   options.url = "http://";
-  auto no_host = WebhookSink::Create(options, *db.store, Driver());
+  auto no_host = WebhookSink::Create(options, *db.store, *driver);
   REQUIRE_FALSE(no_host.ok());
   CHECK(
       no_host.status().message().starts_with("webhook 'ops': url 'http://' is not a valid URL: "));
@@ -382,7 +403,7 @@ TEST_CASE("Create refuses a URL that is not http or https, naming it") {
   options = FastOptions("https://hooks.example.org/x");
   options.min_backoff = milliseconds(5000);
   options.max_backoff = milliseconds(1000);
-  CHECK(WebhookSink::Create(options, *db.store, Driver()).status().message() ==
+  CHECK(WebhookSink::Create(options, *db.store, *driver).status().message() ==
         "webhook 'ops': min_backoff must be positive and at most max_backoff");
   CHECK_FALSE(db.store->WebhookCursor("ops")->has_value());  // nothing recorded when refused
 }
