@@ -14,20 +14,16 @@
 #include "core/time_format.h"
 #include "core/unique_fd.h"
 #include "daemon/feed_book.h"
+#include "daemon/heartbeat.h"
 #include "daemon/loop.h"
 #include "daemon/outbox.h"
 #include "daemon/parts.h"
 #include "daemon/pipeline.h"
+#include "daemon/retention.h"
 #include "daemon/service_notifier.h"
 
 namespace newsmon {
 namespace {
-
-using std::chrono::milliseconds;
-
-// Retention prunes in small batches so one pass never holds the write lock for long.
-constexpr std::size_t kPruneBatch = 500;
-constexpr milliseconds kPruneEvery{std::chrono::minutes(1)};
 
 std::string Headline(const nlohmann::json& alert) {
   if (!alert.is_object() || !alert.contains("item")) return "";
@@ -45,6 +41,14 @@ class DaemonImpl final : public Daemon {
         pipeline_(*parts_.store, parts_.classifier),
         feeds_(env.random),
         outbox_(*parts_.store, *parts_.publisher, env.clock, env.random),
+        heartbeat_(
+            *parts_.publisher, [this] { return parts_.store->LastSeq(); }, env.clock,
+            env.clock.Now()),
+        retention_(
+            [this](std::int64_t cutoff, std::size_t batch) {
+              return parts_.store->PruneItemsBefore(cutoff, batch);
+            },
+            env.clock),
         wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
   Status Run(int signal_fd) override {
@@ -60,10 +64,9 @@ class DaemonImpl final : public Daemon {
     DrainOutbox();  // alerts stored before a crash go out first
     SeedFeedMetrics();
     parts_.ready->store(true);
-    next_heartbeat_ = start;
     next_watchdog_ = start;
     notifier_.Ready();
-    Loop loop(env_.clock, *parts_.fetcher);
+    Loop loop(env_.clock, *parts_.curl);
     loop.ShareProgress(parts_.progress);
     RegisterWithLoop(loop, signal_fd);
     StartDueFetches(start);
@@ -117,9 +120,9 @@ class DaemonImpl final : public Daemon {
                   if (ready[0].readable) HandleSignals(signal_fd);
                 }});
     }
-    loop.Add({"webhooks", [this] { return WebhookFds(); }, [this] { return WebhookDeadline(); },
-              [this](std::span<const WaitFd> ready, Clock::TimePoint now) {
-                for (const auto& sink : parts_.webhooks) sink->Pump(ready, now);
+    loop.Add({"webhooks", nullptr, [this] { return WebhookDeadline(); },
+              [this](std::span<const WaitFd>, Clock::TimePoint now) {
+                for (const auto& sink : parts_.webhooks) sink->Pump(now);
               }});
     loop.Add({"reload", nullptr, nullptr, [this](std::span<const WaitFd>, Clock::TimePoint) {
                 if (reload_requested_.exchange(false)) Reload();
@@ -140,8 +143,8 @@ class DaemonImpl final : public Daemon {
                   parts_.metrics->RecordReplayRequests(served);
                 }
               }});
-    // curl's own sockets are in the Waiter (the fetcher); here: what finished, what is due.
-    loop.Add({"feeds", nullptr, [this] { return feeds_.NextDue(); },
+    // curl's own sockets are in the Waiter (the curl driver); here: what finished, what is due.
+    loop.Add({"feeds", nullptr, [this] { return FeedsDeadline(); },
               [this](std::span<const WaitFd>, Clock::TimePoint now) {
                 for (const FetchResponse& response : parts_.fetcher->Collect()) {
                   HandleResponse(response);
@@ -199,12 +202,10 @@ class DaemonImpl final : public Daemon {
                                                 0, **due - env_.clock.UnixSeconds()));
   }
 
-  std::vector<WaitFd> WebhookFds() const {
-    std::vector<WaitFd> fds;
-    for (const auto& sink : parts_.webhooks) {
-      for (const WaitFd& fd : sink->WaitFds()) fds.push_back(fd);
-    }
-    return fds;
+  // A transfer that could not start is done at once: collected next turn, without sleeping.
+  std::optional<Clock::TimePoint> FeedsDeadline() const {
+    if (parts_.fetcher->has_finished()) return env_.clock.Now();
+    return feeds_.NextDue();
   }
 
   std::optional<Clock::TimePoint> WebhookDeadline() const {
@@ -221,7 +222,7 @@ class DaemonImpl final : public Daemon {
   }
 
   Clock::TimePoint NextTimer() const {
-    Clock::TimePoint deadline = std::min(next_heartbeat_, next_prune_);
+    Clock::TimePoint deadline = std::min(heartbeat_.next(), retention_.next());
     if (notifier_.watchdog_interval()) deadline = std::min(deadline, next_watchdog_);
     return deadline;
   }
@@ -230,11 +231,11 @@ class DaemonImpl final : public Daemon {
   void ReplaceFeeds(const Config& config, Clock::TimePoint now) {
     feeds_.Replace(config.feeds, PolicyOf(config), now, [this](const FeedConfig& feed) {
       auto state = parts_.store->FetchState(feed.name);
-      return state.ok() && state->config_url == feed.url ? state->disabled : std::string();
+      return state.ok() && state->config_url == feed.url ? state->disabled : Disabled();
     });
     for (const FeedState& feed : feeds_.feeds()) {
-      if (!feed.disabled.empty()) {
-        spdlog::warn("feed '{}' stays disabled: {}", feed.config.name, feed.disabled);
+      if (feed.disabled) {
+        spdlog::warn("feed '{}' stays disabled: {}", feed.config.name, feed.disabled.reason());
       }
     }
   }
@@ -348,7 +349,7 @@ class DaemonImpl final : public Daemon {
         sinks.push_back(nullptr);  // taken below, once every new one has opened
         continue;
       }
-      auto sink = OpenWebhook(webhook, *parts_.store, env_);
+      auto sink = OpenWebhook(webhook, *parts_.store, *parts_.curl, env_);
       if (!sink.ok()) {
         spdlog::error("reload: webhooks unchanged: {}", sink.status().message());
         return false;
@@ -402,9 +403,8 @@ class DaemonImpl final : public Daemon {
     // The feed's <ttl> and the server's max-age are both "do not ask again before".
     auto cache_floor = response.max_age;
     if (report.ttl && (!cache_floor || *report.ttl > *cache_floor)) cache_floor = report.ttl;
-    FetchOutcome outcome{report.status, "", report.new_items > 0, response.retry_after,
+    FetchOutcome outcome{report.status, report.disabled, report.new_items > 0, response.retry_after,
                          cache_floor};
-    if (report.disabled) outcome.disabled = "the server says the feed is gone (HTTP 410 Gone)";
     if (response.retry_after) {
       spdlog::warn("feed '{}': server asks to retry after {} s; pausing its host", response.feed,
                    response.retry_after->count());
@@ -439,7 +439,7 @@ class DaemonImpl final : public Daemon {
   // For `newsmon status`, which reads the database while the daemon runs.
   void RecordNextDue(const std::string& name) {
     const FeedState* feed = feeds_.Find(name);
-    if (!feed || !feed->disabled.empty()) return;
+    if (!feed || feed->disabled) return;
     auto from_now =
         std::chrono::duration_cast<std::chrono::seconds>(feed->next_due - env_.clock.Now());
     if (Status s = parts_.store->RecordNextDue(name, env_.clock.UnixSeconds() + from_now.count());
@@ -523,40 +523,15 @@ class DaemonImpl final : public Daemon {
   }
 
   void Tick(Clock::TimePoint now) {
-    if (now >= next_heartbeat_) {
-      next_heartbeat_ = now + config_.publish.heartbeat;
-      if (auto last = parts_.store->LastSeq(); last.ok()) {
-        Status sent =
-            parts_.publisher->Send(kHeartbeatTopic, HeartbeatJson(*last, env_.clock.UnixSeconds()));
-        if (!sent.ok() && !heartbeat_failing_) {
-          spdlog::warn("cannot publish the heartbeat: {}", sent.message());
-        } else if (sent.ok() && heartbeat_failing_) {
-          spdlog::info("heartbeats are published again");
-        }
-        heartbeat_failing_ = !sent.ok();
-      }
+    if (heartbeat_.Tick(now, config_.publish.heartbeat)) {
       notifier_.Status(StatusLine());
       UpdateGauges();
     }
-    if (now >= next_prune_) Prune(now);
+    retention_.Tick(now, config_.retention);
     if (auto interval = notifier_.watchdog_interval(); interval && now >= next_watchdog_) {
       next_watchdog_ = now + *interval;
       notifier_.WatchdogPing();
     }
-  }
-
-  void Prune(Clock::TimePoint now) {
-    auto cutoff = env_.clock.UnixSeconds() -
-                  std::chrono::duration_cast<std::chrono::seconds>(config_.retention).count();
-    auto pruned = parts_.store->PruneItemsBefore(cutoff, kPruneBatch);
-    if (!pruned.ok()) {
-      spdlog::error("retention: {}", pruned.status().message());
-      next_prune_ = now + kPruneEvery;
-      return;
-    }
-    if (*pruned > 0) spdlog::debug("retention: pruned {} items", *pruned);
-    // A full batch means more are waiting: continue soon, between other work.
-    next_prune_ = now + (*pruned == kPruneBatch ? milliseconds(100) : kPruneEvery);
   }
 
   std::string StatusLine() const {
@@ -571,16 +546,15 @@ class DaemonImpl final : public Daemon {
   Pipeline pipeline_;
   FeedBook feeds_;
   Outbox outbox_;
+  Heartbeat heartbeat_;
+  Retention retention_;
   ServiceNotifier notifier_;
   UniqueFd wake_fd_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> reload_requested_{false};
-  Clock::TimePoint next_heartbeat_;
   Clock::TimePoint next_watchdog_;
-  Clock::TimePoint next_prune_;
   std::optional<Clock::TimePoint> next_story_update_;
   std::string last_alert_;
-  bool heartbeat_failing_ = false;  // logged when it starts and stops, not every beat
 };
 
 }  // namespace

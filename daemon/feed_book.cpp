@@ -82,7 +82,7 @@ void FeedBook::Install(std::vector<FeedState> feeds, const PollingPolicy& policy
     index_[feed.config.name] = i;
     if (feed.adaptive_interval.count() == 0) feed.adaptive_interval = policy_.min_interval;
     // In flight: scheduled when its fetch finishes. Disabled: never.
-    if (feed.in_flight || !feed.disabled.empty()) continue;
+    if (feed.in_flight || feed.disabled) continue;
     Schedule(i, std::min(feed.next_due, now + IntervalOf(feed)));
   }
 }
@@ -98,7 +98,7 @@ std::vector<FeedConfig> FeedBook::StartDue(Clock::time_point now) {
   std::vector<FeedConfig> started;
   for (std::size_t index : scheduler_.PopDue(now)) {
     FeedState& feed = feeds_[index];
-    if (feed.in_flight || !feed.disabled.empty()) continue;  // stale entry after a reload
+    if (feed.in_flight || feed.disabled) continue;  // stale entry after a reload
     if (Polite(feed)) {
       if (auto paused = host_paused_until_.find(feed.host);
           paused != host_paused_until_.end() && paused->second > now) {
@@ -145,7 +145,7 @@ FeedChange FeedBook::Finish(const std::string& name, const FetchOutcome& outcome
     // A server may ask for years (or overflow the clock): a day is the most we honour.
     host_paused_until_[feed.host] = now + std::min(*outcome.retry_after, kLongestRetryAfter);
   }
-  if (!outcome.disabled.empty()) {
+  if (outcome.disabled) {
     feed.disabled = outcome.disabled;
     feed.last_error = outcome.status.message();
     return FeedChange::kDisabled;

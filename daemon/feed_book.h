@@ -16,6 +16,7 @@
 #include "core/status.h"
 #include "daemon/config.h"
 #include "daemon/scheduler.h"
+#include "store/store.h"
 
 namespace newsmon {
 
@@ -34,7 +35,7 @@ struct FeedState {
   std::string host;
   int failures = 0;
   std::string last_error;
-  std::string disabled;  // why it is no longer fetched; empty while enabled
+  Disabled disabled;
   bool in_flight = false;
   std::chrono::milliseconds adaptive_interval{0};
   Scheduler::Clock::time_point next_due{};
@@ -43,7 +44,7 @@ struct FeedState {
 // What one fetch taught us about a feed.
 struct FetchOutcome {
   Status status;
-  std::string disabled;  // set when the feed is gone for good
+  Disabled disabled;  // set when the feed is gone for good
   bool new_items = false;
   std::optional<std::chrono::seconds> retry_after;
   std::optional<std::chrono::seconds> max_age;
@@ -61,15 +62,15 @@ class FeedBook {
   explicit FeedBook(Random& random) : random_(random) {}
 
   // New feeds are due at now; feeds that stay keep their state and due time (brought
-  // forward if their interval got shorter). disabled_reason tells, for a feed name,
-  // why the store has it disabled ("" if it does not).
-  template <typename DisabledReason>
+  // forward if their interval got shorter). stored_disabled tells, for a feed, whether
+  // and why the store has it disabled.
+  template <typename StoredDisabled>
   void Replace(const std::vector<FeedConfig>& feeds, const PollingPolicy& policy,
-               Clock::time_point now, DisabledReason disabled_reason) {
+               Clock::time_point now, StoredDisabled stored_disabled) {
     std::vector<FeedState> replaced;
     for (const FeedConfig& config : feeds) {
       replaced.push_back(Carry(config, now));
-      if (replaced.back().disabled.empty()) replaced.back().disabled = disabled_reason(config);
+      if (!replaced.back().disabled) replaced.back().disabled = stored_disabled(config);
     }
     Install(std::move(replaced), policy, now);
   }

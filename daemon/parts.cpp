@@ -58,15 +58,18 @@ Result<Parts> OpenParts(const Config& config, Env& env) {
   auto store = Store::Open(config.database);
   if (!store.ok()) return store.status();
   parts.store = std::move(store).value();
+  auto curl = CurlMulti::Create();
+  if (!curl.ok()) return curl.status();
+  parts.curl = std::move(curl).value();
   for (const WebhookConfig& webhook : config.publish.webhooks) {
-    auto sink = OpenWebhook(webhook, *parts.store, env);
+    auto sink = OpenWebhook(webhook, *parts.store, *parts.curl, env);
     if (!sink.ok()) return sink.status();
     parts.webhooks.push_back(std::move(sink).value());
   }
   FetchOptions fetch_options;
   fetch_options.allow_file_urls = config.allow_file_urls;
   fetch_options.allow_private_addresses = config.allow_private_addresses;
-  auto fetcher = Fetcher::Create(fetch_options);
+  auto fetcher = Fetcher::Create(fetch_options, *parts.curl);
   if (!fetcher.ok()) return fetcher.status();
   parts.fetcher = std::move(fetcher).value();
   if (Status s = OpenBus(config, parts); !s.ok()) return s;
@@ -92,13 +95,13 @@ Health DaemonHealth(bool ready, const LoopProgress& progress, Clock::TimePoint n
 }
 
 Result<std::unique_ptr<WebhookSink>> OpenWebhook(const WebhookConfig& webhook, Store& store,
-                                                 Env& env) {
+                                                 CurlMulti& curl, Env& env) {
   WebhookOptions options;
   options.name = webhook.name;
   options.url = webhook.url;
   options.secret = webhook.secret;
   options.threads = webhook.threads;
-  auto sink = WebhookSink::Create(options, store, env);
+  auto sink = WebhookSink::Create(options, store, curl, env);
   if (!sink.ok()) return sink.status().WithContext("webhook '" + webhook.name + "': ");
   std::string threads;
   for (const std::string& thread : webhook.threads)

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "classifiers/classifier.h"
+#include "core/curl_multi.h"
 #include "core/env.h"
 #include "core/status.h"
 #include "daemon/config.h"
@@ -24,6 +25,8 @@ namespace newsmon {
 // Members are destroyed bottom-up, so each part is declared after what it uses.
 struct Parts {
   std::unique_ptr<Store> store;
+  // The one curl multi driver and the loop's Waiter; the sinks and the fetcher add to it.
+  std::unique_ptr<CurlMulti> curl;
   std::vector<std::unique_ptr<WebhookSink>> webhooks;
   std::unique_ptr<Fetcher> fetcher;
   std::unique_ptr<BusContext> bus;  // before the sockets in it: they close first
@@ -48,6 +51,6 @@ Health DaemonHealth(bool ready, const LoopProgress& progress, Clock::TimePoint n
 Result<Parts> OpenParts(const Config& config, Env& env);
 // Also used by a reload that changed [[publish.webhook]].
 Result<std::unique_ptr<WebhookSink>> OpenWebhook(const WebhookConfig& webhook, Store& store,
-                                                 Env& env);
+                                                 CurlMulti& curl, Env& env);
 
 }  // namespace newsmon

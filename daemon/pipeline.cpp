@@ -52,12 +52,11 @@ IngestReport Pipeline::Ingest(const FetchResponse& response, const std::string& 
   if (!response.status.ok()) {
     report.status = response.status;
     if (response.http_status == 410) {
-      record.disabled = "the server says the feed is gone (HTTP 410 Gone)";
-      report.disabled = true;
+      record.disabled = Disabled::Because(kGoneReason);
+      report.disabled = record.disabled;
     }
     return Record(std::move(record), std::move(report));
   }
-  record.ok = true;
   if (response.permanently_moved && response.effective_url != response.url) {
     record.moved_to = response.effective_url;
     report.moved = true;
@@ -68,7 +67,6 @@ IngestReport Pipeline::Ingest(const FetchResponse& response, const std::string& 
   }
   auto parsed = ParseFeed(response.body, {response.effective_url, response.content_type, now});
   if (!parsed.ok()) {
-    record.ok = false;
     report.status = parsed.status();
     return Record(std::move(record), std::move(report));
   }
@@ -116,7 +114,7 @@ StoryAssignment Pipeline::StoryOf(const Item& item, std::int64_t now) {
 }
 
 IngestReport Pipeline::Record(FetchRecord record, IngestReport report) {
-  record.error = report.status.ok() ? "" : report.status.message();
+  record.status = report.status;
   auto seqs = store_.RecordFetch(record);
   if (!seqs.ok()) {
     report.status = seqs.status().WithContext("cannot store: ");

@@ -20,8 +20,8 @@ namespace newsmon {
 struct IngestReport {
   Status status;  // why the feed could not be used; its state is recorded either way
   bool not_modified = false;
-  bool moved = false;     // the feed moved permanently; its new URL is stored
-  bool disabled = false;  // the feed is gone (410) and is no longer fetched
+  bool moved = false;  // the feed moved permanently; its new URL is stored
+  Disabled disabled;   // the feed is gone (410) and is no longer fetched
   std::size_t items_seen = 0;
   std::size_t new_items = 0;
   std::size_t updated_items = 0;

@@ -30,7 +30,7 @@ std::string Until(std::int64_t when, std::int64_t now) {
 }
 
 std::string StateOf(const FeedStatus& feed, std::int64_t now) {
-  if (!feed.disabled.empty()) return "disabled since " + FormatRfc3339(feed.state_since);
+  if (feed.disabled) return "disabled since " + FormatRfc3339(feed.state_since);
   if (feed.consecutive_failures > 0) {
     return "failing x" + std::to_string(feed.consecutive_failures) + " since " +
            Ago(feed.state_since, now);
@@ -52,9 +52,9 @@ void PrintFeeds(const Config& config, const std::vector<FeedStatus>& stored, std
       continue;
     }
     const FeedStatus& feed = *found->second;
-    std::string error = feed.disabled.empty() ? feed.last_error : feed.disabled;
+    std::string error = feed.disabled ? feed.disabled.reason() : feed.last_error;
     std::cout << std::setw(30) << StateOf(feed, now) << std::setw(14) << Ago(feed.last_success, now)
-              << std::setw(10) << (feed.disabled.empty() ? Until(feed.next_due, now) : "-") << error
+              << std::setw(10) << (!feed.disabled ? Until(feed.next_due, now) : "-") << error
               << "\n";
   }
 }

@@ -4,7 +4,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -14,34 +13,11 @@
 #include <utility>
 
 #include "core/curl_handles.h"
+#include "core/curl_multi.h"
 #include "core/version.h"
 
 namespace newsmon {
 namespace {
-
-// Past the descriptor limit socket() fails and curl reports every further transfer as
-// "Couldn't connect to server" (bench/fetch-scale --client-nofile 1024: 1,987 of 3,000 feeds
-// failed). Capping connections below the limit makes curl queue those transfers instead. A
-// connection holds 2 descriptors while it resolves (the threaded resolver's socket pair) or
-// tries IPv6 and IPv4 at once, and the rest of the daemon (SQLite, ZeroMQ, logs) needs some
-// too: a third of the limit. 0 (no cap) when the limit is unlimited.
-long ConnectionBudget() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 0;
-  return std::max<long>(16, static_cast<long>(limit.rlim_cur / 3));
-}
-
-// By default curl caches 4 connections per transfer currently in the multi handle, so as a
-// burst of polls drains, the connections of its first hosts are closed before the next poll
-// could reuse them (fetch-scale: 20% of a second round opened new connections). Keeping as
-// many as the budget allows is safe: when a new connection needs room, curl closes the oldest
-// idle one, and any older than 118 s (CURLOPT_MAXAGE_CONN) is never reused.
-void ConfigureMulti(CURLM* multi) {
-  const long budget = ConnectionBudget();
-  if (budget == 0) return;
-  curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, budget);
-  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, budget);
-}
 
 // One transfer in flight: owns its easy handle and everything curl points into.
 struct Transfer {
@@ -136,17 +112,16 @@ long HttpMajorVersion(CURL* easy) {
 
 class CurlFetcher final : public Fetcher {
  public:
-  explicit CurlFetcher(const FetchOptions& options) : options_(options), multi_(curl_multi_init()) {
+  CurlFetcher(const FetchOptions& options, CurlMulti& multi,
+              std::unique_ptr<CurlMulti> owned = nullptr)
+      : options_(options), owned_(std::move(owned)), multi_(multi) {
     if (options_.user_agent.empty()) options_.user_agent = "newsmon/" NEWSMON_VERSION;
-    if (multi_) ConfigureMulti(multi_.get());
   }
 
   ~CurlFetcher() override {
     // curl requires easy handles to leave the multi handle before either is cleaned up.
-    for (auto& [easy, transfer] : transfers_) curl_multi_remove_handle(multi_.get(), easy);
+    for (auto& [easy, transfer] : transfers_) multi_.Remove(easy);
   }
-
-  bool valid() const { return multi_ != nullptr; }
 
   // A transfer that cannot start finishes at once as a failure, so the feed is never left
   // "in flight" forever and its backoff applies as for any other failure.
@@ -160,51 +135,24 @@ class CurlFetcher final : public Fetcher {
     }
     Configure(*transfer);
     CURL* easy = transfer->easy.get();
-    if (CURLMcode rc = curl_multi_add_handle(multi_.get(), easy); rc != CURLM_OK) {
-      return FailToStart(transfer->request,
-                         std::string("cannot start the transfer: ") + curl_multi_strerror(rc));
+    Status added = multi_.Add(easy, CurlLane::kBulk,
+                              [this, easy](CURLcode result) { Finished(easy, result); });
+    if (!added.ok()) {
+      return FailToStart(transfer->request, "cannot start the transfer: " + added.message());
     }
     transfers_[easy] = std::move(transfer);
   }
 
   Status Wait(std::vector<WaitFd>& extra, std::chrono::milliseconds timeout) override {
-    std::vector<curl_waitfd> fds;
-    for (const WaitFd& wait_fd : extra) {
-      auto events = static_cast<short>((wait_fd.want_read ? CURL_WAIT_POLLIN : 0) |
-                                       (wait_fd.want_write ? CURL_WAIT_POLLOUT : 0));
-      fds.push_back({wait_fd.fd, events, 0});
-    }
     // Transfers that failed to start are done already: Collect() must come at once.
-    if (!failed_to_start_.empty()) timeout = std::chrono::milliseconds(0);
-    int timeout_ms = static_cast<int>(std::max<std::int64_t>(0, timeout.count()));
-    CURLMcode rc = curl_multi_poll(multi_.get(), fds.data(), static_cast<unsigned>(fds.size()),
-                                   timeout_ms, nullptr);
-    if (rc != CURLM_OK) return Status::Error(std::string("poll: ") + curl_multi_strerror(rc));
-    for (size_t i = 0; i < extra.size(); ++i) {
-      extra[i].readable = (fds[i].revents & CURL_WAIT_POLLIN) != 0;
-      extra[i].writable = (fds[i].revents & CURL_WAIT_POLLOUT) != 0;
-    }
-    return Status::Ok();
+    if (!done_.empty()) timeout = std::chrono::milliseconds(0);
+    return multi_.Wait(extra, timeout);
   }
 
-  std::vector<FetchResponse> Collect() override {
-    int running = 0;
-    curl_multi_perform(multi_.get(), &running);
-    std::vector<FetchResponse> done = std::exchange(failed_to_start_, {});
-    int queued = 0;
-    while (CURLMsg* message = curl_multi_info_read(multi_.get(), &queued)) {
-      if (message->msg != CURLMSG_DONE) continue;
-      CURL* easy = message->easy_handle;
-      auto found = transfers_.find(easy);
-      if (found == transfers_.end()) continue;
-      curl_multi_remove_handle(multi_.get(), easy);
-      done.push_back(Finish(*found->second, message->data.result));
-      transfers_.erase(found);
-    }
-    return done;
-  }
+  std::vector<FetchResponse> Collect() override { return std::exchange(done_, {}); }
 
-  std::size_t in_flight() const override { return transfers_.size() + failed_to_start_.size(); }
+  std::size_t in_flight() const override { return transfers_.size() + done_.size(); }
+  bool has_finished() const override { return !done_.empty(); }
 
  private:
   void FailToStart(const FetchRequest& request, std::string why) {
@@ -213,7 +161,15 @@ class CurlFetcher final : public Fetcher {
     response.url = request.url;
     response.effective_url = request.url;
     response.status = Status::Error(std::move(why));
-    failed_to_start_.push_back(std::move(response));
+    done_.push_back(std::move(response));
+  }
+
+  // From the driver's Wait(): the handle has left the multi handle.
+  void Finished(CURL* easy, CURLcode result) {
+    auto found = transfers_.find(easy);
+    if (found == transfers_.end()) return;
+    done_.push_back(Finish(*found->second, result));
+    transfers_.erase(found);
   }
 
   void Configure(Transfer& transfer) {
@@ -313,9 +269,10 @@ class CurlFetcher final : public Fetcher {
   }
 
   FetchOptions options_;
-  MultiHandle multi_;
+  std::unique_ptr<CurlMulti> owned_;  // when the fetcher has a driver of its own
+  CurlMulti& multi_;
   std::map<CURL*, std::unique_ptr<Transfer>> transfers_;
-  std::vector<FetchResponse> failed_to_start_;  // reported by the next Collect()
+  std::vector<FetchResponse> done_;  // finished or failed to start, for the next Collect()
 };
 
 }  // namespace
@@ -344,10 +301,16 @@ bool IsPrivateAddress(const sockaddr* address) {
 }
 
 Result<std::unique_ptr<Fetcher>> Fetcher::Create(const FetchOptions& options) {
+  auto multi = CurlMulti::Create();
+  if (!multi.ok()) return multi.status();
+  CurlMulti& driver = **multi;
+  return std::unique_ptr<Fetcher>(
+      std::make_unique<CurlFetcher>(options, driver, std::move(multi).value()));
+}
+
+Result<std::unique_ptr<Fetcher>> Fetcher::Create(const FetchOptions& options, CurlMulti& multi) {
   CurlGlobalInitOnce();
-  auto fetcher = std::make_unique<CurlFetcher>(options);
-  if (!fetcher->valid()) return Status::Error("cannot create curl multi handle");
-  return std::unique_ptr<Fetcher>(std::move(fetcher));
+  return std::unique_ptr<Fetcher>(std::make_unique<CurlFetcher>(options, multi));
 }
 
 }  // namespace newsmon

@@ -1,6 +1,7 @@
-// Fetches many feeds at once on the calling thread through one curl multi handle. The
-// daemon's loop blocks in Wait(), which also watches the loop's own descriptors (signals,
-// sockets), so one call waits on everything.
+// Fetches many feeds at once on the calling thread through the curl multi driver
+// (core/curl_multi.h) it is given, which the webhook sinks share, or through one of its own.
+// Wait() waits in that driver and watches the caller's descriptors too, so one call waits on
+// everything.
 #pragma once
 
 #include <chrono>
@@ -16,6 +17,8 @@
 struct sockaddr;
 
 namespace newsmon {
+
+class CurlMulti;
 
 struct FetchRequest {
   std::string feed;
@@ -67,18 +70,26 @@ struct FetchOptions {
 // and the unspecified addresses: what a feed URL from a config must not reach by default.
 bool IsPrivateAddress(const ::sockaddr* address);
 
-// A Waiter: the daemon's loop blocks in Wait(), on curl's sockets and its own at once.
+// A Waiter, for callers that wait on the fetcher alone (tests, benchmarks); the daemon waits in
+// the shared driver, which moves the fetcher's transfers on all the same.
 class Fetcher : public Waiter {
  public:
   virtual ~Fetcher() = default;
+  // With a driver of its own.
   static Result<std::unique_ptr<Fetcher>> Create(const FetchOptions& options);
+  // On a shared driver, which must outlive the fetcher. Feeds are its bulk lane.
+  static Result<std::unique_ptr<Fetcher>> Create(const FetchOptions& options, CurlMulti& multi);
 
   virtual void Start(FetchRequest request) = 0;
-  // Blocks until a transfer has progress to make, an extra fd is readable, or timeout.
+  // Blocks in the driver until a transfer has progress to make, an extra fd is ready, or
+  // timeout (at once when a transfer has finished already), and moves the transfers on.
   Status Wait(std::vector<WaitFd>& extra, std::chrono::milliseconds timeout) override = 0;
-  // Makes progress on all transfers and returns those that finished.
+  // The transfers that finished (or could not start) since the last call. Never waits.
   virtual std::vector<FetchResponse> Collect() = 0;
+  // Started and not yet collected.
   virtual std::size_t in_flight() const = 0;
+  // Collect() has something: the caller's loop must not sleep.
+  virtual bool has_finished() const = 0;
 };
 
 }  // namespace newsmon

@@ -9,13 +9,13 @@
 #include <cctype>
 #include <cmath>
 #include <deque>
-#include <map>
 #include <mutex>
 #include <unordered_set>
 #include <utility>
 
 #include "core/backoff.h"
 #include "core/curl_handles.h"
+#include "core/curl_multi.h"
 #include "core/version.h"
 
 namespace newsmon {
@@ -73,93 +73,6 @@ Status CheckOptions(const WebhookOptions& options) {
   return Status::Ok();
 }
 
-// Drives one curl multi handle through the socket API: curl says which sockets it waits on
-// and when its timer expires, so the caller's loop can wait on them beside everything
-// else instead of curl blocking in a poll of its own.
-class MultiSocket {
- public:
-  explicit MultiSocket(const newsmon::Clock& clock) : clock_(clock), multi_(curl_multi_init()) {
-    if (!multi_) return;
-    curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETFUNCTION, OnSocket);
-    curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(multi_.get(), CURLMOPT_TIMERFUNCTION, OnTimer);
-    curl_multi_setopt(multi_.get(), CURLMOPT_TIMERDATA, this);
-  }
-  // curl keeps `this` for its callbacks.
-  MultiSocket(const MultiSocket&) = delete;
-  MultiSocket& operator=(const MultiSocket&) = delete;
-
-  bool valid() const { return multi_ != nullptr; }
-  CURLM* get() const { return multi_.get(); }
-  std::optional<Clock::time_point> timer() const { return timer_; }
-
-  std::vector<WaitFd> WaitFds() const {
-    std::vector<WaitFd> fds;
-    for (const auto& [socket, what] : sockets_) {
-      WaitFd fd;
-      fd.fd = socket;
-      fd.want_read = (what & CURL_POLL_IN) != 0;
-      fd.want_write = (what & CURL_POLL_OUT) != 0;
-      fds.push_back(fd);
-    }
-    return fds;
-  }
-
-  // Lets curl act on the ready sockets it owns, then on its timer if that has expired.
-  void Act(std::span<const WaitFd> ready, Clock::time_point now) {
-    int running = 0;
-    for (const WaitFd& fd : ready) {
-      int mask = (fd.readable ? CURL_CSELECT_IN : 0) | (fd.writable ? CURL_CSELECT_OUT : 0);
-      // An earlier action in this loop may have closed the socket.
-      if (mask == 0 || !sockets_.contains(fd.fd)) continue;
-      curl_multi_socket_action(multi_.get(), fd.fd, mask, &running);
-    }
-    if (timer_ && *timer_ <= now) {
-      timer_.reset();  // curl sets the next one from inside the call
-      curl_multi_socket_action(multi_.get(), CURL_SOCKET_TIMEOUT, 0, &running);
-    }
-  }
-
-  std::vector<std::pair<CURL*, CURLcode>> Finished() {
-    std::vector<std::pair<CURL*, CURLcode>> done;
-    int queued = 0;
-    while (CURLMsg* message = curl_multi_info_read(multi_.get(), &queued)) {
-      if (message->msg != CURLMSG_DONE) continue;
-      done.emplace_back(message->easy_handle, message->data.result);
-    }
-    return done;
-  }
-
- private:
-  static int OnSocket(CURL*, curl_socket_t socket, int what, void* user, void*) {
-    auto* self = static_cast<MultiSocket*>(user);
-    if (what == CURL_POLL_REMOVE) {
-      self->sockets_.erase(socket);
-    } else {
-      self->sockets_[socket] = what;
-    }
-    return 0;
-  }
-
-  static int OnTimer(CURLM*, long timeout_ms, void* user) {
-    auto* self = static_cast<MultiSocket*>(user);
-    if (timeout_ms < 0) {
-      self->timer_.reset();
-    } else if (timeout_ms == 0) {
-      // "At once": a time before any now, so the Pump that caused it can run it.
-      self->timer_ = Clock::time_point{};
-    } else {
-      self->timer_ = self->clock_.Now() + milliseconds(timeout_ms);
-    }
-    return 0;
-  }
-
-  const newsmon::Clock& clock_;
-  std::map<curl_socket_t, int> sockets_;  // CURL_POLL_IN, _OUT or _INOUT
-  std::optional<Clock::time_point> timer_;
-  MultiHandle multi_;  // declared last: cleaned up first, while its callbacks' state lives
-};
-
 // One POST: owns the easy handle and everything curl points into while it runs.
 class Post {
  public:
@@ -168,26 +81,29 @@ class Post {
   Post& operator=(const Post&) = delete;
   // curl requires an easy handle to leave its multi handle before it is cleaned up.
   ~Post() {
-    if (multi_) curl_multi_remove_handle(multi_, easy_.get());
+    if (multi_) multi_->Remove(easy_.get());
   }
 
-  Status Start(const WebhookOptions& options, const std::string& topic, CURLM* multi) {
+  // A prompt transfer: never queued behind the feeds.
+  Status Start(const WebhookOptions& options, const std::string& topic, CurlMulti& multi) {
     easy_.reset(curl_easy_init());
     if (!easy_) return Status::Error("cannot create a curl handle");
     Configure(options, topic);
-    if (CURLMcode rc = curl_multi_add_handle(multi, easy_.get()); rc != CURLM_OK) {
-      return Status::Error(curl_multi_strerror(rc));
-    }
-    multi_ = multi;
-    return Status::Ok();
+    Status added = multi.Add(easy_.get(), CurlLane::kPrompt, [this](CURLcode result) {
+      multi_ = nullptr;  // the driver has taken the handle out
+      result_ = result;
+    });
+    if (added.ok()) multi_ = &multi;
+    return added;
   }
 
-  CURL* easy() const { return easy_.get(); }
+  bool done() const { return result_.has_value(); }
   std::int64_t seq() const { return seq_; }
 
-  // Why the POST did not deliver (ok when it did), and how long the receiver asked us to
-  // wait before the next attempt.
-  std::pair<Status, std::optional<std::chrono::seconds>> Outcome(CURLcode result) const {
+  // Once done(): why the POST did not deliver (ok when it did), and how long the receiver
+  // asked us to wait before the next attempt.
+  std::pair<Status, std::optional<std::chrono::seconds>> Outcome() const {
+    const CURLcode result = *result_;
     if (result != CURLE_OK) {
       return {Status::Error(error_[0] ? error_ : curl_easy_strerror(result)), std::nullopt};
     }
@@ -275,7 +191,8 @@ class Post {
   HeaderList headers_;
   std::string response_;
   char error_[CURL_ERROR_SIZE] = {};
-  CURLM* multi_ = nullptr;  // set while attached
+  CurlMulti* multi_ = nullptr;      // set while in the driver
+  std::optional<CURLcode> result_;  // set when done
 };
 
 std::string FormatSeconds(milliseconds delay) {
@@ -285,7 +202,8 @@ std::string FormatSeconds(milliseconds delay) {
 
 class HttpWebhookSink final : public WebhookSink {
  public:
-  HttpWebhookSink(WebhookOptions options, Store& store, std::int64_t cursor, Env& env)
+  HttpWebhookSink(WebhookOptions options, Store& store, CurlMulti& multi, std::int64_t cursor,
+                  Env& env)
       : options_(std::move(options)),
         log_url_(RedactedUrl(options_.url)),
         store_(store),
@@ -293,30 +211,20 @@ class HttpWebhookSink final : public WebhookSink {
         stored_cursor_(cursor),
         read_up_to_(cursor),
         random_(env.random),
-        multi_(env.clock) {
+        multi_(multi) {
     if (options_.user_agent.empty()) options_.user_agent = "newsmon/" NEWSMON_VERSION;
     for (const std::string& thread : options_.threads) topics_.insert(AlertTopic(thread));
   }
 
-  bool valid() const { return multi_.valid(); }
-
-  std::vector<WaitFd> WaitFds() const override { return multi_.WaitFds(); }
-
   std::optional<Clock::time_point> NextDeadline() const override {
-    std::optional<Clock::time_point> deadline = multi_.timer();
-    if (!post_ && (!queue_.empty() || outbox_may_have_more_)) {
-      deadline = deadline ? std::min(*deadline, next_attempt_) : next_attempt_;
-    }
-    return deadline;
+    if (!post_ && (!queue_.empty() || outbox_may_have_more_)) return next_attempt_;
+    return std::nullopt;
   }
 
-  void Pump(std::span<const WaitFd> ready, Clock::time_point now) override {
-    multi_.Act(ready, now);
+  // A POST started here connects in the driver's next Wait(), which curl makes return at once.
+  void Pump(Clock::time_point now) override {
     Harvest(now);
-    if (!post_ && now >= next_attempt_ && StartNext(now)) {
-      multi_.Act({}, now);  // curl asked to run at once: connect now, not a loop turn later
-      Harvest(now);
-    }
+    if (!post_ && now >= next_attempt_) StartNext(now);
     StoreCursor();
   }
 
@@ -334,7 +242,7 @@ class HttpWebhookSink final : public WebhookSink {
     if (queue_.empty() && !ReadOutbox(now)) return false;
     if (queue_.empty()) return false;
     auto post = std::make_unique<Post>(queue_.front().seq, queue_.front().body);
-    if (Status s = post->Start(options_, queue_.front().topic, multi_.get()); !s.ok()) {
+    if (Status s = post->Start(options_, queue_.front().topic, multi_); !s.ok()) {
       Failed(s, std::nullopt, now);
       return false;
     }
@@ -368,15 +276,13 @@ class HttpWebhookSink final : public WebhookSink {
   void AdvanceCursor() { cursor_ = queue_.empty() ? read_up_to_ : queue_.front().seq - 1; }
 
   void Harvest(Clock::time_point now) {
-    for (const auto& [easy, result] : multi_.Finished()) {
-      if (!post_ || easy != post_->easy()) continue;
-      auto [status, retry_after] = post_->Outcome(result);
-      post_.reset();  // the connection stays in the multi handle's cache for the next POST
-      if (status.ok()) {
-        Delivered(now);
-      } else {
-        Failed(status, retry_after, now);
-      }
+    if (!post_ || !post_->done()) return;
+    auto [status, retry_after] = post_->Outcome();
+    post_.reset();  // the connection stays in the driver's cache for the next POST
+    if (status.ok()) {
+      Delivered(now);
+    } else {
+      Failed(status, retry_after, now);
     }
   }
 
@@ -457,8 +363,8 @@ class HttpWebhookSink final : public WebhookSink {
   bool cursor_write_failing_ = false;
   std::string last_error_;
   Random& random_;
-  MultiSocket multi_;
-  std::unique_ptr<Post> post_;  // after multi_: leaves it before it is cleaned up
+  CurlMulti& multi_;
+  std::unique_ptr<Post> post_;  // leaves multi_ when it goes
 };
 
 // A sink seen for the first time starts at the end of the outbox, and says so in the store
@@ -477,16 +383,15 @@ Result<std::int64_t> InitialCursor(const std::string& name, Store& store) {
 }  // namespace
 
 Result<std::unique_ptr<WebhookSink>> WebhookSink::Create(const WebhookOptions& options,
-                                                         Store& store, Env& env) {
+                                                         Store& store, CurlMulti& multi, Env& env) {
   if (options.name.empty()) return Status::Error("webhook '" + options.url + "' has no name");
   std::string context = "webhook '" + options.name + "': ";
   if (Status s = CheckOptions(options); !s.ok()) return s.WithContext(context);
   auto cursor = InitialCursor(options.name, store);
   if (!cursor.ok()) return cursor.status().WithContext(context);
   CurlGlobalInitOnce();
-  auto sink = std::make_unique<HttpWebhookSink>(options, store, *cursor, env);
-  if (!sink->valid()) return Status::Error(context + "cannot create a curl multi handle");
-  return std::unique_ptr<WebhookSink>(std::move(sink));
+  return std::unique_ptr<WebhookSink>(
+      std::make_unique<HttpWebhookSink>(options, store, multi, *cursor, env));
 }
 
 std::string WebhookSignature(std::string_view secret, std::string_view body) {

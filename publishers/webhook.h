@@ -1,7 +1,8 @@
 // A webhook sink: POSTs each alert of the outbox to one URL, with the same JSON body as on
 // the bus, signed with HMAC-SHA256 when a secret is set. It runs on the daemon's loop
-// thread and never blocks it: it owns a curl multi handle driven through the socket API,
-// so the loop watches WaitFds() until NextDeadline() and then calls Pump().
+// thread and never blocks it: its POSTs run in the daemon's curl multi driver
+// (core/curl_multi.h), in the prompt lane, so a wave of feed polls does not queue them; the
+// loop waits in that driver until NextDeadline() and then calls Pump().
 //
 // Delivery is in seq order with one request in flight; a failure (transport error,
 // timeout, redirect, non-2xx) retries the same alert with exponential backoff and jitter,
@@ -20,17 +21,17 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/env.h"
 #include "core/status.h"
-#include "core/wait_fd.h"
 #include "store/store.h"
 
 namespace newsmon {
+
+class CurlMulti;
 
 using WebhookClock = std::chrono::steady_clock;  // the time points of newsmon::Clock
 
@@ -61,23 +62,19 @@ struct WebhookState {
 class WebhookSink {
  public:
   virtual ~WebhookSink() = default;
-  // Validates the options and reads (or, for a new sink, records) the cursor. store and env
-  // must outlive the sink and be used on the same thread; curl's timers are read on env's
+  // Validates the options and reads (or, for a new sink, records) the cursor. store, multi and
+  // env must outlive the sink and be used on the same thread; backoffs are read on env's
   // clock and retry jitter is drawn from its random source.
   static Result<std::unique_ptr<WebhookSink>> Create(const WebhookOptions& options, Store& store,
-                                                     Env& env = Env::Default());
+                                                     CurlMulti& multi, Env& env = Env::Default());
 
-  // The sockets curl wants watched, each with what it waits for. They change with every
-  // Pump(), so the loop asks again before each wait, as it does NextDeadline().
-  virtual std::vector<WaitFd> WaitFds() const = 0;
-  // When Pump() must run even if no socket is ready: curl's timer, the end of a backoff,
-  // or a time already past when there is outbox work to do. nullopt: only sockets matter.
+  // When Pump() must run although the driver has nothing for it: the end of a backoff, or a
+  // time already past when there is outbox work to do. nullopt: only a finished POST matters
+  // (the driver's Wait() returns for it).
   virtual std::optional<WebhookClock::time_point> NextDeadline() const = 0;
-  // Moves the sink on: the ready sockets, an expired timer, a finished request (the cursor
-  // is stored on success), and the next request when idle. ready is the WaitFds() entries
-  // after the wait, with readable/writable set; descriptors the sink does not own are
-  // ignored. Never waits.
-  virtual void Pump(std::span<const WaitFd> ready, WebhookClock::time_point now) = 0;
+  // Moves the sink on: a finished request (the cursor is stored on success), and the next
+  // request when idle. Call it after each wait in the driver. Never waits.
+  virtual void Pump(WebhookClock::time_point now) = 0;
   // New alerts were stored: the next Pump() looks at the outbox again. Cheap; call it
   // after every stored batch. Without it a drained sink does not read the outbox.
   virtual void Notify() = 0;

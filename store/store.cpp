@@ -186,7 +186,7 @@ class SqliteStore final : public Store {
       state = {{stmt->ColumnText(0), stmt->ColumnText(1)},
                stmt->ColumnText(2),
                stmt->ColumnText(3),
-               stmt->ColumnText(4)};
+               Disabled::FromStored(stmt->ColumnText(4))};
     }
     if (!stmt->status().ok()) return stmt->status();
     return state;
@@ -328,10 +328,10 @@ class SqliteStore final : public Store {
     if (!stmt.ok()) return stmt.status();
     std::vector<FeedStatus> feeds;
     while (stmt->Step()) {
-      feeds.push_back({stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(2),
-                       stmt->ColumnInt(3), stmt->ColumnInt(4), stmt->ColumnInt(5),
-                       stmt->ColumnInt(6), stmt->ColumnText(7),
-                       static_cast<int>(stmt->ColumnInt(8))});
+      feeds.push_back({stmt->ColumnText(0), stmt->ColumnText(1),
+                       Disabled::FromStored(stmt->ColumnText(2)), stmt->ColumnInt(3),
+                       stmt->ColumnInt(4), stmt->ColumnInt(5), stmt->ColumnInt(6),
+                       stmt->ColumnText(7), static_cast<int>(stmt->ColumnInt(8))});
     }
     if (!stmt->status().ok()) return stmt->status();
     return feeds;
@@ -479,10 +479,10 @@ ON CONFLICT(name) DO UPDATE SET
         .Bind(3, r.validators.etag)
         .Bind(4, r.validators.last_modified)
         .Bind(5, r.fetched_at)
-        .Bind(6, std::int64_t{r.ok})
-        .Bind(7, r.error)
+        .Bind(6, std::int64_t{r.status.ok()})
+        .Bind(7, r.status.ok() ? std::string() : r.status.message())
         .Bind(8, r.moved_to)
-        .Bind(9, r.disabled)
+        .Bind(9, r.disabled.reason())
         .Run();
   }
 

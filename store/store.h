@@ -15,6 +15,31 @@
 
 namespace newsmon {
 
+// Whether a feed is no longer fetched (a 410 Gone) and why. One type wherever the state
+// travels (store, pipeline, feed book, status), so it cannot be a string in one place and a
+// bool in another; nothing converts to it implicitly, so no string ("" included) becomes
+// "disabled" by accident.
+class Disabled {
+ public:
+  Disabled() = default;  // fetched
+  static Disabled Because(std::string reason) { return Disabled(std::move(reason)); }
+  // The feeds table's column: '' is "fetched".
+  static Disabled FromStored(std::string reason) {
+    return reason.empty() ? Disabled() : Disabled(std::move(reason));
+  }
+
+  explicit operator bool() const { return disabled_; }
+  const std::string& reason() const { return reason_; }  // "" while fetched, as stored
+  bool operator==(const Disabled&) const = default;
+
+ private:
+  explicit Disabled(std::string reason) : disabled_(true), reason_(std::move(reason)) {}
+  bool disabled_ = false;
+  std::string reason_;
+};
+
+inline constexpr const char* kGoneReason = "the server says the feed is gone (HTTP 410 Gone)";
+
 struct FeedValidators {
   std::string etag;
   std::string last_modified;
@@ -25,7 +50,7 @@ struct FeedFetchState {
   FeedValidators validators;
   std::string url;         // where to fetch: the config's URL, or where it moved (301/308)
   std::string config_url;  // the config's URL when url was recorded
-  std::string disabled;    // why the feed is no longer fetched (410 Gone); empty if enabled
+  Disabled disabled;
 };
 
 struct ClassifiedItem {
@@ -56,10 +81,9 @@ struct FetchRecord {
   std::string feed;
   std::string config_url;  // the URL in the config
   std::string moved_to;    // set when the feed moved permanently (301/308)
-  std::string disabled;    // set when the feed is gone for good (410)
+  Disabled disabled;       // set when the feed is gone for good (410)
   std::int64_t fetched_at = 0;
-  bool ok = false;
-  std::string error;          // why the fetch or parse failed, when !ok
+  Status status;              // why the fetch or parse failed; ok when it succeeded
   FeedValidators validators;  // to send next time; kept as they were when empty
   std::vector<ClassifiedItem> new_items;
   // Known ids whose title, link or text changed, classified afresh: stored as a revision;
@@ -83,7 +107,7 @@ struct OutboxEntry {
 struct FeedStatus {
   std::string name;
   std::string url;
-  std::string disabled;
+  Disabled disabled;
   std::int64_t state_since = 0;  // when it last went from ok to failing or back
   std::int64_t next_due = 0;     // Unix seconds; 0 when not known
   std::int64_t last_attempt = 0;

@@ -141,7 +141,7 @@ TEST_CASE("classify --database --since re-runs the threads over stored items", "
       FetchRecord fetch;
       fetch.feed = "wire";
       fetch.fetched_at = fetched_at;
-      fetch.ok = true;
+      fetch.status = Status::Ok();
       ClassifiedItem classified;
       classified.item.feed = "wire";
       classified.item.id = id;

@@ -72,6 +72,26 @@ TEST_CASE("retries at the cap stay spread out instead of piling up on it") {
   CHECK(longest > milliseconds(6h - 10min));
 }
 
+TEST_CASE("no draw exceeds the cap, at any failure count, for feeds and webhooks alike") {
+  // Every failure count from the first through the doublings that cross the cap (where the
+  // +20 % used to push past it) to counts whose doubling would overflow, many draws each.
+  SeededRandom random(20260101);
+  for (const BackoffPolicy& policy :
+       {BackoffPolicy{.first = 1min, .cap = 6h}, BackoffPolicy{.first = 10min, .cap = 6h},
+        BackoffPolicy{.first = 1s, .cap = 10min, .floor = 1s}}) {
+    milliseconds longest{0};
+    for (int failures : {1, 5, 8, 9, 10, 11, 12, 16, 63, 64, 65, 1000, 1'000'000}) {
+      for (int draw = 0; draw < 2000; ++draw) {
+        milliseconds delay = JitteredBackoff(policy, failures, random);
+        REQUIRE(delay <= policy.cap);
+        REQUIRE(delay >= policy.floor);
+        longest = std::max(longest, delay);
+      }
+    }
+    CHECK(longest > policy.cap - policy.cap / 100);  // the limit is reached, not just kept
+  }
+}
+
 TEST_CASE("backoff never goes below its floor nor shortens a first delay above the cap") {
   FixedRandom bottom(0.0), top(1.0);
   CHECK(JitteredBackoff({.first = 1s, .cap = 10min, .floor = 1s}, 1, bottom) == milliseconds(1s));

@@ -14,9 +14,9 @@ namespace {
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 
-FetchOutcome Ok(bool new_items = false) { return {Status::Ok(), "", new_items, {}, {}}; }
+FetchOutcome Ok(bool new_items = false) { return {Status::Ok(), {}, new_items, {}, {}}; }
 FetchOutcome Failed(std::string why = "HTTP 500") {
-  return {Status::Error(std::move(why)), "", false, {}, {}};
+  return {Status::Error(std::move(why)), {}, false, {}, {}};
 }
 
 const std::vector<FeedConfig> kFeeds = {{"a", "https://example.org/a", 10min},
@@ -27,7 +27,7 @@ struct Book {
   explicit Book(double jitter_draw, PollingPolicy policy = {},
                 const std::vector<FeedConfig>& feeds = kFeeds)
       : random(jitter_draw), book(random) {
-    book.Replace(feeds, policy, clock.Now(), [](const FeedConfig&) { return std::string(); });
+    book.Replace(feeds, policy, clock.Now(), [](const FeedConfig&) { return Disabled(); });
   }
   // Starts what is due now and finishes `name` with `outcome`; returns the delay to its next poll.
   milliseconds Poll(const std::string& name, const FetchOutcome& outcome) {

@@ -106,7 +106,7 @@ TEST_CASE("a store that cannot mark alerts sent causes no resend flood and no lo
   record.feed = "wire";
   record.config_url = "https://example.org/feed";
   record.fetched_at = 1'795'424'500;
-  record.ok = true;
+  record.status = Status::Ok();
   for (const char* id : {"a", "b", "c"}) record.new_items.push_back(MatchingItem(id, "truces"));
   REQUIRE(store.RecordFetch(record).ok());
 

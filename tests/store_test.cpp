@@ -15,7 +15,7 @@ FetchRecord Fetched(std::vector<ClassifiedItem> items, std::string etag = "\"e\"
   record.feed = "wire";
   record.config_url = "https://example.org/feed";
   record.fetched_at = 1795424500;
-  record.ok = true;
+  record.status = Status::Ok();
   record.validators = {std::move(etag), "Mon, 23 Nov 2026 08:00:00 GMT"};
   record.new_items = std::move(items);
   return record;
@@ -101,8 +101,7 @@ TEST_CASE("validators survive a failed fetch and are replaced by a successful on
   REQUIRE(store.ok());
   REQUIRE((*store)->RecordFetch(Fetched({}, "\"one\"")).ok());
   FetchRecord failed = Fetched({}, "");
-  failed.ok = false;
-  failed.error = "HTTP 500";
+  failed.status = Status::Error("HTTP 500");
   REQUIRE((*store)->RecordFetch(failed).ok());
   CHECK((*store)->FetchState("wire")->validators.etag == "\"one\"");
   auto feeds = (*store)->Feeds();
@@ -138,10 +137,11 @@ TEST_CASE("a gone feed is recorded as disabled, with when its state changed") {
   auto store = Store::Open(dir.File("n.db"));
   REQUIRE(store.ok());
   REQUIRE((*store)->RecordFetch(Fetched({})).ok());
+  CHECK_FALSE((*store)->FetchState("wire")->disabled);  // '' in the column
+  CHECK_FALSE((*store)->Feeds()->at(0).disabled);
   FetchRecord gone = Fetched({});
-  gone.ok = false;
-  gone.error = "HTTP 410";
-  gone.disabled = "the server says the feed is gone (HTTP 410)";
+  gone.status = Status::Error("HTTP 410");
+  gone.disabled = Disabled::Because("the server says the feed is gone (HTTP 410)");
   gone.fetched_at += 60;
   REQUIRE((*store)->RecordFetch(gone).ok());
   CHECK((*store)->FetchState("wire")->disabled == gone.disabled);

@@ -61,7 +61,7 @@ class StoryStore {
     record.feed = feed;
     record.config_url = "https://example.org/" + feed;
     record.fetched_at = at;
-    record.ok = true;
+
     record.new_items = std::move(fresh);
     record.updated_items = std::move(updated);
     record.story_rules = {kWindow, {"truces"}};

@@ -1,9 +1,9 @@
-#include <poll.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <functional>
 
+#include "core/curl_multi.h"
 #include "core/env.h"
 #include "core/version.h"
 #include "feeds/fetcher.h"
@@ -24,7 +24,7 @@ void Seed(Store& store, const std::vector<std::pair<std::string, std::string>>& 
   record.feed = "wire";
   record.config_url = "https://example.org/feed";
   record.fetched_at = 1795424500;
-  record.ok = true;
+  record.status = Status::Ok();
   for (const auto& [id, thread] : items) record.new_items.push_back(MatchingItem(id, thread));
   REQUIRE(store.RecordFetch(record).ok());
 }
@@ -51,39 +51,69 @@ struct Opened {
   }
 };
 
-std::unique_ptr<WebhookSink> MakeSink(const WebhookOptions& options, Store& store,
-                                      Env& env = Env::Default()) {
-  auto sink = WebhookSink::Create(options, store, env);
-  INFO(sink.status().message());
-  REQUIRE(sink.ok());
-  return std::move(sink).value();
+std::unique_ptr<CurlMulti> NewDriver() {
+  auto created = CurlMulti::Create();
+  REQUIRE(created.ok());
+  return std::move(created).value();
 }
 
-// Waits like the daemon's loop: on the sink's sockets until its next deadline, through
-// poll() or a real Fetcher's Wait(). The wait is capped so done() (which often depends on
-// the receiver's thread) is checked often. On a FakeClock the loop keeps virtual time: it
-// moves as the real time spent waiting on the receiver's sockets, and jumps to the sink's
-// deadline when nothing is in flight, so a ten-minute backoff passes at once.
+// A sink with a curl driver of its own that goes with it, as the daemon's driver goes at exit:
+// its cached connection to the receiver closes then, so the receiver stops at once instead of
+// waiting out its keep-alive (5 s per test with one driver kept for the whole file).
+class SinkWithDriver final : public WebhookSink {
+ public:
+  SinkWithDriver(const WebhookOptions& options, Store& store, Env& env) : driver_(NewDriver()) {
+    auto sink = WebhookSink::Create(options, store, *driver_, env);
+    INFO(sink.status().message());
+    REQUIRE(sink.ok());
+    sink_ = std::move(sink).value();
+  }
+  CurlMulti& driver() { return *driver_; }
+  std::optional<WebhookClock::time_point> NextDeadline() const override {
+    return sink_->NextDeadline();
+  }
+  void Pump(WebhookClock::time_point now) override { sink_->Pump(now); }
+  void Notify() override { sink_->Notify(); }
+  const std::string& name() const override { return sink_->name(); }
+  WebhookState state() const override { return sink_->state(); }
+
+ private:
+  std::unique_ptr<CurlMulti> driver_;
+  std::unique_ptr<WebhookSink> sink_;  // after driver_: leaves it before it is cleaned up
+};
+
+std::unique_ptr<SinkWithDriver> MakeSink(const WebhookOptions& options, Store& store,
+                                         Env& env = Env::Default()) {
+  return std::make_unique<SinkWithDriver>(options, store, env);
+}
+
+// Waits like the daemon's loop: in the sink's curl driver (or a Fetcher's Wait on it) until the
+// sink's next deadline, then pumps the sink. The wait is capped so done() (which often depends on
+// the receiver's thread) is checked often. On a FakeClock the loop keeps virtual time: it moves as
+// the real time spent waiting on the receiver, and jumps to the sink's deadline when no POST is
+// in flight, so a ten-minute backoff passes at once.
 class Loop {
  public:
-  explicit Loop(Fetcher* fetcher = nullptr) : fetcher_(fetcher) {}
-  explicit Loop(FakeClock& clock) : fetcher_(nullptr), fake_(&clock) {}
+  Loop() = default;
+  explicit Loop(Waiter& waiter) : waiter_(&waiter) {}
+  explicit Loop(FakeClock& clock) : fake_(&clock) {}
 
-  bool RunUntil(WebhookSink& sink, const std::function<bool()>& done,
+  bool RunUntil(SinkWithDriver& sink, const std::function<bool()>& done,
                 milliseconds timeout = std::chrono::seconds(10)) {
     auto give_up = WebhookClock::now() + timeout;
     while (!done()) {
       if (WebhookClock::now() >= give_up) return false;
-      std::vector<WaitFd> fds = sink.WaitFds();
+      const bool idle = !sink.state().in_flight;
+      std::vector<WaitFd> none;
       auto waited_from = WebhookClock::now();
-      Wait(fds, WaitTime(sink, fds.empty()));
+      Waiter& waiter = waiter_ ? *waiter_ : sink.driver();
+      REQUIRE(waiter.Wait(none, WaitTime(sink, idle)).ok());
       auto before = WebhookClock::now();
       if (fake_) {
         fake_->Advance(before - waited_from);
-        if (auto deadline = sink.NextDeadline(); fds.empty() && deadline)
-          fake_->AdvanceTo(*deadline);
+        if (auto deadline = sink.NextDeadline(); idle && deadline) fake_->AdvanceTo(*deadline);
       }
-      sink.Pump(fds, Now());
+      sink.Pump(Now());
       longest_pump_ = std::max(longest_pump_, WebhookClock::now() - before);
       ++pumps_;
     }
@@ -98,33 +128,14 @@ class Loop {
 
   milliseconds WaitTime(const WebhookSink& sink, bool idle) const {
     milliseconds cap(20);
-    if (fake_ && idle) return milliseconds(fake_ && sink.NextDeadline() ? 0 : cap.count());
+    if (fake_ && idle) return milliseconds(sink.NextDeadline() ? 0 : cap.count());
     auto deadline = sink.NextDeadline();
     if (!deadline) return cap;
     auto left = std::chrono::ceil<milliseconds>(*deadline - Now());
     return std::clamp(left, milliseconds(0), cap);
   }
 
-  void Wait(std::vector<WaitFd>& fds, milliseconds timeout) {
-    if (fetcher_) {
-      REQUIRE(fetcher_->Wait(fds, timeout).ok());
-      return;
-    }
-    std::vector<pollfd> polled;
-    for (const WaitFd& fd : fds) {
-      auto events = static_cast<short>((fd.want_read ? POLLIN : 0) | (fd.want_write ? POLLOUT : 0));
-      polled.push_back({fd.fd, events, 0});
-    }
-    REQUIRE(poll(polled.data(), polled.size(), static_cast<int>(timeout.count())) >= 0);
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      // An error or hang-up is news for whichever way curl is waiting.
-      bool trouble = (polled[i].revents & (POLLERR | POLLHUP)) != 0;
-      fds[i].readable = (polled[i].revents & POLLIN) != 0 || (trouble && fds[i].want_read);
-      fds[i].writable = (polled[i].revents & POLLOUT) != 0 || (trouble && fds[i].want_write);
-    }
-  }
-
-  Fetcher* fetcher_;
+  Waiter* waiter_ = nullptr;  // else the sink's driver
   FakeClock* fake_ = nullptr;
   WebhookClock::duration longest_pump_{0};
   int pumps_ = 0;
@@ -150,10 +161,10 @@ TEST_CASE("alerts are posted in seq order with the outbox's body, headers and si
   Seed(*db.store, {{"a", "truces"}, {"b", "talks"}, {"c", "truces"}});
   sink->Notify();
 
-  // Driven by the feed fetcher's Wait, as the daemon's loop will drive it.
-  auto fetcher = Fetcher::Create(FetchOptions{});
+  // Driven through a feed fetcher's Wait on the same driver: feeds and webhooks share it.
+  auto fetcher = Fetcher::Create(FetchOptions{}, sink->driver());
   REQUIRE(fetcher.ok());
-  Loop loop(fetcher->get());
+  Loop loop(**fetcher);
   REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().cursor == 3; }));
 
   auto outbox = db.store->AlertsAfter(0, 10, "");
@@ -376,14 +387,15 @@ TEST_CASE("a hanging receiver never blocks Pump, and its timeout leads to a retr
 
 TEST_CASE("Create refuses a URL that is not http or https, naming it") {
   Opened db;
+  auto driver = NewDriver();
   WebhookOptions options = FastOptions("ftp://example.org/hook");
-  auto sink = WebhookSink::Create(options, *db.store);
+  auto sink = WebhookSink::Create(options, *db.store, *driver);
   REQUIRE_FALSE(sink.ok());
   CHECK(sink.status().message() ==
         "webhook 'ops': url 'ftp://example.org/hook' must start with http:// or https://");
 
   options.url = "http://";
-  auto no_host = WebhookSink::Create(options, *db.store);
+  auto no_host = WebhookSink::Create(options, *db.store, *driver);
   REQUIRE_FALSE(no_host.ok());
   CHECK(
       no_host.status().message().starts_with("webhook 'ops': url 'http://' is not a valid URL: "));
@@ -391,7 +403,7 @@ TEST_CASE("Create refuses a URL that is not http or https, naming it") {
   options = FastOptions("https://hooks.example.org/x");
   options.min_backoff = milliseconds(5000);
   options.max_backoff = milliseconds(1000);
-  CHECK(WebhookSink::Create(options, *db.store).status().message() ==
+  CHECK(WebhookSink::Create(options, *db.store, *driver).status().message() ==
         "webhook 'ops': min_backoff must be positive and at most max_backoff");
   CHECK_FALSE(db.store->WebhookCursor("ops")->has_value());  // nothing recorded when refused
 }

@@ -1,0 +1,42 @@
+// sys.heartbeat on the bus: the last stored seq and the time, so a subscriber knows the daemon
+// is alive and how far the outbox has got (docs/alerts.md). The first is due at `first`, each
+// next one `interval` after the last was due and sent; a clock that jumps past several
+// intervals (a suspended machine) brings one heartbeat, not a burst. A failure to publish is
+// logged when it starts and when it ends, not at every beat.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+
+#include "core/env.h"
+#include "core/status.h"
+#include "publishers/publisher.h"
+
+namespace newsmon {
+
+class Heartbeat {
+ public:
+  // The store's last seq; a failure skips that beat's message, not the schedule.
+  using LastSeq = std::function<Result<std::int64_t>()>;
+
+  // publisher and clock must outlive the heartbeat.
+  Heartbeat(Publisher& publisher, LastSeq last_seq, const Clock& clock, Clock::TimePoint first)
+      : publisher_(publisher), last_seq_(std::move(last_seq)), clock_(clock), next_(first) {}
+
+  Clock::TimePoint next() const { return next_; }
+
+  // Publishes when `now` has reached next() and schedules the next one `interval` (the
+  // config's, which a reload may change) later. True when a beat was due, sent or not: the
+  // daemon refreshes its status line and gauges on the same rhythm.
+  bool Tick(Clock::TimePoint now, std::chrono::milliseconds interval);
+
+ private:
+  Publisher& publisher_;
+  LastSeq last_seq_;
+  const Clock& clock_;
+  Clock::TimePoint next_;
+  bool failing_ = false;
+};
+
+}  // namespace newsmon
