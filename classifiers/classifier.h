@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "classifiers/bursts.h"
 #include "core/item.h"
 #include "core/status.h"
 
@@ -55,6 +56,7 @@ struct ThreadDefinition {
   // story that chains day after day (a daily digest) carries its threads to unrelated items
   // (docs/stories.md).
   bool follow_stories = false;
+  BurstRule burst;  // [thread.burst]: when its new stories come much faster than usual
 };
 
 // Bounds on the work one thread file may cause, since a reload compiles it on the daemon's one

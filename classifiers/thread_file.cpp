@@ -45,6 +45,48 @@ std::optional<double> ReadPositive(const toml::table& table, std::string_view ke
   return value;
 }
 
+// [thread.burst] (classifiers/bursts.h): each key optional, each bounded so that a typo cannot
+// make every story a burst or keep a year of stories in memory.
+void ReadBurst(const toml::table& thread, BurstRule& rule, Problems& problems) {
+  const toml::node* node = thread.get("burst");
+  if (!node) return;
+  const toml::table* burst = node->as_table();
+  if (!burst) return problems.Add(LineOf(*node), MustBe("burst", "a table", *node));
+  RejectUnknownKeys(*burst, {"enabled", "window", "baseline", "min_stories", "p_value"},
+                    "[thread.burst]", problems);
+  if (auto enabled = ReadBool(*burst, "enabled", problems)) rule.enabled = *enabled;
+  using std::chrono::duration_cast;
+  using std::chrono::seconds;
+  if (auto window =
+          toml_reader::ReadDuration(*burst, "window", {std::chrono::hours(24), "24h"}, problems)) {
+    rule.window = std::max(seconds(1), duration_cast<seconds>(*window));
+  }
+  if (auto baseline =
+          toml_reader::ReadDuration(*burst, "baseline", {std::chrono::days(90), "90d"}, problems)) {
+    rule.baseline = std::max(seconds(1), duration_cast<seconds>(*baseline));
+  }
+  if (rule.baseline < 2 * rule.window) {
+    problems.Add(LineOf(*burst), "'baseline' must be at least twice 'window'");
+  }
+  if (const toml::node* min = burst->get("min_stories")) {
+    auto value = min->value<std::int64_t>();
+    if (!value || *value < 1 || *value > 10000) {
+      const std::string expected = "a whole number from 1 to 10000";
+      problems.Add(LineOf(*min), value ? "'min_stories' must be " + expected
+                                       : MustBe("min_stories", expected, *min));
+    } else {
+      rule.min_stories = static_cast<int>(*value);
+    }
+  }
+  if (auto p = ReadPositive(*burst, "p_value", problems)) {
+    if (*p >= 1) {
+      problems.Add(LineOf(*burst->get("p_value")), "'p_value' must be below 1, e.g. 0.001");
+    } else {
+      rule.p_value = *p;
+    }
+  }
+}
+
 // A finite number other than zero; negative weights lower the score.
 std::optional<double> ReadWeight(const toml::table& table, Problems& problems) {
   const toml::node* node = table.get("weight");
@@ -348,7 +390,7 @@ Result<ThreadDefinition> ParseThread(std::string_view toml_text, const std::stri
   const int thread_line = LineOf(*table);
   RejectUnknownKeys(*table,
                     {"id", "title", "threshold", "title_weight", "summary_weight", "follow_stories",
-                     "terms", "require", "exclude", "context", "lists"},
+                     "burst", "terms", "require", "exclude", "context", "lists"},
                     "[thread]", problems);
 
   if (const toml::node* id = table->get("id")) {
@@ -380,6 +422,7 @@ Result<ThreadDefinition> ParseThread(std::string_view toml_text, const std::stri
     thread.summary_weight = *weight;
   }
   if (auto follow = ReadBool(*table, "follow_stories", problems)) thread.follow_stories = *follow;
+  ReadBurst(*table, thread.burst, problems);
 
   std::vector<RawGroup> groups;
   ReadGroups(*table, "terms", thread.scored, groups, problems);

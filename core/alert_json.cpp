@@ -30,7 +30,17 @@ std::string ContentHash(const Item& item) {
 
 std::string AlertTopic(const std::string& thread) { return "alert." + thread; }
 
-const char* AlertKindName(AlertKind kind) { return kind == AlertKind::kNew ? "new" : "update"; }
+const char* AlertKindName(AlertKind kind) {
+  switch (kind) {
+    case AlertKind::kNew:
+      return "new";
+    case AlertKind::kUpdate:
+      return "update";
+    case AlertKind::kBurst:
+      return "burst";
+  }
+  return "new";
+}
 
 namespace {
 
@@ -77,6 +87,32 @@ std::string AlertToJson(const Alert& alert) {
   };
   if (alert.match.via_story != 0) body["via_story"] = alert.match.via_story;
   // Feed text may hold invalid UTF-8; replacing beats refusing to alert.
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string AlertToJson(const BurstAlert& alert) {
+  nlohmann::json stories = nlohmann::json::array();
+  for (const BurstStory& story : alert.story_list) {
+    stories.push_back({{"id", story.id},
+                       {"title", story.title},
+                       {"link", story.link},
+                       {"feed", story.feed},
+                       {"first_seen", FormatRfc3339(story.first_seen)},
+                       {"source_count", story.sources}});
+  }
+  nlohmann::json body = {
+      {"schema", kAlertSchema},
+      {"seq", alert.seq},
+      {"kind", AlertKindName(AlertKind::kBurst)},
+      {"thread", alert.thread},
+      {"burst",
+       {{"stories", alert.stories},
+        {"expected", alert.expected},
+        {"p_value", alert.p_value},
+        {"window_start", FormatRfc3339(alert.window_start)}}},
+      {"stories", stories},
+      {"detected_at", FormatRfc3339(alert.detected_at)},
+  };
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -61,8 +61,9 @@ struct StoryRef {
 };
 
 // new: the first item of a story in a thread; update: more sources joined the story, or an
-// item's revision changed its threads (docs/alerts.md).
-enum class AlertKind { kNew, kUpdate };
+// item's revision changed its threads; burst: a thread's new stories came much faster than
+// usual (docs/alerts.md).
+enum class AlertKind { kNew, kUpdate, kBurst };
 const char* AlertKindName(AlertKind kind);
 
 struct Alert {
@@ -77,7 +78,29 @@ struct Alert {
 // 2: alerts carry kind and story; an alert is no longer always a new item (docs/alerts.md).
 inline constexpr int kAlertSchema = 2;
 
+// One story of a burst, as its first item told it.
+struct BurstStory {
+  std::int64_t id = 0;
+  std::string title;
+  std::string link;
+  std::string feed;
+  std::int64_t first_seen = 0;
+  std::int64_t sources = 0;
+};
+
+struct BurstAlert {
+  std::int64_t seq = 0;
+  std::string thread;
+  int stories = 0;      // new stories in the window
+  double expected = 0;  // what the thread's baseline predicts for a window
+  double p_value = 1;
+  std::int64_t window_start = 0;  // Unix seconds
+  std::vector<BurstStory> story_list;
+  std::int64_t detected_at = 0;
+};
+
 std::string AlertTopic(const std::string& thread);
 std::string AlertToJson(const Alert& alert);
+std::string AlertToJson(const BurstAlert& alert);
 
 }  // namespace newsmon

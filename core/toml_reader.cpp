@@ -1,6 +1,7 @@
 #include "core/toml_reader.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace newsmon::toml_reader {
 namespace {
@@ -146,6 +147,49 @@ std::vector<StringEntry> ReadStringArray(const toml::table& table, std::string_v
     }
   }
   return entries;
+}
+
+ParsedDuration ParseDurationText(std::string_view text) {
+  std::int64_t amount = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), amount);
+  if (end == text.data() || (error != std::errc() && error != std::errc::result_out_of_range)) {
+    return {};
+  }
+  std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
+  static const std::pair<std::string_view, std::int64_t> kUnits[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+  for (const auto& [name, factor] : kUnits) {
+    if (unit != name) continue;
+    std::int64_t ms = 0;
+    if (error == std::errc::result_out_of_range || __builtin_mul_overflow(amount, factor, &ms)) {
+      return {std::nullopt, true};
+    }
+    return {std::chrono::milliseconds(ms), false};
+  }
+  return {};
+}
+
+std::optional<std::chrono::milliseconds> ReadDuration(const toml::table& table,
+                                                      std::string_view key, DurationBound bound,
+                                                      Problems& problems) {
+  const toml::node* node = table.get(key);
+  if (!node) return std::nullopt;
+  auto text = node->value<std::string>();
+  const ParsedDuration parsed = text ? ParseDurationText(*text) : ParsedDuration{};
+  const std::string too_long =
+      "'" + std::string(key) + "' must be at most \"" + bound.as_written + "\"";
+  if (parsed.too_large || (parsed.value && *parsed.value > bound.most)) {
+    problems.Add(LineOf(*node), too_long);
+    return std::nullopt;
+  }
+  if (!parsed.value || parsed.value->count() <= 0) {
+    const std::string expected = "a positive duration such as \"30s\", \"5m\" or \"1h\"";
+    // A number (`interval = 30`) says so: what it lacks is a unit.
+    problems.Add(LineOf(*node), text ? "'" + std::string(key) + "' must be " + expected
+                                     : MustBe(key, expected, *node));
+    return std::nullopt;
+  }
+  return parsed.value;
 }
 
 }  // namespace newsmon::toml_reader

@@ -11,6 +11,7 @@
 
 #include <toml++/toml.h>
 
+#include <chrono>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -66,6 +67,24 @@ void RejectUnknownKeys(const toml::table& table, std::initializer_list<std::stri
 
 std::optional<std::string> ReadString(const toml::table& table, std::string_view key,
                                       Problems& problems);
+
+struct ParsedDuration {
+  std::optional<std::chrono::milliseconds> value;
+  bool too_large = false;  // a number and a unit, but past what milliseconds can hold
+};
+// "250ms", "30s", "5m", "1h", "1d".
+ParsedDuration ParseDurationText(std::string_view text);
+
+// The longest a duration may be, and how it is written in messages ("7d"): a value near 2^63
+// ms overflowed the clock once and made the daemon poll in a tight loop.
+struct DurationBound {
+  std::chrono::milliseconds most;
+  const char* as_written;
+};
+// A positive duration of at most `bound`; anything else is reported at its line.
+std::optional<std::chrono::milliseconds> ReadDuration(const toml::table& table,
+                                                      std::string_view key, DurationBound bound,
+                                                      Problems& problems);
 std::optional<bool> ReadBool(const toml::table& table, std::string_view key, Problems& problems);
 
 // One string of an array, with the line it is written on.

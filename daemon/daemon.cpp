@@ -13,6 +13,7 @@
 #include "core/ascii.h"
 #include "core/time_format.h"
 #include "core/unique_fd.h"
+#include "daemon/burst_watch.h"
 #include "daemon/feed_book.h"
 #include "daemon/heartbeat.h"
 #include "daemon/loop.h"
@@ -26,6 +27,9 @@ namespace newsmon {
 namespace {
 
 std::string Headline(const nlohmann::json& alert) {
+  if (alert.is_object() && alert.contains("burst") && alert["burst"].is_object()) {
+    return "burst: " + std::to_string(alert["burst"].value("stories", 0)) + " new stories";
+  }
   if (!alert.is_object() || !alert.contains("item")) return "";
   const auto& item = alert["item"];
   return "\"" + item.value("title", "") + "\" (" + item.value("feed", "") + ")";
@@ -61,6 +65,9 @@ class DaemonImpl final : public Daemon {
         parts_.publisher->endpoint(), config_.publish.replay_endpoint);
     if (&env_ == &Env::Default()) LogSeed();
     if (Status s = StartStories(); !s.ok()) return s;
+    if (Status s = bursts_.Start(config_.threads, env_.clock.UnixSeconds()); !s.ok()) {
+      return s.WithContext("cannot read the threads' story history: ");
+    }
     DrainOutbox();  // alerts stored before a crash go out first
     SeedFeedMetrics();
     parts_.ready->store(true);
@@ -297,6 +304,7 @@ class DaemonImpl final : public Daemon {
     WarnAboutRestartOnlySettings(fresh);
     pipeline_.SetClassifier(std::move(classifier));
     pipeline_.SetStoryRules(RulesOf(fresh));
+    bursts_.SetThreads(fresh.threads);
     for (const FeedConfig& old : config_.feeds) {
       bool kept = std::any_of(fresh.feeds.begin(), fresh.feeds.end(),
                               [&](const FeedConfig& feed) { return feed.name == old.name; });
@@ -476,23 +484,28 @@ class DaemonImpl final : public Daemon {
                   report.not_modified ? " (not modified)" : "");
   }
 
+  // A burst found while sending goes out in the same call: it is stored, then drained.
   void DrainOutbox() {
-    OutboxDrain drain = outbox_.Drain();
-    if (drain.pending) {
-      for (const auto& sink : parts_.webhooks) sink->Notify();
-    }
-    for (const OutboxEntry& entry : drain.sent) {
-      // Parsed once here for both the log line and the latency metric.
-      auto alert = nlohmann::json::parse(entry.body, nullptr, false);
-      spdlog::info("alert #{} {} {}", entry.seq, entry.topic, Headline(alert));
-      RecordAlertMetrics(entry.topic, alert);
-      last_alert_ = entry.topic + " #" + std::to_string(entry.seq);
+    for (int pass = 0; pass < 2; ++pass) {
+      OutboxDrain drain = outbox_.Drain();
+      if (drain.pending) {
+        for (const auto& sink : parts_.webhooks) sink->Notify();
+      }
+      for (const OutboxEntry& entry : drain.sent) {
+        // Parsed once here for the log line, the metrics and the burst detector.
+        auto alert = nlohmann::json::parse(entry.body, nullptr, false);
+        spdlog::info("alert #{} {} {}", entry.seq, entry.topic, Headline(alert));
+        RecordAlertMetrics(entry.topic, alert);
+        bursts_.Observe(alert);
+        last_alert_ = entry.topic + " #" + std::to_string(entry.seq);
+      }
+      if (drain.sent.empty() || bursts_.StoreBursts(env_.clock.UnixSeconds()) == 0) return;
     }
   }
 
   void RecordAlertMetrics(const std::string& topic, const nlohmann::json& alert) {
-    parts_.metrics->RecordAlert(topic.substr(topic.find('.') + 1), "new");
     if (!alert.is_object()) return;
+    parts_.metrics->RecordAlert(topic.substr(topic.find('.') + 1), alert.value("kind", "new"));
     // Seconds since the alert was stored, which is right after its feed was fetched.
     std::int64_t detected = ParseRfc3339(alert.value("detected_at", ""));
     if (detected > 0)
@@ -546,6 +559,7 @@ class DaemonImpl final : public Daemon {
   Pipeline pipeline_;
   FeedBook feeds_;
   Outbox outbox_;
+  BurstWatch bursts_{*parts_.store};
   Heartbeat heartbeat_;
   Retention retention_;
   ServiceNotifier notifier_;

@@ -261,6 +261,58 @@ class SqliteStore final : public Store {
     return id;
   }
 
+  Result<std::int64_t> InsertBurstAlert(BurstAlert alert,
+                                        const std::vector<std::int64_t>& story_ids) override {
+    sqlite::Transaction transaction(db_);
+    if (!transaction.begin_status().ok()) return transaction.begin_status();
+    auto last = LastSeq();
+    if (!last.ok()) return last.status();
+    alert.seq = *last + 1;
+    for (std::int64_t story : story_ids) {
+      auto described = DescribeStory(story);
+      if (!described.ok()) return described.status();
+      if (described->id != 0) alert.story_list.push_back(std::move(described).value());
+    }
+    auto insert = db_.Prepare(
+        "INSERT INTO alerts(seq, thread, item, topic, body, created_at, kind) "
+        "VALUES (?1, ?2, NULL, ?3, ?4, ?5, 'burst')");
+    if (!insert.ok()) return insert.status();
+    Status s = insert->Bind(1, alert.seq)
+                   .Bind(2, alert.thread)
+                   .Bind(3, AlertTopic(alert.thread))
+                   .Bind(4, AlertToJson(alert))
+                   .Bind(5, alert.detected_at)
+                   .Run();
+    if (!s.ok()) return s;
+    if (Status c = transaction.Commit(); !c.ok()) return c;
+    return alert.seq;
+  }
+
+  Result<std::vector<StoryEntry>> StoryEntriesSince(std::int64_t since,
+                                                    std::int64_t fresh_for) override {
+    // The item's publication time is in the alert's JSON; null (no date) counts as fresh.
+    auto stmt = db_.Prepare(
+        "SELECT thread, story, created_at FROM alerts WHERE kind = 'new' AND story IS NOT NULL "
+        "AND created_at >= ?1 AND (json_extract(body, '$.item.published') IS NULL OR "
+        "unixepoch(json_extract(body, '$.item.published')) >= created_at - ?2) ORDER BY seq");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, since).Bind(2, fresh_for);
+    std::vector<StoryEntry> entries;
+    while (stmt->Step()) {
+      entries.push_back({stmt->ColumnText(0), stmt->ColumnInt(1), stmt->ColumnInt(2)});
+    }
+    if (!stmt->status().ok()) return stmt->status();
+    return entries;
+  }
+
+  Result<std::int64_t> WatchingSince() override {
+    auto stmt = db_.Prepare("SELECT COALESCE(MIN(fetched_at), 0) FROM items");
+    if (!stmt.ok()) return stmt.status();
+    std::int64_t since = stmt->Step() ? stmt->ColumnInt(0) : 0;
+    if (!stmt->status().ok()) return stmt->status();
+    return since;
+  }
+
   Result<std::vector<Item>> Revisions(const std::string& feed, const std::string& id) override {
     auto stmt = db_.Prepare(
         "SELECT r.title, r.link, r.summary FROM item_revisions r JOIN items i ON i.id = r.item "
@@ -685,6 +737,23 @@ ON CONFLICT(name) DO UPDATE SET
                    .Run();
     if (s.ok()) seqs.push_back(alert.seq);
     return s;
+  }
+
+  // A story by its first item; id 0 when the story is no longer stored.
+  Result<BurstStory> DescribeStory(std::int64_t story) {
+    auto stmt = db_.Prepare(
+        "SELECT s.id, i.title, i.link, i.feed, s.first_seen, "
+        "(SELECT COUNT(*) FROM story_sources WHERE story = s.id) FROM stories s "
+        "LEFT JOIN items i ON i.id = s.first_item WHERE s.id = ?1");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, story);
+    BurstStory described;
+    if (stmt->Step()) {
+      described = {stmt->ColumnInt(0),  stmt->ColumnText(1), stmt->ColumnText(2),
+                   stmt->ColumnText(3), stmt->ColumnInt(4),  stmt->ColumnInt(5)};
+    }
+    if (!stmt->status().ok()) return stmt->status();
+    return described;
   }
 
   // Columns 0-6: feed, guid, title, link, published, summary, published_estimated.

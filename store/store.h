@@ -98,6 +98,12 @@ struct StoredStoryItem {
   std::int64_t fetched_at = 0;
 };
 
+struct StoryEntry {
+  std::string thread;
+  std::int64_t story = 0;
+  std::int64_t at = 0;
+};
+
 struct OutboxEntry {
   std::int64_t seq = 0;
   std::string topic;
@@ -143,6 +149,17 @@ class Store {
   virtual Result<std::vector<StoredStoryItem>> StoryItemsSince(std::int64_t since,
                                                                std::size_t limit) = 0;
   virtual Result<std::int64_t> LastStoryId() = 0;
+  // Stores a burst alert, its seq assigned and its stories (story_ids) described by their
+  // first items, and returns the seq.
+  virtual Result<std::int64_t> InsertBurstAlert(BurstAlert alert,
+                                                const std::vector<std::int64_t>& story_ids) = 0;
+  // The stories that entered a thread (their `new` alerts) created at or after since, oldest
+  // first, leaving out those whose item was published more than `fresh_for` seconds before it
+  // was detected (a backlog, not news): what the burst detector learns from on start-up.
+  virtual Result<std::vector<StoryEntry>> StoryEntriesSince(std::int64_t since,
+                                                            std::int64_t fresh_for) = 0;
+  // When the database began to watch: the first item's fetch time; 0 for an empty one.
+  virtual Result<std::int64_t> WatchingSince() = 0;
   // The previous versions of an item, oldest first (title, link, summary as they were).
   virtual Result<std::vector<Item>> Revisions(const std::string& feed, const std::string& id) = 0;
 

@@ -45,6 +45,14 @@ class FaultyStore final : public Store {
     return real_.StoryItemsSince(s, n);
   }
   Result<std::int64_t> LastStoryId() override { return real_.LastStoryId(); }
+  Result<std::int64_t> InsertBurstAlert(BurstAlert a,
+                                        const std::vector<std::int64_t>& ids) override {
+    return real_.InsertBurstAlert(std::move(a), ids);
+  }
+  Result<std::vector<StoryEntry>> StoryEntriesSince(std::int64_t s, std::int64_t f) override {
+    return real_.StoryEntriesSince(s, f);
+  }
+  Result<std::int64_t> WatchingSince() override { return real_.WatchingSince(); }
   Result<std::vector<Item>> Revisions(const std::string& f, const std::string& id) override {
     return real_.Revisions(f, id);
   }
