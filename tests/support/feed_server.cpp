@@ -26,7 +26,10 @@ FeedServer::FeedServer(std::string address)
     while (now_serving > peak && !peak_concurrency_.compare_exchange_weak(peak, now_serving)) {
     }
     // The delay stands for a slow server; it is what the client's timeouts are tested on.
-    if (resource.delay.count() > 0) std::this_thread::sleep_for(resource.delay);
+    if (resource.delay.count() > 0) {
+      std::unique_lock lock(stop_mutex_);
+      stop_.wait_for(lock, resource.delay, [this] { return stopping_; });
+    }
     --concurrency_;
     response.status = hit.status;
     if (!resource.etag.empty()) response.set_header("ETag", resource.etag);
@@ -54,6 +57,11 @@ FeedServer::FeedServer(std::string address)
 }
 
 FeedServer::~FeedServer() {
+  {
+    std::lock_guard lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_.notify_all();
   server_->stop();
   thread_.join();
 }
