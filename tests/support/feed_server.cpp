@@ -1,6 +1,7 @@
 #include "tests/support/feed_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 #include <zlib.h>
 
 #include <stdexcept>
@@ -48,7 +49,7 @@ FeedServer::FeedServer(std::string address)
       response.set_content(resource.body, resource.content_type.c_str());
     }
   });
-  port_ = server_->bind_to_any_port(address_);
+  port_ = BindAnyPort(*server_, address_);
   if (port_ <= 0) throw std::runtime_error("feed server cannot bind " + address_);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   if (!WaitUntil([this] { return server_->is_running(); })) {
@@ -107,6 +108,20 @@ std::size_t FeedServer::HitCount(const std::string& path) const { return Hits(pa
 bool FeedServer::WaitForHits(const std::string& path, std::size_t count,
                              std::chrono::milliseconds timeout) const {
   return WaitUntil([&] { return HitCount(path) >= count; }, timeout);
+}
+
+int BindAnyPort(httplib::Server& server, const std::string& address) {
+  int listening = -1;
+  server.set_socket_options([&listening](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listening = sock;
+  });
+  int port = server.bind_to_any_port(address);
+  // httplib listens with a backlog of 5: a sixth connection of a burst can find the queue
+  // full, and its SYN is sent again only after a second. Tests open more than that at once.
+  if (port > 0) ::listen(listening, SOMAXCONN);
+  return port;
 }
 
 std::string Gzip(const std::string& data) {

@@ -84,4 +84,7 @@ class FeedServer {
 
 std::string Gzip(const std::string& data);
 
+// server.bind_to_any_port(address), with room for a burst of connections; the port, or -1.
+int BindAnyPort(httplib::Server& server, const std::string& address);
+
 }  // namespace newsmon::testing
