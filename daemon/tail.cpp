@@ -9,6 +9,7 @@
 #include <sstream>
 #include <zmq.hpp>
 
+#include "core/env.h"
 #include "core/item.h"
 #include "core/status.h"
 #include "daemon/commands.h"
@@ -142,13 +143,20 @@ class ReplayClient {
   ReplayClient(zmq::context_t& context, std::string endpoint, const ClientSecurity& security)
       : context_(context), endpoint_(std::move(endpoint)), security_(security) {}
 
-  std::optional<json> Request(std::int64_t since, const std::string& thread) {
+  // Nothing after the timeout, or as soon as the bus refuses us (then `refusal` says why):
+  // a refused key never gets a reply, and its user should not wait the timeout to hear so.
+  std::optional<json> Request(std::int64_t since, const std::string& thread,
+                              HandshakeWatch& handshakes, std::string& refusal) {
     if (!socket_) Connect();
     json request = {{"since", since}, {"limit", 1000}};
     if (!thread.empty()) request["thread"] = thread;
     socket_->send(zmq::buffer(request.dump()), zmq::send_flags::none);
+    if (!AwaitReply(handshakes, refusal)) {
+      socket_.reset();
+      return std::nullopt;
+    }
     zmq::message_t reply;
-    if (!socket_->recv(reply)) {
+    if (!socket_->recv(reply, zmq::recv_flags::dontwait)) {
       socket_.reset();
       return std::nullopt;
     }
@@ -158,14 +166,33 @@ class ReplayClient {
   }
 
  private:
+  // True when a reply waits. Handshake events that are not a refusal (a wrong server key
+  // fails every reconnect) do not extend the timeout.
+  bool AwaitReply(HandshakeWatch& handshakes, std::string& refusal) {
+    Clock& clock = Env::Default().clock;
+    const auto deadline = clock.Now() + kReplyTimeout;
+    std::array<zmq::pollitem_t, 2> items = {
+        {{socket_->handle(), 0, ZMQ_POLLIN, 0}, {handshakes.socket().handle(), 0, ZMQ_POLLIN, 0}}};
+    for (auto now = clock.Now(); now < deadline; now = clock.Now()) {
+      zmq::poll(items.data(), items.size(),
+                std::chrono::ceil<std::chrono::milliseconds>(deadline - now));
+      if (items[0].revents & ZMQ_POLLIN) return true;
+      if (items[1].revents & ZMQ_POLLIN) {
+        refusal = handshakes.ReadRefusal();
+        if (!refusal.empty()) return false;
+      }
+    }
+    return false;
+  }
+
   void Connect() {
     socket_.emplace(context_, zmq::socket_type::req);
-    socket_->set(zmq::sockopt::rcvtimeo, 2000);
     socket_->set(zmq::sockopt::linger, 0);
     security_.Apply(*socket_);
     socket_->connect(endpoint_);
   }
 
+  static constexpr std::chrono::milliseconds kReplyTimeout{2000};
   zmq::context_t& context_;
   std::string endpoint_;
   const ClientSecurity& security_;
@@ -300,9 +327,9 @@ class Tailer {
 
   void CatchUp() {
     while (!printer_.Done()) {
-      auto reply = replay_.Request(*cursor_, options_.thread);
+      auto reply = replay_.Request(*cursor_, options_.thread, handshakes_, refusal_);
       if (!reply) {
-        refusal_ = handshakes_.ReadRefusal();  // a refused key explains the silence
+        if (refusal_.empty()) refusal_ = handshakes_.ReadRefusal();  // explains the silence
         if (!refusal_.empty()) return;
         std::cerr << "newsmon tail: no answer from replay endpoint '" << options_.replay_endpoint
                   << "'; showing live alerts only for now\n";

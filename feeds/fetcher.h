@@ -52,8 +52,9 @@ struct FetchResponse {
 };
 
 struct FetchOptions {
-  std::chrono::seconds connect_timeout{15};
-  std::chrono::seconds total_timeout{60};
+  // Milliseconds, as curl takes them: tests time out in a fraction of a second.
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(15)};
+  std::chrono::milliseconds total_timeout{std::chrono::seconds(60)};
   std::size_t max_body_bytes = 16 * 1024 * 1024;  // after decompression
   long max_redirects = 5;
   bool allow_file_urls = false;

@@ -103,23 +103,26 @@ TEST_CASE("HTTP errors, timeouts and oversized bodies fail with a clear message"
   gone.status = 404;
   server.Serve("/missing", gone);
   Resource slow = Document("<rss/>");
-  slow.delay = 3s;
+  slow.delay = 2s;
   server.Serve("/slow", slow);
   server.Serve("/huge", Document(std::string(200'000, 'x')));
 
   FetchOptions options = Local();
-  options.total_timeout = 1s;
   options.max_body_bytes = 100'000;
   auto fetcher = Fetcher::Create(options);
   REQUIRE(fetcher.ok());
   auto responses = FetchAll(**fetcher, {{"missing", server.Url("/missing"), "", ""},
-                                        {"slow", server.Url("/slow"), "", ""},
                                         {"huge", server.Url("/huge"), "", ""}});
   std::map<std::string, std::string> errors;
   for (const FetchResponse& response : responses) errors[response.feed] = response.status.message();
   CHECK(errors["missing"] == "HTTP 404");
-  CHECK(errors["slow"].find("timed out") != std::string::npos);
   CHECK(errors["huge"] == "response body exceeds the limit of 100000 bytes");
+
+  // A timeout of its own, so the other two need not finish within it on a loaded machine.
+  FetchOptions impatient = Local();
+  impatient.total_timeout = 200ms;
+  FetchResponse slow_response = FetchOne(impatient, {"slow", server.Url("/slow"), "", ""});
+  CHECK(slow_response.status.message().find("timed out") != std::string::npos);
 }
 
 TEST_CASE("many feeds are fetched concurrently on one thread") {

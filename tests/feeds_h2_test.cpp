@@ -30,6 +30,7 @@
 
 #include "core/unique_fd.h"
 #include "feeds/fetcher.h"
+#include "tests/support/feed_server.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
@@ -228,7 +229,7 @@ class Http1TlsServer {
       }
       response.set_content("<rss version=\"2.0\"/>", "application/rss+xml");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
+    port_ = BindAnyPort(server_, "127.0.0.1");  // the burst below is more than httplib's backlog
     if (port_ <= 0) throw std::runtime_error("SSLServer cannot bind 127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     if (!WaitUntil([this] { return server_.is_running(); })) {

@@ -62,11 +62,13 @@ TEST_CASE("410 Gone disables the feed with a clear log line, also across restart
   CHECK(server.HitCount("/gone.xml") == 1);
 }
 
+// End to end on real time with the shortest Retry-After there is; the rule itself, and the
+// day it is capped at, are tested on a fake clock in feed_book_test.cpp.
 TEST_CASE("429 with Retry-After pauses every feed of that host") {
   TempDir dir;
   FeedServer server;
   Resource limited = Status(429);
-  limited.retry_after = "2";
+  limited.retry_after = "1";
   server.Serve("/a.xml", limited);
   server.Serve("/b.xml", Feed());
   Config config = TestConfig(dir, {{"a", server.Url("/a.xml")}, {"b", server.Url("/b.xml")}});
@@ -75,11 +77,11 @@ TEST_CASE("429 with Retry-After pauses every feed of that host") {
   auto limited_at = server.Hits("/a.xml").front().at;
   server.Serve("/a.xml", Feed());
   REQUIRE(server.WaitForHits("/a.xml", 2, 10s));
-  CHECK(server.Hits("/a.xml")[1].at - limited_at >= 2s);
+  CHECK(server.Hits("/a.xml")[1].at - limited_at >= 1s);
   // The other feed on the same host waited too (at most the request in flight with the
   // 429 slipped through).
   for (const Hit& hit : server.Hits("/b.xml")) {
-    CHECK((hit.at <= limited_at + 50ms || hit.at >= limited_at + 2s));
+    CHECK((hit.at <= limited_at + 50ms || hit.at >= limited_at + 1s));
   }
 }
 
@@ -92,13 +94,12 @@ TEST_CASE("500s back off with growing gaps, then the feed recovers") {
   server.Serve("/f.xml", Status(500));
   Config config = TestConfig(dir, {{"f", server.Url("/f.xml")}});
   DaemonRunner runner(config);
-  REQUIRE(server.WaitForHits("/f.xml", 4, 15s));
-  auto hits = server.Hits("/f.xml");
-  for (std::size_t i = 2; i < 4; ++i) {
-    INFO("gap " << i);
-    CHECK(hits[i].at - hits[i - 1].at > hits[i - 1].at - hits[i - 2].at);
-  }
+  // Two gaps show the growth (each doubles, ±20 %); a fourth failure would only add the
+  // longest wait of all before the recovery.
+  REQUIRE(server.WaitForHits("/f.xml", 3, 15s));
   server.Serve("/f.xml", Feed());
+  auto hits = server.Hits("/f.xml");
+  CHECK(hits[2].at - hits[1].at > hits[1].at - hits[0].at);
   REQUIRE(log.WaitFor("feed 'f' recovered"));
 }
 
@@ -106,7 +107,7 @@ TEST_CASE("at most max_per_host requests are in flight per host") {
   TempDir dir;
   FeedServer server;
   Resource slow = Feed();
-  slow.delay = 200ms;
+  slow.delay = 100ms;  // long enough that requests would overlap were they not held back
   std::vector<std::pair<std::string, std::string>> feeds;
   for (int i = 0; i < 6; ++i) {
     std::string path = "/s" + std::to_string(i) + ".xml";

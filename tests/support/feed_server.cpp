@@ -1,6 +1,7 @@
 #include "tests/support/feed_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 #include <zlib.h>
 
 #include <stdexcept>
@@ -26,7 +27,10 @@ FeedServer::FeedServer(std::string address)
     while (now_serving > peak && !peak_concurrency_.compare_exchange_weak(peak, now_serving)) {
     }
     // The delay stands for a slow server; it is what the client's timeouts are tested on.
-    if (resource.delay.count() > 0) std::this_thread::sleep_for(resource.delay);
+    if (resource.delay.count() > 0) {
+      std::unique_lock lock(stop_mutex_);
+      stop_.wait_for(lock, resource.delay, [this] { return stopping_; });
+    }
     --concurrency_;
     response.status = hit.status;
     if (!resource.etag.empty()) response.set_header("ETag", resource.etag);
@@ -45,7 +49,7 @@ FeedServer::FeedServer(std::string address)
       response.set_content(resource.body, resource.content_type.c_str());
     }
   });
-  port_ = server_->bind_to_any_port(address_);
+  port_ = BindAnyPort(*server_, address_);
   if (port_ <= 0) throw std::runtime_error("feed server cannot bind " + address_);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   if (!WaitUntil([this] { return server_->is_running(); })) {
@@ -54,6 +58,11 @@ FeedServer::FeedServer(std::string address)
 }
 
 FeedServer::~FeedServer() {
+  {
+    std::lock_guard lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_.notify_all();
   server_->stop();
   thread_.join();
 }
@@ -99,6 +108,20 @@ std::size_t FeedServer::HitCount(const std::string& path) const { return Hits(pa
 bool FeedServer::WaitForHits(const std::string& path, std::size_t count,
                              std::chrono::milliseconds timeout) const {
   return WaitUntil([&] { return HitCount(path) >= count; }, timeout);
+}
+
+int BindAnyPort(httplib::Server& server, const std::string& address) {
+  int listening = -1;
+  server.set_socket_options([&listening](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listening = sock;
+  });
+  int port = server.bind_to_any_port(address);
+  // httplib listens with a backlog of 5: a sixth connection of a burst can find the queue
+  // full, and its SYN is sent again only after a second. Tests open more than that at once.
+  if (port > 0) ::listen(listening, SOMAXCONN);
+  return port;
 }
 
 std::string Gzip(const std::string& data) {

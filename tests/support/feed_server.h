@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,8 +37,10 @@ struct Resource {
   std::string location;     // for 3xx
   std::string retry_after;  // Retry-After header, for 429/503
   std::string cache_control;
-  bool gzip = false;                   // send the body gzip-compressed with Content-Encoding
-  std::chrono::milliseconds delay{0};  // before the response is written
+  bool gzip = false;  // send the body gzip-compressed with Content-Encoding
+  // Before the response is written; cut short when the server stops, so a test that times
+  // out a slow response does not then wait for it.
+  std::chrono::milliseconds delay{0};
 };
 
 // An HTTP server on 127.0.0.1 (by default) with a random port, run on its own thread for one
@@ -74,8 +77,14 @@ class FeedServer {
   std::vector<Hit> hits_;
   std::atomic<int> concurrency_{0};
   std::atomic<int> peak_concurrency_{0};
+  std::mutex stop_mutex_;
+  std::condition_variable stop_;
+  bool stopping_ = false;
 };
 
 std::string Gzip(const std::string& data);
+
+// server.bind_to_any_port(address), with room for a burst of connections; the port, or -1.
+int BindAnyPort(httplib::Server& server, const std::string& address);
 
 }  // namespace newsmon::testing

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "tests/support/feed_server.h"
 #include "tests/support/wait.h"
 
 namespace newsmon::testing {
@@ -43,7 +44,7 @@ WebhookReceiver::WebhookReceiver() : server_(std::make_unique<httplib::Server>()
     if (!reply.location.empty()) response.set_header("Location", reply.location);
     response.set_content(reply.status < 300 ? "ok" : "scripted failure", "text/plain");
   });
-  port_ = server_->bind_to_any_port("127.0.0.1");
+  port_ = BindAnyPort(*server_, "127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("webhook receiver cannot bind 127.0.0.1");
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   if (!WaitUntil([this] { return server_->is_running(); })) {
