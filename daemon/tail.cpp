@@ -1,4 +1,5 @@
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -30,17 +31,55 @@ std::string Join(const json& list) {
   return joined;
 }
 
+// "UPDATE", "BURST" before the thread, so an editor tells news from confirmation at a glance;
+// nothing for a new story (or an alert of a daemon before stories).
+std::string KindTag(const json& alert) {
+  const std::string kind = alert.value("kind", "new");
+  if (kind == "new") return "";
+  std::string tag = kind;
+  for (char& c : tag) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return tag + " ";
+}
+
+// "5 sources: wire, daily, radio, agency, tv" for an alert of a story with more than one.
+std::string SourcesLine(const json& alert) {
+  const json& story = alert.value("story", json());
+  if (!story.is_object() || story.value("source_count", 0) < 2) return "";
+  return "    " + std::to_string(story.value("source_count", 0)) +
+         " sources: " + Join(story.value("sources", json::array())) + "\n";
+}
+
+std::string FormatBurst(const json& alert) {
+  const json& burst = alert.value("burst", json::object());
+  std::ostringstream out;
+  out << alert.value("detected_at", "") << "  #" << alert.value("seq", 0) << "  " << KindTag(alert)
+      << "[" << alert.value("thread", "") << "]  " << burst.value("stories", 0)
+      << " new stories since " << burst.value("window_start", "") << " (about "
+      << burst.value("expected", 0.0) << " expected)\n";
+  for (const json& story : alert.value("stories", json::array())) {
+    if (!story.is_object()) continue;
+    out << "    " << story.value("title", "") << "  (" << story.value("feed", "") << ")\n";
+  }
+  return out.str();
+}
+
 // Two lines an editor can scan: when, which thread, the headline and its source; then
-// the link and the words that made it match.
+// the link and the words that made it match (or the story that carried it into the thread).
 std::string FormatAlert(const json& alert) {
+  if (alert.contains("burst")) return FormatBurst(alert);
   const json& item = alert.value("item", json::object());
   std::ostringstream out;
-  out << alert.value("detected_at", "") << "  #" << alert.value("seq", 0) << "  ["
-      << alert.value("thread", "") << "]  " << item.value("title", "") << "  ("
+  out << alert.value("detected_at", "") << "  #" << alert.value("seq", 0) << "  " << KindTag(alert)
+      << "[" << alert.value("thread", "") << "]  " << item.value("title", "") << "  ("
       << item.value("feed", "") << ")\n"
-      << "    " << item.value("link", "") << "\n"
-      << "    matched: " << Join(alert.value("matched", json::array())) << "  score "
-      << alert.value("score", 0.0) << "\n";
+      << "    " << item.value("link", "") << "\n";
+  if (alert.contains("via_story")) {
+    out << "    in the thread through story #" << alert.value("via_story", 0) << "\n";
+  } else {
+    out << "    matched: " << Join(alert.value("matched", json::array())) << "  score "
+        << alert.value("score", 0.0) << "\n";
+  }
+  out << SourcesLine(alert);
   return out.str();
 }
 

@@ -2,8 +2,9 @@
 // that cost time in proportion to their size, and bounds that refuse the rest with a message.
 // "Linear" is judged in the same test by timing ten inputs of size n against one of size 10·n,
 // the same bytes either way, fastest of five runs each: linear work makes the ratio about 1,
-// the quadratic paths these replace about 10. Equal amounts of work keep a loaded machine's
-// noise from deciding (a ratio of two sub-millisecond timings did, once).
+// the quadratic paths these replace about 10; the bound is 4 (a loaded machine once showed 3.3).
+// Equal amounts of work keep a loaded machine's noise from deciding (a ratio of two sub-millisecond
+// timings did, once).
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -71,17 +72,17 @@ TEST_CASE("feed documents shaped for quadratic work parse in linear time", "[hos
     auto make = [](int n) {
       return Rss("<item " + Repeat("a=\"1\" ", n) + "><title>x</title></item>");
     };
-    CHECK(GrowthOfTenfold(make, Parse, 20'000) < 3);
+    CHECK(GrowthOfTenfold(make, Parse, 20'000) < 4);
   }
   SECTION("a long element name and many attributes without values, each an error") {
     auto make = [](int n) {
       return Rss("<item" + std::string(static_cast<std::size_t>(n), 'x') + Repeat(" a", n) + "/>");
     };
-    CHECK(GrowthOfTenfold(make, Parse, 5'000) < 3);
+    CHECK(GrowthOfTenfold(make, Parse, 5'000) < 4);
   }
   SECTION("deep nesting closed by end tags that match nothing") {
     auto make = [](int n) { return Rss(Repeat("<a>", n) + Repeat("</b>", n)); };
-    CHECK(GrowthOfTenfold(make, Parse, 10'000) < 3);
+    CHECK(GrowthOfTenfold(make, Parse, 10'000) < 4);
   }
   SECTION("many namespace prefixes in scope, each looked up") {
     auto make = [](int n) {
@@ -89,7 +90,7 @@ TEST_CASE("feed documents shaped for quadratic work parse in linear time", "[hos
       for (int i = 0; i < n; ++i) declarations += "<e xmlns:" + Word(i) + "=\"u\">";
       return Rss(declarations + Repeat("<ax:b/>", n));
     };
-    CHECK(GrowthOfTenfold(make, Parse, 5'000) < 3);
+    CHECK(GrowthOfTenfold(make, Parse, 5'000) < 4);
   }
 }
 
@@ -124,10 +125,10 @@ TEST_CASE("thread files compile in linear time up to their bounds", "[hostile]")
     REQUIRE(classifier.ok());
   };
   SECTION("plain terms") {
-    CHECK(GrowthOfTenfold([](int n) { return ThreadFile(Terms(n)); }, compile, 1'500) < 3);
+    CHECK(GrowthOfTenfold([](int n) { return ThreadFile(Terms(n)); }, compile, 1'500) < 4);
   }
   SECTION("prefix terms") {
-    CHECK(GrowthOfTenfold([](int n) { return ThreadFile(Terms(n, "*")); }, compile, 1'500) < 3);
+    CHECK(GrowthOfTenfold([](int n) { return ThreadFile(Terms(n, "*")); }, compile, 1'500) < 4);
   }
   SECTION("many ways of writing one term") {
     // "peace talks" with the space written differently each time: one pattern, many terms.
@@ -141,7 +142,7 @@ TEST_CASE("thread files compile in linear time up to their bounds", "[hostile]")
       }
       return ThreadFile(terms);
     };
-    CHECK(GrowthOfTenfold(make, compile, 1'500) < 3);
+    CHECK(GrowthOfTenfold(make, compile, 1'500) < 4);
   }
 }
 

@@ -14,6 +14,7 @@
 #include "tests/support/daemon_runner.h"
 #include "tests/support/feed_server.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace newsmon::testing {
@@ -160,6 +161,15 @@ TEST_CASE("one strike in five outlets is one new alert, then one update naming a
   for (const auto& source : alerts.back()["story"]["sources"]) sources.insert(source);
   CHECK(sources == std::set<std::string>(feeds.begin(), feeds.end()));
   CHECK(newsroom.Count("SELECT COUNT(DISTINCT story) FROM items") == 1);
+
+  // What an editor watching `tail` reads: the update says so and names the sources.
+  Completed tail = RunNewsmon({"tail", "--endpoint", newsroom.config().publish.endpoint,
+                               "--replay-endpoint", newsroom.config().publish.replay_endpoint,
+                               "--since", "0", "--count", std::to_string(alerts.size())});
+  CHECK(tail.status == 0);
+  CHECK(tail.out.find("#1  [power]  ") != std::string::npos);
+  CHECK(tail.out.find("#2  UPDATE [power]  ") != std::string::npos);
+  CHECK(tail.out.find("    5 sources: ") != std::string::npos);
 }
 
 TEST_CASE("two strikes the same morning are two stories, each alerted as new") {
@@ -201,12 +211,14 @@ TEST_CASE("ten stories in fifteen minutes after a quiet day make one burst alert
       {"Kharkiv thermal power plant burns after missile barrage",
        "Firefighters worked until dawn."},
       {"Substation near Odesa knocked out by Shahed drones", "Trolleybuses stopped in the south."},
-      {"Dnipro hydroelectric power dam struck again", "Turbine hall damaged; water levels watched."},
+      {"Dnipro hydroelectric power dam struck again",
+       "Turbine hall damaged; water levels watched."},
       {"Lviv substation hit in rare western attack", "Trams idle across the old town."},
       {"Poltava gas-fired power unit set ablaze", "Naftogaz reports a pressure drop."},
       {"Chernihiv combined heat and power plant destroyed", "Radiators cold in 40,000 flats."},
       {"Sumy power station loses both boilers", "Generators now run the hospital."},
-      {"Zhytomyr grid operator reports power cable yard shelled", "Repair crews wait for clearance."},
+      {"Zhytomyr grid operator reports power cable yard shelled",
+       "Repair crews wait for clearance."},
       {"Rivne nuclear power plant cuts output after line damage", "IAEA inspectors informed."},
       {"Kherson power plant shelled from across the Dnipro", "Evacuation of the left bank halted."},
   };
@@ -252,6 +264,13 @@ TEST_CASE("ten stories in fifteen minutes after a quiet day make one burst alert
   CHECK(bursts[0]["burst"]["expected"].get<double>() < 0.1);
   CHECK(bursts[0]["stories"].size() == bursts[0]["burst"]["stories"].get<std::size_t>());
   CHECK(bursts[0]["stories"][0].contains("title"));
+
+  Completed tail = RunNewsmon({"tail", "--endpoint", newsroom.config().publish.endpoint,
+                               "--replay-endpoint", newsroom.config().publish.replay_endpoint,
+                               "--since", "0", "--count", std::to_string(events.size() + 2)});
+  CHECK(tail.status == 0);
+  CHECK(tail.out.find("BURST [power]  ") != std::string::npos);
+  CHECK(tail.out.find("new stories since ") != std::string::npos);
 }
 
 }  // namespace

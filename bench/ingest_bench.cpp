@@ -1,0 +1,185 @@
+// What stories cost at ingest: the real items of ../shared/corpus/news-2025 (about 2,700),
+// written as RSS feeds of 50 items, go through the daemon's Pipeline (parse, dedupe,
+// classify, store in a SQLite file, with and without stories) in publication order. Each mode
+// runs on a fresh database several times, alternating; the table gives medians and the ratio
+// with stories to without, measured in the same run.
+//
+//   ingest-bench [--corpus DIR] [--runs N] [--quick]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "bench/labelled_inputs.h"
+#include "classifiers/labelled_set.h"
+#include "classifiers/stories.h"
+#include "daemon/pipeline.h"
+#include "feeds/feed_parser.h"
+#include "store/store.h"
+
+namespace newsmon {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+struct Entry {
+  CorpusEntry entry;
+  std::int64_t published = 0;
+};
+
+std::vector<Entry> ReadCorpus(const std::string& root, std::size_t limit) {
+  std::vector<Entry> entries;
+  for (const auto& outlet : fs::directory_iterator(root)) {
+    if (!outlet.is_directory()) continue;
+    for (const auto& file : fs::directory_iterator(outlet.path())) {
+      if (file.path().extension() != ".json") continue;
+      auto read = ReadJsonCorpusFile(file.path().string(), [](std::string_view html) {
+        return std::string(html);  // the feed's own text, as a feed would carry it
+      });
+      if (!read.ok()) continue;
+      for (CorpusEntry& entry : *read) {
+        const std::int64_t published = ParseFeedDate(entry.published).value_or(0);
+        entries.push_back({std::move(entry), published});
+      }
+    }
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.published < b.published; });
+  if (entries.size() > limit) entries.resize(limit);
+  return entries;
+}
+
+// Feeds of `per_feed` consecutive items, as seven outlets' feeds would bring them.
+std::vector<FetchResponse> AsFeeds(const std::vector<Entry>& entries, std::size_t per_feed) {
+  std::vector<FetchResponse> feeds;
+  for (std::size_t start = 0; start < entries.size(); start += per_feed) {
+    std::string xml = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>";
+    for (std::size_t i = start; i < std::min(entries.size(), start + per_feed); ++i) {
+      const CorpusEntry& e = entries[i].entry;
+      xml += "<item><guid>" + Escape(e.link) + "#" + std::to_string(i) + "</guid><title>" +
+             Escape(e.title) + "</title><link>" + Escape(e.link) + "</link><description>" +
+             Escape(e.summary) + "</description><pubDate>" + Escape(e.published) +
+             "</pubDate></item>";
+    }
+    FetchResponse response;
+    response.feed = "feed-" + std::to_string(feeds.size() % 7);
+    response.url = response.effective_url = "https://example.org/" + response.feed;
+    response.http_status = 200;
+    response.body = xml + "</channel></rss>";
+    response.content_type = "application/rss+xml";
+    feeds.push_back(std::move(response));
+  }
+  return feeds;
+}
+
+double IngestSeconds(const std::vector<FetchResponse>& feeds,
+                     std::shared_ptr<const Classifier> classifier, bool stories,
+                     const std::string& database) {
+  fs::remove(database);
+  fs::remove(database + "-wal");
+  fs::remove(database + "-shm");
+  auto store = Store::Open(database);
+  if (!store.ok()) {
+    std::fprintf(stderr, "%s\n", store.status().message().c_str());
+    std::exit(1);
+  }
+  Pipeline pipeline(**store, classifier);
+  const std::int64_t now = 1'767'000'000;
+  if (stories) {
+    if (Status s = pipeline.TrackStories(StoryClusterer::Create(), {}, now, std::chrono::hours(36));
+        !s.ok()) {
+      std::fprintf(stderr, "%s\n", s.message().c_str());
+      std::exit(1);
+    }
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for (const FetchResponse& feed : feeds) {
+    IngestReport report = pipeline.Ingest(feed, feed.url, now);
+    if (!report.status.ok()) {
+      std::fprintf(stderr, "%s\n", report.status.message().c_str());
+      std::exit(1);
+    }
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double Median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+}  // namespace
+}  // namespace newsmon
+
+int main(int argc, char** argv) {
+  using namespace newsmon;
+  std::string corpus = NEWSMON_SOURCE_DIR "/../shared/corpus/news-2025";
+  int runs = 5;
+  std::size_t limit = 1'000'000;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--corpus" && i + 1 < argc) {
+      corpus = argv[++i];
+    } else if (arg == "--runs" && i + 1 < argc) {
+      runs = std::max(1, std::atoi(argv[++i]));
+    } else if (arg == "--quick") {
+      runs = 1;
+      limit = 300;
+    } else {
+      std::fprintf(stderr, "usage: %s [--corpus DIR] [--runs N] [--quick]\n", argv[0]);
+      return 2;
+    }
+  }
+  if (!fs::is_directory(corpus)) {
+    std::printf("skipped: no corpus at %s (--corpus DIR)\n", corpus.c_str());
+    return 77;
+  }
+  auto classifier = bench::LoadClassifier(bench::DefaultThreadFiles());
+  if (!classifier.ok()) {
+    std::fprintf(stderr, "%s\n", classifier.status().message().c_str());
+    return 1;
+  }
+  const std::vector<Entry> entries = ReadCorpus(corpus, limit);
+  const std::vector<FetchResponse> feeds = AsFeeds(entries, 50);
+  const std::string database = (fs::temp_directory_path() / "newsmon-ingest-bench.db").string();
+  std::vector<double> without, with;
+  for (int run = 0; run < runs; ++run) {
+    without.push_back(IngestSeconds(feeds, *classifier, false, database));
+    with.push_back(IngestSeconds(feeds, *classifier, true, database));
+  }
+  fs::remove(database);
+  fs::remove(database + "-wal");
+  fs::remove(database + "-shm");
+  const double base = Median(without), stories = Median(with);
+  std::printf("%zu items in %zu feeds of 50, SQLite file, median of %d runs\n", entries.size(),
+              feeds.size(), runs);
+  std::printf("%-16s %10s %12s %10s\n", "mode", "seconds", "items/s", "us/item");
+  for (auto [name, seconds] : {std::pair{"without stories", base}, {"with stories", stories}}) {
+    std::printf("%-16s %10.3f %12.0f %10.1f\n", name, seconds, entries.size() / seconds,
+                1e6 * seconds / static_cast<double>(entries.size()));
+  }
+  std::printf("ratio with/without: %.2f (target <= 1.20)\n", stories / base);
+  return 0;
+}
