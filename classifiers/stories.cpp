@@ -149,25 +149,49 @@ class Clusterer final : public StoryClusterer {
     }
   }
 
-  // The open story most similar to `vector`, found through the rarest words it shares.
+  // The open story most similar to `vector`. The dot products with every story's centroid are
+  // summed along the postings of the item's words (one lookup per shared word, none for the
+  // words a story does not share); only the closest stories by centroid are then compared
+  // member by member, since that costs a pass over up to kMaxMembers vectors each.
   std::pair<Story*, double> Nearest(const Vector& vector) {
     const double norm2 = Norm2(vector);
     if (norm2 == 0) return {nullptr, 0.0};
-    std::unordered_set<std::int64_t> candidates;
+    std::unordered_map<std::int64_t, std::pair<Story*, double>> dots;
     for (const auto& [word, weight] : vector) {
       auto postings = postings_.find(word);
       if (postings == postings_.end()) continue;
-      candidates.insert(postings->second.begin(), postings->second.end());
+      for (std::int64_t id : postings->second) {
+        auto& [story, dot] = dots[id];
+        if (story == nullptr) {
+          auto found = stories_.find(id);
+          if (found == stories_.end()) continue;
+          story = &found->second;
+        }
+        if (auto slot = story->centroid.find(word); slot != story->centroid.end()) {
+          dot += weight * slot->second;
+        }
+      }
     }
+    std::vector<std::pair<double, Story*>> ranked;
+    for (const auto& [id, entry] : dots) {
+      if (entry.first == nullptr || entry.first->norm2 == 0) continue;
+      ranked.push_back({entry.second / std::sqrt(norm2 * entry.first->norm2), entry.first});
+    }
+    const std::size_t compared = std::min(ranked.size(), kMembersCompared);
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(compared),
+                      ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     Story* best = nullptr;
     double best_similarity = 0;
-    for (std::int64_t id : candidates) {
-      auto story = stories_.find(id);
-      if (story == stories_.end()) continue;
-      const double similarity = Cosine(vector, norm2, story->second);
+    for (std::size_t i = 0; i < ranked.size(); ++i) {
+      auto [similarity, story] = ranked[i];
+      if (i < compared) {
+        for (const Member& member : story->members) {
+          similarity = std::max(similarity, Cosine(vector, norm2, member.vector, member.norm2));
+        }
+      }
       if (similarity > best_similarity) {
         best_similarity = similarity;
-        best = &story->second;
+        best = story;
       }
     }
     return {best, best_similarity};
@@ -177,17 +201,6 @@ class Clusterer final : public StoryClusterer {
     double sum = 0;
     for (const auto& [word, weight] : vector) sum += weight * weight;
     return sum;
-  }
-
-  // The closer of the story as a whole (its centroid) and its nearest member: a reaction
-  // ("Europe rallies behind Zelensky after the clash") may resemble one earlier report more
-  // than the story's average.
-  static double Cosine(const Vector& vector, double norm2, const Story& story) {
-    double best = Cosine(vector, norm2, story.centroid, story.norm2);
-    for (const Member& member : story.members) {
-      best = std::max(best, Cosine(vector, norm2, member.vector, member.norm2));
-    }
-    return best;
   }
 
   static double Cosine(const Vector& a, double a_norm2, const Vector& b, double b_norm2) {
@@ -265,6 +278,10 @@ class Clusterer final : public StoryClusterer {
   static constexpr int kDecayEvery = 20000;
   static constexpr std::size_t kMaxPostings = 64;
   static constexpr std::size_t kMaxMembers = 16;
+  // Stories compared member by member: a reaction may resemble one earlier report more than
+  // the story's average ("Europe rallies behind Zelensky after the clash"), but only a story
+  // already close by its centroid is worth the pass.
+  static constexpr std::size_t kMembersCompared = 8;
 
   StoryOptions options_;
   std::unordered_map<std::int64_t, Story> stories_;

@@ -2,9 +2,45 @@
 
 #include <sqlite3.h>
 
+#include <string>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace newsmon::sqlite {
+
+// Idle statements by their SQL text. The store's statements are a fixed set of literals; the
+// cap only guards against a caller that builds SQL text, whose statements are then finalized.
+struct StatementCache {
+  static constexpr std::size_t kMaxTexts = 256;
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> idle;
+
+  sqlite3_stmt* Take(std::string_view sql) {
+    auto found = idle.find(std::string(sql));
+    if (found == idle.end() || found->second.empty()) return nullptr;
+    sqlite3_stmt* stmt = found->second.back();
+    found->second.pop_back();
+    return stmt;
+  }
+
+  void Give(sqlite3_stmt* stmt) {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    const std::string sql = sqlite3_sql(stmt);
+    if (idle.size() >= kMaxTexts && !idle.contains(sql)) {
+      sqlite3_finalize(stmt);
+      return;
+    }
+    idle[sql].push_back(stmt);
+  }
+
+  void FinalizeAll() {
+    for (auto& [sql, stmts] : idle) {
+      for (sqlite3_stmt* stmt : stmts) sqlite3_finalize(stmt);
+    }
+    idle.clear();
+  }
+};
 
 namespace {
 
@@ -41,17 +77,27 @@ Result<Database> Database::Open(const std::string& path) {
   return db;
 }
 
-Database::Database(Database&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+Database::Database(sqlite3* handle) : handle_(handle), cache_(std::make_unique<StatementCache>()) {}
+
+Database::Database(Database&& other) noexcept
+    : handle_(std::exchange(other.handle_, nullptr)), cache_(std::move(other.cache_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
-    sqlite3_close_v2(handle_);
+    Close();
     handle_ = std::exchange(other.handle_, nullptr);
+    cache_ = std::move(other.cache_);
   }
   return *this;
 }
 
-Database::~Database() { sqlite3_close_v2(handle_); }
+Database::~Database() { Close(); }
+
+void Database::Close() {
+  if (cache_) cache_->FinalizeAll();
+  sqlite3_close_v2(handle_);
+  handle_ = nullptr;
+}
 
 Status Database::Exec(const char* sql) {
   char* error = nullptr;
@@ -64,10 +110,12 @@ Status Database::Exec(const char* sql) {
 }
 
 Result<Statement> Database::Prepare(std::string_view sql) {
+  if (sqlite3_stmt* cached = cache_->Take(sql)) return Statement(cached, handle_, cache_.get());
   sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(handle_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  int rc = sqlite3_prepare_v3(handle_, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return SqliteError(rc, std::string("SQL error: ") + sqlite3_errmsg(handle_));
-  return Statement(stmt, handle_);
+  return Statement(stmt, handle_, cache_.get());
 }
 
 std::int64_t Database::LastInsertRowid() const { return sqlite3_last_insert_rowid(handle_); }
@@ -75,19 +123,32 @@ int Database::Changes() const { return sqlite3_changes(handle_); }
 std::string Database::LastError() const { return sqlite3_errmsg(handle_); }
 
 Statement::Statement(Statement&& other) noexcept
-    : handle_(std::exchange(other.handle_, nullptr)), db_(other.db_), status_(other.status_) {}
+    : handle_(std::exchange(other.handle_, nullptr)),
+      db_(other.db_),
+      cache_(other.cache_),
+      status_(other.status_) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    sqlite3_finalize(handle_);
+    Release();
     handle_ = std::exchange(other.handle_, nullptr);
     db_ = other.db_;
+    cache_ = other.cache_;
     status_ = other.status_;
   }
   return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(handle_); }
+Statement::~Statement() { Release(); }
+
+void Statement::Release() {
+  if (handle_ == nullptr) return;
+  if (cache_ != nullptr) {
+    cache_->Give(std::exchange(handle_, nullptr));
+  } else {
+    sqlite3_finalize(std::exchange(handle_, nullptr));
+  }
+}
 
 Statement& Statement::Bind(int index, std::int64_t value) {
   sqlite3_bind_int64(handle_, index, value);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@ struct sqlite3_stmt;
 namespace newsmon::sqlite {
 
 class Statement;
+struct StatementCache;
 
 class Database {
  public:
@@ -27,14 +29,19 @@ class Database {
 
   // For fixed SQL with no parameters (schema, pragmas, BEGIN/COMMIT).
   Status Exec(const char* sql);
+  // A statement of this SQL text, compiled once per connection: a statement handed back (when
+  // the Statement goes out of scope) is reset and kept for the next Prepare of the same text,
+  // as parsing SQL costs more than running the small statements of the store.
   Result<Statement> Prepare(std::string_view sql);
   std::int64_t LastInsertRowid() const;
   int Changes() const;
   std::string LastError() const;
 
  private:
-  explicit Database(sqlite3* handle) : handle_(handle) {}
+  explicit Database(sqlite3* handle);
+  void Close();
   sqlite3* handle_ = nullptr;
+  std::unique_ptr<StatementCache> cache_;
 };
 
 class Statement {
@@ -68,9 +75,12 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(sqlite3_stmt* handle, sqlite3* db) : handle_(handle), db_(db) {}
+  Statement(sqlite3_stmt* handle, sqlite3* db, StatementCache* cache)
+      : handle_(handle), db_(db), cache_(cache) {}
+  void Release();  // back to the cache, or finalized
   sqlite3_stmt* handle_ = nullptr;
   sqlite3* db_ = nullptr;
+  StatementCache* cache_ = nullptr;
   Status status_;
 };
 
