@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <limits>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -39,7 +40,11 @@ const std::unordered_set<std::string>& FunctionWords() {
   return words;
 }
 
-using Vector = std::unordered_map<std::string, double>;  // word → weight
+// Words are interned as small integers: a story's vectors are compared and summed many times
+// per item, and hashing and copying the words' strings each time cost more than the rest of
+// the clusterer together (bench/ingest-bench, docs/stories.md).
+using WordId = std::uint32_t;
+using Vector = std::vector<std::pair<WordId, double>>;  // sorted by word
 
 struct Member {
   Vector vector;
@@ -49,11 +54,32 @@ struct Member {
 struct Story {
   std::int64_t id = 0;
   std::int64_t last_active = 0;
-  Vector centroid;  // the members' vectors added up
+  std::unordered_map<WordId, double> centroid;  // the members' vectors added up
   double norm2 = 0;
   std::deque<Member> members;  // the most recent ones, for single-link similarity
   std::string link;            // the first item's canonical link
 };
+
+double Norm2(const Vector& vector) {
+  double sum = 0;
+  for (const auto& [word, weight] : vector) sum += weight * weight;
+  return sum;
+}
+
+double Cosine(const Vector& a, double a_norm2, const Vector& b, double b_norm2) {
+  if (a_norm2 == 0 || b_norm2 == 0) return 0;
+  double dot = 0;
+  for (auto i = a.begin(), j = b.begin(); i != a.end() && j != b.end();) {
+    if (i->first < j->first) {
+      ++i;
+    } else if (j->first < i->first) {
+      ++j;
+    } else {
+      dot += (i++)->second * (j++)->second;
+    }
+  }
+  return dot / std::sqrt(a_norm2 * b_norm2);
+}
 
 class Clusterer final : public StoryClusterer {
  public:
@@ -62,7 +88,7 @@ class Clusterer final : public StoryClusterer {
   StoryAssignment Add(const StoryItem& item) override {
     Expire(item.published);
     const std::string link = CanonicalLink(item.link);
-    std::vector<std::pair<std::string, double>> words = Words(item);
+    const Vector words = Words(item);
     Vector vector = Weigh(words);
     Learn(words);
     if (!link.empty()) {
@@ -83,7 +109,7 @@ class Clusterer final : public StoryClusterer {
 
   void Restore(const StoryItem& item, std::int64_t id) override {
     Expire(item.published);
-    std::vector<std::pair<std::string, double>> words = Words(item);
+    const Vector words = Words(item);
     Vector vector = Weigh(words);
     Learn(words);
     ReserveIdsThrough(id);
@@ -99,54 +125,101 @@ class Clusterer final : public StoryClusterer {
   std::size_t open_stories() const override { return stories_.size(); }
 
  private:
-  // The words of the title (weight 2) and of the lead (weight 1), each once, by stem.
-  std::vector<std::pair<std::string, double>> Words(const StoryItem& item) const {
-    std::unordered_map<std::string, double> weights;
-    AddWords(item.title, 2.0, -1, weights);
-    AddWords(item.summary, 1.0, options_.lead_words, weights);
-    return {weights.begin(), weights.end()};
+  WordId Intern(const std::string& word) {
+    auto [found, added] = ids_.try_emplace(word, static_cast<WordId>(words_.size()));
+    if (added) {
+      words_.push_back(word);
+      document_frequency_.push_back(0);
+    }
+    return found->second;
   }
 
-  static void AddWords(std::string_view text, double weight, int limit,
-                       std::unordered_map<std::string, double>& out) {
+  // The words of the title (weight 2) and of the lead (weight 1), each once, by stem.
+  Vector Words(const StoryItem& item) {
+    Vector words;
+    AddWords(item.title, 2.0, -1, words);
+    AddWords(item.summary, 1.0, options_.lead_words, words);
+    std::sort(words.begin(), words.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first : a.second > b.second;
+    });
+    words.erase(std::unique(words.begin(), words.end(),
+                            [](const auto& a, const auto& b) { return a.first == b.first; }),
+                words.end());  // keeps each word's highest weight, sorted first
+    return words;
+  }
+
+  void AddWords(std::string_view text, double weight, int limit, Vector& out) {
     text::TokenizedText tokens = text::Tokenize(text);
     text::StemTokens(tokens, text::DetectLanguage(tokens.letters));
     const int words = limit < 0 ? tokens.words : std::min(tokens.words, limit);
     for (int position = 0; position < words; ++position) {
       const text::Token& token = tokens.tokens[static_cast<std::size_t>(tokens.first_at[position])];
       if (token.text.size() < 2 || FunctionWords().contains(token.text)) continue;
-      const std::string& key = token.stem.empty() ? token.text : token.stem;
-      double& slot = out[key];
-      slot = std::max(slot, weight);
+      out.push_back({Intern(token.stem.empty() ? token.text : token.stem), weight});
     }
   }
 
   // Rarer words weigh more: log((N + prior) / (df + 1)), with a prior so that the first items
   // do not treat every word as rare.
-  double Idf(const std::string& word) const {
-    auto found = document_frequency_.find(word);
-    const double df = found == document_frequency_.end() ? 0.0 : found->second;
-    return std::log((documents_ + kIdfPrior) / (df + 1.0));
+  double Idf(WordId word) const {
+    return std::log((documents_ + kIdfPrior) / (document_frequency_[word] + 1.0));
   }
 
-  Vector Weigh(const std::vector<std::pair<std::string, double>>& words) const {
-    Vector vector;
-    for (const auto& [word, weight] : words) vector[word] = weight * Idf(word);
+  Vector Weigh(const Vector& words) const {
+    Vector vector = words;
+    for (auto& [word, weight] : vector) weight *= Idf(word);
     return vector;
   }
 
   // Counts decay by half every kDecayEvery items, so the table forgets the words of past
-  // events instead of growing without bound.
-  void Learn(const std::vector<std::pair<std::string, double>>& words) {
+  // events; then words neither frequent nor in an open story leave the vocabulary, which keeps
+  // it bounded however long the daemon runs.
+  void Learn(const Vector& words) {
     for (const auto& [word, weight] : words) document_frequency_[word] += 1.0;
     documents_ += 1.0;
     if (++since_decay_ < kDecayEvery) return;
     since_decay_ = 0;
     documents_ /= 2;
-    for (auto it = document_frequency_.begin(); it != document_frequency_.end();) {
-      it->second /= 2;
-      it = it->second < 0.5 ? document_frequency_.erase(it) : std::next(it);
+    for (double& df : document_frequency_) df /= 2;
+    Compact();
+  }
+
+  void Compact() {
+    std::vector<bool> keep(words_.size());
+    for (std::size_t word = 0; word < words_.size(); ++word) {
+      keep[word] = document_frequency_[word] >= 0.5;
     }
+    for (const auto& [id, story] : stories_) {
+      for (const auto& [word, weight] : story.centroid) keep[word] = true;
+    }
+    // New ids in the old order, so that sorted vectors stay sorted.
+    constexpr WordId kGone = std::numeric_limits<WordId>::max();
+    std::vector<WordId> renumbered(words_.size(), kGone);
+    std::vector<std::string> words;
+    std::vector<double> frequencies;
+    ids_.clear();
+    for (std::size_t word = 0; word < words_.size(); ++word) {
+      if (!keep[word]) continue;
+      renumbered[word] = static_cast<WordId>(words.size());
+      ids_.emplace(words_[word], renumbered[word]);
+      words.push_back(std::move(words_[word]));
+      frequencies.push_back(document_frequency_[word]);
+    }
+    words_ = std::move(words);
+    document_frequency_ = std::move(frequencies);
+    for (auto& [id, story] : stories_) {
+      std::unordered_map<WordId, double> centroid;
+      for (const auto& [word, weight] : story.centroid) centroid[renumbered[word]] = weight;
+      story.centroid = std::move(centroid);
+      for (Member& member : story.members) {
+        for (auto& [word, weight] : member.vector) word = renumbered[word];
+      }
+    }
+    std::unordered_map<WordId, std::deque<std::int64_t>> postings;
+    for (auto& [word, ids] : postings_) {
+      if (renumbered[word] != kGone) postings[renumbered[word]] = std::move(ids);
+    }
+    postings_ = std::move(postings);
   }
 
   // The open story most similar to `vector`. The dot products with every story's centroid are
@@ -197,23 +270,6 @@ class Clusterer final : public StoryClusterer {
     return {best, best_similarity};
   }
 
-  static double Norm2(const Vector& vector) {
-    double sum = 0;
-    for (const auto& [word, weight] : vector) sum += weight * weight;
-    return sum;
-  }
-
-  static double Cosine(const Vector& a, double a_norm2, const Vector& b, double b_norm2) {
-    if (a_norm2 == 0 || b_norm2 == 0) return 0;
-    const Vector& small = a.size() <= b.size() ? a : b;
-    const Vector& large = a.size() <= b.size() ? b : a;
-    double dot = 0;
-    for (const auto& [word, weight] : small) {
-      if (auto found = large.find(word); found != large.end()) dot += weight * found->second;
-    }
-    return dot / std::sqrt(a_norm2 * b_norm2);
-  }
-
   std::int64_t Start(Vector vector, const std::string& link, std::int64_t published) {
     const std::int64_t id = ++last_id_;
     Open(id, std::move(vector), link, published);
@@ -234,7 +290,8 @@ class Clusterer final : public StoryClusterer {
       if (slot == 0) Post(word, story.id);
       slot += weight;
     }
-    story.norm2 = Norm2(story.centroid);
+    story.norm2 = 0;
+    for (const auto& [word, weight] : story.centroid) story.norm2 += weight * weight;
     story.members.push_back({vector, Norm2(vector)});
     if (story.members.size() > kMaxMembers) story.members.pop_front();
     story.last_active = std::max(story.last_active, published);
@@ -243,7 +300,7 @@ class Clusterer final : public StoryClusterer {
 
   // A word's postings keep only its most recent stories: a word in hundreds of open stories
   // is no evidence for any of them, and the cap bounds the work per item.
-  void Post(const std::string& word, std::int64_t id) {
+  void Post(WordId word, std::int64_t id) {
     std::deque<std::int64_t>& postings = postings_[word];
     postings.push_back(id);
     if (postings.size() > kMaxPostings) postings.pop_front();
@@ -266,7 +323,7 @@ class Clusterer final : public StoryClusterer {
     }
   }
 
-  void Unpost(const std::string& word, std::int64_t id) {
+  void Unpost(WordId word, std::int64_t id) {
     auto postings = postings_.find(word);
     if (postings == postings_.end()) return;
     auto& ids = postings->second;
@@ -285,10 +342,12 @@ class Clusterer final : public StoryClusterer {
 
   StoryOptions options_;
   std::unordered_map<std::int64_t, Story> stories_;
-  std::unordered_map<std::string, std::deque<std::int64_t>> postings_;
+  std::unordered_map<WordId, std::deque<std::int64_t>> postings_;
   std::unordered_map<std::string, std::int64_t> by_link_;
   std::deque<std::pair<std::int64_t, std::int64_t>> activity_;  // (story, last_active) in order
-  std::unordered_map<std::string, double> document_frequency_;
+  std::unordered_map<std::string, WordId> ids_;
+  std::vector<std::string> words_;          // by id
+  std::vector<double> document_frequency_;  // by id
   double documents_ = 0;
   int since_decay_ = 0;
   std::int64_t last_id_ = 0;

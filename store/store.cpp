@@ -661,6 +661,7 @@ ON CONFLICT(name) DO UPDATE SET
   Result<std::vector<ThreadMatch>> WithStoryMatches(const ClassifiedItem& classified,
                                                     const StoryRules& rules) {
     std::vector<ThreadMatch> matches = classified.matches;
+    if (rules.followed_threads.empty()) return matches;  // the usual case: one query less
     auto threads = stories_.Threads(classified.story);
     if (!threads.ok()) return threads.status();
     for (const std::string& thread : *threads) {
