@@ -149,6 +149,7 @@ class Clusterer final : public StoryClusterer {
   }
 
   void AddWords(std::string_view text, double weight, int limit, Vector& out) {
+    if (limit >= 0) text = Lead(text, limit);
     text::TokenizedText tokens = text::Tokenize(text);
     text::StemTokens(tokens, text::DetectLanguage(tokens.letters));
     const int words = limit < 0 ? tokens.words : std::min(tokens.words, limit);
@@ -157,6 +158,15 @@ class Clusterer final : public StoryClusterer {
       if (token.text.size() < 2 || FunctionWords().contains(token.text)) continue;
       out.push_back({Intern(token.stem.empty() ? token.text : token.stem), weight});
     }
+  }
+
+  // Enough of the text for `words` words (at most 16 bytes each, cut at a space), so that a long
+  // summary is not tokenised to the end for the forty words that are used.
+  static std::string_view Lead(std::string_view text, int words) {
+    const std::size_t most = static_cast<std::size_t>(words) * 16;
+    if (text.size() <= most) return text;
+    const std::size_t space = text.rfind(' ', most);
+    return text.substr(0, space == std::string_view::npos ? 0 : space);
   }
 
   // Rarer words weigh more: log((N + prior) / (df + 1)), with a prior so that the first items

@@ -116,7 +116,6 @@ CREATE TABLE item_revisions(
 );
 CREATE INDEX item_revisions_item ON item_revisions(item);
 ALTER TABLE items ADD COLUMN story INTEGER;
-CREATE INDEX items_story_fetched ON items(fetched_at) WHERE story IS NOT NULL;
 ALTER TABLE matches ADD COLUMN threshold REAL NOT NULL DEFAULT 0;
 ALTER TABLE matches ADD COLUMN via_story INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE alerts ADD COLUMN kind TEXT NOT NULL DEFAULT 'new';

@@ -7,15 +7,22 @@ namespace {
 // outlets carry is what an editor wants to see; a list of two hundred is noise in a message.
 constexpr std::int64_t kSourcesNamed = 50;
 
+// A story's last_seen only decides when retention removes it, so it moves in steps of an hour
+// rather than with every item: most items then write no story row at all.
+constexpr std::int64_t kLastSeenStep = 3600;
+
 }  // namespace
 
 Result<bool> StoryLedger::Join(std::int64_t story, std::int64_t item_row, const std::string& feed,
                                std::int64_t at) {
   auto start = db_.Prepare(
       "INSERT INTO stories(id, first_item, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3) "
-      "ON CONFLICT(id) DO UPDATE SET last_seen = MAX(last_seen, ?3)");
+      "ON CONFLICT(id) DO UPDATE SET last_seen = ?3 WHERE last_seen < ?3 - ?4");
   if (!start.ok()) return start.status();
-  if (Status s = start->Bind(1, story).Bind(2, item_row).Bind(3, at).Run(); !s.ok()) return s;
+  if (Status s = start->Bind(1, story).Bind(2, item_row).Bind(3, at).Bind(4, kLastSeenStep).Run();
+      !s.ok()) {
+    return s;
+  }
   auto source = db_.Prepare(
       "INSERT OR IGNORE INTO story_sources(story, feed, joined_at) VALUES (?1, ?2, ?3)");
   if (!source.ok()) return source.status();

@@ -229,7 +229,7 @@ TEST_CASE("webhook cursors are kept per sink and survive reopening") {
 // Undoes schema 5 (stories) by hand, leaving what newsmon before stories wrote.
 constexpr const char* kBackToSchema4 =
     "DROP TABLE story_threads; DROP TABLE story_sources; DROP TABLE stories; "
-    "DROP TABLE item_revisions; DROP INDEX items_story_fetched; "
+    "DROP TABLE item_revisions; "
     "ALTER TABLE items DROP COLUMN story; ALTER TABLE matches DROP COLUMN threshold; "
     "ALTER TABLE matches DROP COLUMN via_story; ALTER TABLE alerts DROP COLUMN kind; "
     "ALTER TABLE alerts DROP COLUMN story; PRAGMA user_version = 4";
