@@ -526,8 +526,9 @@ class DaemonImpl final : public Daemon {
     if (now >= next_heartbeat_) {
       next_heartbeat_ = now + config_.publish.heartbeat;
       if (auto last = parts_.store->LastSeq(); last.ok()) {
-        Status sent =
-            parts_.publisher->Send(kHeartbeatTopic, HeartbeatJson(*last, env_.clock.UnixSeconds()));
+        Status sent = parts_.publisher->Send(
+            kHeartbeatTopic,
+            HeartbeatJson(*last, parts_.store->DatabaseId(), env_.clock.UnixSeconds()));
         if (!sent.ok() && !heartbeat_failing_) {
           spdlog::warn("cannot publish the heartbeat: {}", sent.message());
         } else if (sent.ok() && heartbeat_failing_) {

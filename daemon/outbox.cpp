@@ -25,6 +25,7 @@ OutboxDrain Outbox::Drain() {
     return drain;
   }
   drain.pending = !pending->empty();
+  if (!MakeDurable(*pending)) return drain;
   for (const OutboxEntry& entry : *pending) {
     if (entry.seq <= published_up_to_) continue;  // on the bus already, its mark is pending
     if (Status sent = publisher_.Send(entry.topic, entry.body); !sent.ok()) {
@@ -51,6 +52,16 @@ bool Outbox::MarkUnmarked() {
     }
     unmarked_.erase(unmarked_.begin());
   }
+  return true;
+}
+
+bool Outbox::MakeDurable(const std::vector<OutboxEntry>& pending) {
+  if (pending.empty() || pending.back().seq <= durable_up_to_) return true;
+  if (Status synced = store_.MakeDurable(); !synced.ok()) {
+    Fail("cannot make alerts durable before sending them", synced);
+    return false;
+  }
+  durable_up_to_ = pending.back().seq;
   return true;
 }
 

@@ -70,6 +70,17 @@ Result<Statement> Database::Prepare(std::string_view sql) {
   return Statement(stmt, handle_);
 }
 
+Status Database::SyncLog() {
+  sqlite3_file* log = nullptr;
+  int rc = sqlite3_file_control(handle_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &log);
+  if (rc != SQLITE_OK) return SqliteError(rc, "cannot find the write-ahead log to sync");
+  // No log is open before the first write (or for ":memory:"): nothing to make durable.
+  if (log == nullptr || log->pMethods == nullptr) return Status::Ok();
+  rc = log->pMethods->xSync(log, SQLITE_SYNC_NORMAL);
+  if (rc != SQLITE_OK) return SqliteError(rc, "cannot sync the write-ahead log to the disk");
+  return Status::Ok();
+}
+
 std::int64_t Database::LastInsertRowid() const { return sqlite3_last_insert_rowid(handle_); }
 int Database::Changes() const { return sqlite3_changes(handle_); }
 std::string Database::LastError() const { return sqlite3_errmsg(handle_); }

@@ -28,6 +28,9 @@ class Database {
   // For fixed SQL with no parameters (schema, pragmas, BEGIN/COMMIT).
   Status Exec(const char* sql);
   Result<Statement> Prepare(std::string_view sql);
+  // Flushes the write-ahead log to the disk (one fsync): with synchronous=NORMAL a commit
+  // survives the process crashing but not the machine losing power until this is done.
+  Status SyncLog();
   std::int64_t LastInsertRowid() const;
   int Changes() const;
   std::string LastError() const;

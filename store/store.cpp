@@ -122,6 +122,11 @@ ALTER TABLE matches ADD COLUMN via_story INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE alerts ADD COLUMN kind TEXT NOT NULL DEFAULT 'new';
 ALTER TABLE alerts ADD COLUMN story INTEGER;
 )sql",
+    R"sql(
+-- The database's identity (Store::DatabaseId), in heartbeats and replay answers.
+CREATE TABLE database_identity(id TEXT NOT NULL);
+INSERT INTO database_identity(id) VALUES (lower(hex(randomblob(16))));
+)sql",
 };
 
 std::string EvidenceJson(const ThreadMatch& match) {
@@ -166,15 +171,20 @@ class SqliteStore final : public Store {
 
   Status Initialise() {
     // WAL lets readers (status, replay) run beside the writer; NORMAL sync is durable
-    // across process crashes, which is the failure we design for.
+    // across process crashes, and MakeDurable (one fsync per turn that publishes) across
+    // power loss: FULL would fsync every commit, several per turn.
     // auto_vacuum only takes effect on a database without tables, i.e. a new one; older
     // databases keep full-file reuse of free pages.
     for (const char* pragma : {"PRAGMA auto_vacuum=INCREMENTAL", "PRAGMA journal_mode=WAL",
                                "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
       if (Status s = db_.Exec(pragma); !s.ok()) return s;
     }
-    return Migrate();
+    if (Status s = Migrate(); !s.ok()) return s;
+    return ReadDatabaseId();
   }
+
+  Status MakeDurable() override { return db_.SyncLog(); }
+  const std::string& DatabaseId() const override { return database_id_; }
 
   Result<FeedFetchState> FetchState(const std::string& feed) override {
     auto stmt = db_.Prepare(
@@ -453,6 +463,15 @@ class SqliteStore final : public Store {
     return Status::Ok();
   }
 
+  Status ReadDatabaseId() {
+    auto stmt = db_.Prepare("SELECT id FROM database_identity");
+    if (!stmt.ok()) return stmt.status();
+    if (stmt->Step()) database_id_ = stmt->ColumnText(0);
+    if (!stmt->status().ok()) return stmt->status();
+    if (database_id_.empty()) return Status::Error("the database has no identity row");
+    return Status::Ok();
+  }
+
   Status UpdateFeed(const FetchRecord& r) {
     // ?2 config URL, ?8 where it moved (or ''), ?9 why it is disabled (or '').
     auto stmt = db_.Prepare(R"sql(
@@ -701,6 +720,7 @@ ON CONFLICT(name) DO UPDATE SET
 
   sqlite::Database db_;
   StoryLedger stories_;
+  std::string database_id_;
 };
 
 }  // namespace
