@@ -57,10 +57,11 @@ class DaemonImpl final : public Daemon {
         parts_.publisher->endpoint(), config_.publish.replay_endpoint);
     if (&env_ == &Env::Default()) LogSeed();
     if (Status s = StartStories(); !s.ok()) return s;
-    DrainOutbox();  // alerts stored before a crash go out first
     SeedFeedMetrics();
     parts_.ready->store(true);
-    next_heartbeat_ = start;
+    // Alerts stored before a crash, and the first poll's, wait for subscribers to (re)join.
+    publish_from_ = start + config_.publish.join_grace;
+    next_heartbeat_ = publish_from_;
     next_watchdog_ = start;
     notifier_.Ready();
     Loop loop(env_.clock, *parts_.fetcher);
@@ -152,8 +153,8 @@ class DaemonImpl final : public Daemon {
               [this](std::span<const WaitFd>, Clock::TimePoint now) {
                 if (next_story_update_ && now >= *next_story_update_) FlushStoryUpdates();
               }});
-    loop.Add({"outbox", nullptr, [this] { return outbox_.NextRetry(); },
-              [this](std::span<const WaitFd>, Clock::TimePoint) { DrainOutbox(); }});
+    loop.Add({"outbox", nullptr, [this] { return OutboxDeadline(); },
+              [this](std::span<const WaitFd>, Clock::TimePoint now) { Publish(now); }});
     loop.Add({"timers", nullptr, [this] { return NextTimer(); },
               [this](std::span<const WaitFd>, Clock::TimePoint now) { Tick(now); }});
   }
@@ -476,6 +477,22 @@ class DaemonImpl final : public Daemon {
                   report.not_modified ? " (not modified)" : "");
   }
 
+  std::optional<Clock::TimePoint> OutboxDeadline() const {
+    if (!joined_) return publish_from_;
+    return outbox_.NextRetry();
+  }
+
+  // The first message of a run is a heartbeat, so subscribers learn which database the seqs
+  // that follow count in before they see one.
+  void Publish(Clock::TimePoint now) {
+    if (now < publish_from_) return;
+    if (!joined_) {
+      joined_ = true;
+      PublishHeartbeat(now);
+    }
+    DrainOutbox();
+  }
+
   void DrainOutbox() {
     OutboxDrain drain = outbox_.Drain();
     if (drain.pending) {
@@ -522,23 +539,25 @@ class DaemonImpl final : public Daemon {
     parts_.metrics->SetWebhooks(gauges);
   }
 
-  void Tick(Clock::TimePoint now) {
-    if (now >= next_heartbeat_) {
-      next_heartbeat_ = now + config_.publish.heartbeat;
-      if (auto last = parts_.store->LastSeq(); last.ok()) {
-        Status sent = parts_.publisher->Send(
-            kHeartbeatTopic,
-            HeartbeatJson(*last, parts_.store->DatabaseId(), env_.clock.UnixSeconds()));
-        if (!sent.ok() && !heartbeat_failing_) {
-          spdlog::warn("cannot publish the heartbeat: {}", sent.message());
-        } else if (sent.ok() && heartbeat_failing_) {
-          spdlog::info("heartbeats are published again");
-        }
-        heartbeat_failing_ = !sent.ok();
+  void PublishHeartbeat(Clock::TimePoint now) {
+    next_heartbeat_ = now + config_.publish.heartbeat;
+    if (auto last = outbox_.PublishedThrough(); last.ok()) {
+      Status sent = parts_.publisher->Send(
+          kHeartbeatTopic,
+          HeartbeatJson(*last, parts_.store->DatabaseId(), env_.clock.UnixSeconds()));
+      if (!sent.ok() && !heartbeat_failing_) {
+        spdlog::warn("cannot publish the heartbeat: {}", sent.message());
+      } else if (sent.ok() && heartbeat_failing_) {
+        spdlog::info("heartbeats are published again");
       }
-      notifier_.Status(StatusLine());
-      UpdateGauges();
+      heartbeat_failing_ = !sent.ok();
     }
+    notifier_.Status(StatusLine());
+    UpdateGauges();
+  }
+
+  void Tick(Clock::TimePoint now) {
+    if (now >= next_heartbeat_ && joined_) PublishHeartbeat(now);
     if (now >= next_prune_) Prune(now);
     if (auto interval = notifier_.watchdog_interval(); interval && now >= next_watchdog_) {
       next_watchdog_ = now + *interval;
@@ -576,6 +595,8 @@ class DaemonImpl final : public Daemon {
   UniqueFd wake_fd_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> reload_requested_{false};
+  Clock::TimePoint publish_from_;  // the end of the join grace
+  bool joined_ = false;            // the grace is over: publishing
   Clock::TimePoint next_heartbeat_;
   Clock::TimePoint next_watchdog_;
   Clock::TimePoint next_prune_;

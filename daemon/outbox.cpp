@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/backoff.h"
@@ -53,6 +54,13 @@ bool Outbox::MarkUnmarked() {
     unmarked_.erase(unmarked_.begin());
   }
   return true;
+}
+
+Result<std::int64_t> Outbox::PublishedThrough() {
+  auto unsent = store_.UnsentAlerts(1);
+  if (!unsent.ok()) return unsent.status();
+  if (!unsent->empty()) return std::max(unsent->front().seq - 1, published_up_to_);
+  return store_.LastSeq();
 }
 
 bool Outbox::MakeDurable(const std::vector<OutboxEntry>& pending) {

@@ -31,6 +31,10 @@ class Outbox {
       : store_(store), publisher_(publisher), clock_(clock), random_(random) {}
 
   OutboxDrain Drain();
+  // The last seq that is on the bus with every seq before it (or was, before a restart): what a
+  // heartbeat announces. Alerts stored but not yet sent (during the join grace, or waiting
+  // behind a failure) are not counted.
+  Result<std::int64_t> PublishedThrough();
   // When the next retry is due after a failure; nullopt while all is well.
   std::optional<Clock::TimePoint> NextRetry() const;
   bool failing() const { return failures_ > 0; }
