@@ -8,10 +8,19 @@ namespace newsmon::sqlite {
 
 namespace {
 
+constexpr int kBusyTimeoutMs = 100;
+
 // SQLite's result code decides the kind: a lock is worth retrying, a full or failing disk is
 // the machine's, the rest is ours.
 Status SqliteError(int rc, std::string message) {
   switch (rc & 0xff) {  // the primary code of an extended one
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      // Writing on would make it worse; what to do is the same wherever it is found.
+      return Status::IoError(std::string(sqlite3_errstr(rc)) +
+                             ": the file is damaged or is not a newsmon database; newsmon "
+                             "leaves it as it is: restore it from a backup, or move it away to "
+                             "start a new one");
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return Status::Busy(std::move(message));
@@ -36,8 +45,10 @@ Result<Database> Database::Open(const std::string& path) {
     return SqliteError(rc, "cannot open database '" + path +
                                "': " + (handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc)));
   }
-  // A second process (e.g. `newsmon status`) may hold a lock briefly.
-  sqlite3_busy_timeout(handle, 5000);
+  // Readers (`newsmon status`, replay) never hold up the one writer under WAL, so a lock is
+  // another process writing: waiting long for it would hold the daemon's loop, which
+  // retries the write later anyway.
+  sqlite3_busy_timeout(handle, kBusyTimeoutMs);
   return db;
 }
 

@@ -173,10 +173,16 @@ class SqliteStore final : public Store {
     // WAL lets readers (status, replay) run beside the writer; NORMAL sync is durable
     // across process crashes, and MakeDurable (one fsync per turn that publishes) across
     // power loss: FULL would fsync every commit, several per turn.
-    // auto_vacuum only takes effect on a database without tables, i.e. a new one; older
-    // databases keep full-file reuse of free pages.
-    for (const char* pragma : {"PRAGMA auto_vacuum=INCREMENTAL", "PRAGMA journal_mode=WAL",
-                               "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
+    // auto_vacuum only takes effect on a database without tables, i.e. a new one (older
+    // databases keep full-file reuse of free pages), and setting it writes the header, so it
+    // is set only there: a damaged file must be refused before anything is written to it.
+    auto fresh = HasNoTables();
+    if (!fresh.ok()) return fresh.status();
+    if (*fresh) {
+      if (Status s = db_.Exec("PRAGMA auto_vacuum=INCREMENTAL"); !s.ok()) return s;
+    }
+    for (const char* pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
       if (Status s = db_.Exec(pragma); !s.ok()) return s;
     }
     if (Status s = Migrate(); !s.ok()) return s;
@@ -451,7 +457,10 @@ class SqliteStore final : public Store {
     }
     for (; version < kLatest; ++version) {
       sqlite::Transaction transaction(db_);
-      if (!transaction.begin_status().ok()) return transaction.begin_status();
+      if (!transaction.begin_status().ok()) {
+        return transaction.begin_status().WithContext("migration to schema " +
+                                                      std::to_string(version + 1) + ": ");
+      }
       if (Status s = db_.Exec(kMigrations[version]); !s.ok()) {
         return s.WithContext("migration to schema " + std::to_string(version + 1) + ": ");
       }
@@ -461,6 +470,15 @@ class SqliteStore final : public Store {
       if (Status s = transaction.Commit(); !s.ok()) return s;
     }
     return Status::Ok();
+  }
+
+  // Reads the schema, so it also tells a file that is no database before anything is written.
+  Result<bool> HasNoTables() {
+    auto tables = db_.Prepare("SELECT COUNT(*) FROM sqlite_master");
+    if (!tables.ok()) return tables.status();
+    const bool none = tables->Step() && tables->ColumnInt(0) == 0;
+    if (!tables->status().ok()) return tables->status();
+    return none;
   }
 
   Status ReadDatabaseId() {
