@@ -380,7 +380,11 @@ class Tailer {
     const std::int64_t last = heartbeat.value("last_seq", std::int64_t{0});
     if (!cursor_) return Advance(last);  // tail shows what comes after it joined
     // Beyond us: missed some. Behind us: the database may have been restored; replay says.
-    if (last != *cursor_) CatchUp();
+    if (last == *cursor_) return;
+    CatchUp();
+    // Without replay the gap cannot be filled (said once): asking again at every heartbeat
+    // would only make live alerts wait for the timeout.
+    if (replay_failing_ && last > *cursor_) Advance(last);
   }
 
   void ReceiveOne() {

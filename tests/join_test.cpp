@@ -174,5 +174,25 @@ TEST_CASE("tail --since last goes on from the end of a database restored from an
         "it was restored from an older copy, so tail goes on from seq 2\n");
 }
 
+TEST_CASE("tail without a replay endpoint says so once and goes on showing live alerts") {
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/wire.xml", FeedResource(TruceItems(2)));
+  Config config = TestConfig(dir, {{"wire", server.Url("/wire.xml")}}, kNoStories);
+  DaemonRunner daemon(config);
+  REQUIRE(WaitUntil([&] { return (*Store::Open(config.database))->LastSeq().value() == 2; }));
+  const std::string nowhere = "ipc://" + dir.File("no-replay");
+  // --since 0 wants seqs 1 and 2 from replay, and heartbeats say they exist: neither can fill
+  // the gap, and asking again at every heartbeat would keep live alerts waiting.
+  Process tail({"tail", "--endpoint", config.publish.endpoint, "--replay-endpoint", nowhere,
+                "--since", "0", "--json", "--count", "1"});
+  REQUIRE(WaitUntil([&] { return !tail.Stderr().empty(); }));
+  server.Serve("/wire.xml", FeedResource(TruceItems(3)));
+  REQUIRE(tail.Wait(20s) == 0);
+  CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{3});
+  CHECK(tail.Stderr() == "newsmon tail: no answer from replay endpoint '" + nowhere +
+                             "'; showing live alerts only for now\n");
+}
+
 }  // namespace
 }  // namespace newsmon::testing
