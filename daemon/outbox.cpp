@@ -25,8 +25,8 @@ OutboxDrain Outbox::Drain() {
     Fail("cannot read unsent alerts", pending.status());
     return drain;
   }
+  if (!MakeDurable(*pending)) return drain;  // webhook sinks are not told of them either
   drain.pending = !pending->empty();
-  if (!MakeDurable(*pending)) return drain;
   for (const OutboxEntry& entry : *pending) {
     if (entry.seq <= published_up_to_) continue;  // on the bus already, its mark is pending
     if (Status sent = publisher_.Send(entry.topic, entry.body); !sent.ok()) {

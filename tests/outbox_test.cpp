@@ -141,10 +141,12 @@ TEST_CASE("a turn's alerts of several feeds are made durable with one sync befor
   CHECK(outbox.Drain().sent.empty());  // nothing new: no sync
   CHECK(store.syncs == 1);
 
-  SECTION("an alert that cannot be made durable is not sent") {
+  SECTION("an alert that cannot be made durable is not sent, nor announced to webhooks") {
     store.sync_fails = true;
     REQUIRE(store.RecordFetch(MatchingFetch("d", {"1"})).ok());
-    CHECK(outbox.Drain().sent.empty());
+    OutboxDrain refused = outbox.Drain();
+    CHECK(refused.sent.empty());
+    CHECK_FALSE(refused.pending);
     CHECK(publisher.bodies.size() == 6);
     CHECK(log.Contains(
         "outbox: cannot make alerts durable before sending them: disk I/O error; retrying "
