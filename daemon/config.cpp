@@ -35,9 +35,10 @@ using std::chrono::hours;
 
 // The longest each duration may be: a value near 2^63 ms overflowed the clock and made the
 // daemon poll, or publish heartbeats, in a tight loop. Written as they are shown.
-constexpr DurationBound kIntervalBound{days(7), "7d"};         // interval, min_/max_interval
-constexpr DurationBound kHeartbeatBound{hours(1), "1h"};       // subscribers notice a gap sooner
-constexpr DurationBound kRetentionBound{days(3650), "3650d"};  // ten years
+constexpr DurationBound kIntervalBound{days(7), "7d"};    // interval, min_/max_interval
+constexpr DurationBound kHeartbeatBound{hours(1), "1h"};  // subscribers notice a gap sooner
+constexpr DurationBound kJoinGraceBound{std::chrono::minutes(1), "1m"};  // alerts wait for it
+constexpr DurationBound kRetentionBound{days(3650), "3650d"};            // ten years
 constexpr DurationBound kUpdateWindowBound{hours(24), "24h"};  // a story's updates, coalesced
 
 std::string ResolvePath(const std::string& path, const fs::path& folder) {
@@ -182,7 +183,7 @@ void ReadPublish(const toml::table& root, const fs::path& folder, Config& config
   const toml::table* publish = node->as_table();
   if (!publish) return problems.Add(LineOf(*node), MustBe("publish", "a table", *node));
   RejectUnknownKeys(*publish,
-                    {"endpoint", "replay_endpoint", "heartbeat", "curve_secret_key",
+                    {"endpoint", "replay_endpoint", "heartbeat", "join_grace", "curve_secret_key",
                      "curve_authorized_keys", "webhook"},
                     "[publish]", problems);
   ReadCurve(*publish, folder, config, problems);
@@ -194,6 +195,9 @@ void ReadPublish(const toml::table& root, const fs::path& folder, Config& config
   }
   if (auto heartbeat = ReadDuration(*publish, "heartbeat", kHeartbeatBound, problems)) {
     config.publish.heartbeat = *heartbeat;
+  }
+  if (auto grace = ReadDuration(*publish, "join_grace", kJoinGraceBound, problems)) {
+    config.publish.join_grace = *grace;
   }
   CheckEndpoints(*publish, config, problems);
 }

@@ -43,6 +43,10 @@ struct PublishConfig {
   std::string endpoint = "tcp://127.0.0.1:5556";
   std::string replay_endpoint = "tcp://127.0.0.1:5557";
   std::chrono::milliseconds heartbeat{5000};
+  // Nothing is published this long after the bind, so subscribers that were connected to the
+  // daemon before it (re)started have reconnected (ZeroMQ retries every 100 ms) and see the
+  // first alerts.
+  std::chrono::milliseconds join_grace{1000};
   std::optional<CurveConfig> curve;
   std::vector<WebhookConfig> webhooks;
 };

@@ -46,8 +46,8 @@ class DaemonImpl final : public Daemon {
         feeds_(env.random),
         outbox_(*parts_.store, *parts_.publisher, env.clock, env.random),
         heartbeat_(
-            *parts_.publisher, [this] { return parts_.store->LastSeq(); }, env.clock,
-            env.clock.Now()),
+            *parts_.publisher, [this] { return outbox_.PublishedThrough(); },
+            parts_.store->DatabaseId(), env.clock, env.clock.Now()),
         retention_(
             [this](std::int64_t cutoff, std::size_t batch) {
               return parts_.store->PruneItemsBefore(cutoff, batch);
@@ -68,9 +68,11 @@ class DaemonImpl final : public Daemon {
     if (Status s = bursts_.Start(config_.threads, env_.clock.UnixSeconds()); !s.ok()) {
       return s.WithContext("cannot read the threads' story history: ");
     }
-    DrainOutbox();  // alerts stored before a crash go out first
     SeedFeedMetrics();
     parts_.ready->store(true);
+    // Alerts stored before a crash, and the first poll's, wait for subscribers to (re)join.
+    publish_from_ = start + config_.publish.join_grace;
+    heartbeat_.Reschedule(publish_from_);
     next_watchdog_ = start;
     notifier_.Ready();
     Loop loop(env_.clock, *parts_.curl);
@@ -162,8 +164,8 @@ class DaemonImpl final : public Daemon {
               [this](std::span<const WaitFd>, Clock::TimePoint now) {
                 if (next_story_update_ && now >= *next_story_update_) FlushStoryUpdates();
               }});
-    loop.Add({"outbox", nullptr, [this] { return outbox_.NextRetry(); },
-              [this](std::span<const WaitFd>, Clock::TimePoint) { DrainOutbox(); }});
+    loop.Add({"outbox", nullptr, [this] { return OutboxDeadline(); },
+              [this](std::span<const WaitFd>, Clock::TimePoint now) { Publish(now); }});
     loop.Add({"timers", nullptr, [this] { return NextTimer(); },
               [this](std::span<const WaitFd>, Clock::TimePoint now) { Tick(now); }});
   }
@@ -484,6 +486,22 @@ class DaemonImpl final : public Daemon {
                   report.not_modified ? " (not modified)" : "");
   }
 
+  std::optional<Clock::TimePoint> OutboxDeadline() const {
+    if (!joined_) return publish_from_;
+    return outbox_.NextRetry();
+  }
+
+  // The first message of a run is a heartbeat, so subscribers learn which database the seqs
+  // that follow count in before they see one.
+  void Publish(Clock::TimePoint now) {
+    if (now < publish_from_) return;
+    if (!joined_) {
+      joined_ = true;
+      heartbeat_.Tick(now, config_.publish.heartbeat);
+    }
+    DrainOutbox();
+  }
+
   // A burst found while sending goes out in the same call: it is stored, then drained.
   void DrainOutbox() {
     for (int pass = 0; pass < 2; ++pass) {
@@ -536,7 +554,7 @@ class DaemonImpl final : public Daemon {
   }
 
   void Tick(Clock::TimePoint now) {
-    if (heartbeat_.Tick(now, config_.publish.heartbeat)) {
+    if (joined_ && heartbeat_.Tick(now, config_.publish.heartbeat)) {
       notifier_.Status(StatusLine());
       UpdateGauges();
     }
@@ -566,6 +584,8 @@ class DaemonImpl final : public Daemon {
   UniqueFd wake_fd_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> reload_requested_{false};
+  Clock::TimePoint publish_from_;  // the end of the join grace
+  bool joined_ = false;            // the grace is over: publishing
   Clock::TimePoint next_watchdog_;
   std::optional<Clock::TimePoint> next_story_update_;
   std::string last_alert_;

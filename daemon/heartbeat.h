@@ -1,5 +1,6 @@
-// sys.heartbeat on the bus: the last stored seq and the time, so a subscriber knows the daemon
-// is alive and how far the outbox has got (docs/alerts.md). The first is due at `first`, each
+// sys.heartbeat on the bus: the last published seq, the database's id and the time, so a
+// subscriber knows the daemon is alive, how far the outbox has got and which database the
+// seqs count in (docs/alerts.md). The first is due at `first`, each
 // next one `interval` after the last was due and sent; a clock that jumps past several
 // intervals (a suspended machine) brings one heartbeat, not a burst. A failure to publish is
 // logged when it starts and when it ends, not at every beat.
@@ -8,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "core/env.h"
 #include "core/status.h"
@@ -17,14 +19,21 @@ namespace newsmon {
 
 class Heartbeat {
  public:
-  // The store's last seq; a failure skips that beat's message, not the schedule.
+  // The last published seq; a failure skips that beat's message, not the schedule.
   using LastSeq = std::function<Result<std::int64_t>()>;
 
   // publisher and clock must outlive the heartbeat.
-  Heartbeat(Publisher& publisher, LastSeq last_seq, const Clock& clock, Clock::TimePoint first)
-      : publisher_(publisher), last_seq_(std::move(last_seq)), clock_(clock), next_(first) {}
+  Heartbeat(Publisher& publisher, LastSeq last_seq, std::string database_id, const Clock& clock,
+            Clock::TimePoint first)
+      : publisher_(publisher),
+        last_seq_(std::move(last_seq)),
+        database_id_(std::move(database_id)),
+        clock_(clock),
+        next_(first) {}
 
   Clock::TimePoint next() const { return next_; }
+  // The next beat is due at `at` (the end of the daemon's join grace).
+  void Reschedule(Clock::TimePoint at) { next_ = at; }
 
   // Publishes when `now` has reached next() and schedules the next one `interval` (the
   // config's, which a reload may change) later. True when a beat was due, sent or not: the
@@ -34,6 +43,7 @@ class Heartbeat {
  private:
   Publisher& publisher_;
   LastSeq last_seq_;
+  std::string database_id_;
   const Clock& clock_;
   Clock::TimePoint next_;
   bool failing_ = false;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/backoff.h"
@@ -24,6 +25,7 @@ OutboxDrain Outbox::Drain() {
     Fail("cannot read unsent alerts", pending.status());
     return drain;
   }
+  if (!MakeDurable(*pending)) return drain;  // webhook sinks are not told of them either
   drain.pending = !pending->empty();
   for (const OutboxEntry& entry : *pending) {
     if (entry.seq <= published_up_to_) continue;  // on the bus already, its mark is pending
@@ -51,6 +53,23 @@ bool Outbox::MarkUnmarked() {
     }
     unmarked_.erase(unmarked_.begin());
   }
+  return true;
+}
+
+Result<std::int64_t> Outbox::PublishedThrough() {
+  auto unsent = store_.UnsentAlerts(1);
+  if (!unsent.ok()) return unsent.status();
+  if (!unsent->empty()) return std::max(unsent->front().seq - 1, published_up_to_);
+  return store_.LastSeq();
+}
+
+bool Outbox::MakeDurable(const std::vector<OutboxEntry>& pending) {
+  if (pending.empty() || pending.back().seq <= durable_up_to_) return true;
+  if (Status synced = store_.MakeDurable(); !synced.ok()) {
+    Fail("cannot make alerts durable before sending them", synced);
+    return false;
+  }
+  durable_up_to_ = pending.back().seq;
   return true;
 }
 

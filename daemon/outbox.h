@@ -4,6 +4,9 @@
 // is not sent again in this run — it is on the bus already —, no later alert goes out before
 // it is marked, the mark is retried with backoff (1 s doubling to a minute), and the failure
 // is logged when it starts and when it ends, not on every retry.
+// Nothing goes out before it is durable: a drain that has alerts not yet synced makes the store
+// durable first (one fsync for all a turn stored, however many feeds), so a power loss cannot
+// take back an alert a subscriber has seen.
 #pragma once
 
 #include <cstdint>
@@ -28,12 +31,17 @@ class Outbox {
       : store_(store), publisher_(publisher), clock_(clock), random_(random) {}
 
   OutboxDrain Drain();
+  // The last seq that is on the bus with every seq before it (or was, before a restart): what a
+  // heartbeat announces. Alerts stored but not yet sent (during the join grace, or waiting
+  // behind a failure) are not counted.
+  Result<std::int64_t> PublishedThrough();
   // When the next retry is due after a failure; nullopt while all is well.
   std::optional<Clock::TimePoint> NextRetry() const;
   bool failing() const { return failures_ > 0; }
 
  private:
   bool MarkUnmarked();
+  bool MakeDurable(const std::vector<OutboxEntry>& pending);
   void Fail(const std::string& what, const Status& status);
   void Recover();
 
@@ -42,6 +50,7 @@ class Outbox {
   const Clock& clock_;
   Random& random_;
   std::int64_t published_up_to_ = 0;    // the last seq put on the bus in this run
+  std::int64_t durable_up_to_ = 0;      // every seq up to it has been synced to the disk
   std::vector<std::int64_t> unmarked_;  // on the bus, but the store has not marked them
   int failures_ = 0;                    // consecutive
   Clock::TimePoint retry_at_{};

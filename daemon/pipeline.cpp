@@ -117,7 +117,12 @@ IngestReport Pipeline::Record(FetchRecord record, IngestReport report) {
   record.status = report.status;
   auto seqs = store_.RecordFetch(record);
   if (!seqs.ok()) {
-    report.status = seqs.status().WithContext("cannot store: ");
+    // Nothing was stored, the validators included, so the next poll fetches it all again.
+    report.status = seqs.status().code() == StatusCode::kBusy
+                        ? Status::Busy(
+                              "cannot store: the database is locked by another process; "
+                              "retrying with the feed's next poll")
+                        : seqs.status().WithContext("cannot store: ");
     return report;
   }
   report.alert_seqs = std::move(seqs).value();

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
+#include <utility>
 #include <zmq.hpp>
 
 #include "core/env.h"
@@ -129,6 +130,10 @@ class HandshakeWatch {
 
   zmq::socket_t& socket() { return socket_; }
 
+  // True once after each handshake that succeeded: the daemon at the other end may have
+  // restarted, on another database.
+  bool TakeConnected() { return std::exchange(connected_, false); }
+
   // Why the bus will never talk to us, in words a user can act on; empty while there is
   // hope. Reads every event waiting.
   std::string ReadRefusal() {
@@ -150,6 +155,7 @@ class HandshakeWatch {
   std::string Interpret(std::uint16_t id, std::uint32_t value, const std::string& where) {
     if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
       failures_ = 0;
+      connected_ = true;
       return "";
     }
     if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
@@ -173,6 +179,7 @@ class HandshakeWatch {
   static constexpr int kFailuresBeforeWarning = 5;
   zmq::socket_t socket_;
   int failures_ = 0;
+  bool connected_ = false;
 };
 
 // Asks the daemon's replay endpoint for stored alerts. A REQ socket that timed out is
@@ -238,25 +245,33 @@ class ReplayClient {
   std::optional<zmq::socket_t> socket_;
 };
 
-// Remembers the last seq shown, replacing the file atomically so a crash leaves either
-// the old or the new value.
+// Where tail is in the stream: the last seq shown and the database it counts in ("" before
+// the daemon has said).
+struct Position {
+  std::int64_t seq = 0;
+  std::string database_id;
+};
+
+// Remembers the position, replacing the file atomically so a crash leaves either the old or
+// the new one. "SEQ DATABASE_ID"; a file of older versions holds the seq alone.
 class StateFile {
  public:
   explicit StateFile(std::string path) : path_(std::move(path)) {}
 
-  std::optional<std::int64_t> Read() const {
+  std::optional<Position> Read() const {
     std::ifstream file(path_);
-    std::int64_t seq = 0;
-    if (file >> seq) return seq;
-    return std::nullopt;
+    Position position;
+    if (!(file >> position.seq)) return std::nullopt;
+    file >> position.database_id;
+    return position;
   }
 
-  void Write(std::int64_t seq) const {
+  void Write(const Position& position) const {
     if (path_.empty()) return;
     std::string temporary = path_ + ".tmp";
     {
       std::ofstream file(temporary, std::ios::trunc);
-      file << seq << "\n";
+      file << position.seq << " " << position.database_id << "\n";
       if (!file.flush()) return;
     }
     std::rename(temporary.c_str(), path_.c_str());
@@ -268,8 +283,7 @@ class StateFile {
 
 class AlertPrinter {
  public:
-  explicit AlertPrinter(const TailOptions& options)
-      : options_(options), state_(options.state_file) {}
+  explicit AlertPrinter(const TailOptions& options) : options_(options) {}
 
   void Print(const json& alert, const std::string& raw) {
     if (options_.json) {
@@ -278,22 +292,20 @@ class AlertPrinter {
       std::cout << FormatAlert(alert) << std::flush;
     }
     ++printed_;
-    state_.Write(alert.value("seq", std::int64_t{0}));
   }
   bool Done() const { return options_.count > 0 && printed_ >= options_.count; }
 
  private:
   const TailOptions& options_;
-  StateFile state_;
   long printed_ = 0;
 };
 
-// --since N, or --since last with the seq kept in --state (0 when there is none yet).
-Result<std::optional<std::int64_t>> StartingCursor(const TailOptions& options) {
-  if (!options.since) return std::optional<std::int64_t>();
+// --since N, or --since last with the position kept in --state (seq 0 when there is none).
+Result<std::optional<Position>> StartingPosition(const TailOptions& options) {
+  if (!options.since) return std::optional<Position>();
   if (*options.since == "last") {
     if (options.state_file.empty()) return Status::Error("--since last needs --state FILE");
-    return std::optional<std::int64_t>(StateFile(options.state_file).Read().value_or(0));
+    return std::optional<Position>(StateFile(options.state_file).Read().value_or(Position{}));
   }
   std::int64_t seq = -1;
   auto [end, error] =
@@ -301,12 +313,15 @@ Result<std::optional<std::int64_t>> StartingCursor(const TailOptions& options) {
   if (error != std::errc() || end != options.since->data() + options.since->size() || seq < 0) {
     return Status::Error("--since takes a sequence number (0 for everything) or 'last'");
   }
-  return std::optional<std::int64_t>(seq);
+  return std::optional<Position>(Position{seq, ""});
 }
 
 // The Clone pattern: subscribe first, then page through replay from the cursor, then go
 // live; a live alert or heartbeat beyond the cursor triggers another catch-up, and
-// anything at or below the cursor is a duplicate.
+// anything at or below the cursor is a duplicate. Without --since the first heartbeat or
+// alert sets the cursor, and gaps are filled from then on, so a daemon restart loses
+// nothing. Heartbeats and replay answers name the database: another one means its seqs
+// count other alerts, and tail starts again from its first.
 class Tailer {
  public:
   Tailer(const TailOptions& options, ClientSecurity security)
@@ -315,15 +330,19 @@ class Tailer {
         subscriber_(context_, zmq::socket_type::sub),
         handshakes_(context_, subscriber_),
         replay_(context_, options.replay_endpoint, security_),
-        printer_(options) {}
+        printer_(options),
+        state_(options.state_file) {}
 
   int Run() {
-    auto cursor = StartingCursor(options_);
-    if (!cursor.ok()) {
-      std::cerr << "newsmon tail: " << cursor.status().message() << "\n";
+    auto start = StartingPosition(options_);
+    if (!start.ok()) {
+      std::cerr << "newsmon tail: " << start.status().message() << "\n";
       return 1;
     }
-    cursor_ = *cursor;
+    if (*start) {
+      cursor_ = (*start)->seq;
+      database_id_ = (*start)->database_id;
+    }
     try {
       Subscribe();
     } catch (const zmq::error_t& error) {
@@ -351,6 +370,7 @@ class Tailer {
       if (items[1].revents & ZMQ_POLLIN) {
         refusal_ = handshakes_.ReadRefusal();
         if (!refusal_.empty()) return false;
+        if (handshakes_.TakeConnected()) confirmed_ = false;
       }
       if (items[0].revents & ZMQ_POLLIN) return true;
     }
@@ -360,31 +380,77 @@ class Tailer {
     security_.Apply(subscriber_);
     std::string topic = "alert." + options_.thread;
     subscriber_.set(zmq::sockopt::subscribe, topic);
-    if (cursor_) subscriber_.set(zmq::sockopt::subscribe, "sys.heartbeat");
+    subscriber_.set(zmq::sockopt::subscribe, "sys.heartbeat");
     subscriber_.connect(options_.endpoint);
   }
 
   void CatchUp() {
     while (!printer_.Done()) {
       auto reply = replay_.Request(*cursor_, options_.thread, handshakes_, refusal_);
-      if (!reply) {
-        if (refusal_.empty()) refusal_ = handshakes_.ReadRefusal();  // explains the silence
-        if (!refusal_.empty()) return;
-        std::cerr << "newsmon tail: no answer from replay endpoint '" << options_.replay_endpoint
-                  << "'; showing live alerts only for now\n";
-        return;
-      }
+      if (!reply) return ReplayFailed();
+      replay_failing_ = false;
+      confirmed_ = true;
+      const std::int64_t asked = *cursor_;
+      FollowDatabase(reply->value("database_id", ""));
+      const std::int64_t last = reply->value("last_seq", std::int64_t{0});
+      if (last < *cursor_) Rewound(last);
+      if (*cursor_ != asked) continue;  // started over: ask again from there
       const json& alerts = (*reply)["alerts"];
       for (const json& alert : alerts) {
         if (printer_.Done()) return;
-        cursor_ = alert.value("seq", *cursor_);
-        printer_.Print(alert, alert.dump());
+        Show(alert, alert.dump(), alert.value("seq", *cursor_));
       }
       if (alerts.size() < 1000) {
-        cursor_ = std::max(*cursor_, reply->value("last_seq", *cursor_));
+        Advance(std::max(*cursor_, last));
         return;
       }
     }
+  }
+
+  // Live alerts are shown as they come until replay answers again; not asking again for each
+  // of them keeps tail from waiting a timeout per alert.
+  void ReplayFailed() {
+    confirmed_ = true;
+    if (refusal_.empty()) refusal_ = handshakes_.ReadRefusal();  // a refused key explains it
+    if (!refusal_.empty() || replay_failing_) return;
+    replay_failing_ = true;  // said once until an answer comes
+    std::cerr << "newsmon tail: no answer from replay endpoint '" << options_.replay_endpoint
+              << "'; showing live alerts only for now\n";
+  }
+
+  // Another database's seqs number other alerts: everything in it is new to us.
+  void FollowDatabase(const std::string& id) {
+    if (id.empty() || id == database_id_) return;
+    const bool replaced = !database_id_.empty() && cursor_;
+    if (replaced) {
+      std::cerr << "newsmon tail: the daemon now serves another database (id " << id << ", was "
+                << database_id_
+                << "): its seqs number other alerts, so tail starts again from its first alert\n";
+    }
+    database_id_ = id;
+    if (replaced) Advance(0);
+  }
+
+  void Rewound(std::int64_t last) {
+    std::cerr << "newsmon tail: the daemon's database ends at seq " << last << ", before seq "
+              << *cursor_
+              << " that tail has shown: it was restored from an older copy, so tail goes on "
+                 "from seq "
+              << last << "\n";
+    Advance(last);
+  }
+
+  void OnHeartbeat(const json& heartbeat) {
+    FollowDatabase(heartbeat.value("database_id", ""));
+    confirmed_ = true;
+    const std::int64_t last = heartbeat.value("last_seq", std::int64_t{0});
+    if (!cursor_) return Advance(last);  // tail shows what comes after it joined
+    // Beyond us: missed some. Behind us: the database may have been restored; replay says.
+    if (last == *cursor_) return;
+    CatchUp();
+    // Without replay the gap cannot be filled (said once): asking again at every heartbeat
+    // would only make live alerts wait for the timeout.
+    if (replay_failing_ && last > *cursor_) Advance(last);
   }
 
   void ReceiveOne() {
@@ -392,19 +458,26 @@ class Tailer {
     if (!subscriber_.recv(topic) || !topic.more() || !subscriber_.recv(body)) return;
     json parsed = json::parse(body.to_string(), nullptr, false);
     if (parsed.is_discarded()) return;
-    if (topic.to_string() == "sys.heartbeat") {
-      if (parsed.value("last_seq", 0) > cursor_.value_or(0)) CatchUp();
-      return;
-    }
+    if (topic.to_string() == "sys.heartbeat") return OnHeartbeat(parsed);
     // ZeroMQ filters by prefix: "alert.talks" also lets "alert.talks-2" through.
     if (!options_.thread.empty() && topic.to_string() != "alert." + options_.thread) return;
     std::int64_t seq = parsed.value("seq", std::int64_t{0});
-    if (cursor_) {
-      if (seq <= *cursor_) return;                // already shown
-      if (seq != *cursor_ + 1) return CatchUp();  // missed some: replay covers this one too
-      cursor_ = seq;
-    }
-    printer_.Print(parsed, body.to_string());
+    // Since a (re)connection, seqs may count in another database: replay says which first.
+    if (cursor_ && !confirmed_) CatchUp();
+    if (cursor_ && seq <= *cursor_) return;         // already shown
+    if (cursor_ && seq != *cursor_ + 1) CatchUp();  // missed some: replay covers this one too
+    if (cursor_ && seq <= *cursor_) return;         // it did
+    Show(parsed, body.to_string(), seq);
+  }
+
+  void Show(const json& alert, const std::string& raw, std::int64_t seq) {
+    printer_.Print(alert, raw);
+    Advance(seq);
+  }
+
+  void Advance(std::int64_t seq) {
+    cursor_ = seq;
+    state_.Write({seq, database_id_});
   }
 
   const TailOptions& options_;
@@ -414,7 +487,11 @@ class Tailer {
   HandshakeWatch handshakes_;
   ReplayClient replay_;
   AlertPrinter printer_;
-  std::optional<std::int64_t> cursor_;
+  StateFile state_;
+  std::optional<std::int64_t> cursor_;  // the last seq shown or skipped; none before the first
+  std::string database_id_;
+  bool confirmed_ = false;  // a heartbeat or replay answer named the database since connecting
+  bool replay_failing_ = false;
   std::string refusal_;  // why the bus will never talk to us
 };
 

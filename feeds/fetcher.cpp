@@ -243,6 +243,19 @@ class CurlFetcher final : public Fetcher {
     return response;
   }
 
+  // curl's words, with what they mean for a feed where they leave the reader guessing.
+  static std::string Explained(CURLcode result, std::string detail) {
+    constexpr std::string_view kUnresolved = "Could not resolve host: ";
+    if (result == CURLE_COULDNT_RESOLVE_HOST && detail.starts_with(kUnresolved)) {
+      return "cannot resolve host '" + detail.substr(kUnresolved.size()) +
+             "': no such name, or no name server could be reached";
+    }
+    if (result == CURLE_PEER_FAILED_VERIFICATION) {
+      return "the server's TLS certificate is not trusted: " + detail;
+    }
+    return detail;
+  }
+
   Status Outcome(const Transfer& transfer, CURLcode result, long http_status) const {
     if (transfer.refused_private_address) {
       return Status::Error(
@@ -261,7 +274,7 @@ class CurlFetcher final : public Fetcher {
     }
     if (result != CURLE_OK) {
       std::string detail = transfer.error[0] ? transfer.error : curl_easy_strerror(result);
-      return Status::Error(detail);
+      return Status::Error(Explained(result, std::move(detail)));
     }
     if (http_status >= 400) return Status::Error("HTTP " + std::to_string(http_status));
     return Status::Ok();

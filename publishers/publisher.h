@@ -30,6 +30,7 @@ class Publisher {
 };
 
 inline constexpr const char* kHeartbeatTopic = "sys.heartbeat";
-std::string HeartbeatJson(std::int64_t last_seq, std::int64_t now);
+// database_id names the database the seqs count in (Store::DatabaseId).
+std::string HeartbeatJson(std::int64_t last_seq, const std::string& database_id, std::int64_t now);
 
 }  // namespace newsmon

@@ -101,8 +101,8 @@ std::string ReplayReply(const std::string& request, Store& store) {
   if (!alerts.ok() || !last.ok()) return ErrorReply("database unavailable, try again");
   json list = json::array();
   for (const OutboxEntry& entry : *alerts) list.push_back(json::parse(entry.body, nullptr, false));
-  return json{{"alerts", list}, {"last_seq", *last}}.dump(-1, ' ', false,
-                                                          json::error_handler_t::replace);
+  return json{{"alerts", list}, {"last_seq", *last}, {"database_id", store.DatabaseId()}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<std::unique_ptr<ReplayServer>> ReplayServer::Bind(const std::string& endpoint, Store& store,

@@ -54,9 +54,11 @@ Result<std::unique_ptr<Publisher>> Publisher::Bind(const PublisherOptions& optio
   return std::unique_ptr<Publisher>(std::move(publisher));
 }
 
-std::string HeartbeatJson(std::int64_t last_seq, std::int64_t now) {
-  nlohmann::json body = {
-      {"schema", kAlertSchema}, {"last_seq", last_seq}, {"at", FormatRfc3339(now)}};
+std::string HeartbeatJson(std::int64_t last_seq, const std::string& database_id, std::int64_t now) {
+  nlohmann::json body = {{"schema", kAlertSchema},
+                         {"last_seq", last_seq},
+                         {"database_id", database_id},
+                         {"at", FormatRfc3339(now)}};
   return body.dump();
 }
 

@@ -44,10 +44,19 @@ struct StatementCache {
 
 namespace {
 
+constexpr int kBusyTimeoutMs = 100;
+
 // SQLite's result code decides the kind: a lock is worth retrying, a full or failing disk is
 // the machine's, the rest is ours.
 Status SqliteError(int rc, std::string message) {
   switch (rc & 0xff) {  // the primary code of an extended one
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      // Writing on would make it worse; what to do is the same wherever it is found.
+      return Status::IoError(std::string(sqlite3_errstr(rc)) +
+                             ": the file is damaged or is not a newsmon database; newsmon "
+                             "leaves it as it is: restore it from a backup, or move it away to "
+                             "start a new one");
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return Status::Busy(std::move(message));
@@ -72,8 +81,10 @@ Result<Database> Database::Open(const std::string& path) {
     return SqliteError(rc, "cannot open database '" + path +
                                "': " + (handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc)));
   }
-  // A second process (e.g. `newsmon status`) may hold a lock briefly.
-  sqlite3_busy_timeout(handle, 5000);
+  // Readers (`newsmon status`, replay) never hold up the one writer under WAL, so a lock is
+  // another process writing: waiting long for it would hold the daemon's loop, which
+  // retries the write later anyway.
+  sqlite3_busy_timeout(handle, kBusyTimeoutMs);
   return db;
 }
 
@@ -116,6 +127,17 @@ Result<Statement> Database::Prepare(std::string_view sql) {
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return SqliteError(rc, std::string("SQL error: ") + sqlite3_errmsg(handle_));
   return Statement(stmt, handle_, cache_.get());
+}
+
+Status Database::SyncLog() {
+  sqlite3_file* log = nullptr;
+  int rc = sqlite3_file_control(handle_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &log);
+  if (rc != SQLITE_OK) return SqliteError(rc, "cannot find the write-ahead log to sync");
+  // No log is open before the first write (or for ":memory:"): nothing to make durable.
+  if (log == nullptr || log->pMethods == nullptr) return Status::Ok();
+  rc = log->pMethods->xSync(log, SQLITE_SYNC_NORMAL);
+  if (rc != SQLITE_OK) return SqliteError(rc, "cannot sync the write-ahead log to the disk");
+  return Status::Ok();
 }
 
 std::int64_t Database::LastInsertRowid() const { return sqlite3_last_insert_rowid(handle_); }

@@ -33,6 +33,9 @@ class Database {
   // the Statement goes out of scope) is reset and kept for the next Prepare of the same text,
   // as parsing SQL costs more than running the small statements of the store.
   Result<Statement> Prepare(std::string_view sql);
+  // Flushes the write-ahead log to the disk (one fsync): with synchronous=NORMAL a commit
+  // survives the process crashing but not the machine losing power until this is done.
+  Status SyncLog();
   std::int64_t LastInsertRowid() const;
   int Changes() const;
   std::string LastError() const;

@@ -121,6 +121,11 @@ ALTER TABLE matches ADD COLUMN via_story INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE alerts ADD COLUMN kind TEXT NOT NULL DEFAULT 'new';
 ALTER TABLE alerts ADD COLUMN story INTEGER;
 )sql",
+    R"sql(
+-- The database's identity (Store::DatabaseId), in heartbeats and replay answers.
+CREATE TABLE database_identity(id TEXT NOT NULL);
+INSERT INTO database_identity(id) VALUES (lower(hex(randomblob(16))));
+)sql",
 };
 
 std::string EvidenceJson(const ThreadMatch& match) {
@@ -165,15 +170,26 @@ class SqliteStore final : public Store {
 
   Status Initialise() {
     // WAL lets readers (status, replay) run beside the writer; NORMAL sync is durable
-    // across process crashes, which is the failure we design for.
-    // auto_vacuum only takes effect on a database without tables, i.e. a new one; older
-    // databases keep full-file reuse of free pages.
-    for (const char* pragma : {"PRAGMA auto_vacuum=INCREMENTAL", "PRAGMA journal_mode=WAL",
-                               "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
+    // across process crashes, and MakeDurable (one fsync per turn that publishes) across
+    // power loss: FULL would fsync every commit, several per turn.
+    // auto_vacuum only takes effect on a database without tables, i.e. a new one (older
+    // databases keep full-file reuse of free pages), and setting it writes the header, so it
+    // is set only there: a damaged file must be refused before anything is written to it.
+    auto fresh = HasNoTables();
+    if (!fresh.ok()) return fresh.status();
+    if (*fresh) {
+      if (Status s = db_.Exec("PRAGMA auto_vacuum=INCREMENTAL"); !s.ok()) return s;
+    }
+    for (const char* pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
       if (Status s = db_.Exec(pragma); !s.ok()) return s;
     }
-    return Migrate();
+    if (Status s = Migrate(); !s.ok()) return s;
+    return ReadDatabaseId();
   }
+
+  Status MakeDurable() override { return db_.SyncLog(); }
+  const std::string& DatabaseId() const override { return database_id_; }
 
   Result<FeedFetchState> FetchState(const std::string& feed) override {
     auto stmt = db_.Prepare(
@@ -492,7 +508,10 @@ class SqliteStore final : public Store {
     }
     for (; version < kLatest; ++version) {
       sqlite::Transaction transaction(db_);
-      if (!transaction.begin_status().ok()) return transaction.begin_status();
+      if (!transaction.begin_status().ok()) {
+        return transaction.begin_status().WithContext("migration to schema " +
+                                                      std::to_string(version + 1) + ": ");
+      }
       if (Status s = db_.Exec(kMigrations[version]); !s.ok()) {
         return s.WithContext("migration to schema " + std::to_string(version + 1) + ": ");
       }
@@ -501,6 +520,24 @@ class SqliteStore final : public Store {
       if (Status s = db_.Exec(set_version.c_str()); !s.ok()) return s;
       if (Status s = transaction.Commit(); !s.ok()) return s;
     }
+    return Status::Ok();
+  }
+
+  // Reads the schema, so it also tells a file that is no database before anything is written.
+  Result<bool> HasNoTables() {
+    auto tables = db_.Prepare("SELECT COUNT(*) FROM sqlite_master");
+    if (!tables.ok()) return tables.status();
+    const bool none = tables->Step() && tables->ColumnInt(0) == 0;
+    if (!tables->status().ok()) return tables->status();
+    return none;
+  }
+
+  Status ReadDatabaseId() {
+    auto stmt = db_.Prepare("SELECT id FROM database_identity");
+    if (!stmt.ok()) return stmt.status();
+    if (stmt->Step()) database_id_ = stmt->ColumnText(0);
+    if (!stmt->status().ok()) return stmt->status();
+    if (database_id_.empty()) return Status::Error("the database has no identity row");
     return Status::Ok();
   }
 
@@ -774,6 +811,7 @@ ON CONFLICT(name) DO UPDATE SET
 
   sqlite::Database db_;
   StoryLedger stories_;
+  std::string database_id_;
 };
 
 }  // namespace

@@ -163,6 +163,14 @@ class Store {
   // The previous versions of an item, oldest first (title, link, summary as they were).
   virtual Result<std::vector<Item>> Revisions(const std::string& feed, const std::string& id) = 0;
 
+  // Makes every write committed so far survive a power loss, with one fsync. A commit alone
+  // survives a crash of the process only (WAL, synchronous=NORMAL), so the outbox calls this
+  // once before it publishes what a turn of the loop stored (group commit).
+  virtual Status MakeDurable() = 0;
+  // Random, made with the schema (migration 6) and never changed: seqs count the alerts of one
+  // database, so subscribers compare it to notice a database that was replaced.
+  virtual const std::string& DatabaseId() const = 0;
+
   virtual Result<std::vector<OutboxEntry>> UnsentAlerts(std::size_t limit) = 0;
   virtual Status MarkSent(std::int64_t seq, std::int64_t sent_at) = 0;
   virtual Result<std::int64_t> UnsentCount() = 0;

@@ -186,6 +186,7 @@ max_interval = "8d"
 retention = "3651d"
 [publish]
 heartbeat = "110000d"
+join_grace = "2m"
 [[feed]]
 name = "a"
 url = "https://example.org/a"
@@ -201,18 +202,22 @@ interval = "99999999999999999999d"
                                          ":2: 'max_interval' must be at most \"7d\"\n" + path +
                                          ":3: 'retention' must be at most \"3650d\"\n" + path +
                                          ":5: 'heartbeat' must be at most \"1h\"\n" + path +
-                                         ":9: 'interval' must be at most \"7d\"\n" + path +
-                                         ":13: 'interval' must be at most \"7d\"");
+                                         ":6: 'join_grace' must be at most \"1m\"\n" + path +
+                                         ":10: 'interval' must be at most \"7d\"\n" + path +
+                                         ":14: 'interval' must be at most \"7d\"");
   std::string at_most = dir.Write("most.toml", R"toml(interval = "7d"
 max_interval = "7d"
 retention = "3650d"
 [publish]
 heartbeat = "1h"
+join_grace = "1m"
 [[feed]]
 name = "a"
 url = "https://example.org/a"
 )toml");
-  CHECK(LoadConfig(at_most).ok());
+  auto most = LoadConfig(at_most);
+  REQUIRE(most.ok());
+  CHECK(most->publish.join_grace == std::chrono::minutes(1));
 }
 
 TEST_CASE("endpoints and the metrics address are checked where they are written") {

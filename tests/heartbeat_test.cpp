@@ -50,11 +50,11 @@ Heartbeat::LastSeq Seq(std::int64_t seq) {
 TEST_CASE("a heartbeat at start, then one per interval: N intervals bring N more") {
   FakeClock clock;
   RecordingPublisher bus;
-  Heartbeat heartbeat(bus, Seq(7), clock, clock.Now());
+  Heartbeat heartbeat(bus, Seq(7), "db-1", clock, clock.Now());
   CHECK(heartbeat.Tick(clock.Now(), 5s));
   REQUIRE(bus.sent.size() == 1);
   CHECK(bus.sent[0].first == kHeartbeatTopic);
-  CHECK(bus.sent[0].second == HeartbeatJson(7, clock.UnixSeconds()));
+  CHECK(bus.sent[0].second == HeartbeatJson(7, "db-1", clock.UnixSeconds()));
 
   constexpr int kIntervals = 1000;
   for (int i = 0; i < kIntervals; ++i) {
@@ -64,7 +64,7 @@ TEST_CASE("a heartbeat at start, then one per interval: N intervals bring N more
     CHECK(heartbeat.Tick(clock.Now(), 5s));
   }
   CHECK(bus.sent.size() == 1 + kIntervals);
-  CHECK(bus.sent.back().second == HeartbeatJson(7, clock.UnixSeconds()));
+  CHECK(bus.sent.back().second == HeartbeatJson(7, "db-1", clock.UnixSeconds()));
   CHECK(heartbeat.next() == clock.Now() + 5s);
 }
 
@@ -73,7 +73,7 @@ TEST_CASE("through the daemon's loop, a day of 5 s heartbeats takes no real time
   SleepingWaiter waiter(clock);
   Loop loop(clock, waiter);
   RecordingPublisher bus;
-  Heartbeat heartbeat(bus, Seq(0), clock, clock.Now());
+  Heartbeat heartbeat(bus, Seq(0), "db-1", clock, clock.Now());
   loop.Add({"timers", nullptr, [&] { return std::optional(heartbeat.next()); },
             [&](std::span<const WaitFd>, Clock::TimePoint now) { heartbeat.Tick(now, 5s); }});
   const Clock::TimePoint start = clock.Now();
@@ -85,7 +85,7 @@ TEST_CASE("through the daemon's loop, a day of 5 s heartbeats takes no real time
 TEST_CASE("a clock that jumps several intervals brings one heartbeat, not a burst") {
   FakeClock clock;
   RecordingPublisher bus;
-  Heartbeat heartbeat(bus, Seq(3), clock, clock.Now());
+  Heartbeat heartbeat(bus, Seq(3), "db-1", clock, clock.Now());
   CHECK(heartbeat.Tick(clock.Now(), 5s));
   clock.Advance(1h);  // a suspended laptop
   CHECK(heartbeat.Tick(clock.Now(), 5s));
@@ -97,7 +97,7 @@ TEST_CASE("a clock that jumps several intervals brings one heartbeat, not a burs
 TEST_CASE("a new interval from a reload applies from the next beat") {
   FakeClock clock;
   RecordingPublisher bus;
-  Heartbeat heartbeat(bus, Seq(1), clock, clock.Now());
+  Heartbeat heartbeat(bus, Seq(1), "db-1", clock, clock.Now());
   CHECK(heartbeat.Tick(clock.Now(), 5s));
   clock.Advance(5s);
   CHECK(heartbeat.Tick(clock.Now(), 30s));
@@ -114,7 +114,7 @@ TEST_CASE("a beat whose seq or publish fails still keeps the schedule") {
         if (!store_ok) return Status::Busy("database is locked");
         return 9;
       },
-      clock, clock.Now());
+      "db-1", clock, clock.Now());
   CHECK(heartbeat.Tick(clock.Now(), 5s));  // due, but nothing to say
   CHECK(bus.sent.empty());
   store_ok = true;
@@ -126,7 +126,7 @@ TEST_CASE("a beat whose seq or publish fails still keeps the schedule") {
   clock.Advance(5s);
   CHECK(heartbeat.Tick(clock.Now(), 5s));
   REQUIRE(bus.sent.size() == 1);
-  CHECK(bus.sent[0].second == HeartbeatJson(9, clock.UnixSeconds()));
+  CHECK(bus.sent[0].second == HeartbeatJson(9, "db-1", clock.UnixSeconds()));
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 // idea), a publisher that records, and a fake clock.
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 #include "daemon/outbox.h"
 #include "tests/support/daemon_runner.h"
 #include "tests/support/fixtures.h"
@@ -14,12 +16,24 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Forwards everything to a real store; MarkSent fails while `full` is set, as on a full disk.
+// Forwards everything to a real store; MarkSent fails while `full` is set, as on a full disk,
+// and MakeDurable while `sync_fails` is (a failing disk).
 class FaultyStore final : public Store {
  public:
   explicit FaultyStore(Store& real) : real_(real) {}
   bool full = false;
+  bool sync_fails = false;
   int mark_attempts = 0;
+  int syncs = 0;
+  std::function<void()> on_sync;
+
+  Status MakeDurable() override {
+    ++syncs;
+    if (on_sync) on_sync();
+    if (sync_fails) return Status::IoError("disk I/O error");
+    return real_.MakeDurable();
+  }
+  const std::string& DatabaseId() const override { return real_.DatabaseId(); }
 
   Status MarkSent(std::int64_t seq, std::int64_t sent_at) override {
     ++mark_attempts;
@@ -103,6 +117,53 @@ class RecordingPublisher final : public Publisher {
  private:
   std::string endpoint_ = "inproc://recorded";
 };
+
+FetchRecord MatchingFetch(const std::string& feed, const std::vector<std::string>& ids) {
+  FetchRecord record;
+  record.feed = feed;
+  record.config_url = "https://example.org/" + feed;
+  record.fetched_at = 1'795'424'500;
+  for (const std::string& id : ids) record.new_items.push_back(MatchingItem(feed + id, "truces"));
+  return record;
+}
+
+TEST_CASE("a turn's alerts of several feeds are made durable with one sync before any is sent") {
+  LogCapture log;
+  TempDir dir;
+  auto opened = Store::Open(dir.File("n.db"));
+  REQUIRE(opened.ok());
+  FaultyStore store(**opened);
+  RecordingPublisher publisher;
+  FakeClock clock;
+  FixedRandom random(0.5);
+  Outbox outbox(store, publisher, clock, random);
+  std::vector<std::size_t> sent_at_sync;
+  store.on_sync = [&] { sent_at_sync.push_back(publisher.bodies.size()); };
+
+  for (const char* feed : {"a", "b", "c"})
+    REQUIRE(store.RecordFetch(MatchingFetch(feed, {"1", "2"})).ok());
+  CHECK(outbox.Drain().sent.size() == 6);
+  CHECK(sent_at_sync == std::vector<std::size_t>{0});  // one sync, before the first send
+
+  CHECK(outbox.Drain().sent.empty());  // nothing new: no sync
+  CHECK(store.syncs == 1);
+
+  SECTION("an alert that cannot be made durable is not sent, nor announced to webhooks") {
+    store.sync_fails = true;
+    REQUIRE(store.RecordFetch(MatchingFetch("d", {"1"})).ok());
+    OutboxDrain refused = outbox.Drain();
+    CHECK(refused.sent.empty());
+    CHECK_FALSE(refused.pending);
+    CHECK(publisher.bodies.size() == 6);
+    CHECK(log.Contains(
+        "outbox: cannot make alerts durable before sending them: disk I/O error; retrying "
+        "with backoff, later alerts wait"));
+    store.sync_fails = false;
+    clock.AdvanceTo(*outbox.NextRetry());
+    REQUIRE(outbox.Drain().sent.size() == 1);
+    CHECK(store.syncs == 3);
+  }
+}
 
 TEST_CASE("a store that cannot mark alerts sent causes no resend flood and no lost alert") {
   LogCapture log;

@@ -37,7 +37,7 @@ TEST_CASE("a new database gets the current schema in WAL mode") {
   TempDir dir;
   auto store = Store::Open(dir.File("n.db"));
   REQUIRE(store.ok());
-  CHECK(UserVersion(dir.File("n.db")) == 5);
+  CHECK(UserVersion(dir.File("n.db")) == 6);
   CHECK(std::filesystem::exists(dir.File("n.db-wal")));
 }
 
@@ -197,7 +197,7 @@ TEST_CASE("a database from a newer newsmon or a file that is no database is refu
   REQUIRE_FALSE(store.ok());
   CHECK(store.status().message() ==
         "database '" + newer +
-            "': database schema version 99 is newer than this newsmon understands (5); "
+            "': database schema version 99 is newer than this newsmon understands (6); "
             "upgrade newsmon");
 
   std::string junk = dir.Write("junk.db", std::string(4096, 'x'));
@@ -228,8 +228,8 @@ TEST_CASE("webhook cursors are kept per sink and survive reopening") {
 
 // Undoes schema 5 (stories) by hand, leaving what newsmon before stories wrote.
 constexpr const char* kBackToSchema4 =
-    "DROP TABLE story_threads; DROP TABLE story_sources; DROP TABLE stories; "
-    "DROP TABLE item_revisions; "
+    "DROP TABLE database_identity; DROP TABLE story_threads; DROP TABLE story_sources; "
+    "DROP TABLE stories; DROP TABLE item_revisions; "
     "ALTER TABLE items DROP COLUMN story; ALTER TABLE matches DROP COLUMN threshold; "
     "ALTER TABLE matches DROP COLUMN via_story; ALTER TABLE alerts DROP COLUMN kind; "
     "ALTER TABLE alerts DROP COLUMN story; PRAGMA user_version = 4";
@@ -258,7 +258,7 @@ TEST_CASE("a schema 4 database gains stories, and its items and alerts stay as t
   REQUIRE(UserVersion(path) == 4);
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 5);
+  CHECK(UserVersion(path) == 6);
   CHECK(*(*store)->LastSeq() == 1);
   CHECK(*(*store)->LastStoryId() == 0);
   ClassifiedItem joined = MatchingItem("b", "truces");
@@ -289,11 +289,32 @@ TEST_CASE("a schema 3 database gains webhook cursors and keeps its alerts") {
   REQUIRE(UserVersion(path) == 3);
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 5);
+  CHECK(UserVersion(path) == 6);
   CHECK(*(*store)->LastSeq() == 1);
   CHECK_FALSE((*store)->WebhookCursor("ops")->has_value());
   REQUIRE((*store)->SetWebhookCursor("ops", 1).ok());
   CHECK((*store)->WebhookCursor("ops")->value() == 1);
+}
+
+TEST_CASE("each database has a random identity of its own that reopening keeps") {
+  TempDir dir;
+  std::string first_id, path = dir.File("a.db");
+  {
+    auto store = Store::Open(path);
+    REQUIRE(store.ok());
+    first_id = (*store)->DatabaseId();
+  }
+  CHECK(first_id.size() == 32);
+  CHECK(first_id.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK((*Store::Open(path))->DatabaseId() == first_id);
+  CHECK((*Store::Open(dir.File("b.db")))->DatabaseId() != first_id);
+
+  // A schema 5 database (before identities) gains one.
+  ExecOn(path, "DROP TABLE database_identity; PRAGMA user_version = 5");
+  auto upgraded = Store::Open(path);
+  REQUIRE(upgraded.ok());
+  CHECK(UserVersion(path) == 6);
+  CHECK((*upgraded)->DatabaseId().size() == 32);
 }
 
 }  // namespace

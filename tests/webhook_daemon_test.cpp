@@ -150,12 +150,12 @@ TEST_CASE("webhook settings that cannot work are config errors with their line",
   };
   const std::string file = dir.File("bad.toml");
   CHECK(errors_of("\n[[publish.webhook]]\nurl = \"https://hooks.example.org/x\"\n") ==
-        file + ":12: [[publish.webhook]] needs a 'name' (it keys what was delivered)");
+        file + ":13: [[publish.webhook]] needs a 'name' (it keys what was delivered)");
   CHECK(errors_of("\n[[publish.webhook]]\nname = \"ops\"\nurl = \"ftp://example.org\"\n") ==
-        file + ":12: [[publish.webhook]] needs a 'url' starting with http:// or https://");
+        file + ":13: [[publish.webhook]] needs a 'url' starting with http:// or https://");
   CHECK(errors_of("\n[[publish.webhook]]\nname = \"ops\"\nurl = \"https://example.org\"\n"
                   "threads = [\"truce\"]\n") ==
-        file + ":12: webhook 'ops': no thread has the id 'truce'");
+        file + ":13: webhook 'ops': no thread has the id 'truce'");
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ std::string TestConfigToml(const TempDir& dir,
       "replay_endpoint = \"ipc://" +
       dir.File("replay") +
       "\"\n"
-      "heartbeat = \"50ms\"\n";
+      "heartbeat = \"50ms\"\njoin_grace = \"1ms\"\n";
   for (const auto& [name, url] : feeds) {
     toml += "\n[[feed]]\nname = \"" + name + "\"\nurl = \"" + url + "\"\n";
   }

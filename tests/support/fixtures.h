@@ -36,7 +36,7 @@ std::string TestConfigToml(const TempDir& dir,
                            const std::string& tail = "");
 
 // A config for tests: database and ipc:// bus endpoint inside dir, fast heartbeat and
-// polling, the given feeds (name, url).
+// polling, no join grace to speak of (1 ms), the given feeds (name, url).
 Config TestConfig(const TempDir& dir, const std::vector<std::pair<std::string, std::string>>& feeds,
                   const std::string& tail = "");
 

@@ -1,0 +1,198 @@
+// Subscribers that were listening before the daemon (re)started: the join grace lets them
+// reconnect before the first alert goes out, and `newsmon tail` fills from replay what it
+// still missed, across restarts and a replaced database.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <sstream>
+
+#include "tests/support/bus.h"
+#include "tests/support/daemon_runner.h"
+#include "tests/support/feed_server.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/process.h"
+#include "tests/support/wait.h"
+
+namespace newsmon::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<FeedEntry> TruceItems(int count) {
+  std::vector<FeedEntry> entries;
+  for (int i = 0; i < count; ++i) {
+    std::string id = "truce-" + std::to_string(i);
+    entries.push_back({id, "Ceasefire report " + id, "The truce holds, says " + id});
+  }
+  return entries;
+}
+
+std::vector<std::int64_t> ReceiveSeqs(Subscriber& subscriber, std::size_t count) {
+  std::vector<std::int64_t> seqs;
+  while (seqs.size() < count) {
+    auto alert = subscriber.ReceiveTopic("alert.", 10s);
+    if (!alert) break;
+    seqs.push_back(alert->body["seq"].get<std::int64_t>());
+  }
+  return seqs;
+}
+
+std::vector<std::int64_t> SeqsPrinted(const std::string& json_lines) {
+  std::vector<std::int64_t> seqs;
+  std::istringstream lines(json_lines);
+  for (std::string line; std::getline(lines, line);) {
+    seqs.push_back(nlohmann::json::parse(line)["seq"].get<std::int64_t>());
+  }
+  return seqs;
+}
+
+TEST_CASE("a subscriber listening before the daemon starts gets every alert of the first poll") {
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/wire.xml", FeedResource(TruceItems(3)));
+  Config config = TestConfig(dir, {{"wire", server.Url("/wire.xml")}}, kNoStories);
+  config.publish.join_grace = PublishConfig{}.join_grace;
+  REQUIRE(config.publish.join_grace == 1s);
+  // No replay, no heartbeat: a plain SUB socket, the common subscriber on a bus.
+  Subscriber subscriber(config.publish.endpoint, {"alert."});
+  {
+    DaemonRunner daemon(config);
+    CHECK(ReceiveSeqs(subscriber, 3) == std::vector<std::int64_t>{1, 2, 3});
+  }
+  server.Serve("/wire.xml", FeedResource(TruceItems(5)));
+  DaemonRunner restarted(config);
+  CHECK(ReceiveSeqs(subscriber, 2) == std::vector<std::int64_t>{4, 5});
+}
+
+// The config file with its join grace: the suite's default of 1 ms lets the first alerts
+// out before a subscriber can have reconnected, which is what tail must then make up for.
+std::string WriteConfig(const TempDir& dir, const std::string& url, const std::string& grace) {
+  std::string toml = TestConfigToml(dir, {{"wire", url}}, kNoStories);
+  const std::string fast = "join_grace = \"1ms\"";
+  toml.replace(toml.find(fast), fast.size(), "join_grace = \"" + grace + "\"");
+  return dir.Write("newsmon.toml", toml);
+}
+
+void RemoveDatabase(const TempDir& dir) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(dir.File(std::string("newsmon.db") + suffix));
+  }
+}
+
+TEST_CASE("tail running across daemon restarts and a replaced database misses nothing") {
+  TempDir dir;
+  FeedServer server;
+  WriteTrucesThread(dir);
+  const std::string url = server.Url("/wire.xml");
+  const std::string bus = "ipc://" + dir.File("bus"), replay = "ipc://" + dir.File("replay");
+  const std::string config = WriteConfig(dir, url, "1s");
+  Process tail({"tail", "--endpoint", bus, "--replay-endpoint", replay, "--json", "--count", "7"});
+  auto printed = [&](std::size_t lines) {
+    return WaitUntil([&] { return SeqsPrinted(tail.Stdout()).size() >= lines; }, 20s);
+  };
+
+  server.Serve("/wire.xml", FeedResource(TruceItems(2)));
+  {
+    Process daemon({"run", "--config", config});
+    REQUIRE(printed(2));
+    daemon.Signal(SIGTERM);
+    REQUIRE(daemon.Wait(5s) == 0);
+  }
+  WriteConfig(dir, url, "1ms");  // from here on the grace cannot help: replay must
+  server.Serve("/wire.xml", FeedResource(TruceItems(3)));
+  {
+    Process daemon({"run", "--config", config});
+    REQUIRE(printed(3));
+    daemon.Signal(SIGKILL);
+    REQUIRE(daemon.Wait(5s) == 128 + SIGKILL);
+  }
+  RemoveDatabase(dir);
+  server.Serve("/wire.xml", FeedResource(TruceItems(4)));
+  Process daemon({"run", "--config", config});
+  REQUIRE(tail.Wait(20s) == 0);
+  CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{1, 2, 3, 1, 2, 3, 4});
+  CHECK(tail.Stderr().find("newsmon tail: the daemon now serves another database (id ") !=
+        std::string::npos);
+  CHECK(tail.Stderr().find(
+            "): its seqs number other alerts, so tail starts again from its first alert\n") !=
+        std::string::npos);
+  daemon.Signal(SIGTERM);
+  CHECK(daemon.Wait(5s) == 0);
+}
+
+TEST_CASE("tail --since last starts again from the first alert of a database it has not seen") {
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/wire.xml", FeedResource(TruceItems(2)));
+  Config config = TestConfig(dir, {{"wire", server.Url("/wire.xml")}}, kNoStories);
+  const std::string state = dir.Write("tail.state", "41 0123456789abcdef0123456789abcdef\n");
+  DaemonRunner daemon(config);
+  Completed tail = RunNewsmon({"tail", "--endpoint", config.publish.endpoint, "--replay-endpoint",
+                               config.publish.replay_endpoint, "--since", "last", "--state", state,
+                               "--json", "--count", "2"});
+  CHECK(tail.status == 0);
+  CHECK(SeqsPrinted(tail.out) == std::vector<std::int64_t>{1, 2});
+  CHECK(tail.err.find("newsmon tail: the daemon now serves another database (id ") !=
+        std::string::npos);
+  CHECK(tail.err.find(", was 0123456789abcdef0123456789abcdef): its seqs number other alerts") !=
+        std::string::npos);
+  // The state now names the daemon's database, so the next run goes on from seq 2 there.
+  std::istringstream kept(ReadFile(state));
+  std::int64_t seq = 0;
+  std::string id;
+  kept >> seq >> id;
+  CHECK(seq == 2);
+  CHECK(id.size() == 32);
+  CHECK(id != "0123456789abcdef0123456789abcdef");
+}
+
+TEST_CASE("tail --since last goes on from the end of a database restored from an older copy") {
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/wire.xml", FeedResource(TruceItems(2)));
+  Config config = TestConfig(dir, {{"wire", server.Url("/wire.xml")}}, kNoStories);
+  std::string id;
+  {
+    auto store = Store::Open(config.database);
+    REQUIRE(store.ok());
+    id = (*store)->DatabaseId();
+  }
+  // Tail had shown up to seq 41 of this database; the copy put back ends at 2.
+  const std::string state = dir.Write("tail.state", "41 " + id + "\n");
+  DaemonRunner daemon(config);
+  REQUIRE(WaitUntil([&] { return (*Store::Open(config.database))->LastSeq().value() == 2; }));
+  Process tail({"tail", "--endpoint", config.publish.endpoint, "--replay-endpoint",
+                config.publish.replay_endpoint, "--since", "last", "--state", state, "--json",
+                "--count", "1"});
+  REQUIRE(WaitUntil([&] { return ReadFile(state).rfind("2 ", 0) == 0; }));
+  server.Serve("/wire.xml", FeedResource(TruceItems(3)));
+  REQUIRE(tail.Wait(20s) == 0);
+  CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{3});
+  CHECK(tail.Stderr() ==
+        "newsmon tail: the daemon's database ends at seq 2, before seq 41 that tail has shown: "
+        "it was restored from an older copy, so tail goes on from seq 2\n");
+}
+
+TEST_CASE("tail without a replay endpoint says so once and goes on showing live alerts") {
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/wire.xml", FeedResource(TruceItems(2)));
+  Config config = TestConfig(dir, {{"wire", server.Url("/wire.xml")}}, kNoStories);
+  DaemonRunner daemon(config);
+  REQUIRE(WaitUntil([&] { return (*Store::Open(config.database))->LastSeq().value() == 2; }));
+  const std::string nowhere = "ipc://" + dir.File("no-replay");
+  // --since 0 wants seqs 1 and 2 from replay, and heartbeats say they exist: neither can fill
+  // the gap, and asking again at every heartbeat would keep live alerts waiting.
+  Process tail({"tail", "--endpoint", config.publish.endpoint, "--replay-endpoint", nowhere,
+                "--since", "0", "--json", "--count", "1"});
+  REQUIRE(WaitUntil([&] { return !tail.Stderr().empty(); }));
+  server.Serve("/wire.xml", FeedResource(TruceItems(3)));
+  REQUIRE(tail.Wait(20s) == 0);
+  CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{3});
+  CHECK(tail.Stderr() == "newsmon tail: no answer from replay endpoint '" + nowhere +
+                             "'; showing live alerts only for now\n");
+}
+
+}  // namespace
+}  // namespace newsmon::testing
