@@ -189,7 +189,7 @@ TEST_CASE("two strikes the same morning are two stories, each alerted as new") {
   CHECK(newsroom.LastSeq() == 2);
 }
 
-TEST_CASE("a corrected headline is stored as a revision and alerts nobody") {
+TEST_CASE("a corrected headline is stored as a revision and alerts nobody, a dropped item stays") {
   Newsroom newsroom({"wire"});
   newsroom.Start();
   FeedEntry report = kKyivStrike[0].entry;
@@ -203,6 +203,15 @@ TEST_CASE("a corrected headline is stored as a revision and alerts nobody") {
   REQUIRE(newsroom.WaitForCount("SELECT COUNT(*) FROM item_revisions", 1));
   CHECK(newsroom.LastSeq() == 1);
   CHECK(newsroom.Count("SELECT COUNT(*) FROM items WHERE title LIKE '%100,000 homes'") == 1);
+
+  // The feed drops the item: it stays stored, and nothing is sent about it.
+  const FeedEntry next = {"b1", "Missiles hit Burshtyn power station in the west, DTEK says", ""};
+  newsroom.Publish("wire", {next});
+  auto later = newsroom.NextAlert();
+  REQUIRE(later);
+  CHECK((*later)["kind"] == "new");
+  CHECK((*later)["item"]["id"] == next.guid);
+  CHECK(newsroom.Count("SELECT COUNT(*) FROM items WHERE guid = 'w1' AND title <> ''") == 1);
 }
 
 TEST_CASE("ten stories in fifteen minutes after a quiet day make one burst alert") {
