@@ -72,7 +72,7 @@ int RunDaemon(const RunOptions& options) {
     return 1;
   }
   RaiseDescriptorLimit();
-  ConfigOverrides overrides{options.database, options.publish, options.replay};
+  ConfigOverrides overrides{options.database, options.publish, options.replay, options.once};
   auto daemon = Daemon::Create(std::move(config).value(), std::move(overrides));
   if (!daemon.ok()) {
     spdlog::critical("{}", daemon.status().message());

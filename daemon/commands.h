@@ -14,6 +14,7 @@ struct RunOptions {
   std::optional<std::string> publish;
   std::optional<std::string> replay;
   std::string log_format = "auto";
+  bool once = false;
 };
 
 struct TailOptions {

@@ -87,6 +87,8 @@ struct ConfigOverrides {
   std::optional<std::string> database;
   std::optional<std::string> publish;
   std::optional<std::string> replay;
+  // `run --once`: fetch every feed once, store and publish what they bring, then return.
+  bool once = false;
   void ApplyTo(Config& config) const;
 };
 

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <set>
 
 #include "core/ascii.h"
 #include "core/time_format.h"
@@ -25,6 +26,9 @@
 
 namespace newsmon {
 namespace {
+
+// run --once waits this long after its last fetch for failing webhooks before it exits.
+constexpr std::chrono::milliseconds kWebhookPatience{std::chrono::seconds(30)};
 
 std::string Headline(const nlohmann::json& alert) {
   if (alert.is_object() && alert.contains("burst") && alert["burst"].is_object()) {
@@ -78,14 +82,63 @@ class DaemonImpl final : public Daemon {
     Loop loop(env_.clock, *parts_.curl);
     loop.ShareProgress(parts_.progress);
     RegisterWithLoop(loop, signal_fd);
+    if (overrides_.once) StartCycle();
     StartDueFetches(start);
-    while (!stop_requested_.load()) {
+    while (!stop_requested_.load() && !CycleComplete()) {
       if (Status s = loop.Turn(); !s.ok()) return s;
     }
     parts_.ready->store(false);
     notifier_.Stopping();
     spdlog::info("newsmon stopped");
     return Status::Ok();
+  }
+
+  // --once: the cycle waits for every feed that is not disabled to be fetched once.
+  void StartCycle() {
+    for (const FeedState& feed : feeds_.feeds()) {
+      if (!feed.disabled) awaiting_.insert(feed.config.name);
+    }
+    if (awaiting_.empty()) EndCycle();
+  }
+
+  void FeedFetchedInCycle(const std::string& name) {
+    if (!overrides_.once || cycle_end_) return;
+    awaiting_.erase(name);
+    if (awaiting_.empty()) EndCycle();
+  }
+
+  // Every feed is in: updates of stories go out now rather than at their window's end.
+  void EndCycle() {
+    cycle_end_ = env_.clock.Now();
+    if (config_.stories.enabled) {
+      if (auto flushed = parts_.store->FlushStoryUpdates(env_.clock.UnixSeconds(), 0);
+          !flushed.ok()) {
+        spdlog::error("cannot store story updates: {}", flushed.status().message());
+      }
+      ScheduleStoryUpdates();
+    }
+  }
+
+  // Done when everything stored is on the bus and every webhook has it, or 30 s after the
+  // last fetch for a webhook that fails: its alerts wait, durable, for the next run.
+  bool CycleComplete() {
+    if (!overrides_.once || !cycle_end_ || !joined_) return false;
+    auto unsent = parts_.store->UnsentCount();
+    if (!unsent.ok() || *unsent > 0) return false;
+    auto last = parts_.store->LastSeq();
+    if (!last.ok()) return false;
+    std::vector<std::string> behind;
+    for (const auto& sink : parts_.webhooks) {
+      if (sink->state().cursor < *last) behind.push_back(sink->name());
+    }
+    if (!behind.empty() && env_.clock.Now() < *cycle_end_ + kWebhookPatience) return false;
+    for (const std::string& name : behind) {
+      spdlog::warn("webhook '{}' has not delivered every alert; the next run goes on with them",
+                   name);
+    }
+    spdlog::info("one cycle done: {} feeds fetched, alerts published up to #{}",
+                 feeds_.feeds().size(), *last);
+    return true;
   }
 
   // The jitter of a run can be replayed with its seed; a seed that is not a number is refused.
@@ -166,6 +219,13 @@ class DaemonImpl final : public Daemon {
               }});
     loop.Add({"outbox", nullptr, [this] { return OutboxDeadline(); },
               [this](std::span<const WaitFd>, Clock::TimePoint now) { Publish(now); }});
+    // --once: wakes when its patience with failing webhooks ends (Run checks after each turn).
+    loop.Add({"once", nullptr,
+              [this]() -> std::optional<Clock::TimePoint> {
+                if (!cycle_end_) return std::nullopt;
+                return *cycle_end_ + kWebhookPatience;
+              },
+              [](std::span<const WaitFd>, Clock::TimePoint) {}});
     loop.Add({"timers", nullptr, [this] { return NextTimer(); },
               [this](std::span<const WaitFd>, Clock::TimePoint now) { Tick(now); }});
   }
@@ -400,6 +460,7 @@ class DaemonImpl final : public Daemon {
     if (!feed) return;  // removed by a reload while it was being fetched
     std::string config_url = feed->config.url;
     IngestReport report = pipeline_.Ingest(response, config_url, env_.clock.UnixSeconds());
+    FeedFetchedInCycle(response.feed);
     if (report.new_items > 0 && config_.stories.enabled) ScheduleStoryUpdates();
     for (const std::string& warning : report.warnings) {
       spdlog::warn("feed '{}': {}", response.feed, warning);
@@ -584,8 +645,10 @@ class DaemonImpl final : public Daemon {
   UniqueFd wake_fd_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> reload_requested_{false};
-  Clock::TimePoint publish_from_;  // the end of the join grace
-  bool joined_ = false;            // the grace is over: publishing
+  std::set<std::string> awaiting_;             // --once: feeds not yet fetched
+  std::optional<Clock::TimePoint> cycle_end_;  // --once: when the last of them was
+  Clock::TimePoint publish_from_;              // the end of the join grace
+  bool joined_ = false;                        // the grace is over: publishing
   Clock::TimePoint next_watchdog_;
   std::optional<Clock::TimePoint> next_story_update_;
   std::string last_alert_;

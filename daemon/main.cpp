@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--database", run.database, "SQLite database (overrides the config)");
   run_cmd->add_option("--publish", run.publish, "ZeroMQ endpoint to bind (overrides the config)");
   run_cmd->add_option("--replay", run.replay, "Replay endpoint to bind (overrides the config)");
+  run_cmd->add_flag("--once", run.once,
+                    "Fetch every feed once, publish what they bring (webhooks too, for up to "
+                    "30 s), then exit: for cron, and to time one cycle");
   run_cmd
       ->add_option("--log-format", run.log_format,
                    "auto (journal under systemd, else text), text, journal or json")
