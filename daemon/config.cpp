@@ -12,6 +12,7 @@
 
 #include "core/toml_reader.h"
 #include "publishers/metrics.h"
+#include "publishers/webhook_formats.h"
 
 namespace newsmon {
 namespace {
@@ -77,8 +78,25 @@ std::string NotTables(const toml::node& node, std::string_view header) {
   return TypeName(node);
 }
 
+void ReadWebhookFormat(const toml::table& table, WebhookConfig& webhook, Problems& problems) {
+  if (auto format = ReadString(table, "format", problems)) {
+    if (!WebhookFormatNamed(*format)) {
+      problems.Add(LineOf(*table.get("format")),
+                   "unknown webhook format '" + *format +
+                       "': use json, slack, discord, teams, ntfy or telegram");
+    } else {
+      webhook.format = *format;
+    }
+  }
+  webhook.chat_id = ReadString(table, "chat_id", problems).value_or("");
+  if (webhook.format == "telegram" && webhook.chat_id.empty()) {
+    problems.Add(LineOf(table), "a telegram webhook needs 'chat_id' (the chat to post in)");
+  }
+}
+
 void ReadWebhook(const toml::table& table, Config& config, Problems& problems) {
-  RejectUnknownKeys(table, {"name", "url", "secret", "threads"}, "[[publish.webhook]]", problems);
+  RejectUnknownKeys(table, {"name", "url", "secret", "threads", "format", "chat_id"},
+                    "[[publish.webhook]]", problems);
   WebhookConfig webhook;
   webhook.url = ReadString(table, "url", problems).value_or("");
   std::string scheme = webhook.url.substr(0, webhook.url.find("://"));
@@ -94,6 +112,7 @@ void ReadWebhook(const toml::table& table, Config& config, Problems& problems) {
     problems.Add(LineOf(table), "[[publish.webhook]] needs a 'name' (it keys what was delivered)");
   }
   webhook.secret = ReadString(table, "secret", problems).value_or("");
+  ReadWebhookFormat(table, webhook, problems);
   for (auto& thread : ReadStringArray(table, "threads", problems)) {
     webhook.threads.push_back(std::move(thread.value));
   }

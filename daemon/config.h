@@ -36,6 +36,8 @@ struct WebhookConfig {
   std::string url;
   std::string secret;                // signs each body (HMAC-SHA256); empty: unsigned
   std::vector<std::string> threads;  // empty: every thread
+  std::string format = "json";       // json, slack, discord, teams, ntfy, telegram
+  std::string chat_id;               // telegram only
   bool operator==(const WebhookConfig&) const = default;
 };
 

@@ -101,6 +101,8 @@ Result<std::unique_ptr<WebhookSink>> OpenWebhook(const WebhookConfig& webhook, S
   options.url = webhook.url;
   options.secret = webhook.secret;
   options.threads = webhook.threads;
+  options.format = WebhookFormatNamed(webhook.format).value_or(WebhookFormat::kJson);
+  options.chat_id = webhook.chat_id;
   auto sink = WebhookSink::Create(options, store, curl, env);
   if (!sink.ok()) return sink.status().WithContext("webhook '" + webhook.name + "': ");
   std::string threads;

@@ -76,7 +76,8 @@ Status CheckOptions(const WebhookOptions& options) {
 // One POST: owns the easy handle and everything curl points into while it runs.
 class Post {
  public:
-  Post(std::int64_t seq, std::string body) : seq_(seq), body_(std::move(body)) {}
+  Post(std::int64_t seq, WebhookMessage message)
+      : seq_(seq), body_(std::move(message.body)), message_(std::move(message)) {}
   Post(const Post&) = delete;
   Post& operator=(const Post&) = delete;
   // curl requires an easy handle to leave its multi handle before it is cleaned up.
@@ -138,7 +139,7 @@ class Post {
   }
 
   HeaderList Headers(const std::string& secret, const std::string& topic) const {
-    std::vector<std::string> lines = {"Content-Type: application/json",
+    std::vector<std::string> lines = {"Content-Type: " + message_.content_type,
                                       "X-Newsmon-Seq: " + std::to_string(seq_),
                                       "X-Newsmon-Topic: " + topic,
                                       // A body over 1 MiB would otherwise wait up to a second for a
@@ -147,6 +148,7 @@ class Post {
     if (!secret.empty()) {
       lines.push_back("X-Newsmon-Signature-256: sha256=" + WebhookSignature(secret, body_));
     }
+    lines.insert(lines.end(), message_.headers.begin(), message_.headers.end());
     HeaderList list;
     for (const std::string& line : lines) {
       curl_slist* head = curl_slist_append(list.get(), line.c_str());
@@ -187,6 +189,7 @@ class Post {
 
   std::int64_t seq_;
   std::string body_;
+  WebhookMessage message_;  // its content type and extra headers (the body is moved out)
   EasyHandle easy_;
   HeaderList headers_;
   std::string response_;
@@ -241,7 +244,9 @@ class HttpWebhookSink final : public WebhookSink {
   bool StartNext(Clock::time_point now) {
     if (queue_.empty() && !ReadOutbox(now)) return false;
     if (queue_.empty()) return false;
-    auto post = std::make_unique<Post>(queue_.front().seq, queue_.front().body);
+    auto post = std::make_unique<Post>(
+        queue_.front().seq,
+        FormatWebhookMessage(options_.format, queue_.front().body, options_.chat_id));
     if (Status s = post->Start(options_, queue_.front().topic, multi_); !s.ok()) {
       Failed(s, std::nullopt, now);
       return false;

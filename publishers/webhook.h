@@ -27,6 +27,7 @@
 
 #include "core/env.h"
 #include "core/status.h"
+#include "publishers/webhook_formats.h"
 #include "store/store.h"
 
 namespace newsmon {
@@ -36,10 +37,12 @@ class CurlMulti;
 using WebhookClock = std::chrono::steady_clock;  // the time points of newsmon::Clock
 
 struct WebhookOptions {
-  std::string name;                  // the key of the stored cursor
-  std::string url;                   // http:// or https://; redirects are not followed
-  std::string secret;                // empty: no X-Newsmon-Signature-256 header
-  std::vector<std::string> threads;  // thread ids to deliver; empty: every thread
+  std::string name;                             // the key of the stored cursor
+  std::string url;                              // http:// or https://; redirects are not followed
+  std::string secret;                           // empty: no X-Newsmon-Signature-256 header
+  std::vector<std::string> threads;             // thread ids to deliver; empty: every thread
+  WebhookFormat format = WebhookFormat::kJson;  // the alert's JSON, or a chat service's shape
+  std::string chat_id;                          // Telegram's chat; required there
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};  // the whole request
   std::chrono::milliseconds min_backoff{std::chrono::seconds(1)};

@@ -120,6 +120,30 @@ ttl = 60
             ":17: unknown key 'ttl' in [[feed]]");
 }
 
+TEST_CASE("a webhook's format must be one newsmon speaks, and telegram needs a chat") {
+  TempDir dir;
+  std::string path = dir.Write("formats.toml", R"toml([publish]
+[[publish.webhook]]
+name = "chat"
+url = "https://hooks.example.org/x"
+format = "mattermost"
+[[publish.webhook]]
+name = "tg"
+url = "https://api.telegram.org/botTOKEN/sendMessage"
+format = "telegram"
+[[feed]]
+name = "a"
+url = "https://example.org/rss"
+)toml");
+  auto config = LoadConfig(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().message() ==
+        path +
+            ":5: unknown webhook format 'mattermost': use json, slack, discord, teams, ntfy or "
+            "telegram\n" +
+            path + ":6: a telegram webhook needs 'chat_id' (the chat to post in)");
+}
+
 TEST_CASE("a list of tables written as one table says which it is") {
   TempDir dir;
   std::string path = dir.Write("single.toml", R"toml([publish]
