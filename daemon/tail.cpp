@@ -7,6 +7,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <utility>
 #include <zmq.hpp>
@@ -324,6 +325,9 @@ Result<std::optional<Position>> StartingPosition(const TailOptions& options) {
 // count other alerts, and tail starts again from its first.
 class Tailer {
  public:
+  static constexpr std::chrono::seconds kReplayRetry{5};
+  static constexpr std::size_t kMostOwed = 100'000;
+
   Tailer(const TailOptions& options, ClientSecurity security)
       : options_(options),
         security_(std::move(security)),
@@ -411,6 +415,8 @@ class Tailer {
   // of them keeps tail from waiting a timeout per alert.
   void ReplayFailed() {
     confirmed_ = true;
+    last_failure_ = std::chrono::steady_clock::now();
+    if (cursor_ && !hole_after_) hole_after_ = *cursor_;
     if (refusal_.empty()) refusal_ = handshakes_.ReadRefusal();  // a refused key explains it
     if (!refusal_.empty() || replay_failing_) return;
     replay_failing_ = true;  // said once until an answer comes
@@ -446,11 +452,41 @@ class Tailer {
     const std::int64_t last = heartbeat.value("last_seq", std::int64_t{0});
     if (!cursor_) return Advance(last);  // tail shows what comes after it joined
     // Beyond us: missed some. Behind us: the database may have been restored; replay says.
-    if (last == *cursor_) return;
-    CatchUp();
-    // Without replay the gap cannot be filled (said once): asking again at every heartbeat
-    // would only make live alerts wait for the timeout.
-    if (replay_failing_ && last > *cursor_) Advance(last);
+    if (last == *cursor_ && !hole_after_) return;
+    // While replay fails, asking at every heartbeat would make live alerts wait its timeout
+    // each time: ask again every kReplayRetry, and show live alerts meanwhile. The alerts
+    // missed stay owed (hole_after_) and are shown, late, when replay answers.
+    if (replay_failing_ && std::chrono::steady_clock::now() - last_failure_ < kReplayRetry) {
+      if (last > *cursor_) {
+        if (!hole_after_) hole_after_ = *cursor_;
+        Advance(last);
+      }
+      return;
+    }
+    if (hole_after_) FillHole();
+    if (!replay_failing_ && last != *cursor_) CatchUp();
+  }
+
+  // Shows the alerts after hole_after_ that tail has not shown, oldest first, once replay
+  // answers; the live ones shown meanwhile are skipped.
+  void FillHole() {
+    std::int64_t since = *hole_after_;
+    while (!printer_.Done() && since < *cursor_) {
+      auto reply = replay_.Request(since, options_.thread, handshakes_, refusal_);
+      if (!reply) return ReplayFailed();
+      replay_failing_ = false;
+      const json& alerts = (*reply)["alerts"];
+      for (const json& alert : alerts) {
+        const std::int64_t seq = alert.value("seq", since);
+        since = std::max(since, seq);
+        if (seq > *cursor_) break;
+        if (!shown_since_hole_.contains(seq) && !printer_.Done())
+          printer_.Print(alert, alert.dump());
+      }
+      if (alerts.size() < 1000) break;
+    }
+    hole_after_.reset();
+    shown_since_hole_.clear();
   }
 
   void ReceiveOne() {
@@ -472,6 +508,7 @@ class Tailer {
 
   void Show(const json& alert, const std::string& raw, std::int64_t seq) {
     printer_.Print(alert, raw);
+    if (hole_after_ && shown_since_hole_.size() < kMostOwed) shown_since_hole_.insert(seq);
     Advance(seq);
   }
 
@@ -492,7 +529,11 @@ class Tailer {
   std::string database_id_;
   bool confirmed_ = false;  // a heartbeat or replay answer named the database since connecting
   bool replay_failing_ = false;
-  std::string refusal_;  // why the bus will never talk to us
+  std::chrono::steady_clock::time_point last_failure_;
+  // Replay failed with alerts missing after this seq; they are shown when it answers again.
+  std::optional<std::int64_t> hole_after_;
+  std::set<std::int64_t> shown_since_hole_;  // live alerts shown meanwhile (not shown twice)
+  std::string refusal_;                      // why the bus will never talk to us
 };
 
 }  // namespace

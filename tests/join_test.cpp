@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <sstream>
+#include <thread>
+#include <zmq_addon.hpp>
 
 #include "tests/support/bus.h"
 #include "tests/support/daemon_runner.h"
@@ -192,6 +194,88 @@ TEST_CASE("tail without a replay endpoint says so once and goes on showing live 
   CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{3});
   CHECK(tail.Stderr() == "newsmon tail: no answer from replay endpoint '" + nowhere +
                              "'; showing live alerts only for now\n");
+}
+
+// A bus of our own: an XPUB that sees tail subscribe, and a ROUTER as the replay endpoint
+// that can leave a request unanswered, as a daemon under load might.
+class ScriptedBus {
+ public:
+  explicit ScriptedBus(const TempDir& dir)
+      : pub_endpoint("ipc://" + dir.File("bus")), replay_endpoint("ipc://" + dir.File("replay")) {
+    pub_.bind(pub_endpoint);
+    replay_.bind(replay_endpoint);
+  }
+
+  // Until tail has subscribed to alerts and heartbeats.
+  bool WaitSubscribed() {
+    int subscriptions = 0;
+    pub_.set(zmq::sockopt::rcvtimeo, 10000);
+    zmq::message_t message;
+    while (subscriptions < 2 && pub_.recv(message)) subscriptions += message.size() > 0;
+    return subscriptions == 2;
+  }
+
+  void Publish(const std::string& topic, const nlohmann::json& body) {
+    pub_.send(zmq::buffer(topic), zmq::send_flags::sndmore);
+    pub_.send(zmq::buffer(body.dump()), zmq::send_flags::none);
+  }
+
+  // The next replay request's `since`, and a way to answer it (or not).
+  std::optional<std::int64_t> NextRequest(std::chrono::milliseconds timeout = 10s) {
+    replay_.set(zmq::sockopt::rcvtimeo, static_cast<int>(timeout.count()));
+    std::vector<zmq::message_t> frames;
+    if (!zmq::recv_multipart(replay_, std::back_inserter(frames))) return std::nullopt;
+    peer_ = std::move(frames);
+    return nlohmann::json::parse(peer_.back().to_string()).value("since", std::int64_t{0});
+  }
+
+  void Answer(const std::vector<nlohmann::json>& alerts, std::int64_t last_seq) {
+    nlohmann::json reply = {{"alerts", alerts}, {"last_seq", last_seq}, {"database_id", "db"}};
+    const std::string text = reply.dump();
+    peer_.back().rebuild(text.data(), text.size());
+    zmq::send_multipart(replay_, peer_);
+  }
+
+  const std::string pub_endpoint;
+  const std::string replay_endpoint;
+
+ private:
+  zmq::context_t context_;
+  zmq::socket_t pub_{context_, zmq::socket_type::xpub};
+  zmq::socket_t replay_{context_, zmq::socket_type::router};
+  std::vector<zmq::message_t> peer_;
+};
+
+nlohmann::json AlertNumbered(std::int64_t seq) {
+  return {{"schema", 2},
+          {"seq", seq},
+          {"kind", "new"},
+          {"thread", "truces"},
+          {"item", {{"title", "Ceasefire report " + std::to_string(seq)}}}};
+}
+
+TEST_CASE("alerts tail missed while replay did not answer are shown once it answers again") {
+  TempDir dir;
+  ScriptedBus bus(dir);
+  Process tail({"tail", "--endpoint", bus.pub_endpoint, "--replay-endpoint", bus.replay_endpoint,
+                "--since", "0", "--json", "--count", "3"});
+  REQUIRE(bus.NextRequest() == 0);  // --since 0: the catch-up at start
+  bus.Answer({}, 0);
+  REQUIRE(bus.WaitSubscribed());
+  bus.Publish("alert.truces", AlertNumbered(1));
+  // Seqs 2 and 3 went out while tail was away: the heartbeat says so, and replay is silent.
+  bus.Publish("sys.heartbeat", {{"schema", 2}, {"last_seq", 3}, {"database_id", "db"}});
+  REQUIRE(bus.NextRequest() == 1);  // left unanswered: tail gives up after its timeout
+  // Heartbeats go on, one per 100 ms; after its retry interval tail asks for what it is owed.
+  std::optional<std::int64_t> since;
+  for (int beat = 0; beat < 150 && !since; ++beat) {
+    bus.Publish("sys.heartbeat", {{"schema", 2}, {"last_seq", 3}, {"database_id", "db"}});
+    since = bus.NextRequest(100ms);
+  }
+  REQUIRE(since == 1);
+  bus.Answer({AlertNumbered(2), AlertNumbered(3)}, 3);
+  REQUIRE(tail.Wait(10s) == 0);
+  CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{1, 2, 3});
 }
 
 }  // namespace
