@@ -212,7 +212,7 @@ events.addEventListener("heartbeat", e => {
   if (previousBeat && at > previousBeat) {
     gaps.push(at - previousBeat);
     if (gaps.length > 5) gaps.shift();
-    beatEvery = Math.max(500, Math.min(...gaps));
+    beatEvery = Math.max(1000, Math.min(...gaps));
   }
   previousBeat = at;
   lastBeat = at;
@@ -224,13 +224,16 @@ events.addEventListener("reset", () => {
   alertCount = 0;
 });
 
+// A board restarting is back within a heartbeat or two (EventSource reconnects by itself),
+// so the badge turns red only on silence, and then says whose.
 function check() {
   const silent = Date.now() - lastBeat > 3 * beatEvery;
-  const down = events.readyState !== EventSource.OPEN || silent;
-  statusBadge.classList.toggle("down", down);
+  const since = new Date(lastBeat).toLocaleTimeString();
+  statusBadge.classList.toggle("down", silent);
   statusBadge.textContent =
-      events.readyState !== EventSource.OPEN ? "board unreachable" :
-      silent ? "bus silent since " + new Date(lastBeat).toLocaleTimeString() : "live";
+      !silent ? "live" :
+      events.readyState === EventSource.OPEN ? "bus silent since " + since :
+      "board unreachable since " + since;
 }
 setInterval(check, 1000);
 </script>
