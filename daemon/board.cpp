@@ -504,9 +504,12 @@ int Board(const BoardOptions& options) {
       });
   server.Get("/", [token](const httplib::Request& request, httplib::Response& response) {
     if (!token.empty() && request.has_param("token")) {
-      // The page's own requests (EventSource cannot send headers) then carry the cookie.
+      // The page's own requests (EventSource cannot send headers) then carry the cookie,
+      // and the token leaves the address bar and the browser's history.
       response.set_header(
           "Set-Cookie", std::string(kCookie) + "=" + token + "; Path=/; HttpOnly; SameSite=Strict");
+      response.set_redirect("/", 303);
+      return;
     }
     response.set_header("Content-Security-Policy",
                         "default-src 'none'; script-src 'unsafe-inline'; style-src "

@@ -6,10 +6,14 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "tests/support/board_bus.h"
+#include "tests/support/bus.h"
+#include "tests/support/daemon_runner.h"
+#include "tests/support/fixtures.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
@@ -60,6 +64,52 @@ TEST_CASE("board holds the replayed alerts and serves them at /alerts") {
   bus.Store(BoardAlert(5, "Missed on the bus"));
   bus.Publish(BoardAlert(6, "After the gap"));
   CHECK(WaitUntil([&] { return HeldSeqs(client) == std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}; }));
+}
+
+std::vector<FeedEntry> TruceItems(int count) {
+  std::vector<FeedEntry> entries;
+  for (int i = 0; i < count; ++i) {
+    std::string id = "truce-" + std::to_string(i);
+    entries.push_back({id, "Ceasefire report " + id, "The truce holds, says " + id});
+  }
+  return entries;
+}
+
+void RemoveDatabase(const TempDir& dir) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(dir.File(std::string("newsmon.db") + suffix));
+  }
+}
+
+TEST_CASE("board follows a real daemon from replay to live and onto a replaced database") {
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/wire.xml", FeedResource(TruceItems(2)));
+  Config config = TestConfig(dir, {{"wire", server.Url("/wire.xml")}}, kNoStories);
+  auto daemon = std::make_unique<DaemonRunner>(config);
+  Subscriber subscriber(config.publish.endpoint, {"alert."});
+  REQUIRE(subscriber.ReceiveTopic("alert.", 10s));
+  RunningBoard board(config.publish.endpoint, config.publish.replay_endpoint);
+  httplib::Client client("127.0.0.1", board.port());
+  CHECK(WaitUntil([&] { return HeldSeqs(client) == std::vector<std::int64_t>{1, 2}; }));
+
+  server.Serve("/wire.xml", FeedResource(TruceItems(3)));
+  CHECK(WaitUntil([&] { return HeldSeqs(client) == std::vector<std::int64_t>{1, 2, 3}; }));
+  const json held = json::parse(client.Get("/alerts")->body);
+  CHECK(held["alerts"][2]["item"]["title"] == "Ceasefire report truce-2");
+
+  daemon.reset();
+  RemoveDatabase(dir);
+  server.Serve("/wire.xml", FeedResource(TruceItems(1)));
+  daemon = std::make_unique<DaemonRunner>(config);
+  CHECK(WaitUntil([&] {
+    const json now = json::parse(client.Get("/alerts")->body);
+    return now["database_id"] != held["database_id"] && HeldSeqs(client).size() == 1;
+  }));
+  CHECK(WaitUntil([&] {
+    return board.process().Stderr().find("): the board starts over from its alerts\n") !=
+           std::string::npos;
+  }));
 }
 
 TEST_CASE("board keeps the newest --max-alerts alerts") {
@@ -165,7 +215,8 @@ TEST_CASE("board with a token answers 401 without it and accepts header or query
   CHECK(bearer->status == 200);
   auto page = client.Get("/?token=s3cret");
   REQUIRE(page);
-  CHECK(page->status == 200);
+  CHECK(page->status == 303);
+  CHECK(page->get_header_value("Location") == "/");
   CHECK(page->get_header_value("Set-Cookie") ==
         "newsmon_board=s3cret; Path=/; HttpOnly; SameSite=Strict");
   auto cookie = client.Get("/alerts", {{"Cookie", "other=1; newsmon_board=s3cret"}});

@@ -104,9 +104,9 @@ std::int64_t FakeBus::LastSeq() const {
   return stored_.empty() ? 0 : stored_.back()["seq"].get<std::int64_t>();
 }
 
-RunningBoard::RunningBoard(const FakeBus& bus, std::vector<std::string> extra) {
-  std::vector<std::string> args = {"board", "--endpoint", bus.publish_endpoint(), "--replay",
-                                   bus.replay_endpoint()};
+RunningBoard::RunningBoard(const std::string& endpoint, const std::string& replay_endpoint,
+                           std::vector<std::string> extra) {
+  std::vector<std::string> args = {"board", "--endpoint", endpoint, "--replay", replay_endpoint};
   bool listens = false;
   for (const auto& arg : extra) listens |= arg == "--listen";
   if (!listens) extra.insert(extra.end(), {"--listen", "127.0.0.1:0"});

@@ -51,7 +51,11 @@ class FakeBus {
 // constructed once it says where it listens.
 class RunningBoard {
  public:
-  explicit RunningBoard(const FakeBus& bus, std::vector<std::string> extra = {});
+  explicit RunningBoard(const FakeBus& bus, std::vector<std::string> extra = {})
+      : RunningBoard(bus.publish_endpoint(), bus.replay_endpoint(), std::move(extra)) {}
+  // Against a real daemon's bus.
+  RunningBoard(const std::string& endpoint, const std::string& replay_endpoint,
+               std::vector<std::string> extra = {});
   int port() const { return port_; }
   Process& process() { return *process_; }
 
