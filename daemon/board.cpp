@@ -271,19 +271,21 @@ class BusFollower {
     held_.Heartbeat(heartbeat);
     const std::string database = heartbeat.value("database_id", "");
     const std::int64_t last = heartbeat.value("last_seq", std::int64_t{0});
-    if (!database.empty() && database != database_id_) return CatchUp();
-    if (cursor_ && last == *cursor_) return;
-    CatchUp();
-    // Without replay the gap cannot be filled: go on with live alerts rather than ask again
-    // at every heartbeat.
-    if (replay_failing_ && (!cursor_ || last > *cursor_)) cursor_ = last;
-    if (replay_failing_ && database_id_.empty()) {
+    if (database_id_.empty() || database != database_id_ || !cursor_ || last != *cursor_) {
+      CatchUp();
+    }
+    if (!replay_failing_) return;
+    // Without replay the gap cannot be filled: go on with live alerts.
+    if (!cursor_ || last > *cursor_) cursor_ = last;
+    if (database_id_.empty()) {
       database_id_ = database;
       held_.SetDatabase(database);
     }
   }
 
   void CatchUp() {
+    // Each try that gets no answer holds live alerts back for the reply timeout.
+    if (replay_failing_ && std::chrono::steady_clock::now() < next_try_) return;
     while (!g_stop) {
       const bool starting = !cursor_;
       auto reply = Request(cursor_.value_or(0), starting ? 1 : kPage);
@@ -330,6 +332,7 @@ class BusFollower {
   }
 
   void ReplayFailed() {
+    next_try_ = std::chrono::steady_clock::now() + kRetryReplay;
     if (replay_failing_) return;
     replay_failing_ = true;  // said once until an answer comes
     std::cerr << "newsmon board: no answer from replay endpoint '" << options_.replay_endpoint
@@ -368,6 +371,7 @@ class BusFollower {
 
   static constexpr int kPage = 1000;
   static constexpr std::chrono::milliseconds kReplyTimeout{2000};
+  static constexpr std::chrono::seconds kRetryReplay{30};
   const BoardOptions& options_;
   ClientKeys keys_;
   HeldAlerts& held_;
@@ -376,6 +380,7 @@ class BusFollower {
   std::optional<std::int64_t> cursor_;  // the newest seq held or skipped; none before the first
   std::string database_id_;
   bool replay_failing_ = false;
+  std::chrono::steady_clock::time_point next_try_;  // while replay fails, ask again from then
 };
 
 bool IsLoopback(const std::string& host) {

@@ -112,6 +112,22 @@ TEST_CASE("board follows a real daemon from replay to live and onto a replaced d
   }));
 }
 
+TEST_CASE("board without an answer from replay says so once and holds live alerts") {
+  TempDir dir;
+  FakeBus bus(dir);
+  const std::string nowhere = "ipc://" + dir.File("nowhere");
+  RunningBoard board(bus.publish_endpoint(), nowhere);
+  httplib::Client client("127.0.0.1", board.port());
+  const std::string said = "newsmon board: no answer from replay endpoint '" + nowhere +
+                           "'; holding live alerts only for now\n";
+  REQUIRE(WaitUntil([&] { return board.process().Stderr() == said; }));
+  std::this_thread::sleep_for(300ms);  // heartbeats give the board the bus's last seq
+  bus.Publish(BoardAlert(1, "Live ceasefire"));
+  bus.Publish(BoardAlert(2, "Live truce"));
+  CHECK(WaitUntil([&] { return HeldSeqs(client) == std::vector<std::int64_t>{1, 2}; }, 1s));
+  CHECK(board.process().Stderr() == said);
+}
+
 TEST_CASE("board keeps the newest --max-alerts alerts") {
   TempDir dir;
   FakeBus bus(dir);
