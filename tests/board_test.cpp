@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/time_format.h"
 #include "tests/support/board_bus.h"
 #include "tests/support/bus.h"
 #include "tests/support/daemon_runner.h"
@@ -128,6 +129,20 @@ TEST_CASE("board without an answer from replay says so once and holds live alert
   CHECK(board.process().Stderr() == said);
 }
 
+TEST_CASE("board holds the last day only") {
+  TempDir dir;
+  FakeBus bus(dir);
+  json old = BoardAlert(1, "Yesterday's ceasefire");
+  old["detected_at"] = FormatRfc3339(UnixNow() - 25 * 60 * 60);
+  json recent = BoardAlert(2, "Today's ceasefire");
+  recent["detected_at"] = FormatRfc3339(UnixNow() - 23 * 60 * 60);
+  bus.Store(old);
+  bus.Store(recent);
+  RunningBoard board(bus);
+  httplib::Client client("127.0.0.1", board.port());
+  CHECK(WaitUntil([&] { return HeldSeqs(client) == std::vector<std::int64_t>{2}; }));
+}
+
 TEST_CASE("board keeps the newest --max-alerts alerts") {
   TempDir dir;
   FakeBus bus(dir);
@@ -170,6 +185,14 @@ TEST_CASE("board streams after Last-Event-ID and then new alerts live within a s
   CHECK(arrived - published < 1s);
   CHECK(stream.find("data: " + BoardAlert(2, "Ceasefire report").dump() + "\n\n") !=
         std::string::npos);
+
+  // ?since=N does what Last-Event-ID does, for clients that cannot send headers.
+  std::string since;
+  client.Get("/events?since=2", [&](const char* data, std::size_t length) {
+    since.append(data, length);
+    return EventIds(since).size() < 2;
+  });
+  CHECK(EventIds(since) == std::vector<std::int64_t>{3, 4});
 }
 
 TEST_CASE("board passes heartbeats on as SSE events of type heartbeat") {
