@@ -2,6 +2,7 @@
 // command line.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,10 +31,23 @@ struct TailOptions {
   std::string curve_key;
 };
 
+// newsmon board: a bus consumer that keeps the last day of alerts (at most `capacity`) and
+// serves them to browsers (docs/board.md).
+struct BoardOptions {
+  std::string endpoint = "tcp://127.0.0.1:5556";
+  std::string replay_endpoint = "tcp://127.0.0.1:5557";
+  std::string listen = "127.0.0.1:8088";
+  std::string token;  // required when `listen` is not a loopback address
+  std::string curve_server_key;
+  std::string curve_key;
+  std::size_t capacity = 5000;
+};
+
 int RunDaemon(const RunOptions& options);
 int CheckConfig(const std::string& config_path);
 int ParseFile(const std::string& path, const std::string& content_type);
 int Tail(const TailOptions& options);
+int Board(const BoardOptions& options);
 // Writes DIRECTORY/NAME.key and DIRECTORY/NAME.key_secret for CURVE on the bus.
 int KeyGen(const std::string& name, const std::string& directory);
 int ShowStatus(const std::string& config_path, const std::optional<std::string>& database);

@@ -100,6 +100,33 @@ int main(int argc, char** argv) {
   server_key->needs(client_key);
   client_key->needs(server_key);
 
+  BoardOptions board;
+  auto* board_cmd = app.add_subcommand(
+      "board", "Serve a live board of the bus's alerts to browsers (the last day, then live)");
+  board_cmd->add_option("--endpoint", board.endpoint, "Publisher endpoint to connect to")
+      ->capture_default_str();
+  board_cmd
+      ->add_option("--replay,--replay-endpoint", board.replay_endpoint,
+                   "Replay endpoint, to fill the board")
+      ->capture_default_str();
+  board_cmd
+      ->add_option("--listen", board.listen,
+                   "HOST:PORT to serve the board on; other than loopback needs --token")
+      ->capture_default_str();
+  board_cmd
+      ->add_option("--token", board.token,
+                   "Secret that browsers must present (header, cookie or ?token= once)")
+      ->envname("NEWSMON_BOARD_TOKEN");
+  board_cmd->add_option("--max-alerts", board.capacity, "Most alerts held and shown")
+      ->capture_default_str();
+  auto* board_server_key =
+      board_cmd->add_option("--curve-server-key", board.curve_server_key,
+                            "The daemon's public certificate (NAME.key) when its bus uses CURVE");
+  auto* board_client_key = board_cmd->add_option(
+      "--curve-key", board.curve_key, "Our own secret certificate (NAME.key_secret) for CURVE");
+  board_server_key->needs(board_client_key);
+  board_client_key->needs(board_server_key);
+
   std::string keygen_name, keygen_dir = ".";
   auto* keygen_cmd = app.add_subcommand(
       "keygen", "Write a CURVE key pair for the bus: DIR/NAME.key (public), DIR/NAME.key_secret");
@@ -127,6 +154,7 @@ int main(int argc, char** argv) {
   if (*classify_cmd) return ClassifyCommand(classify);
   if (*suggest_cmd) return SuggestTermsCommand(suggest);
   if (*tail_cmd) return Tail(tail);
+  if (*board_cmd) return Board(board);
   if (*keygen_cmd) return KeyGen(keygen_name, keygen_dir);
   if (*opml_cmd) return ImportOpml(opml_path, opml_append);
   if (*status_cmd) return ShowStatus(status_config, status_database);
