@@ -46,7 +46,6 @@ constexpr std::string_view kDcNs = "http://purl.org/dc/elements/1.1/";
 constexpr std::string_view kDcTermsNs = "http://purl.org/dc/terms/";
 constexpr std::string_view kContentNs = "http://purl.org/rss/1.0/modules/content/";
 constexpr std::string_view kMediaNs = "http://search.yahoo.com/mrss/";
-constexpr std::string_view kXhtmlNs = "http://www.w3.org/1999/xhtml";
 constexpr std::string_view kUndeclaredNs = "urn:newsmon:undeclared-prefix";
 
 constexpr std::size_t kMaxItems = 1000;
