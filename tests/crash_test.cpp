@@ -4,12 +4,10 @@
 // where N is the number of alerts in SQLite. NEWSMON_CRASH_KILLS sets the number of
 // kills (bench/crash-test runs 100).
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <sstream>
 #include <thread>
 
 #include "tests/support/bus.h"
@@ -26,17 +24,6 @@ using namespace std::chrono_literals;
 int KillCount() {
   const char* value = std::getenv("NEWSMON_CRASH_KILLS");
   return value ? std::max(1, std::atoi(value)) : 20;
-}
-
-std::int64_t CountRows(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
-  std::int64_t count = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return count;
 }
 
 // Feeds that gain a matching item now and then, each item matching exactly one thread.
@@ -65,15 +52,6 @@ class ChangingFeeds {
   std::vector<FeedEntry> entries_[3];
   int items_ = 0;
 };
-
-std::vector<std::int64_t> SeqsPrinted(const std::string& json_lines) {
-  std::vector<std::int64_t> seqs;
-  std::istringstream lines(json_lines);
-  for (std::string line; std::getline(lines, line);) {
-    seqs.push_back(nlohmann::json::parse(line)["seq"].get<std::int64_t>());
-  }
-  return seqs;
-}
 
 TEST_CASE("SIGKILL at random moments loses and duplicates no alert", "[crash]") {
   TempDir dir;

@@ -27,17 +27,6 @@ const FeedEntry kFirst{"truce-1", "Ceasefire agreed along the front", "Both side
 const FeedEntry kSecond{"truce-2", "Truce extended by a week", "Mediators announced it."};
 const FeedEntry kThird{"truce-3", "Ceasefire holds in the south", "Quiet night reported."};
 
-std::int64_t CountRows(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
-  std::int64_t count = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return count;
-}
-
 std::vector<std::int64_t> AlertSeqs(const std::vector<BusMessage>& messages) {
   std::vector<std::int64_t> seqs;
   for (const BusMessage& message : messages) {

@@ -40,15 +40,6 @@ std::vector<std::int64_t> ReceiveSeqs(Subscriber& subscriber, std::size_t count)
   return seqs;
 }
 
-std::vector<std::int64_t> SeqsPrinted(const std::string& json_lines) {
-  std::vector<std::int64_t> seqs;
-  std::istringstream lines(json_lines);
-  for (std::string line; std::getline(lines, line);) {
-    seqs.push_back(nlohmann::json::parse(line)["seq"].get<std::int64_t>());
-  }
-  return seqs;
-}
-
 TEST_CASE("a subscriber listening before the daemon starts gets every alert of the first poll") {
   TempDir dir;
   FeedServer server;

@@ -1,6 +1,5 @@
 // `newsmon run --once`, as cron would run it: every feed fetched once, what they bring stored,
 // published and posted to webhooks, then exit 0; a second run finds nothing new.
-#include <sqlite3.h>
 #include <catch2/catch.hpp>
 
 #include "tests/support/feed_server.h"
@@ -13,17 +12,6 @@ namespace newsmon::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::int64_t Count(const std::string& database, const std::string& sql) {
-  sqlite3* db = nullptr;
-  sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr);
-  std::int64_t count = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return count;
-}
 
 TEST_CASE("run --once fetches every feed once, publishes and posts what they bring, and exits") {
   TempDir dir;
@@ -41,13 +29,13 @@ TEST_CASE("run --once fetches every feed once, publishes and posts what they bri
   REQUIRE(first.Wait(20s) == 0);
   CHECK(server.HitCount("/a.xml") >= 1);
   CHECK(server.HitCount("/b.xml") >= 1);
-  CHECK(Count(config.database, "SELECT COUNT(*) FROM alerts") == 2);
-  CHECK(Count(config.database, "SELECT COUNT(*) FROM alerts WHERE sent_at IS NULL") == 0);
+  CHECK(CountRows(config.database, "SELECT COUNT(*) FROM alerts") == 2);
+  CHECK(CountRows(config.database, "SELECT COUNT(*) FROM alerts WHERE sent_at IS NULL") == 0);
   CHECK(receiver.Seqs() == std::vector<std::int64_t>{1, 2});
 
   Process second({"run", "--config", config.path, "--once"});
   REQUIRE(second.Wait(20s) == 0);
-  CHECK(Count(config.database, "SELECT COUNT(*) FROM alerts") == 2);
+  CHECK(CountRows(config.database, "SELECT COUNT(*) FROM alerts") == 2);
   CHECK(receiver.RequestCount() == 2);
 }
 

@@ -2,7 +2,6 @@
 // real subscriber: one event in five outlets is one `new` alert and a coalesced `update`; two
 // strikes the same morning are two stories; a corrected headline is a revision, not news; ten
 // stories in fifteen minutes after a quiet day are one `burst`.
-#include <sqlite3.h>
 #include <catch2/catch.hpp>
 
 #include <ctime>
@@ -87,16 +86,7 @@ class Newsroom {
     return beat->body["last_seq"].get<std::int64_t>();
   }
 
-  std::int64_t Count(const std::string& sql) {
-    sqlite3* db = nullptr;
-    sqlite3_open_v2(config_.database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-    sqlite3_stmt* stmt = nullptr;
-    sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr);
-    std::int64_t count = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return count;
-  }
+  std::int64_t Count(const std::string& sql) { return CountRows(config_.database, sql); }
 
   bool WaitForCount(const std::string& sql, std::int64_t wanted) {
     const auto deadline = std::chrono::steady_clock::now() + 10s;

@@ -1,7 +1,10 @@
 #include "tests/support/fixtures.h"
 
+#include <sqlite3.h>
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
 
 namespace newsmon::testing {
@@ -75,6 +78,26 @@ Config TestConfig(const TempDir& dir, const std::vector<std::pair<std::string, s
 
 std::vector<std::pair<std::string, std::string>> QuietFeed(const TempDir& dir) {
   return {{"quiet", "file://" + dir.Write("quiet.xml", RssFeed({}))}};
+}
+
+std::int64_t CountRows(const std::string& database, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr);
+  std::int64_t count = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return count;
+}
+
+std::vector<std::int64_t> SeqsPrinted(const std::string& json_lines) {
+  std::vector<std::int64_t> seqs;
+  std::istringstream lines(json_lines);
+  for (std::string line; std::getline(lines, line);) {
+    seqs.push_back(nlohmann::json::parse(line)["seq"].get<std::int64_t>());
+  }
+  return seqs;
 }
 
 ClassifiedItem MatchingItem(const std::string& id, const std::string& thread) {

@@ -48,6 +48,13 @@ inline constexpr const char* kNoStories = "\n[stories]\nenabled = false\n";
 // anything but feeds: the daemon refuses to run without a feed.
 std::vector<std::pair<std::string, std::string>> QuietFeed(const TempDir& dir);
 
+// The first column of the first row `sql` gives on the database file, opened read-only
+// beside the daemon; -1 when there is none.
+std::int64_t CountRows(const std::string& database, const std::string& sql);
+
+// The seqs of the alerts `newsmon tail --json` printed, one JSON object a line.
+std::vector<std::int64_t> SeqsPrinted(const std::string& json_lines);
+
 // An item of feed "wire" that matched `thread` on "ceasefire", ready for RecordFetch.
 ClassifiedItem MatchingItem(const std::string& id, const std::string& thread);
 
