@@ -67,21 +67,6 @@ TEST_CASE("board holds the replayed alerts and serves them at /alerts") {
   CHECK(WaitUntil([&] { return HeldSeqs(client) == std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}; }));
 }
 
-std::vector<FeedEntry> TruceItems(int count) {
-  std::vector<FeedEntry> entries;
-  for (int i = 0; i < count; ++i) {
-    std::string id = "truce-" + std::to_string(i);
-    entries.push_back({id, "Ceasefire report " + id, "The truce holds, says " + id});
-  }
-  return entries;
-}
-
-void RemoveDatabase(const TempDir& dir) {
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::filesystem::remove(dir.File(std::string("newsmon.db") + suffix));
-  }
-}
-
 TEST_CASE("board follows a real daemon from replay to live and onto a replaced database") {
   TempDir dir;
   FeedServer server;

@@ -21,15 +21,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<FeedEntry> TruceItems(int count) {
-  std::vector<FeedEntry> entries;
-  for (int i = 0; i < count; ++i) {
-    std::string id = "truce-" + std::to_string(i);
-    entries.push_back({id, "Ceasefire report " + id, "The truce holds, says " + id});
-  }
-  return entries;
-}
-
 std::vector<std::int64_t> ReceiveSeqs(Subscriber& subscriber, std::size_t count) {
   std::vector<std::int64_t> seqs;
   while (seqs.size() < count) {
@@ -65,12 +56,6 @@ std::string WriteConfig(const TempDir& dir, const std::string& url, const std::s
   const std::string fast = "join_grace = \"1ms\"";
   toml.replace(toml.find(fast), fast.size(), "join_grace = \"" + grace + "\"");
   return dir.Write("newsmon.toml", toml);
-}
-
-void RemoveDatabase(const TempDir& dir) {
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::filesystem::remove(dir.File(std::string("newsmon.db") + suffix));
-  }
 }
 
 TEST_CASE("tail running across daemon restarts and a replaced database misses nothing") {

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -78,6 +79,21 @@ Config TestConfig(const TempDir& dir, const std::vector<std::pair<std::string, s
 
 std::vector<std::pair<std::string, std::string>> QuietFeed(const TempDir& dir) {
   return {{"quiet", "file://" + dir.Write("quiet.xml", RssFeed({}))}};
+}
+
+std::vector<FeedEntry> TruceItems(int count) {
+  std::vector<FeedEntry> entries;
+  for (int i = 0; i < count; ++i) {
+    std::string id = "truce-" + std::to_string(i);
+    entries.push_back({id, "Ceasefire report " + id, "The truce holds, says " + id});
+  }
+  return entries;
+}
+
+void RemoveDatabase(const TempDir& dir) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(dir.File(std::string("newsmon.db") + suffix));
+  }
 }
 
 std::int64_t CountRows(const std::string& database, const std::string& sql) {

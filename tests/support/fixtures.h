@@ -48,6 +48,12 @@ inline constexpr const char* kNoStories = "\n[stories]\nenabled = false\n";
 // anything but feeds: the daemon refuses to run without a feed.
 std::vector<std::pair<std::string, std::string>> QuietFeed(const TempDir& dir);
 
+// `count` items of one feed, each matching the truces thread: "Ceasefire report truce-N".
+std::vector<FeedEntry> TruceItems(int count);
+
+// Deletes TestConfig's database with its WAL and shared-memory files: a replaced database.
+void RemoveDatabase(const TempDir& dir);
+
 // The first column of the first row `sql` gives on the database file, opened read-only
 // beside the daemon; -1 when there is none.
 std::int64_t CountRows(const std::string& database, const std::string& sql);
