@@ -393,7 +393,7 @@ class Tailer {
       auto reply = replay_.Request(*cursor_, options_.thread, handshakes_, refusal_);
       if (!reply) return ReplayFailed();
       replay_failing_ = false;
-      confirmed_ = true;
+      ConfirmedByReply();
       const std::int64_t asked = *cursor_;
       FollowDatabase(reply->value("database_id", ""));
       const std::int64_t last = reply->value("last_seq", std::int64_t{0});
@@ -409,6 +409,14 @@ class Tailer {
         return;
       }
     }
+  }
+
+  // A handshake that finished before this answer came is covered by it: without draining
+  // its event, the first live alert would make tail ask replay the same question again.
+  void ConfirmedByReply() {
+    if (refusal_.empty()) refusal_ = handshakes_.ReadRefusal();
+    handshakes_.TakeConnected();
+    confirmed_ = true;
   }
 
   // Live alerts are shown as they come until replay answers again; not asking again for each
