@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -85,6 +86,7 @@ void Cluster(std::vector<Labelled>& labelled, const std::string& corpus,
   std::map<std::string, Labelled*> by_id;
   for (Labelled& l : labelled) by_id[l.item.id] = &l;
   std::vector<Arrival> arrivals;
+  std::deque<CorpusEntry> texts;  // what the arrivals' views point into
   std::set<std::string> folders;
   for (const Labelled& l : labelled)
     folders.insert(l.item.source.substr(0, l.item.source.find('/')));
@@ -95,7 +97,7 @@ void Cluster(std::vector<Labelled>& labelled, const std::string& corpus,
       if (!items.ok()) continue;  // a README or SOURCES file
       const std::string source = std::filesystem::relative(entry.path(), corpus).string();
       for (std::size_t i = 0; i < items->size(); ++i) {
-        const CorpusEntry& e = (*items)[i];
+        const CorpusEntry& e = texts.emplace_back(std::move((*items)[i]));
         auto found = by_id.find(source + "#" + std::to_string(i));
         arrivals.push_back({ParseFeedDate(e.published).value_or(0),
                             {e.title, e.summary, e.link, ParseFeedDate(e.published).value_or(0)},

@@ -22,6 +22,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "classifiers/analysis.h"
 #include "classifiers/text_internal.h"
 #include "core/ascii.h"
 
@@ -234,16 +235,16 @@ class IndexedClassifier final : public Classifier {
     dedupe_.clear();
   }
 
-  std::vector<ThreadMatch> Classify(const Document& document) const override {
+  std::vector<ThreadMatch> Classify(const Analysis& analysis) const override {
     std::vector<ThreadMatch> matches;
-    Run(document, false,
+    Run(analysis.text(), false,
         [&](ThreadExplanation&& explanation) { matches.push_back(std::move(explanation.match)); });
     return matches;
   }
 
   std::vector<ThreadExplanation> Explain(const Document& document) const override {
     std::vector<ThreadExplanation> explanations;
-    Run(document, true,
+    Run(Analysis(document).text(), true,
         [&](ThreadExplanation&& explanation) { explanations.push_back(std::move(explanation)); });
     return explanations;
   }
@@ -253,17 +254,11 @@ class IndexedClassifier final : public Classifier {
  private:
   // Finds every hit in the document and evaluates each thread that has one, in thread order.
   template <typename Sink>
-  void Run(const Document& document, bool explain, Sink sink) const {
-    text::TokenizedText fields[2] = {text::Tokenize(document.title),
-                                     text::Tokenize(document.summary)};
-    text::LetterCounts letters = fields[0].letters;
-    letters += fields[1].letters;
-    const text::Language language = text::DetectLanguage(letters);
+  void Run(const text::AnalysedText& analysed, bool explain, Sink sink) const {
+    const text::Language language = analysed.language;
     std::vector<Hit> hits;
-    for (std::uint8_t field = 0; field < 2; ++field) {
-      if (uses_stems_) text::StemTokens(fields[field], language);
-      FindHits(fields[field], field, language, hits);
-    }
+    FindHits(analysed.title, 0, language, hits);
+    FindHits(analysed.summary, 1, language, hits);
     if (hits.empty()) return;
     std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
       return std::tie(a.thread, a.field, a.position, a.term) <
@@ -300,9 +295,6 @@ class IndexedClassifier final : public Classifier {
         case text::WordMatch::kPattern:
           by_prefix_[std::string(text::LiteralHead(first))].push_back(it->second);
           break;
-      }
-      for (const text::TermWord& word : words) {
-        uses_stems_ = uses_stems_ || word.match == text::WordMatch::kStem;
       }
       patterns_.push_back({std::move(words), {}});
     }
@@ -631,7 +623,6 @@ class IndexedClassifier final : public Classifier {
   PatternIndex by_prefix_;           // patterns by the literal head of a prefix or pattern word
   std::vector<int> prefix_lengths_;  // distinct code point lengths of by_prefix_ keys, ascending
   KeyFilter filter_;                 // every key of the three indexes
-  bool uses_stems_ = false;
   std::map<std::vector<text::TermWord>, std::uint32_t> dedupe_;  // build only
 };
 

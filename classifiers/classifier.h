@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "classifiers/analysis.h"
 #include "classifiers/bursts.h"
 #include "core/item.h"
 #include "core/status.h"
@@ -71,11 +72,6 @@ inline constexpr std::size_t kMaxTermBytes = 200;
 Result<ThreadDefinition> LoadThreadFile(const std::string& path);
 Result<ThreadDefinition> ParseThread(std::string_view toml_text, const std::string& source_name);
 
-struct Document {
-  std::string_view title;
-  std::string_view summary;
-};
-
 // How a thread fared against a document: its score, threshold and every hit (weight 0 for
 // hits that earned nothing), and why it did not match.
 struct ThreadExplanation {
@@ -96,7 +92,11 @@ class Classifier {
 
   // Every thread whose rules the document satisfies, in thread order. Safe to call from
   // several threads at once.
-  virtual std::vector<ThreadMatch> Classify(const Document& document) const = 0;
+  std::vector<ThreadMatch> Classify(const Document& document) const {
+    return Classify(Analysis(document));
+  }
+  // The same for a document already analysed (shared with the story clusterer).
+  virtual std::vector<ThreadMatch> Classify(const Analysis& analysis) const = 0;
   // Every thread with at least one hit in the document, matched or not, in thread order: for
   // editors asking why an item did (not) match. Costs a little more than Classify.
   virtual std::vector<ThreadExplanation> Explain(const Document& document) const = 0;

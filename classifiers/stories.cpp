@@ -4,6 +4,7 @@
 #include <cmath>
 #include <deque>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -45,6 +46,12 @@ const std::unordered_set<std::string>& FunctionWords() {
 // the clusterer together (bench/ingest-bench, docs/stories.md).
 using WordId = std::uint32_t;
 using Vector = std::vector<std::pair<WordId, double>>;  // sorted by word
+struct Story;
+// A story that has a word, and where the word's weight is in its centroid.
+struct Posting {
+  Story* story;  // stories_ is node-based: a story does not move while it is open
+  std::uint32_t slot;
+};
 
 struct Member {
   Vector vector;
@@ -54,10 +61,19 @@ struct Member {
 struct Story {
   std::int64_t id = 0;
   std::int64_t last_active = 0;
-  std::unordered_map<WordId, double> centroid;  // the members' vectors added up
+  // The members' vectors added up: weights by slot, slots by word. A word keeps its slot for
+  // the story's life, so postings can point at the weight itself.
+  std::vector<double> centroid;
+  std::unordered_map<WordId, std::uint32_t> slots;
   double norm2 = 0;
-  std::deque<Member> members;  // the most recent ones, for single-link similarity
-  std::string link;            // the first item's canonical link
+  // Scratch for Nearest: the dot product summed so far, valid while `visit` is its pass.
+  double dot = 0;
+  std::uint64_t visit = 0;
+  // The most recent ones, for single-link similarity. Vectors rather than deques here and in
+  // the postings: a deque allocates a 512-byte block for its first element, and most stories
+  // and words have only a few (the allocations were a tenth of the clusterer's time).
+  std::vector<Member> members;
+  std::string link;  // the first item's canonical link
 };
 
 double Norm2(const Vector& vector) {
@@ -136,9 +152,12 @@ class Clusterer final : public StoryClusterer {
 
   // The words of the title (weight 2) and of the lead (weight 1), each once, by stem.
   Vector Words(const StoryItem& item) {
+    std::optional<Analysis> own;
+    if (item.analysis == nullptr) own.emplace(Document{item.title, item.summary});
+    const text::AnalysedText& analysed = (item.analysis ? *item.analysis : *own).text();
     Vector words;
-    AddWords(item.title, 2.0, -1, words);
-    AddWords(item.summary, 1.0, options_.lead_words, words);
+    AddWords(analysed.title, 2.0, analysed.title.words, words);
+    AddWords(analysed.summary, 1.0, std::min(analysed.summary.words, options_.lead_words), words);
     std::sort(words.begin(), words.end(), [](const auto& a, const auto& b) {
       return a.first != b.first ? a.first < b.first : a.second > b.second;
     });
@@ -148,25 +167,12 @@ class Clusterer final : public StoryClusterer {
     return words;
   }
 
-  void AddWords(std::string_view text, double weight, int limit, Vector& out) {
-    if (limit >= 0) text = Lead(text, limit);
-    text::TokenizedText tokens = text::Tokenize(text);
-    text::StemTokens(tokens, text::DetectLanguage(tokens.letters));
-    const int words = limit < 0 ? tokens.words : std::min(tokens.words, limit);
+  void AddWords(const text::TokenizedText& tokens, double weight, int words, Vector& out) {
     for (int position = 0; position < words; ++position) {
       const text::Token& token = tokens.tokens[static_cast<std::size_t>(tokens.first_at[position])];
       if (token.text.size() < 2 || FunctionWords().contains(token.text)) continue;
       out.push_back({Intern(token.stem.empty() ? token.text : token.stem), weight});
     }
-  }
-
-  // Enough of the text for `words` words (at most 16 bytes each, cut at a space), so that a long
-  // summary is not tokenised to the end for the forty words that are used.
-  static std::string_view Lead(std::string_view text, int words) {
-    const std::size_t most = static_cast<std::size_t>(words) * 16;
-    if (text.size() <= most) return text;
-    const std::size_t space = text.rfind(' ', most);
-    return text.substr(0, space == std::string_view::npos ? 0 : space);
   }
 
   // Rarer words weigh more: log((N + prior) / (df + 1)), with a prior so that the first items
@@ -200,7 +206,7 @@ class Clusterer final : public StoryClusterer {
       keep[word] = document_frequency_[word] >= 0.5;
     }
     for (const auto& [id, story] : stories_) {
-      for (const auto& [word, weight] : story.centroid) keep[word] = true;
+      for (const auto& [word, slot] : story.slots) keep[word] = true;
     }
     // New ids in the old order, so that sorted vectors stay sorted.
     constexpr WordId kGone = std::numeric_limits<WordId>::max();
@@ -218,14 +224,14 @@ class Clusterer final : public StoryClusterer {
     words_ = std::move(words);
     document_frequency_ = std::move(frequencies);
     for (auto& [id, story] : stories_) {
-      std::unordered_map<WordId, double> centroid;
-      for (const auto& [word, weight] : story.centroid) centroid[renumbered[word]] = weight;
-      story.centroid = std::move(centroid);
+      std::unordered_map<WordId, std::uint32_t> slots;
+      for (const auto& [word, slot] : story.slots) slots[renumbered[word]] = slot;
+      story.slots = std::move(slots);
       for (Member& member : story.members) {
         for (auto& [word, weight] : member.vector) word = renumbered[word];
       }
     }
-    std::unordered_map<WordId, std::deque<std::int64_t>> postings;
+    std::unordered_map<WordId, std::vector<Posting>> postings;
     for (auto& [word, ids] : postings_) {
       if (renumbered[word] != kGone) postings[renumbered[word]] = std::move(ids);
     }
@@ -233,32 +239,33 @@ class Clusterer final : public StoryClusterer {
   }
 
   // The open story most similar to `vector`. The dot products with every story's centroid are
-  // summed along the postings of the item's words (one lookup per shared word, none for the
+  // summed along the postings of the item's words (one step per shared word, none for the
   // words a story does not share); only the closest stories by centroid are then compared
   // member by member, since that costs a pass over up to kMaxMembers vectors each.
   std::pair<Story*, double> Nearest(const Vector& vector) {
     const double norm2 = Norm2(vector);
     if (norm2 == 0) return {nullptr, 0.0};
-    std::unordered_map<std::int64_t, std::pair<Story*, double>> dots;
+    ++visit_;
+    std::vector<Story*>& sharing = sharing_;
+    sharing.clear();
     for (const auto& [word, weight] : vector) {
       auto postings = postings_.find(word);
       if (postings == postings_.end()) continue;
-      for (std::int64_t id : postings->second) {
-        auto& [story, dot] = dots[id];
-        if (story == nullptr) {
-          auto found = stories_.find(id);
-          if (found == stories_.end()) continue;
-          story = &found->second;
+      for (const Posting& posting : postings->second) {
+        Story& story = *posting.story;
+        if (story.visit != visit_) {
+          story.visit = visit_;
+          story.dot = 0;
+          sharing.push_back(&story);
         }
-        if (auto slot = story->centroid.find(word); slot != story->centroid.end()) {
-          dot += weight * slot->second;
-        }
+        story.dot += weight * story.centroid[posting.slot];
       }
     }
-    std::vector<std::pair<double, Story*>> ranked;
-    for (const auto& [id, entry] : dots) {
-      if (entry.first == nullptr || entry.first->norm2 == 0) continue;
-      ranked.push_back({entry.second / std::sqrt(norm2 * entry.first->norm2), entry.first});
+    std::vector<std::pair<double, Story*>>& ranked = ranked_;
+    ranked.clear();
+    for (Story* story : sharing) {
+      if (story->norm2 <= 0) continue;
+      ranked.push_back({story->dot / std::sqrt(norm2 * story->norm2), story});
     }
     const std::size_t compared = std::min(ranked.size(), kMembersCompared);
     std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(compared),
@@ -296,24 +303,29 @@ class Clusterer final : public StoryClusterer {
 
   void Join(Story& story, const Vector& vector, std::int64_t published) {
     for (const auto& [word, weight] : vector) {
-      double& slot = story.centroid[word];
-      if (slot == 0) Post(word, story.id);
-      slot += weight;
+      auto [found, added] =
+          story.slots.try_emplace(word, static_cast<std::uint32_t>(story.centroid.size()));
+      if (added) {
+        story.centroid.push_back(0);
+        Post(word, {&story, found->second});
+      }
+      double& sum = story.centroid[found->second];
+      story.norm2 += weight * (2 * sum + weight);  // (sum + weight)² - sum²
+      sum += weight;
     }
-    story.norm2 = 0;
-    for (const auto& [word, weight] : story.centroid) story.norm2 += weight * weight;
+    story.norm2 = std::max(story.norm2, 0.0);
     story.members.push_back({vector, Norm2(vector)});
-    if (story.members.size() > kMaxMembers) story.members.pop_front();
+    if (story.members.size() > kMaxMembers) story.members.erase(story.members.begin());
     story.last_active = std::max(story.last_active, published);
     activity_.push_back({story.id, story.last_active});
   }
 
   // A word's postings keep only its most recent stories: a word in hundreds of open stories
   // is no evidence for any of them, and the cap bounds the work per item.
-  void Post(WordId word, std::int64_t id) {
-    std::deque<std::int64_t>& postings = postings_[word];
-    postings.push_back(id);
-    if (postings.size() > kMaxPostings) postings.pop_front();
+  void Post(WordId word, Posting posting) {
+    std::vector<Posting>& postings = postings_[word];
+    postings.push_back(posting);
+    if (postings.size() > kMaxPostings) postings.erase(postings.begin());
   }
 
   // Closes stories that had no item within the window before `now`.
@@ -324,7 +336,7 @@ class Clusterer final : public StoryClusterer {
       activity_.pop_front();
       auto story = stories_.find(id);
       if (story == stories_.end() || story->second.last_active != active) continue;
-      for (const auto& [word, weight] : story->second.centroid) Unpost(word, id);
+      for (const auto& [word, slot] : story->second.slots) Unpost(word, &story->second);
       if (auto link = by_link_.find(story->second.link);
           link != by_link_.end() && link->second == id) {
         by_link_.erase(link);
@@ -333,12 +345,14 @@ class Clusterer final : public StoryClusterer {
     }
   }
 
-  void Unpost(WordId word, std::int64_t id) {
+  void Unpost(WordId word, const Story* story) {
     auto postings = postings_.find(word);
     if (postings == postings_.end()) return;
-    auto& ids = postings->second;
-    ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
-    if (ids.empty()) postings_.erase(postings);
+    auto& list = postings->second;
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [&](const Posting& posting) { return posting.story == story; }),
+               list.end());
+    if (list.empty()) postings_.erase(postings);
   }
 
   static constexpr double kIdfPrior = 50;
@@ -352,7 +366,11 @@ class Clusterer final : public StoryClusterer {
 
   StoryOptions options_;
   std::unordered_map<std::int64_t, Story> stories_;
-  std::unordered_map<WordId, std::deque<std::int64_t>> postings_;
+  std::unordered_map<WordId, std::vector<Posting>> postings_;
+  std::uint64_t visit_ = 0;
+  std::vector<Story*> sharing_;  // Nearest's scratch, kept for its capacity
+  std::vector<std::pair<double, Story*>>
+      ranked_;  // likewise  // Nearest's passes, to tell a story's scratch dot product fresh
   std::unordered_map<std::string, std::int64_t> by_link_;
   std::deque<std::pair<std::int64_t, std::int64_t>> activity_;  // (story, last_active) in order
   std::unordered_map<std::string, WordId> ids_;

@@ -18,6 +18,8 @@
 #include <string>
 #include <string_view>
 
+#include "classifiers/analysis.h"
+
 namespace newsmon {
 
 struct StoryOptions {
@@ -32,11 +34,15 @@ struct StoryOptions {
   int lead_words = 40;
 };
 
+// Views: the clusterer keeps nothing of an item's text after Add or Restore returns.
 struct StoryItem {
-  std::string title;
-  std::string summary;
-  std::string link;
+  std::string_view title;
+  std::string_view summary;
+  std::string_view link;
   std::int64_t published = 0;  // Unix seconds; items should come roughly in time order
+  // Title and summary already analysed (the pipeline's, shared with the classifier); when
+  // null the clusterer analyses them itself.
+  const Analysis* analysis = nullptr;
 };
 
 struct StoryAssignment {

@@ -395,6 +395,16 @@ void StemTokens(TokenizedText& text, Language language) {
   }
 }
 
+AnalysedText Analyse(std::string_view title, std::string_view summary) {
+  AnalysedText analysed{Tokenize(title), Tokenize(summary), Language::kUnknown};
+  LetterCounts letters = analysed.title.letters;
+  letters += analysed.summary.letters;
+  analysed.language = DetectLanguage(letters);
+  StemTokens(analysed.title, analysed.language);
+  StemTokens(analysed.summary, analysed.language);
+  return analysed;
+}
+
 std::string_view LiteralHead(const TermWord& word) {
   std::string_view text = word.text;
   if (word.match == WordMatch::kPattern) return text.substr(0, text.find_first_of("?*"));

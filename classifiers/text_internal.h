@@ -75,6 +75,16 @@ std::string Stem(std::string_view word, Stemmer stemmer);
 // Fills Token::stem for every token of an item written in `language`.
 void StemTokens(TokenizedText& text, Language language);
 
+// Title and summary of one item, tokenised and stemmed in the language of both together
+// (what classifiers/analysis.h hands around).
+struct AnalysedText {
+  TokenizedText title;
+  TokenizedText summary;
+  Language language = Language::kUnknown;
+};
+
+AnalysedText Analyse(std::string_view title, std::string_view summary);
+
 inline constexpr int kMaxCompoundWords = 4;
 inline constexpr int kMinPrefixLetters = 2;
 

@@ -94,8 +94,9 @@ Status Pipeline::SortItems(const std::string& feed, std::vector<Item> items, std
     item.feed = feed;
     auto stored = known->find(item.id);
     if (stored == known->end()) {
-      auto matches = classifier_->Classify({item.title, item.summary});
-      const StoryAssignment story = StoryOf(item, now);
+      const Analysis analysis({item.title, item.summary});
+      auto matches = classifier_->Classify(analysis);
+      const StoryAssignment story = StoryOf(item, analysis, now);
       (*known)[item.id] = ContentHash(item);
       record.new_items.push_back(
           {std::move(item), std::move(matches), story.story, story.similarity});
@@ -108,9 +109,11 @@ Status Pipeline::SortItems(const std::string& feed, std::vector<Item> items, std
   return Status::Ok();
 }
 
-StoryAssignment Pipeline::StoryOf(const Item& item, std::int64_t now) {
+StoryAssignment Pipeline::StoryOf(const Item& item, const Analysis& analysis, std::int64_t now) {
   if (!stories_) return {};
-  return stories_->Add(ForStories(item, now));
+  StoryItem story = ForStories(item, now);
+  story.analysis = &analysis;
+  return stories_->Add(story);
 }
 
 IngestReport Pipeline::Record(FetchRecord record, IngestReport report) {

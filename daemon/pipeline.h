@@ -55,7 +55,7 @@ class Pipeline {
   // changed (classified afresh).
   Status SortItems(const std::string& feed, std::vector<Item> items, std::int64_t now,
                    FetchRecord& record);
-  StoryAssignment StoryOf(const Item& item, std::int64_t now);
+  StoryAssignment StoryOf(const Item& item, const Analysis& analysis, std::int64_t now);
   IngestReport Record(FetchRecord record, IngestReport report);
 
   Store& store_;
