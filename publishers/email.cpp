@@ -483,9 +483,8 @@ std::string EmailMarkKey(const std::string& sink_name) { return "email:" + sink_
 
 bool IsLoopbackHost(const std::string& host) {
   std::string bare = Lowercase(host);
-  if (bare.size() > 2 && bare.front() == '[' && bare.back() == ']') {
-    bare = bare.substr(1, bare.size() - 2);
-  }
+  if (!bare.empty() && bare.front() == '[') bare.erase(0, 1);
+  if (!bare.empty() && bare.back() == ']') bare.pop_back();
   if (bare == "localhost" || bare == "::1") return true;
   in_addr v4{};
   return inet_pton(AF_INET, bare.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;

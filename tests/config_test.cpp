@@ -186,6 +186,25 @@ url = "https://example.org/rss"
   CHECK(relay.timeout == 60s);
 }
 
+TEST_CASE("the e-mail example in docs/alerts.md is a valid config") {
+  const std::string doc = ReadFile(SourcePath("docs/alerts.md"));
+  std::size_t start = doc.find("```toml\n", doc.find("## E-mail"));
+  REQUIRE(start != std::string::npos);
+  start += 8;
+  TempDir dir;
+  WriteTrucesThread(dir);
+  std::string path =
+      dir.Write("mail.toml", "thread_files = [\"threads/*.toml\"]\n" +
+                                 doc.substr(start, doc.find("```", start) - start) +
+                                 "[[feed]]\nname = \"a\"\nurl = \"https://example.org/rss\"\n");
+  auto config = LoadConfig(path);
+  INFO(config.status().message());
+  REQUIRE(config.ok());
+  REQUIRE(config->publish.emails.size() == 1);
+  CHECK(config->publish.emails[0].digest == 15min);
+  CHECK(config->publish.emails[0].password_file == "/etc/newsmon/smtp-password");
+}
+
 TEST_CASE("e-mail settings that cannot work are config errors with their line") {
   TempDir dir;
   WriteTrucesThread(dir);

@@ -481,6 +481,7 @@ TEST_CASE("Create refuses settings that cannot work, naming the sink") {
   CHECK(IsLoopbackHost("localhost"));
   CHECK(IsLoopbackHost("127.0.0.53"));
   CHECK(IsLoopbackHost("[::1]"));
+  CHECK(IsLoopbackHost("[::1"));  // as the config's host reader leaves it
   CHECK_FALSE(IsLoopbackHost("128.0.0.1"));
   CHECK_FALSE(IsLoopbackHost("mail.example.org"));
 }
