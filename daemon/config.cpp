@@ -11,6 +11,8 @@
 #include <set>
 
 #include "core/toml_reader.h"
+#include "publishers/email.h"
+#include "publishers/email_message.h"
 #include "publishers/metrics.h"
 #include "publishers/webhook_formats.h"
 
@@ -41,6 +43,8 @@ constexpr DurationBound kHeartbeatBound{hours(1), "1h"};  // subscribers notice 
 constexpr DurationBound kJoinGraceBound{std::chrono::minutes(1), "1m"};  // alerts wait for it
 constexpr DurationBound kRetentionBound{days(3650), "3650d"};            // ten years
 constexpr DurationBound kUpdateWindowBound{hours(24), "24h"};  // a story's updates, coalesced
+constexpr DurationBound kDigestBound{days(1), "1d"};           // an e-mail digest's period
+constexpr DurationBound kMailTimeoutBound{std::chrono::minutes(10), "10m"};  // one SMTP session
 
 std::string ResolvePath(const std::string& path, const fs::path& folder) {
   if (path.empty() || fs::path(path).is_absolute()) return path;
@@ -67,6 +71,16 @@ void ReadCurve(const toml::table& publish, const fs::path& folder, Config& confi
   curve.authorized_keys_line =
       static_cast<std::uint32_t>(LineOf(*publish.get("curve_authorized_keys")));
   config.publish.curve = std::move(curve);
+}
+
+// The host of an http(s) URL: what lies between "://" and the path, without user and port.
+std::string HostPart(const std::string& url) {
+  std::string authority = url.substr(url.find("://") + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
+  if (!authority.empty() && authority.front() == '[')
+    return authority.substr(0, authority.find(']'));
+  return authority.substr(0, authority.find(':'));
 }
 
 // What a key that must be written as [[HEADER]] tables holds instead, for messages.
@@ -139,6 +153,144 @@ void ReadWebhooks(const toml::table& publish, Config& config, Problems& problems
   for (const toml::node& entry : *list) ReadWebhook(*entry.as_table(), config, problems);
 }
 
+// A duration key with a least as well as a most; nullopt when absent or wrong (reported).
+std::optional<std::chrono::milliseconds> ReadBoundedDuration(
+    const toml::table& table, std::string_view key, std::chrono::milliseconds least,
+    const char* least_written, DurationBound most, Problems& problems) {
+  auto value = ReadDuration(table, key, most, problems);
+  if (value && *value < least) {
+    problems.Add(LineOf(*table.get(key)),
+                 "'" + std::string(key) + "' must be at least \"" + least_written + "\"");
+    return std::nullopt;
+  }
+  return value;
+}
+
+int LineOfKey(const toml::table& table, std::string_view key) {
+  const toml::node* node = table.get(key);
+  return node ? LineOf(*node) : LineOf(table);
+}
+
+void ReadEmailUrl(const toml::table& table, EmailConfig& email, Problems& problems) {
+  email.url = ReadString(table, "url", problems).value_or("");
+  const auto scheme_end = email.url.find("://");
+  std::string scheme = scheme_end == std::string::npos ? "" : email.url.substr(0, scheme_end);
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(), ::tolower);
+  if ((scheme != "smtp" && scheme != "smtps") || HostPart(email.url).empty()) {
+    return problems.Add(LineOfKey(table, "url"),
+                        "[[publish.email]] needs a 'url' such as \"smtp://mail.example.org:587\" "
+                        "or \"smtps://mail.example.org\"");
+  }
+  const std::string authority = email.url.substr(scheme_end + 3);
+  if (authority.substr(0, authority.find_first_of("/?#")).find('@') != std::string::npos) {
+    problems.Add(LineOfKey(table, "url"), "email '" + email.name +
+                                              "': the url must not hold credentials; set "
+                                              "'username' and 'password_file'");
+  }
+}
+
+void ReadEmailAddresses(const toml::table& table, EmailConfig& email, Problems& problems) {
+  const std::string sink = "email '" + email.name + "'";
+  if (auto from = ReadString(table, "from", problems)) {
+    email.from = *from;
+    if (!IsMailAddress(*from)) {
+      problems.Add(LineOfKey(table, "from"),
+                   sink + ": 'from' must be an address such as \"newsmon@example.org\"");
+    }
+  } else if (!table.get("from")) {
+    problems.Add(LineOf(table), sink + " needs 'from' (the sender's address)");
+  }
+  for (auto& [to, line] : ReadStringArray(table, "to", problems)) {
+    if (!IsMailAddress(to)) problems.Add(line, sink + ": '" + to + "' is not an e-mail address");
+    email.to.push_back(std::move(to));
+  }
+  if (email.to.empty() && !table.get("to")) {
+    problems.Add(LineOf(table), sink + " needs 'to' (a list of at least one address)");
+  } else if (email.to.empty()) {
+    problems.Add(LineOfKey(table, "to"), sink + ": 'to' needs at least one address");
+  }
+}
+
+void ReadEmailCredentials(const toml::table& table, const fs::path& folder, EmailConfig& email,
+                          Problems& problems) {
+  const std::string sink = "email '" + email.name + "'";
+  email.username = ReadString(table, "username", problems).value_or("");
+  email.password = ReadString(table, "password", problems).value_or("");
+  email.password_file =
+      ResolvePath(ReadString(table, "password_file", problems).value_or(""), folder);
+  const bool password = table.get("password") || table.get("password_file");
+  if (table.get("password") && table.get("password_file")) {
+    problems.Add(LineOfKey(table, "password_file"),
+                 sink + ": set 'password' or 'password_file', not both");
+  } else if (email.username.empty() != !password) {
+    const char* anchor = !email.username.empty() ? "username"
+                         : table.get("password") ? "password"
+                                                 : "password_file";
+    problems.Add(LineOfKey(table, anchor),
+                 sink + ": 'username' and a password ('password_file' or 'password') go together");
+  }
+  if (auto starttls = ReadBool(table, "starttls", problems)) {
+    email.starttls = *starttls;
+    if (email.url.starts_with("smtps://")) {
+      problems.Add(LineOfKey(table, "starttls"),
+                   sink + ": 'starttls' is for smtp:// urls; smtps:// is TLS from the start");
+    }
+  }
+  if (!email.starttls && !email.username.empty() && !IsLoopbackHost(HostPart(email.url))) {
+    problems.Add(LineOfKey(table, "starttls"),
+                 sink +
+                     ": credentials go only over TLS: keep starttls on, or use smtps:// "
+                     "(a relay on loopback may do without)");
+  }
+}
+
+void ReadEmail(const toml::table& table, const fs::path& folder, Config& config,
+               Problems& problems) {
+  RejectUnknownKeys(table,
+                    {"name", "url", "from", "to", "threads", "starttls", "username", "password",
+                     "password_file", "digest", "timeout"},
+                    "[[publish.email]]", problems);
+  EmailConfig email;
+  // Required, as for webhooks: it keys the mailed mark.
+  email.name = ReadString(table, "name", problems).value_or("");
+  if (email.name.empty()) {
+    problems.Add(LineOf(table), "[[publish.email]] needs a 'name' (it keys what was mailed)");
+  }
+  ReadEmailUrl(table, email, problems);
+  ReadEmailAddresses(table, email, problems);
+  ReadEmailCredentials(table, folder, email, problems);
+  for (auto& thread : ReadStringArray(table, "threads", problems)) {
+    email.threads.push_back(std::move(thread.value));
+  }
+  if (auto digest = ReadBoundedDuration(table, "digest", std::chrono::minutes(1), "1m",
+                                        kDigestBound, problems)) {
+    email.digest = *digest;
+  }
+  if (auto timeout = ReadBoundedDuration(table, "timeout", std::chrono::seconds(1), "1s",
+                                         kMailTimeoutBound, problems)) {
+    email.timeout = *timeout;
+  }
+  for (const EmailConfig& other : config.publish.emails) {
+    if (other.name == email.name) {
+      problems.Add(LineOf(table),
+                   "two e-mail sinks named '" + email.name + "'; give each a distinct 'name'");
+    }
+  }
+  config.publish.emails.push_back(std::move(email));
+}
+
+void ReadEmails(const toml::table& publish, const fs::path& folder, Config& config,
+                Problems& problems) {
+  const toml::node* node = publish.get("email");
+  if (!node) return;
+  const toml::array* list = node->as_array();
+  if (!list || !list->is_array_of_tables()) {
+    return problems.Add(LineOf(*node), "'email' must be written as [[publish.email]] tables, not " +
+                                           NotTables(*node, "publish.email"));
+  }
+  for (const toml::node& entry : *list) ReadEmail(*entry.as_table(), folder, config, problems);
+}
+
 // A ZeroMQ endpoint the daemon can bind: tcp://HOST:PORT (PORT a number or '*'), ipc://PATH
 // or inproc://NAME. ZeroMQ would refuse anything else only when the daemon starts.
 bool IsBindableEndpoint(const std::string& endpoint) {
@@ -203,10 +355,11 @@ void ReadPublish(const toml::table& root, const fs::path& folder, Config& config
   if (!publish) return problems.Add(LineOf(*node), MustBe("publish", "a table", *node));
   RejectUnknownKeys(*publish,
                     {"endpoint", "replay_endpoint", "heartbeat", "join_grace", "curve_secret_key",
-                     "curve_authorized_keys", "webhook"},
+                     "curve_authorized_keys", "webhook", "email"},
                     "[publish]", problems);
   ReadCurve(*publish, folder, config, problems);
   ReadWebhooks(*publish, config, problems);
+  ReadEmails(*publish, folder, config, problems);
   if (auto endpoint = ReadString(*publish, "endpoint", problems))
     config.publish.endpoint = *endpoint;
   if (auto replay = ReadString(*publish, "replay_endpoint", problems)) {
@@ -252,16 +405,6 @@ void ReadStories(const toml::table& root, Config& config, Problems& problems) {
       config.stories.update_window = *window;
     }
   }
-}
-
-// The host of an http(s) URL: what lies between "://" and the path, without user and port.
-std::string HostPart(const std::string& url) {
-  std::string authority = url.substr(url.find("://") + 3);
-  authority = authority.substr(0, authority.find_first_of("/?#"));
-  if (auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
-  if (!authority.empty() && authority.front() == '[')
-    return authority.substr(0, authority.find(']'));
-  return authority.substr(0, authority.find(':'));
 }
 
 // False when the URL is unusable, so that no other problem is reported about it.
@@ -364,14 +507,16 @@ void ReadThreads(const toml::table& root, const fs::path& folder, Config& config
 }
 
 // After the threads are known: a misspelt thread id would otherwise silently send nothing.
-void CheckWebhookThreads(const toml::table& root, const Config& config, Problems& problems) {
-  const toml::array* tables = root.at_path("publish.webhook").as_array();
-  for (std::size_t i = 0; i < config.publish.webhooks.size(); ++i) {
-    for (const std::string& thread : config.publish.webhooks[i].threads) {
+template <typename Sink>
+void CheckSinkThreads(const toml::table& root, std::string_view path, std::string_view kind,
+                      const std::vector<Sink>& sinks, const Config& config, Problems& problems) {
+  const toml::array* tables = root.at_path(path).as_array();
+  for (std::size_t i = 0; i < sinks.size(); ++i) {
+    for (const std::string& thread : sinks[i].threads) {
       bool known = std::any_of(config.threads.begin(), config.threads.end(),
                                [&](const ThreadDefinition& t) { return t.id == thread; });
       if (!known && tables) {
-        problems.Add(LineOf(*tables->get(i)), "webhook '" + config.publish.webhooks[i].name +
+        problems.Add(LineOf(*tables->get(i)), std::string(kind) + " '" + sinks[i].name +
                                                   "': no thread has the id '" + thread + "'");
       }
     }
@@ -491,7 +636,8 @@ Result<Config> LoadConfig(const std::string& path) {
   ReadStories(root, config, problems);
   ReadFeeds(root, folder, config, problems);
   ReadThreads(root, folder, config, problems);
-  CheckWebhookThreads(root, config, problems);
+  CheckSinkThreads(root, "publish.webhook", "webhook", config.publish.webhooks, config, problems);
+  CheckSinkThreads(root, "publish.email", "email", config.publish.emails, config, problems);
   if (!problems.empty()) return problems.ToStatus();
   return config;
 }

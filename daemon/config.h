@@ -41,6 +41,24 @@ struct WebhookConfig {
   bool operator==(const WebhookConfig&) const = default;
 };
 
+// An e-mail sink (publishers/email.h); docs/alerts.md, "E-mail".
+struct EmailConfig {
+  std::string name;  // the key of its mailed mark
+  std::string url;   // smtp://HOST[:PORT] or smtps://HOST[:PORT]
+  std::string from;
+  std::vector<std::string> to;
+  std::vector<std::string> threads;  // empty: every thread
+  bool starttls = true;              // smtp:// only: STARTTLS required
+  std::string username;              // empty: no AUTH
+  std::string password;
+  // Resolved against the config's folder and read when the sink opens, so commands that read
+  // the config for its threads or database do not need to read the secret.
+  std::string password_file;
+  std::chrono::milliseconds digest{0};  // 0: one message per alert
+  std::chrono::milliseconds timeout{std::chrono::seconds(60)};
+  bool operator==(const EmailConfig&) const = default;
+};
+
 struct PublishConfig {
   std::string endpoint = "tcp://127.0.0.1:5556";
   std::string replay_endpoint = "tcp://127.0.0.1:5557";
@@ -51,6 +69,7 @@ struct PublishConfig {
   std::chrono::milliseconds join_grace{1000};
   std::optional<CurveConfig> curve;
   std::vector<WebhookConfig> webhooks;
+  std::vector<EmailConfig> emails;
 };
 
 // Stories (docs/stories.md): items of all feeds that report one event, alerted once per

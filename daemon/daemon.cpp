@@ -27,7 +27,7 @@
 namespace newsmon {
 namespace {
 
-// run --once waits this long after its last fetch for failing webhooks before it exits.
+// run --once waits this long after its last fetch for failing sinks before it exits.
 constexpr std::chrono::milliseconds kWebhookPatience{std::chrono::seconds(30)};
 
 std::string Headline(const nlohmann::json& alert) {
@@ -119,8 +119,8 @@ class DaemonImpl final : public Daemon {
     }
   }
 
-  // Done when everything stored is on the bus and every webhook has it, or 30 s after the
-  // last fetch for a webhook that fails: its alerts wait, durable, for the next run.
+  // Done when everything stored is on the bus and every sink has it, or 30 s after the last
+  // fetch for a sink that fails or holds a digest: its alerts wait, durable, for the next run.
   bool CycleComplete() {
     if (!overrides_.once || !cycle_end_ || !joined_) return false;
     auto unsent = parts_.store->UnsentCount();
@@ -128,13 +128,12 @@ class DaemonImpl final : public Daemon {
     auto last = parts_.store->LastSeq();
     if (!last.ok()) return false;
     std::vector<std::string> behind;
-    for (const auto& sink : parts_.webhooks) {
+    for (AlertSink* sink : Sinks()) {
       if (sink->state().cursor < *last) behind.push_back(sink->name());
     }
     if (!behind.empty() && env_.clock.Now() < *cycle_end_ + kWebhookPatience) return false;
     for (const std::string& name : behind) {
-      spdlog::warn("webhook '{}' has not delivered every alert; the next run goes on with them",
-                   name);
+      spdlog::warn("sink '{}' has not delivered every alert; the next run goes on with them", name);
     }
     spdlog::info("one cycle done: {} feeds fetched, alerts published up to #{}",
                  feeds_.feeds().size(), *last);
@@ -168,7 +167,7 @@ class DaemonImpl final : public Daemon {
   }
 
   // The parts' registrations, in the order they run after each wait: the wake-up fd, then
-  // signals (a SIGHUP sets reload_requested_), the webhook sinks, a reload, the bus's
+  // signals (a SIGHUP sets reload_requested_), the webhook and e-mail sinks, a reload, the bus's
   // authenticator and replay (edge-triggered ZMQ_FDs: served every turn), finished fetches and
   // new ones, the outbox, and the timers (heartbeat, retention, watchdog).
   void RegisterWithLoop(Loop& loop, int signal_fd) {
@@ -182,9 +181,9 @@ class DaemonImpl final : public Daemon {
                   if (ready[0].readable) HandleSignals(signal_fd);
                 }});
     }
-    loop.Add({"webhooks", nullptr, [this] { return WebhookDeadline(); },
+    loop.Add({"sinks", nullptr, [this] { return SinksDeadline(); },
               [this](std::span<const WaitFd>, Clock::TimePoint now) {
-                for (const auto& sink : parts_.webhooks) sink->Pump(now);
+                for (AlertSink* sink : Sinks()) sink->Pump(now);
               }});
     loop.Add({"reload", nullptr, nullptr, [this](std::span<const WaitFd>, Clock::TimePoint) {
                 if (reload_requested_.exchange(false)) Reload();
@@ -219,7 +218,7 @@ class DaemonImpl final : public Daemon {
               }});
     loop.Add({"outbox", nullptr, [this] { return OutboxDeadline(); },
               [this](std::span<const WaitFd>, Clock::TimePoint now) { Publish(now); }});
-    // --once: wakes when its patience with failing webhooks ends (Run checks after each turn).
+    // --once: wakes when its patience with failing sinks ends (Run checks after each turn).
     loop.Add({"once", nullptr,
               [this]() -> std::optional<Clock::TimePoint> {
                 if (!cycle_end_) return std::nullopt;
@@ -277,9 +276,17 @@ class DaemonImpl final : public Daemon {
     return feeds_.NextDue();
   }
 
-  std::optional<Clock::TimePoint> WebhookDeadline() const {
+  // Every sink the outbox feeds: the webhooks, then the e-mail sinks.
+  std::vector<AlertSink*> Sinks() const {
+    std::vector<AlertSink*> sinks;
+    for (const auto& sink : parts_.webhooks) sinks.push_back(sink.get());
+    for (const auto& sink : parts_.emails) sinks.push_back(sink.get());
+    return sinks;
+  }
+
+  std::optional<Clock::TimePoint> SinksDeadline() const {
     std::optional<Clock::TimePoint> earliest;
-    for (const auto& sink : parts_.webhooks) {
+    for (AlertSink* sink : Sinks()) {
       if (auto due = sink->NextDeadline(); due && (!earliest || *due < *earliest)) earliest = due;
     }
     return earliest;
@@ -376,8 +383,18 @@ class DaemonImpl final : public Daemon {
     if (fresh.publish.curve)
       parts_.bus->SetAuthorizedClients(fresh.publish.curve->authorized_clients);
     if (fresh.publish.webhooks != config_.publish.webhooks &&
-        !ReplaceWebhooks(fresh.publish.webhooks)) {
+        !ReplaceSinks(config_.publish.webhooks, fresh.publish.webhooks, parts_.webhooks,
+                      [this](const WebhookConfig& webhook) {
+                        return OpenWebhook(webhook, *parts_.store, *parts_.curl, env_);
+                      })) {
       fresh.publish.webhooks = config_.publish.webhooks;  // so the next reload tries again
+    }
+    if (fresh.publish.emails != config_.publish.emails &&
+        !ReplaceSinks(config_.publish.emails, fresh.publish.emails, parts_.emails,
+                      [this](const EmailConfig& email) {
+                        return OpenEmail(email, *parts_.store, *parts_.curl, env_);
+                      })) {
+      fresh.publish.emails = config_.publish.emails;
     }
     fresh.database = config_.database;
     fresh.stories.enabled = config_.stories.enabled;
@@ -410,38 +427,42 @@ class DaemonImpl final : public Daemon {
     }
   }
 
-  // Sinks whose settings did not change keep running (their in-flight post and backoff);
-  // new or changed ones start from their stored mark. Nothing changes if one cannot open.
-  bool ReplaceWebhooks(const std::vector<WebhookConfig>& wanted) {
-    std::vector<std::unique_ptr<WebhookSink>> sinks;
-    for (const WebhookConfig& webhook : wanted) {
-      if (RunningSinkIfUnchanged(webhook)) {
+  // Sinks whose settings did not change keep running (their transfer in flight, backoff and
+  // waiting digests); new or changed ones start from their stored mark. Nothing changes if one
+  // cannot open.
+  template <typename SinkConfig, typename Sink, typename Open>
+  static bool ReplaceSinks(const std::vector<SinkConfig>& running_configs,
+                           const std::vector<SinkConfig>& wanted,
+                           std::vector<std::unique_ptr<Sink>>& running, Open open) {
+    auto unchanged = [&](const SinkConfig& config) -> std::unique_ptr<Sink>* {
+      if (std::find(running_configs.begin(), running_configs.end(), config) ==
+          running_configs.end()) {
+        return nullptr;
+      }
+      for (auto& sink : running) {
+        if (sink && sink->name() == config.name) return &sink;
+      }
+      return nullptr;
+    };
+    std::vector<std::unique_ptr<Sink>> sinks;
+    for (const SinkConfig& config : wanted) {
+      if (unchanged(config)) {
         sinks.push_back(nullptr);  // taken below, once every new one has opened
         continue;
       }
-      auto sink = OpenWebhook(webhook, *parts_.store, *parts_.curl, env_);
+      auto sink = open(config);
       if (!sink.ok()) {
-        spdlog::error("reload: webhooks unchanged: {}", sink.status().message());
+        spdlog::error("reload: sinks unchanged: {}", sink.status().message());
         return false;
       }
       sinks.push_back(std::move(sink).value());
     }
     for (std::size_t i = 0; i < wanted.size(); ++i) {
-      if (!sinks[i]) sinks[i] = std::move(*RunningSinkIfUnchanged(wanted[i]));
+      if (!sinks[i]) sinks[i] = std::move(*unchanged(wanted[i]));
     }
-    parts_.webhooks = std::move(sinks);
-    for (const auto& sink : parts_.webhooks) sink->Notify();
+    running = std::move(sinks);
+    for (const auto& sink : running) sink->Notify();
     return true;
-  }
-
-  std::unique_ptr<WebhookSink>* RunningSinkIfUnchanged(const WebhookConfig& webhook) {
-    auto same =
-        std::find(config_.publish.webhooks.begin(), config_.publish.webhooks.end(), webhook);
-    if (same == config_.publish.webhooks.end()) return nullptr;
-    for (auto& sink : parts_.webhooks) {
-      if (sink && sink->name() == webhook.name) return &sink;
-    }
-    return nullptr;
   }
 
   void WarnAboutRestartOnlySettings(const Config& fresh) const {
@@ -568,7 +589,7 @@ class DaemonImpl final : public Daemon {
     for (int pass = 0; pass < 2; ++pass) {
       OutboxDrain drain = outbox_.Drain();
       if (drain.pending) {
-        for (const auto& sink : parts_.webhooks) sink->Notify();
+        for (AlertSink* sink : Sinks()) sink->Notify();
       }
       for (const OutboxEntry& entry : drain.sent) {
         // Parsed once here for the log line, the metrics and the burst detector.

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "daemon/feed_book.h"
 
 namespace newsmon {
@@ -48,6 +51,23 @@ Status OpenBus(const Config& config, Parts& parts) {
   return Status::Ok();
 }
 
+// The first line of the file: an editor's trailing newline is not part of the password.
+Result<std::string> ReadPasswordFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return Status::IoError("cannot read password_file " + path);
+  std::string password;
+  std::getline(file, password);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  if (password.empty()) return Status::InvalidInput("password_file " + path + " is empty");
+  return password;
+}
+
+std::string Joined(const std::vector<std::string>& words) {
+  std::string joined;
+  for (const std::string& word : words) joined += (joined.empty() ? "" : ", ") + word;
+  return joined;
+}
+
 }  // namespace
 
 Result<Parts> OpenParts(const Config& config, Env& env) {
@@ -65,6 +85,11 @@ Result<Parts> OpenParts(const Config& config, Env& env) {
     auto sink = OpenWebhook(webhook, *parts.store, *parts.curl, env);
     if (!sink.ok()) return sink.status();
     parts.webhooks.push_back(std::move(sink).value());
+  }
+  for (const EmailConfig& email : config.publish.emails) {
+    auto sink = OpenEmail(email, *parts.store, *parts.curl, env);
+    if (!sink.ok()) return sink.status();
+    parts.emails.push_back(std::move(sink).value());
   }
   FetchOptions fetch_options;
   fetch_options.allow_file_urls = config.allow_file_urls;
@@ -111,6 +136,37 @@ Result<std::unique_ptr<WebhookSink>> OpenWebhook(const WebhookConfig& webhook, S
   // The host only: webhook URLs often carry a token in their path or query.
   spdlog::info("webhook '{}' posts {} alerts to {}", webhook.name,
                threads.empty() ? "all" : threads, HostOf(webhook.url));
+  return sink;
+}
+
+Result<std::unique_ptr<EmailSink>> OpenEmail(const EmailConfig& email, Store& store,
+                                             CurlMulti& curl, Env& env) {
+  EmailOptions options;
+  options.name = email.name;
+  options.url = email.url;
+  options.from = email.from;
+  options.to = email.to;
+  options.threads = email.threads;
+  options.starttls = email.starttls;
+  options.username = email.username;
+  options.password = email.password;
+  options.digest = email.digest;
+  options.timeout = email.timeout;
+  if (!email.password_file.empty()) {
+    auto password = ReadPasswordFile(email.password_file);
+    if (!password.ok()) return password.status().WithContext("email '" + email.name + "': ");
+    options.password = *password;
+  }
+  auto sink = EmailSink::Create(options, store, curl, env);
+  if (!sink.ok()) return sink;
+  const std::string every =
+      email.digest.count() == 0
+          ? "each"
+          : "a digest every " + std::to_string(email.digest.count() / 60000) + " min of";
+  // Neither the username nor the password: the host is enough to tell sinks apart.
+  spdlog::info("email '{}' mails {} {} alert to {} through {}", email.name, every,
+               email.threads.empty() ? "every thread's" : Joined(email.threads) + "'s",
+               Joined(email.to), HostOf(email.url));
   return sink;
 }
 

@@ -14,6 +14,7 @@
 #include "daemon/loop.h"
 #include "feeds/fetcher.h"
 #include "publishers/bus_context.h"
+#include "publishers/email.h"
 #include "publishers/metrics.h"
 #include "publishers/publisher.h"
 #include "publishers/replay.h"
@@ -28,6 +29,7 @@ struct Parts {
   // The one curl multi driver and the loop's Waiter; the sinks and the fetcher add to it.
   std::unique_ptr<CurlMulti> curl;
   std::vector<std::unique_ptr<WebhookSink>> webhooks;
+  std::vector<std::unique_ptr<EmailSink>> emails;
   std::unique_ptr<Fetcher> fetcher;
   std::unique_ptr<BusContext> bus;  // before the sockets in it: they close first
   std::unique_ptr<Publisher> publisher;
@@ -52,5 +54,8 @@ Result<Parts> OpenParts(const Config& config, Env& env);
 // Also used by a reload that changed [[publish.webhook]].
 Result<std::unique_ptr<WebhookSink>> OpenWebhook(const WebhookConfig& webhook, Store& store,
                                                  CurlMulti& curl, Env& env);
+// Also used by a reload that changed [[publish.email]]; reads its password_file.
+Result<std::unique_ptr<EmailSink>> OpenEmail(const EmailConfig& email, Store& store,
+                                             CurlMulti& curl, Env& env);
 
 }  // namespace newsmon

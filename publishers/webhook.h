@@ -27,6 +27,7 @@
 
 #include "core/env.h"
 #include "core/status.h"
+#include "publishers/alert_sink.h"
 #include "publishers/webhook_formats.h"
 #include "store/store.h"
 
@@ -34,7 +35,8 @@ namespace newsmon {
 
 class CurlMulti;
 
-using WebhookClock = std::chrono::steady_clock;  // the time points of newsmon::Clock
+using WebhookClock = SinkClock;
+using WebhookState = SinkState;
 
 struct WebhookOptions {
   std::string name;                             // the key of the stored cursor
@@ -52,38 +54,13 @@ struct WebhookOptions {
   std::string user_agent;   // empty: "newsmon/VERSION"
 };
 
-// For metrics and status; a snapshot.
-struct WebhookState {
-  std::int64_t cursor = 0;      // last seq delivered or skipped
-  std::uint64_t delivered = 0;  // alerts delivered since the sink was created
-  std::uint64_t failed_attempts = 0;
-  bool failing = false;    // the last attempt failed; cleared by a success
-  std::string last_error;  // why the last failed attempt failed
-  bool in_flight = false;
-};
-
-class WebhookSink {
+class WebhookSink : public AlertSink {
  public:
-  virtual ~WebhookSink() = default;
   // Validates the options and reads (or, for a new sink, records) the cursor. store, multi and
   // env must outlive the sink and be used on the same thread; backoffs are read on env's
   // clock and retry jitter is drawn from its random source.
   static Result<std::unique_ptr<WebhookSink>> Create(const WebhookOptions& options, Store& store,
                                                      CurlMulti& multi, Env& env = Env::Default());
-
-  // When Pump() must run although the driver has nothing for it: the end of a backoff, or a
-  // time already past when there is outbox work to do. nullopt: only a finished POST matters
-  // (the driver's Wait() returns for it).
-  virtual std::optional<WebhookClock::time_point> NextDeadline() const = 0;
-  // Moves the sink on: a finished request (the cursor is stored on success), and the next
-  // request when idle. Call it after each wait in the driver. Never waits.
-  virtual void Pump(WebhookClock::time_point now) = 0;
-  // New alerts were stored: the next Pump() looks at the outbox again. Cheap; call it
-  // after every stored batch. Without it a drained sink does not read the outbox.
-  virtual void Notify() = 0;
-
-  virtual const std::string& name() const = 0;
-  virtual WebhookState state() const = 0;
 };
 
 // Lowercase hex HMAC-SHA256 of body keyed with secret. The request carries it as

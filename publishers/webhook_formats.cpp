@@ -15,18 +15,7 @@ using nlohmann::json;
 // UTF-8 character boundary).
 constexpr std::size_t kMostText = 1900;
 
-// What every format says, taken once from the alert.
-struct Facts {
-  std::string kind;  // new, update, burst
-  std::string thread;
-  std::string title;
-  std::string link;
-  std::string feed;
-  std::string matched;  // "ceasefire, truce"
-  std::string sources;  // "3 sources: a, b, c" for a story with more than one
-  std::vector<std::string> burst_titles;
-  int burst_stories = 0;
-};
+using Facts = AlertFacts;
 
 // Feed text was made valid UTF-8 when the alert was written; replacing keeps a cut or a bad
 // byte from throwing here all the same.
@@ -48,6 +37,7 @@ Facts FactsOf(const json& alert) {
   Facts facts;
   facts.kind = alert.value("kind", "new");
   facts.thread = alert.value("thread", "");
+  facts.detected_at = alert.value("detected_at", "");
   const json item = alert.value("item", json::object());
   if (item.is_object()) {
     facts.title = item.value("title", "");
@@ -246,6 +236,12 @@ constexpr std::array<std::pair<WebhookFormat, const char*>, 6> kNames = {{
 
 }  // namespace
 
+std::optional<AlertFacts> AlertFactsOf(const std::string& alert_json) {
+  const json alert = json::parse(alert_json, nullptr, false);
+  if (!alert.is_object()) return std::nullopt;
+  return FactsOf(alert);
+}
+
 std::optional<WebhookFormat> WebhookFormatNamed(std::string_view name) {
   for (const auto& [format, format_name] : kNames) {
     if (name == format_name) return format;
@@ -263,9 +259,9 @@ const char* WebhookFormatName(WebhookFormat format) {
 WebhookMessage FormatWebhookMessage(WebhookFormat format, const std::string& alert_json,
                                     const std::string& chat_id) {
   if (format == WebhookFormat::kJson) return {"application/json", alert_json, {}};
-  const json alert = json::parse(alert_json, nullptr, false);
-  if (!alert.is_object()) return {"application/json", alert_json, {}};
-  const Facts facts = FactsOf(alert);
+  const std::optional<Facts> read = AlertFactsOf(alert_json);
+  if (!read) return {"application/json", alert_json, {}};
+  const Facts& facts = *read;
   switch (format) {
     case WebhookFormat::kSlack:
       return Slack(facts);

@@ -18,6 +18,24 @@ enum class WebhookFormat { kJson, kSlack, kDiscord, kTeams, kNtfy, kTelegram };
 std::optional<WebhookFormat> WebhookFormatNamed(std::string_view name);
 const char* WebhookFormatName(WebhookFormat format);
 
+// What every message says about an alert, read once from its bus JSON; shared with the e-mail
+// sink (publishers/email_message.h) so chat lines and mails tell the same facts.
+struct AlertFacts {
+  std::string kind;  // new, update, burst
+  std::string thread;
+  std::string title;
+  std::string link;
+  std::string feed;
+  std::string matched;  // "ceasefire, truce"
+  std::string sources;  // "3 sources: a, b, c" for a story with more than one
+  std::vector<std::string> burst_titles;
+  int burst_stories = 0;
+  std::string detected_at;  // RFC 3339, as in the alert
+};
+
+// nullopt when alert_json is not a JSON object.
+std::optional<AlertFacts> AlertFactsOf(const std::string& alert_json);
+
 struct WebhookMessage {
   std::string content_type;
   std::string body;

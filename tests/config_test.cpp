@@ -144,6 +144,136 @@ url = "https://example.org/rss"
             path + ":6: a telegram webhook needs 'chat_id' (the chat to post in)");
 }
 
+TEST_CASE("an e-mail sink is read with its defaults, durations and password file") {
+  TempDir dir;
+  WriteTrucesThread(dir);
+  std::string path = dir.Write("mail.toml", R"toml(thread_files = ["threads/*.toml"]
+[publish]
+[[publish.email]]
+name = "desk"
+url = "smtp://mail.example.org:587"
+from = "newsmon@example.org"
+to = ["night@example.org", "chief@example.org"]
+threads = ["truces"]
+username = "newsmon"
+password_file = "secrets/smtp"
+digest = "15m"
+timeout = "30s"
+[[publish.email]]
+name = "relay"
+url = "smtp://127.0.0.1:25"
+starttls = false
+from = "newsmon@example.org"
+to = ["desk@example.org"]
+[[feed]]
+name = "a"
+url = "https://example.org/rss"
+)toml");
+  auto config = LoadConfig(path);
+  INFO(config.status().message());
+  REQUIRE(config.ok());
+  REQUIRE(config->publish.emails.size() == 2);
+  const EmailConfig& desk = config->publish.emails[0];
+  CHECK(desk.to == std::vector<std::string>{"night@example.org", "chief@example.org"});
+  CHECK(desk.threads == std::vector<std::string>{"truces"});
+  CHECK(desk.starttls);
+  CHECK(desk.password_file == dir.File("secrets/smtp"));
+  CHECK(desk.digest == 15min);
+  CHECK(desk.timeout == 30s);
+  const EmailConfig& relay = config->publish.emails[1];
+  CHECK_FALSE(relay.starttls);
+  CHECK(relay.digest == 0ms);
+  CHECK(relay.timeout == 60s);
+}
+
+TEST_CASE("the e-mail example in docs/alerts.md is a valid config") {
+  const std::string doc = ReadFile(SourcePath("docs/alerts.md"));
+  std::size_t start = doc.find("```toml\n", doc.find("## E-mail"));
+  REQUIRE(start != std::string::npos);
+  start += 8;
+  TempDir dir;
+  WriteTrucesThread(dir);
+  std::string path =
+      dir.Write("mail.toml", "thread_files = [\"threads/*.toml\"]\n" +
+                                 doc.substr(start, doc.find("```", start) - start) +
+                                 "[[feed]]\nname = \"a\"\nurl = \"https://example.org/rss\"\n");
+  auto config = LoadConfig(path);
+  INFO(config.status().message());
+  REQUIRE(config.ok());
+  REQUIRE(config->publish.emails.size() == 1);
+  CHECK(config->publish.emails[0].digest == 15min);
+  CHECK(config->publish.emails[0].password_file == "/etc/newsmon/smtp-password");
+}
+
+TEST_CASE("e-mail settings that cannot work are config errors with their line") {
+  TempDir dir;
+  WriteTrucesThread(dir);
+  std::string path = dir.Write("mail.toml", R"toml(thread_files = ["threads/*.toml"]
+[publish]
+[[publish.email]]
+url = "https://mail.example.org"
+from = "newsmon"
+to = ["night@example.org", "Chief <chief@example.org>"]
+digest = "30s"
+[[publish.email]]
+name = "desk"
+url = "smtp://user:pw@mail.example.org"
+starttls = false
+to = []
+username = "newsmon"
+password = "x"
+password_file = "secret"
+threads = ["truce"]
+timeout = "11m"
+[[publish.email]]
+name = "tls"
+url = "smtps://mail.example.org"
+from = "newsmon@example.org"
+to = ["a@example.org"]
+starttls = true
+password = "x"
+digest = "2d"
+[[publish.email]]
+name = "tls"
+url = "smtp://mail.example.org"
+from = "newsmon@example.org"
+to = ["a@example.org"]
+username = "newsmon"
+smtp_port = 25
+[[feed]]
+name = "a"
+url = "https://example.org/rss"
+)toml");
+  auto config = LoadConfig(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().message() ==
+        path + ":3: [[publish.email]] needs a 'name' (it keys what was mailed)\n" + path +
+            ":4: [[publish.email]] needs a 'url' such as \"smtp://mail.example.org:587\" or "
+            "\"smtps://mail.example.org\"\n" +
+            path + ":5: email '': 'from' must be an address such as \"newsmon@example.org\"\n" +
+            path + ":6: email '': 'Chief <chief@example.org>' is not an e-mail address\n" + path +
+            ":7: 'digest' must be at least \"1m\"\n" + path +
+            ":8: email 'desk' needs 'from' (the sender's address)\n" + path +
+            ":8: email 'desk': no thread has the id 'truce'\n" + path +
+            ":10: email 'desk': the url must not hold credentials; set 'username' and "
+            "'password_file'\n" +
+            path +
+            ":11: email 'desk': credentials go only over TLS: keep starttls on, or use smtps:// "
+            "(a relay on loopback may do without)\n" +
+            path + ":12: email 'desk': 'to' needs at least one address\n" + path +
+            ":15: email 'desk': set 'password' or 'password_file', not both\n" + path +
+            ":17: 'timeout' must be at most \"10m\"\n" + path +
+            ":23: email 'tls': 'starttls' is for smtp:// urls; smtps:// is TLS from the start\n" +
+            path +
+            ":24: email 'tls': 'username' and a password ('password_file' or 'password') go "
+            "together\n" +
+            path + ":25: 'digest' must be at most \"1d\"\n" + path +
+            ":26: two e-mail sinks named 'tls'; give each a distinct 'name'\n" + path +
+            ":31: email 'tls': 'username' and a password ('password_file' or 'password') go "
+            "together\n" +
+            path + ":32: unknown key 'smtp_port' in [[publish.email]]");
+}
+
 TEST_CASE("a list of tables written as one table says which it is") {
   TempDir dir;
   std::string path = dir.Write("single.toml", R"toml([publish]

@@ -1,0 +1,83 @@
+// E-mail through the real daemon: [[publish.email]] in the config with a password_file, alerts
+// mailed from the outbox to a loopback SMTP server with AUTH, and alerts stored while the
+// server is down mailed after a restart of the daemon, each once.
+#include <catch2/catch.hpp>
+
+#include "tests/support/daemon_runner.h"
+#include "tests/support/feed_server.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/smtp_server.h"
+#include "tests/support/wait.h"
+
+namespace newsmon::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+const FeedEntry kWeather{"weather-1", "Sunny weekend ahead", "No rain expected."};
+const FeedEntry kTruce{"truce-1", "Ceasefire agreed — перемирие", "The truce holds."};
+const FeedEntry kViolation{"truce-2", "Truce violated overnight", "Shelling resumed."};
+
+// The test config plus one e-mail sink, right before the first feed (after [publish]).
+Config EmailConfigFor(const TempDir& dir, const std::string& feed_url, const SmtpServer& smtp) {
+  WriteTrucesThread(dir);
+  dir.Write("smtp-password", "s3cret pass\n");
+  std::string toml = TestConfigToml(dir, {{"wire", feed_url}});
+  toml.insert(toml.find("\n[[feed]]"),
+              "\n[[publish.email]]\nname = \"desk\"\nurl = \"" + smtp.Url() +
+                  "\"\nstarttls = false\nfrom = \"newsmon@example.org\"\n"
+                  "to = [\"night@example.org\"]\nthreads = [\"truces\"]\n"
+                  "username = \"newsmon\"\npassword_file = \"smtp-password\"\n");
+  auto config = LoadConfig(dir.Write("newsmon.toml", toml));
+  INFO(config.status().message());
+  REQUIRE(config.ok());
+  return std::move(config).value();
+}
+
+TEST_CASE(
+    "the daemon mails its threads' alerts, and those stored while the server was down "
+    "after a restart",
+    "[email][daemon]") {
+  if (!SmtpServer::Available()) {
+    WARN("skipping: /usr/bin/python3 cannot import aiosmtpd (Debian package python3-aiosmtpd)");
+    return;
+  }
+  LogCapture log;
+  TempDir dir;
+  FeedServer server;
+  SmtpServer smtp("newsmon", "s3cret pass");
+  server.Serve("/wire.xml", FeedResource({kWeather, kTruce}));
+  Config config = EmailConfigFor(dir, server.Url("/wire.xml"), smtp);
+
+  auto daemon = std::make_unique<DaemonRunner>(config);
+  REQUIRE(WaitUntil([&] { return smtp.MailCount() == 1; }, 10s));
+  CHECK(
+      log.WaitFor("email 'desk' mails each truces's alert to night@example.org through "
+                  "127.0.0.1"));
+  ReceivedMail first = smtp.Mails()[0];
+  CHECK(first.subject == "[truces] Ceasefire agreed — перемирие");
+  CHECK(first.login == "newsmon");
+  CHECK(first.rcpt_tos == std::vector<std::string>{"night@example.org"});
+
+  smtp.Stop();
+  server.Serve("/wire.xml", FeedResource({kWeather, kTruce, kViolation}));
+  REQUIRE(log.WaitFor("email 'desk' (" + smtp.Url() + "): failing: "));
+  daemon.reset();
+  smtp.Start();
+  daemon = std::make_unique<DaemonRunner>(config);
+  REQUIRE(WaitUntil([&] { return smtp.MailCount() == 2; }, 15s));
+  CHECK(smtp.Mails()[1].subject == "[truces] Truce violated overnight");
+  CHECK(smtp.Mails()[1].body.find("Seq: 2\r\n") != std::string::npos);
+  // Nothing more comes: the mark moved past seq 2 once it was mailed.
+  REQUIRE(WaitUntil(
+      [&] {
+        return CountRows(config.database,
+                         "SELECT seq FROM webhook_cursors WHERE sink = 'email:desk'") == 2;
+      },
+      10s));
+  CHECK(smtp.MailCount() == 2);
+  for (const std::string& line : log.Lines()) CHECK(line.find("s3cret") == std::string::npos);
+}
+
+}  // namespace
+}  // namespace newsmon::testing
