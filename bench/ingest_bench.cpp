@@ -5,6 +5,8 @@
 // with stories to without, measured in the same run.
 //
 //   ingest-bench [--corpus DIR] [--runs N] [--quick]
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -187,7 +189,10 @@ int main(int argc, char** argv) {
   }
   const std::vector<Entry> entries = ReadCorpus(corpus, limit);
   const std::vector<FetchResponse> feeds = AsFeeds(entries, 50);
-  const std::string database = (fs::temp_directory_path() / "newsmon-ingest-bench.db").string();
+  // One file per process: two runs at once (a smoke test beside a manual run) must not share it.
+  const std::string database =
+      (fs::temp_directory_path() / ("newsmon-ingest-bench-" + std::to_string(getpid()) + ".db"))
+          .string();
   std::vector<double> without, with, clustering;
   for (int run = 0; run < runs; ++run) {
     double unused = 0, clustered = 0;

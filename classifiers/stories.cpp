@@ -1,6 +1,7 @@
 #include "classifiers/stories.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <deque>
 #include <limits>
@@ -64,7 +65,9 @@ struct Story {
   // The members' vectors added up: weights by slot, slots by word. A word keeps its slot for
   // the story's life, so postings can point at the weight itself.
   std::vector<double> centroid;
-  std::unordered_map<WordId, std::uint32_t> slots;
+  // Sorted by word: a join merges the item's sorted vector in one pass, where a hash map
+  // allocated a node per new word and freed them all when the story closed.
+  std::vector<std::pair<WordId, std::uint32_t>> slots;
   double norm2 = 0;
   // Scratch for Nearest: the dot product summed so far, valid while `visit` is its pass.
   double dot = 0;
@@ -156,8 +159,10 @@ class Clusterer final : public StoryClusterer {
     if (item.analysis == nullptr) own.emplace(Document{item.title, item.summary});
     const text::AnalysedText& analysed = (item.analysis ? *item.analysis : *own).text();
     Vector words;
-    AddWords(analysed.title, 2.0, analysed.title.words, words);
-    AddWords(analysed.summary, 1.0, std::min(analysed.summary.words, options_.lead_words), words);
+    auto& ids = token_ids_[analysed.language == text::Language::kUkrainian];
+    AddWords(analysed.title, 2.0, analysed.title.words, ids, words);
+    AddWords(analysed.summary, 1.0, std::min(analysed.summary.words, options_.lead_words), ids,
+             words);
     std::sort(words.begin(), words.end(), [](const auto& a, const auto& b) {
       return a.first != b.first ? a.first < b.first : a.second > b.second;
     });
@@ -167,11 +172,19 @@ class Clusterer final : public StoryClusterer {
     return words;
   }
 
-  void AddWords(const text::TokenizedText& tokens, double weight, int words, Vector& out) {
+  void AddWords(const text::TokenizedText& tokens, double weight, int words,
+                std::unordered_map<std::string, WordId>& ids, Vector& out) {
     for (int position = 0; position < words; ++position) {
       const text::Token& token = tokens.tokens[static_cast<std::size_t>(tokens.first_at[position])];
-      if (token.text.size() < 2 || FunctionWords().contains(token.text)) continue;
-      out.push_back({Intern(token.stem.empty() ? token.text : token.stem), weight});
+      if (token.text.size() < 2) continue;
+      auto found = ids.find(token.text);
+      if (found == ids.end()) {
+        const WordId id = FunctionWords().contains(token.text)
+                              ? kFunctionWord
+                              : Intern(token.stem.empty() ? token.text : token.stem);
+        found = ids.emplace(token.text, id).first;
+      }
+      if (found->second != kFunctionWord) out.push_back({found->second, weight});
     }
   }
 
@@ -214,6 +227,7 @@ class Clusterer final : public StoryClusterer {
     std::vector<std::string> words;
     std::vector<double> frequencies;
     ids_.clear();
+    for (auto& ids : token_ids_) ids.clear();
     for (std::size_t word = 0; word < words_.size(); ++word) {
       if (!keep[word]) continue;
       renumbered[word] = static_cast<WordId>(words.size());
@@ -224,9 +238,7 @@ class Clusterer final : public StoryClusterer {
     words_ = std::move(words);
     document_frequency_ = std::move(frequencies);
     for (auto& [id, story] : stories_) {
-      std::unordered_map<WordId, std::uint32_t> slots;
-      for (const auto& [word, slot] : story.slots) slots[renumbered[word]] = slot;
-      story.slots = std::move(slots);
+      for (auto& [word, slot] : story.slots) word = renumbered[word];  // order kept
       for (Member& member : story.members) {
         for (auto& [word, weight] : member.vector) word = renumbered[word];
       }
@@ -274,7 +286,8 @@ class Clusterer final : public StoryClusterer {
     double best_similarity = 0;
     for (std::size_t i = 0; i < ranked.size(); ++i) {
       auto [similarity, story] = ranked[i];
-      if (i < compared) {
+      // A story of one item is its centroid: most stories, and nothing to add for them.
+      if (i < compared && story->members.size() > 1) {
         for (const Member& member : story->members) {
           similarity = std::max(similarity, Cosine(vector, norm2, member.vector, member.norm2));
         }
@@ -302,17 +315,26 @@ class Clusterer final : public StoryClusterer {
   }
 
   void Join(Story& story, const Vector& vector, std::int64_t published) {
+    std::vector<std::pair<WordId, std::uint32_t>> slots;
+    slots.reserve(story.slots.size() + vector.size());
+    auto kept = story.slots.begin();
     for (const auto& [word, weight] : vector) {
-      auto [found, added] =
-          story.slots.try_emplace(word, static_cast<std::uint32_t>(story.centroid.size()));
-      if (added) {
+      while (kept != story.slots.end() && kept->first < word) slots.push_back(*kept++);
+      std::uint32_t slot;
+      if (kept != story.slots.end() && kept->first == word) {
+        slot = (kept++)->second;
+      } else {
+        slot = static_cast<std::uint32_t>(story.centroid.size());
         story.centroid.push_back(0);
-        Post(word, {&story, found->second});
+        Post(word, {&story, slot});
       }
-      double& sum = story.centroid[found->second];
+      slots.push_back({word, slot});
+      double& sum = story.centroid[slot];
       story.norm2 += weight * (2 * sum + weight);  // (sum + weight)² - sum²
       sum += weight;
     }
+    slots.insert(slots.end(), kept, story.slots.end());
+    story.slots = std::move(slots);
     story.norm2 = std::max(story.norm2, 0.0);
     story.members.push_back({vector, Norm2(vector)});
     if (story.members.size() > kMaxMembers) story.members.erase(story.members.begin());
@@ -374,6 +396,11 @@ class Clusterer final : public StoryClusterer {
   std::unordered_map<std::string, std::int64_t> by_link_;
   std::deque<std::pair<std::int64_t, std::int64_t>> activity_;  // (story, last_active) in order
   std::unordered_map<std::string, WordId> ids_;
+  // Each token's word (or kFunctionWord) by its text, so a token costs one lookup rather than
+  // a function-word check and an interning; [1] for Ukrainian items, whose Cyrillic words are
+  // not stemmed. Cleared with each compaction, as the ids change.
+  std::array<std::unordered_map<std::string, WordId>, 2> token_ids_;
+  static constexpr WordId kFunctionWord = std::numeric_limits<WordId>::max();
   std::vector<std::string> words_;          // by id
   std::vector<double> document_frequency_;  // by id
   double documents_ = 0;
