@@ -3,17 +3,14 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <unordered_map>
 #include <utility>
 
 #include "classifiers/classifier.h"
 #include "classifiers/text_internal.h"
+#include "core/bounded_read.h"
 #include "core/toml_reader.h"
 
 namespace newsmon {
@@ -349,15 +346,20 @@ void ResolveReferences(std::vector<RawGroup>& groups, int thread_line, Problems&
   }
 }
 
+// "FILE:1: the file is N bytes; a thread file may have at most 1 MiB".
+Status TooLarge(const std::string& source_name, const std::string& what) {
+  Problems problems(source_name);
+  problems.Add(1, what + "; a thread file may have at most " + DescribeBytes(kMaxThreadFileBytes));
+  return problems.ToStatus();
+}
+
 }  // namespace
 
 Result<ThreadDefinition> ParseThread(std::string_view toml_text, const std::string& source_name) {
-  Problems problems(source_name);
   if (toml_text.size() > kMaxThreadFileBytes) {
-    problems.Add(1, "the file is " + std::to_string(toml_text.size()) + " bytes; a thread file " +
-                        "may have at most " + std::to_string(kMaxThreadFileBytes >> 20) + " MiB");
-    return problems.ToStatus();
+    return TooLarge(source_name, "the file is " + std::to_string(toml_text.size()) + " bytes");
   }
+  Problems problems(source_name);
   toml::table root;
   try {
     root = toml::parse(toml_text, std::string_view(source_name));
@@ -444,14 +446,11 @@ Result<ThreadDefinition> ParseThread(std::string_view toml_text, const std::stri
 }
 
 Result<ThreadDefinition> LoadThreadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return (errno == ENOENT ? Status::NotFound : Status::IoError)(
-        path + ": cannot read thread file: " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Status::Error(path + ": cannot read thread file");
-  return ParseThread(text.str(), path);
+  auto text = ReadFileAtMost(path, kMaxThreadFileBytes);
+  if (text.ok()) return ParseThread(*text, path);
+  const Status& failed = text.status();
+  if (failed.code() == StatusCode::kInvalidInput) return TooLarge(path, failed.message());
+  return failed.WithContext(path + ": cannot read thread file: ");
 }
 
 }  // namespace newsmon

@@ -25,13 +25,17 @@ std::size_t BulkLimit(long budget) {
 
 }  // namespace
 
-Result<std::unique_ptr<CurlMulti>> CurlMulti::Create() { return Create(ConnectionBudget()); }
+Result<std::unique_ptr<CurlMulti>> CurlMulti::Create(std::chrono::seconds address_lifetime) {
+  return Create(ConnectionBudget(), address_lifetime);
+}
 
-Result<std::unique_ptr<CurlMulti>> CurlMulti::Create(long connection_budget) {
+Result<std::unique_ptr<CurlMulti>> CurlMulti::Create(long connection_budget,
+                                                     std::chrono::seconds address_lifetime) {
   CurlGlobalInitOnce();
   MultiHandle multi(curl_multi_init());
   if (!multi) return Status::Error("cannot create a curl multi handle");
-  return std::unique_ptr<CurlMulti>(new CurlMulti(std::move(multi), connection_budget));
+  return std::unique_ptr<CurlMulti>(
+      new CurlMulti(std::move(multi), connection_budget, address_lifetime));
 }
 
 // By default curl caches 4 connections per transfer currently in the multi handle, so as a
@@ -39,8 +43,12 @@ Result<std::unique_ptr<CurlMulti>> CurlMulti::Create(long connection_budget) {
 // could reuse them (fetch-scale: 20% of a second round opened new connections). Keeping as
 // many as the budget allows is safe: when a new connection needs room, curl closes the oldest
 // idle one, and any older than 118 s (CURLOPT_MAXAGE_CONN) is never reused.
-CurlMulti::CurlMulti(MultiHandle multi, long connection_budget)
-    : multi_(std::move(multi)), bulk_limit_(BulkLimit(connection_budget)) {
+CurlMulti::CurlMulti(MultiHandle multi, long connection_budget,
+                     std::chrono::seconds address_lifetime)
+    : multi_(std::move(multi)),
+      // 0 would mean "no cache" to one option and "no bound" to the other: at least 1 s.
+      address_lifetime_s_(std::max<long>(1, static_cast<long>(address_lifetime.count()))),
+      bulk_limit_(BulkLimit(connection_budget)) {
   if (connection_budget <= 0) return;
   curl_multi_setopt(multi_.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS, connection_budget);
   curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS, connection_budget);
@@ -51,6 +59,11 @@ CurlMulti::~CurlMulti() {
 }
 
 Status CurlMulti::Add(CURL* easy, CurlLane lane, OnDone on_done) {
+  // Both caches are this driver's, whoever made the handle (see the header). libcurl docs:
+  // CURLOPT_DNS_CACHE_TIMEOUT(3), CURLOPT_MAXLIFETIME_CONN(3) (unbounded by default before
+  // libcurl 8.17, 24 h since).
+  curl_easy_setopt(easy, CURLOPT_DNS_CACHE_TIMEOUT, address_lifetime_s_);
+  curl_easy_setopt(easy, CURLOPT_MAXLIFETIME_CONN, address_lifetime_s_);
   if (lane == CurlLane::kBulk && bulk_limit_ > 0 && bulk_in_curl_ >= bulk_limit_) {
     queue_.push_back({easy, std::move(on_done)});
     return Status::Ok();

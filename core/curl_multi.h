@@ -11,6 +11,14 @@
 // wait here, in the order added, and enter curl as earlier ones finish. Prompt transfers
 // (webhooks, one per sink) enter curl at once and find the reserve free, so a wave of feed
 // polls never queues an alert's delivery behind it. See docs/design.md, "The loop".
+//
+// The driver's DNS cache and connection cache are shared by all its transfers, so it sets
+// how long they trust a host's address: Add() gives every handle a DNS cache timeout and a
+// connection lifetime of `address_lifetime`. A host whose address changes is then reached at
+// the new one within two lifetimes (an address cached for one, then a connection opened to it
+// just before it expired, reused for one more). Without the second bound, libcurl 7.88 reuses
+// a connection as long as it is never idle for 118 s, so a busy host's old address would be
+// used for as long as its old server kept the connection open (docs/reliability.md).
 #pragma once
 
 #include <curl/curl.h>
@@ -24,6 +32,7 @@
 #include <vector>
 
 #include "core/curl_handles.h"
+#include "core/env.h"
 #include "core/status.h"
 #include "core/wait_fd.h"
 
@@ -41,16 +50,19 @@ class CurlMulti final : public Waiter {
   using OnDone = std::function<void(CURLcode result)>;
 
   // The budget from the process's descriptor limit (no cap when it is unlimited).
-  static Result<std::unique_ptr<CurlMulti>> Create();
+  static Result<std::unique_ptr<CurlMulti>> Create(
+      std::chrono::seconds address_lifetime = kDefaultAddressLifetime);
   // connection_budget 0: no cap, no reserve.
-  static Result<std::unique_ptr<CurlMulti>> Create(long connection_budget);
+  static Result<std::unique_ptr<CurlMulti>> Create(
+      long connection_budget, std::chrono::seconds address_lifetime = kDefaultAddressLifetime);
 
   // Handles still added are taken out, not cleaned up: their owners must have removed them.
   ~CurlMulti() override;
   CurlMulti(const CurlMulti&) = delete;  // curl keeps pointers to its handles
   CurlMulti& operator=(const CurlMulti&) = delete;
 
-  // Starts the transfer, or queues it when it is bulk and the bulk share is in use. easy must
+  // Starts the transfer, or queues it when it is bulk and the bulk share is in use; sets the
+  // handle's CURLOPT_DNS_CACHE_TIMEOUT and CURLOPT_MAXLIFETIME_CONN (see above). easy must
   // stay alive until on_done has run or Remove() was called. Fails, without queueing, when
   // curl refuses the handle; a queued handle curl refuses later is done with
   // CURLE_FAILED_INIT.
@@ -77,13 +89,14 @@ class CurlMulti final : public Waiter {
     OnDone on_done;
   };
 
-  CurlMulti(MultiHandle multi, long connection_budget);
+  CurlMulti(MultiHandle multi, long connection_budget, std::chrono::seconds address_lifetime);
   CURLMcode Attach(CURL* easy, CurlLane lane, OnDone on_done);
   void Detach(std::map<CURL*, Transfer>::iterator transfer);
   void StartQueued(std::vector<std::pair<OnDone, CURLcode>>& done);
   void Perform();
 
   MultiHandle multi_;
+  long address_lifetime_s_;  // as curl takes it
   std::size_t bulk_limit_ = 0;
   std::size_t bulk_in_curl_ = 0;
   std::map<CURL*, Transfer> transfers_;  // in curl

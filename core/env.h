@@ -82,12 +82,21 @@ class FixedRandom final : public Random {
   double value_;
 };
 
+// How long curl's DNS cache keeps a host's addresses, and how long a connection opened to one
+// of them is reused (see core/curl_multi.h): curl's default for the first, and the same bound
+// for the second, which libcurl 7.88 leaves unbounded.
+inline constexpr std::chrono::seconds kDefaultAddressLifetime{60};
+
 // What the parts of the daemon share about time and chance. The default is the machine's
 // clock and a source seeded from $NEWSMON_SEED when set (to replay a run), else from the
 // entropy device; DefaultSeed() tells which seed it got, for the log.
 struct Env {
   Clock& clock;
   Random& random;
+  // How long an address looked up for a host goes on being used (kDefaultAddressLifetime).
+  // curl ages its caches on the machine's clock, which a FakeClock does not move: tests of a
+  // host that moves shorten this instead.
+  std::chrono::seconds address_lifetime = kDefaultAddressLifetime;
   static Env& Default();
   static std::uint64_t DefaultSeed();
 };

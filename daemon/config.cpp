@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <set>
 
+#include "core/bounded_read.h"
 #include "core/toml_reader.h"
 #include "publishers/email.h"
 #include "publishers/email_message.h"
@@ -609,21 +610,23 @@ Result<Config> LoadConfig(const std::string& path) {
   if (fs::is_directory(path, error_code)) {
     return Status::InvalidInput(path + ": is a directory, not a config file");
   }
-  if (fs::exists(path, error_code) && fs::file_size(path, error_code) == 0 && !error_code) {
+  Problems problems(path);
+  auto text = ReadFileAtMost(path, kMaxConfigFileBytes);
+  if (!text.ok() && text.status().code() == StatusCode::kInvalidInput) {
+    problems.Add(1, text.status().message() + "; a config file may have at most " +
+                        DescribeBytes(kMaxConfigFileBytes));
+    return problems.ToStatus();
+  }
+  if (!text.ok()) return text.status().WithContext(path + ": cannot read config file: ");
+  if (text->empty()) {
     return Status::InvalidInput(path +
                                 ": the file is empty; see config/demo.toml for one that "
                                 "works");
   }
-  Problems problems(path);
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(*text, std::string_view(path));
   } catch (const toml::parse_error& error) {
-    std::string description(error.description());
-    if (!error.source().begin) {
-      // No line: the file itself could not be read.
-      return (fs::exists(path) ? Status::IoError : Status::NotFound)(path + ": " + description);
-    }
     problems.AddSyntaxError(error);
     return problems.ToStatus();
   }

@@ -113,6 +113,10 @@ struct ConfigOverrides {
   void ApplyTo(Config& config) const;
 };
 
+// More than any list of feeds needs (10,000 feeds take about 1.5 MB); what is read of a
+// config, so one naming /dev/zero or a huge file costs no more (core/bounded_read.h).
+inline constexpr std::size_t kMaxConfigFileBytes = 16 << 20;
+
 // On failure the Status message holds one "FILE:LINE: message" line per problem found.
 Result<Config> LoadConfig(const std::string& path);
 // What `run`, a reload and check-config need beyond a readable config: at least one feed.

@@ -5,8 +5,8 @@
 #include <iostream>
 #include <pugixml.hpp>
 #include <set>
-#include <sstream>
 
+#include "core/bounded_read.h"
 #include "daemon/config.h"
 
 namespace newsmon {
@@ -48,12 +48,20 @@ void Collect(const pugi::xml_node& parent, std::vector<OpmlFeed>& feeds,
   }
 }
 
-std::string ReadWhole(const std::string& path, bool& ok) {
-  std::ifstream file(path, std::ios::binary);
-  ok = static_cast<bool>(file);
-  std::stringstream content;
-  content << file.rdbuf();
-  return content.str();
+// Feed readers' exports run to a few hundred KB; the bound keeps /dev/zero from being read.
+constexpr std::size_t kMaxOpmlBytes = 16 << 20;
+
+// The file, or "PATH: the file is N bytes; an OPML file may have at most 16 MiB",
+// "PATH: cannot read file: No such file or directory".
+Result<std::string> ReadBounded(const std::string& path, std::size_t max_bytes,
+                                const std::string& kind) {
+  auto text = ReadFileAtMost(path, max_bytes);
+  if (text.ok()) return text;
+  if (text.status().code() == StatusCode::kInvalidInput) {
+    return Status::InvalidInput(path + ": " + text.status().message() + "; " + kind +
+                                " may have at most " + DescribeBytes(max_bytes));
+  }
+  return text.status().WithContext(path + ": cannot read file: ");
 }
 
 int Append(const std::string& config_path, const std::vector<OpmlFeed>& imported) {
@@ -71,10 +79,13 @@ int Append(const std::string& config_path, const std::vector<OpmlFeed>& imported
   for (const OpmlFeed& feed : imported) {
     if (urls.insert(feed.url).second) fresh.push_back({UniqueName(feed.name, names), feed.url});
   }
-  bool ok = false;
-  std::string text = ReadWhole(config_path, ok);
+  auto text = ReadBounded(config_path, kMaxConfigFileBytes, "a config file");
+  if (!text.ok()) {
+    std::cerr << text.status().message() << "\n";
+    return 1;
+  }
   std::string temporary = config_path + ".import";
-  std::ofstream(temporary, std::ios::binary) << text << "\n" << FeedTablesToml(fresh);
+  std::ofstream(temporary, std::ios::binary) << *text << "\n" << FeedTablesToml(fresh);
   auto checked = LoadConfig(temporary);
   if (!checked.ok()) {
     std::remove(temporary.c_str());
@@ -113,13 +124,12 @@ std::string FeedTablesToml(const std::vector<OpmlFeed>& feeds) {
 }
 
 int ImportOpml(const std::string& opml_path, const std::string& append_to) {
-  bool ok = false;
-  std::string document = ReadWhole(opml_path, ok);
-  if (!ok) {
-    std::cerr << opml_path << ": cannot open file\n";
+  auto document = ReadBounded(opml_path, kMaxOpmlBytes, "an OPML file");
+  if (!document.ok()) {
+    std::cerr << document.status().message() << "\n";
     return 1;
   }
-  auto feeds = ParseOpml(document);
+  auto feeds = ParseOpml(*document);
   if (!feeds.ok()) {
     std::cerr << opml_path << ": " << feeds.status().message() << "\n";
     return 1;

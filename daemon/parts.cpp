@@ -78,7 +78,7 @@ Result<Parts> OpenParts(const Config& config, Env& env) {
   auto store = Store::Open(config.database);
   if (!store.ok()) return store.status();
   parts.store = std::move(store).value();
-  auto curl = CurlMulti::Create();
+  auto curl = CurlMulti::Create(env.address_lifetime);
   if (!curl.ok()) return curl.status();
   parts.curl = std::move(curl).value();
   for (const WebhookConfig& webhook : config.publish.webhooks) {

@@ -11,9 +11,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
+#include "core/bounded_read.h"
 #include "core/time_format.h"
 
 namespace newsmon {
@@ -22,6 +22,9 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::size_t kZ85KeyLength = 40;
+// `newsmon keygen` writes about 300 bytes; a key directory's entry naming /dev/zero is read
+// no further than this.
+constexpr std::size_t kMaxCurveCertificateBytes = 64 << 10;
 
 bool IsZ85Key(const std::string& key) {
   if (key.size() != kZ85KeyLength) return false;
@@ -133,10 +136,17 @@ Result<std::vector<std::string>> WriteCurveCertificates(const std::string& direc
 }
 
 Result<CurveKeyPair> LoadCurveCertificate(const std::string& path) {
-  std::ifstream file(path);
-  if (!file)
-    return Status::Error("cannot read CURVE certificate " + path + ": " + std::strerror(errno));
+  auto text = ReadFileAtMost(path, kMaxCurveCertificateBytes);
+  if (!text.ok() && text.status().code() == StatusCode::kInvalidInput) {
+    return Status::Error(path + ": " + text.status().message() +
+                         "; a CURVE certificate may have at most " +
+                         DescribeBytes(kMaxCurveCertificateBytes));
+  }
+  if (!text.ok()) {
+    return Status::Error("cannot read CURVE certificate " + path + ": " + text.status().message());
+  }
   CurveKeyPair keys;
+  std::istringstream file(*text);
   std::string line;
   while (std::getline(file, line)) {
     std::string key = KeyName(line);

@@ -1,7 +1,7 @@
 // Faults around the daemon, each against something real the test starts: a feed server that
 // turns to garbage and back, a TLS server with a self-signed certificate, a host name that
-// cannot resolve (rejected before any DNS query is sent), another process holding the
-// database's write lock, a damaged database file.
+// cannot resolve (rejected before any DNS query is sent), a host name whose address changes,
+// another process holding the database's write lock, a damaged database file.
 #include <signal.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -13,6 +13,7 @@
 
 #include "tests/support/bus.h"
 #include "tests/support/daemon_runner.h"
+#include "tests/support/fake_resolver.h"
 #include "tests/support/feed_server.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/process.h"
@@ -157,6 +158,62 @@ TEST_CASE("a feed whose host name does not resolve fails with a message naming i
   DaemonRunner daemon(*config);
   CHECK(log.WaitFor("feed 'nowhere' (http://" + host + "/feed.xml): cannot resolve host '" + host +
                     "': no such name, or no name server could be reached"));
+}
+
+// A feed host whose DNS answer changes while the daemon polls it: the old address keeps
+// serving (a server being migrated away from, holding connections open as busy servers do),
+// the new one serves one item more. The name is answered by tests/support/fake_resolver.h
+// through the C library's getaddrinfo, so curl's own DNS cache and connection reuse decide
+// when the new address is used. The test's address lifetime is 1 s instead of 60.
+TEST_CASE("a feed host whose address changes is followed there, with nothing lost or repeated") {
+  LogCapture log;
+  TempDir dir;
+  FeedServer old_address(FeedServerOptions{.address = "127.0.0.1", .long_keep_alive = true});
+  FeedServer new_address(FeedServerOptions{.address = "127.0.0.2", .port = old_address.port()});
+  const std::string host = "wire.newsmon-test.invalid";  // never sent to a name server
+  ScopedHostAddress resolved(host, "127.0.0.1");
+  const std::string url = "http://" + host + ":" + std::to_string(old_address.port()) + "/w.xml";
+  old_address.Serve("/w.xml", FeedResource({}, "\"v0\""));
+  new_address.Serve("/w.xml", FeedResource({kFirst, kSecond, kThird}, "\"v3\""));
+
+  WriteTrucesThread(dir);
+  std::string toml = TestConfigToml(dir, {{"wire", url}}, kNoStories);
+  // A host that is not loopback by name is polled no faster than min_interval, at least 1 s.
+  const std::string fast = "interval = \"100ms\"";
+  toml.replace(toml.find(fast), fast.size(), "interval = \"1s\"\nmin_interval = \"1s\"");
+  auto config = LoadConfig(dir.Write("newsmon.toml", toml));
+  REQUIRE(config.ok());
+  SystemClock clock;
+  SeededRandom random(13);
+  Env env{clock, random, std::chrono::seconds(1)};
+  Subscriber subscriber(config->publish.endpoint, {"alert.", "sys."});
+  DaemonRunner daemon(*config, env);
+  REQUIRE(subscriber.WaitConnected());
+  old_address.Serve("/w.xml", FeedResource({kFirst, kSecond}, "\"v1\""));
+  std::vector<std::int64_t> seqs;
+  for (int i = 0; i < 2; ++i) {
+    auto alert = subscriber.ReceiveTopic("alert.", 10s);
+    REQUIRE(alert);
+    seqs.push_back(alert->body["seq"]);
+  }
+  // A few polls at the old address, over the connection it keeps open.
+  REQUIRE(old_address.WaitForHits("/w.xml", old_address.HitCount("/w.xml") + 3));
+
+  resolved.MoveTo("127.0.0.2");
+  auto third = subscriber.ReceiveTopic("alert.", 15s);
+  REQUIRE(third);
+  CHECK(third->body["item"]["id"] == "truce-3");
+  seqs.push_back(third->body["seq"]);
+  // The new address is where the feed is polled from now on; the old one hears no more.
+  const std::size_t old_hits = old_address.HitCount("/w.xml");
+  REQUIRE(new_address.WaitForHits("/w.xml", new_address.HitCount("/w.xml") + 3));
+  CHECK(old_address.HitCount("/w.xml") == old_hits);
+  REQUIRE(subscriber.WaitConnected());
+  for (std::int64_t seq : AlertSeqs(subscriber.skipped())) seqs.push_back(seq);
+  CHECK(seqs == std::vector<std::int64_t>{1, 2, 3});
+  CHECK(CountRows(config->database, "SELECT COUNT(*) FROM alerts") == 3);
+  CHECK(CountRows(config->database, "SELECT COUNT(*) FROM items") == 3);
+  CHECK_FALSE(log.Contains("feed 'wire' (" + url + "):"));  // no error on the way
 }
 
 // Holds the database's write lock from another process until it is killed.

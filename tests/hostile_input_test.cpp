@@ -8,11 +8,17 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <string>
 
 #include "classifiers/classifier.h"
+#include "core/bounded_read.h"
+#include "daemon/config.h"
 #include "feeds/feed_parser.h"
+#include "publishers/curve.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace newsmon {
 namespace {
@@ -172,6 +178,100 @@ TEST_CASE("thread files past their bounds are refused with file and line", "[hos
   REQUIRE_FALSE(big_file.ok());
   CHECK(big_file.status().message() == "big.toml:1: the file is " + std::to_string(big.size()) +
                                            " bytes; a thread file may have at most 1 MiB");
+}
+
+// A file a config is or names is read no further than its bound (core/bounded_read.h): a
+// device that never ends is refused after bound + 1 bytes, a huge file by its size unread.
+// The sparse file is 10 GiB long and takes no disk.
+struct Unbounded {
+  testing::TempDir dir;
+  const std::string zero = "/dev/zero";
+  std::string sparse = dir.File("sparse");
+  Unbounded() { std::filesystem::resize_file(dir.Write("sparse", ""), kSparseBytes); }
+  static constexpr std::uintmax_t kSparseBytes = std::uintmax_t{10} << 30;
+};
+
+TEST_CASE("a thread file that never ends or is huge is refused without reading it all",
+          "[hostile]") {
+  Unbounded files;
+  auto zero = LoadThreadFile(files.zero);
+  REQUIRE_FALSE(zero.ok());
+  CHECK(zero.status().message() ==
+        "/dev/zero:1: the file gives more than 1 MiB (it is not a regular file); a thread file "
+        "may have at most 1 MiB");
+  auto sparse = LoadThreadFile(files.sparse);
+  REQUIRE_FALSE(sparse.ok());
+  CHECK(sparse.status().message() ==
+        files.sparse + ":1: the file is 10737418240 bytes; a thread file may have at most 1 MiB");
+
+  // Named by a config, as an operator would: the config's check says the same.
+  const std::string config_path =
+      files.dir.Write("newsmon.toml",
+                      "thread_files = [\"/dev/zero\", \"sparse\"]\n[[feed]]\nname = \"a\"\n"
+                      "url = \"https://example.org/feed.xml\"\n");
+  auto config = LoadConfig(config_path);
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().message() == zero.status().message() + "\n" + sparse.status().message());
+}
+
+TEST_CASE("a config file that never ends or is huge is refused without reading it all",
+          "[hostile]") {
+  Unbounded files;
+  auto zero = LoadConfig(files.zero);
+  REQUIRE_FALSE(zero.ok());
+  CHECK(zero.status().message() ==
+        "/dev/zero:1: the file gives more than 16 MiB (it is not a regular file); a config file "
+        "may have at most 16 MiB");
+  auto sparse = LoadConfig(files.sparse);
+  REQUIRE_FALSE(sparse.ok());
+  CHECK(sparse.status().message() ==
+        files.sparse + ":1: the file is 10737418240 bytes; a config file may have at most 16 MiB");
+  testing::Completed checked = testing::RunNewsmon({"check-config", "--config", files.sparse});
+  CHECK(checked.status == 1);
+  CHECK(checked.err == sparse.status().message() + "\n");
+}
+
+TEST_CASE("CURVE key files and OPML imports that never end are refused", "[hostile]") {
+  Unbounded files;
+  auto certificate = LoadCurveCertificate(files.zero);
+  REQUIRE_FALSE(certificate.ok());
+  CHECK(certificate.status().message() ==
+        "/dev/zero: the file gives more than 64 KiB (it is not a regular file); a CURVE "
+        "certificate may have at most 64 KiB");
+  // An authorised key that is a link to a device: the directory is read no further.
+  std::filesystem::create_directory(files.dir.File("keys"));
+  std::filesystem::create_symlink(files.zero, files.dir.File("keys/zero.key"));
+  auto keys = LoadCurvePublicKeys(files.dir.File("keys"));
+  REQUIRE_FALSE(keys.ok());
+  CHECK(keys.status().message() == files.dir.File("keys/zero.key") +
+                                       ": the file gives more than 64 KiB (it is not a regular "
+                                       "file); a CURVE certificate may have at most 64 KiB");
+
+  testing::Completed zero = testing::RunNewsmon({"import-opml", files.zero});
+  CHECK(zero.status == 1);
+  CHECK(zero.err ==
+        "/dev/zero: the file gives more than 16 MiB (it is not a regular file); an OPML file may "
+        "have at most 16 MiB\n");
+  testing::Completed sparse = testing::RunNewsmon({"import-opml", files.sparse});
+  CHECK(sparse.status == 1);
+  CHECK(sparse.err ==
+        files.sparse + ": the file is 10737418240 bytes; an OPML file may have at most 16 MiB\n");
+}
+
+TEST_CASE("a file of exactly its bound is read whole, one byte more is refused", "[hostile]") {
+  testing::TempDir dir;
+  auto exact = ReadFileAtMost(dir.Write("exact", std::string(1000, 'x')), 1000);
+  REQUIRE(exact.ok());
+  CHECK(exact->size() == 1000);
+  auto over = ReadFileAtMost(dir.Write("over", std::string(1001, 'x')), 1000);
+  REQUIRE_FALSE(over.ok());
+  CHECK(over.status().code() == StatusCode::kInvalidInput);
+  CHECK(over.status().message() == "the file is 1001 bytes");
+  auto missing = ReadFileAtMost(dir.File("missing"), 1000);
+  CHECK(missing.status().code() == StatusCode::kNotFound);
+  CHECK(missing.status().message() == "No such file or directory");
+  auto folder = ReadFileAtMost(dir.path().string(), 1000);
+  CHECK(folder.status().message() == "Is a directory");
 }
 
 }  // namespace

@@ -113,7 +113,10 @@ RunningBoard::RunningBoard(const std::string& endpoint, const std::string& repla
   args.insert(args.end(), extra.begin(), extra.end());
   process_ = std::make_unique<Process>(args);
   const std::string said = "listening on http://127.0.0.1:";
-  REQUIRE(WaitUntil([&] { return process_->Stdout().find(said) != std::string::npos; }));
+  // A deadline, not a wait: a ThreadSanitizer build on a loaded 2-core CI machine once took
+  // more than the usual 10 s to get this far.
+  REQUIRE(WaitUntil([&] { return process_->Stdout().find(said) != std::string::npos; },
+                    std::chrono::seconds(30)));
   const std::string out = process_->Stdout();
   port_ = std::stoi(out.substr(out.find(said) + said.size()));
 }

@@ -10,8 +10,8 @@
 
 namespace newsmon::testing {
 
-DaemonRunner::DaemonRunner(Config config) {
-  auto daemon = Daemon::Create(std::move(config));
+DaemonRunner::DaemonRunner(Config config, Env& env) {
+  auto daemon = Daemon::Create(std::move(config), {}, env);
   if (!daemon.ok()) throw std::runtime_error("daemon did not start: " + daemon.status().message());
   daemon_ = std::move(daemon).value();
   thread_ = std::thread([this] { run_status_ = daemon_->Run(-1); });

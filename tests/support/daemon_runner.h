@@ -12,7 +12,7 @@ namespace newsmon::testing {
 // The real daemon, run in-process on a thread so a test can start, stop and restart it.
 class DaemonRunner {
  public:
-  explicit DaemonRunner(Config config);
+  explicit DaemonRunner(Config config, Env& env = Env::Default());  // env outlives the runner
   ~DaemonRunner();  // stops the daemon and waits for it
   DaemonRunner(const DaemonRunner&) = delete;
   DaemonRunner& operator=(const DaemonRunner&) = delete;

@@ -10,8 +10,12 @@
 
 namespace newsmon::testing {
 
-FeedServer::FeedServer(std::string address)
-    : server_(std::make_unique<httplib::Server>()), address_(std::move(address)) {
+FeedServer::FeedServer(FeedServerOptions options)
+    : server_(std::make_unique<httplib::Server>()), address_(std::move(options.address)) {
+  if (options.long_keep_alive) {
+    server_->set_keep_alive_max_count(1000);
+    server_->set_keep_alive_timeout(30);
+  }
   server_->Get(R"(/.*)", [this](const httplib::Request& request, httplib::Response& response) {
     Hit hit;
     hit.path = request.path;
@@ -49,7 +53,7 @@ FeedServer::FeedServer(std::string address)
       response.set_content(resource.body, resource.content_type.c_str());
     }
   });
-  port_ = BindAnyPort(*server_, address_);
+  port_ = BindPort(*server_, address_, options.port);
   if (port_ <= 0) throw std::runtime_error("feed server cannot bind " + address_);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   if (!WaitUntil([this] { return server_->is_running(); })) {
@@ -111,13 +115,21 @@ bool FeedServer::WaitForHits(const std::string& path, std::size_t count,
 }
 
 int BindAnyPort(httplib::Server& server, const std::string& address) {
+  return BindPort(server, address, 0);
+}
+
+int BindPort(httplib::Server& server, const std::string& address, int port) {
   int listening = -1;
   server.set_socket_options([&listening](socket_t sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
     listening = sock;
   });
-  int port = server.bind_to_any_port(address);
+  if (port == 0) {
+    port = server.bind_to_any_port(address);
+  } else if (!server.bind_to_port(address, port)) {
+    port = -1;
+  }
   // httplib listens with a backlog of 5: a sixth connection of a burst can find the queue
   // full, and its SYN is sent again only after a second. Tests open more than that at once.
   if (port > 0) ::listen(listening, SOMAXCONN);

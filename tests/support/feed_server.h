@@ -43,18 +43,31 @@ struct Resource {
   std::chrono::milliseconds delay{0};
 };
 
+struct FeedServerOptions {
+  // An IPv4 address of this machine. Another one than 127.0.0.1 lets a test stand in for a
+  // public host (in a network namespace where lo carries a public address), or for a second
+  // address of one host (127.0.0.2: Linux routes all of 127/8 to lo).
+  std::string address = "127.0.0.1";
+  int port = 0;  // 0: a free one
+  // A client's connection stays open for 1,000 requests and 30 s idle (cpp-httplib's defaults
+  // are 5 and 5 s), as a busy web server's does: a client that reuses it need not resolve the
+  // host again.
+  bool long_keep_alive = false;
+};
+
 // An HTTP server on 127.0.0.1 (by default) with a random port, run on its own thread for one
 // test.
 class FeedServer {
  public:
-  // address: an IPv4 address of this machine. Another one than 127.0.0.1 lets a test stand
-  // in for a public host (in a network namespace where lo carries a public address).
-  explicit FeedServer(std::string address = "127.0.0.1");
+  explicit FeedServer(std::string address = "127.0.0.1")
+      : FeedServer(FeedServerOptions{std::move(address)}) {}
+  explicit FeedServer(FeedServerOptions options);
   ~FeedServer();
   FeedServer(const FeedServer&) = delete;
   FeedServer& operator=(const FeedServer&) = delete;
 
   std::string Url(const std::string& path) const;
+  int port() const { return port_; }
   void Serve(const std::string& path, Resource resource);
   std::vector<Hit> Hits(const std::string& path) const;
   std::size_t HitCount(const std::string& path) const;
@@ -86,5 +99,7 @@ std::string Gzip(const std::string& data);
 
 // server.bind_to_any_port(address), with room for a burst of connections; the port, or -1.
 int BindAnyPort(httplib::Server& server, const std::string& address);
+// The same on a given port (0: any); the port, or -1.
+int BindPort(httplib::Server& server, const std::string& address, int port);
 
 }  // namespace newsmon::testing
