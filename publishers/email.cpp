@@ -200,9 +200,14 @@ class Mail {
                      static_cast<long>(options.starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
     if (!options.ca_file.empty()) {
       curl_easy_setopt(easy, CURLOPT_CAINFO, options.ca_file.c_str());
+      // Debian's libcurl also searches /etc/ssl/certs (built --with-ca-path): the file would
+      // add to the system's CAs rather than replace them, which is not what the setting says.
+      // NULL turns the path off (https://curl.se/libcurl/c/CURLOPT_CAPATH.html).
+      curl_easy_setopt(easy, CURLOPT_CAPATH, nullptr);
       // libcurl (7.87+) keeps a multi handle's parsed CA store for a day by default
-      // (https://curl.se/libcurl/c/CURLOPT_CA_CACHE_TIMEOUT.html): a CA file replaced in
-      // place would go unread until then. A small file parsed per message costs nothing.
+      // (https://curl.se/libcurl/c/CURLOPT_CA_CACHE_TIMEOUT.html), once there is no CA path:
+      // a CA file replaced in place would go unread until then. A small file parsed per
+      // message costs nothing.
       curl_easy_setopt(easy, CURLOPT_CA_CACHE_TIMEOUT, 0L);
     }
     if (!options.username.empty()) {
