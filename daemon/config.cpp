@@ -249,7 +249,7 @@ void ReadEmail(const toml::table& table, const fs::path& folder, Config& config,
                Problems& problems) {
   RejectUnknownKeys(table,
                     {"name", "url", "from", "to", "threads", "starttls", "username", "password",
-                     "password_file", "digest", "timeout"},
+                     "password_file", "ca_file", "digest", "timeout"},
                     "[[publish.email]]", problems);
   EmailConfig email;
   // Required, as for webhooks: it keys the mailed mark.
@@ -260,6 +260,13 @@ void ReadEmail(const toml::table& table, const fs::path& folder, Config& config,
   ReadEmailUrl(table, email, problems);
   ReadEmailAddresses(table, email, problems);
   ReadEmailCredentials(table, folder, email, problems);
+  if (auto ca_file = ReadString(table, "ca_file", problems)) {
+    email.ca_file = ResolvePath(*ca_file, folder);
+    // Not left to the first message: a typo would otherwise show only as failing deliveries.
+    if (Status s = CheckCaFile(email.ca_file); !s.ok()) {
+      problems.Add(LineOfKey(table, "ca_file"), "email '" + email.name + "': " + s.message());
+    }
+  }
   for (auto& thread : ReadStringArray(table, "threads", problems)) {
     email.threads.push_back(std::move(thread.value));
   }

@@ -54,6 +54,9 @@ struct EmailConfig {
   // Resolved against the config's folder and read when the sink opens, so commands that read
   // the config for its threads or database do not need to read the secret.
   std::string password_file;
+  // Resolved likewise; checked readable (CheckCaFile) when the config is read, for a relay
+  // with an internal CA. Empty: the system's CAs.
+  std::string ca_file;
   std::chrono::milliseconds digest{0};  // 0: one message per alert
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};
   bool operator==(const EmailConfig&) const = default;

@@ -150,6 +150,7 @@ Result<std::unique_ptr<EmailSink>> OpenEmail(const EmailConfig& email, Store& st
   options.starttls = email.starttls;
   options.username = email.username;
   options.password = email.password;
+  options.ca_file = email.ca_file;
   options.digest = email.digest;
   options.timeout = email.timeout;
   if (!email.password_file.empty()) {

@@ -6,6 +6,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <utility>
@@ -82,6 +87,9 @@ Status CheckOptions(const EmailOptions& options, const SmtpUrl& url) {
       !IsLoopbackHost(url.host)) {
     return Status::Error("credentials go only over TLS: keep starttls on, or use smtps://");
   }
+  if (!options.ca_file.empty()) {
+    if (Status s = CheckCaFile(options.ca_file); !s.ok()) return s;
+  }
   if (options.connect_timeout.count() <= 0 || options.timeout.count() <= 0) {
     return Status::Error("timeouts must be positive");
   }
@@ -143,9 +151,23 @@ class Mail {
   bool done() const { return result_.has_value(); }
 
   // Once done(): ok when the server accepted the message for every recipient.
-  Status Outcome() const {
+  Status Outcome(const EmailOptions& options) const {
     if (*result_ == CURLE_OK) return Status::Ok();
     std::string message = error_[0] ? error_ : curl_easy_strerror(*result_);
+    // curl's own text ("SSL certificate problem: self-signed certificate") does not say what
+    // to change; an internal CA is the usual cause, and ca_file the fix.
+    if (*result_ == CURLE_PEER_FAILED_VERIFICATION) {
+      if (options.ca_file.empty()) {
+        return Status::Error(
+            "the server's certificate could not be verified against the system's CAs (" + message +
+            "): for a relay with an internal CA, set ca_file to that CA's certificate");
+      }
+      return Status::Error("the server's certificate could not be verified against ca_file " +
+                           options.ca_file + " (" + message + ")");
+    }
+    if (*result_ == CURLE_SSL_CACERT_BADFILE && !options.ca_file.empty()) {
+      return Status::Error("cannot use ca_file " + options.ca_file + ": " + message);
+    }
     long code = 0;
     curl_easy_getinfo(easy_.get(), CURLINFO_RESPONSE_CODE, &code);
     if (code != 0 && message.find(std::to_string(code)) == std::string::npos) {
@@ -176,6 +198,18 @@ class Mail {
     // (https://curl.se/libcurl/c/CURLOPT_USE_SSL.html); smtps:// is TLS from the start.
     curl_easy_setopt(easy, CURLOPT_USE_SSL,
                      static_cast<long>(options.starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
+    if (!options.ca_file.empty()) {
+      curl_easy_setopt(easy, CURLOPT_CAINFO, options.ca_file.c_str());
+      // Debian's libcurl also searches /etc/ssl/certs (built --with-ca-path): the file would
+      // add to the system's CAs rather than replace them, which is not what the setting says.
+      // NULL turns the path off (https://curl.se/libcurl/c/CURLOPT_CAPATH.html).
+      curl_easy_setopt(easy, CURLOPT_CAPATH, nullptr);
+      // libcurl (7.87+) keeps a multi handle's parsed CA store for a day by default
+      // (https://curl.se/libcurl/c/CURLOPT_CA_CACHE_TIMEOUT.html), once there is no CA path:
+      // a CA file replaced in place would go unread until then. A small file parsed per
+      // message costs nothing.
+      curl_easy_setopt(easy, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+    }
     if (!options.username.empty()) {
       curl_easy_setopt(easy, CURLOPT_USERNAME, options.username.c_str());
       curl_easy_setopt(easy, CURLOPT_PASSWORD, options.password.c_str());
@@ -372,7 +406,7 @@ class SmtpEmailSink final : public EmailSink {
 
   void Harvest(Clock::time_point now) {
     if (!mail_ || !mail_->done()) return;
-    Status status = mail_->Outcome();
+    Status status = mail_->Outcome(options_);
     mail_.reset();
     if (status.ok()) {
       Delivered(now);
@@ -480,6 +514,22 @@ Result<std::int64_t> InitialCursor(const std::string& key, Store& store) {
 }  // namespace
 
 std::string EmailMarkKey(const std::string& sink_name) { return "email:" + sink_name; }
+
+Status CheckCaFile(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return Status::Error("ca_file " + path + " is a directory, not a PEM file of certificates");
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return Status::Error("cannot read ca_file " + path + ": " + std::strerror(errno));
+  const std::string text{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  // Caught here rather than as curl's "error setting certificate file" at the first message.
+  if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    return Status::Error("ca_file " + path +
+                         " holds no PEM certificate (\"-----BEGIN CERTIFICATE-----\")");
+  }
+  return Status::Ok();
+}
 
 bool IsLoopbackHost(const std::string& host) {
   std::string bare = Lowercase(host);

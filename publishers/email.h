@@ -6,7 +6,8 @@
 // time, and the loop calls Pump() after each wait.
 //
 // Delivery keeps the webhooks' guarantees: messages go out in the order they fall due (seq
-// order without a digest), a failure (server down, refused, timeout) retries the same message
+// order without a digest), a failure (server down, refused, timeout, a certificate that cannot
+// be verified: nothing is sent then, not even the credentials) retries the same message
 // — same Message-ID, same content — with exponential backoff and jitter, forever, and nothing
 // is skipped. The stored mark (the last seq before which everything was mailed or is not the
 // sink's) moves only past alerts actually mailed, so a digest waiting at a restart is gathered
@@ -43,6 +44,11 @@ struct EmailOptions {
   bool starttls = true;
   std::string username;  // empty: no AUTH
   std::string password;
+  // A PEM file of the CAs to trust instead of the system's (CURLOPT_CAINFO,
+  // https://curl.se/libcurl/c/CURLOPT_CAINFO.html), for a relay with an internal CA; empty:
+  // the system's. Read again at each session, so a CA replaced in place counts from the next
+  // message.
+  std::string ca_file;
   // Zero: one message per alert. Else a thread's alerts are gathered for this long after the
   // first one was detected, then mailed as one message.
   std::chrono::milliseconds digest{0};
@@ -56,9 +62,10 @@ struct EmailOptions {
 
 class EmailSink : public AlertSink {
  public:
-  // Validates the options and reads (or, for a new sink, records at the outbox's last seq) its
-  // mark. store, multi and env must outlive the sink and be used on the same thread; digests
-  // and backoffs are timed on env's clock, jitter drawn from its random source.
+  // Validates the options (a ca_file must pass CheckCaFile) and reads (or, for a new sink,
+  // records at the outbox's last seq) its mark. store, multi and env must outlive the sink and
+  // be used on the same thread; digests and backoffs are timed on env's clock, jitter drawn
+  // from its random source.
   static Result<std::unique_ptr<EmailSink>> Create(const EmailOptions& options, Store& store,
                                                    CurlMulti& multi, Env& env = Env::Default());
 };
@@ -66,6 +73,11 @@ class EmailSink : public AlertSink {
 // The key of a sink's mark among the store's sink cursors ("email:NAME"), apart from the
 // webhooks' (keyed by their bare name).
 std::string EmailMarkKey(const std::string& sink_name);
+
+// Ok when path is a readable file holding at least one PEM certificate; else why not, naming
+// the path ("cannot read ca_file PATH: No such file or directory"), for the config's checks and
+// Create's.
+Status CheckCaFile(const std::string& path);
 
 // Whether a host name or address is this machine's loopback (localhost, 127.0.0.0/8, ::1).
 bool IsLoopbackHost(const std::string& host);

@@ -274,6 +274,55 @@ url = "https://example.org/rss"
             path + ":32: unknown key 'smtp_port' in [[publish.email]]");
 }
 
+TEST_CASE("an e-mail sink's ca_file is resolved against the config's folder and checked") {
+  TempDir dir;
+  WriteTrucesThread(dir);
+  dir.Write("tls/relay-ca.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+  dir.Write("tls/relay.key", "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n");
+  const std::string sinks = R"toml(thread_files = ["threads/*.toml"]
+[publish]
+[[publish.email]]
+name = "desk"
+url = "smtp://mail.example.org:587"
+from = "newsmon@example.org"
+to = ["night@example.org"]
+ca_file = "tls/relay-ca.pem"
+)toml";
+  const std::string feed = "[[feed]]\nname = \"a\"\nurl = \"https://example.org/rss\"\n";
+  auto config = LoadConfig(dir.Write("good.toml", sinks + feed));
+  INFO(config.status().message());
+  REQUIRE(config.ok());
+  CHECK(config->publish.emails[0].ca_file == dir.File("tls/relay-ca.pem"));
+
+  std::string path = dir.Write("bad.toml", sinks + R"toml([[publish.email]]
+name = "missing"
+url = "smtps://mail.example.org"
+from = "newsmon@example.org"
+to = ["night@example.org"]
+ca_file = "tls/missing.pem"
+[[publish.email]]
+name = "folder"
+url = "smtps://mail.example.org"
+from = "newsmon@example.org"
+to = ["night@example.org"]
+ca_file = "tls"
+[[publish.email]]
+name = "key"
+url = "smtps://mail.example.org"
+from = "newsmon@example.org"
+to = ["night@example.org"]
+ca_file = "tls/relay.key"
+)toml" + feed);
+  config = LoadConfig(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().message() ==
+        path + ":14: email 'missing': cannot read ca_file " + dir.File("tls/missing.pem") +
+            ": No such file or directory\n" + path + ":20: email 'folder': ca_file " +
+            dir.File("tls") + " is a directory, not a PEM file of certificates\n" + path +
+            ":26: email 'key': ca_file " + dir.File("tls/relay.key") +
+            " holds no PEM certificate (\"-----BEGIN CERTIFICATE-----\")");
+}
+
 TEST_CASE("a list of tables written as one table says which it is") {
   TempDir dir;
   std::string path = dir.Write("single.toml", R"toml([publish]

@@ -20,6 +20,7 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr const char* kPython = "/usr/bin/python3";
+constexpr const char* kOpenssl = "/usr/bin/openssl";
 
 // A port nothing listens on now: the kernel's pick for a socket bound to port 0, closed again.
 int FreePort() {
@@ -73,18 +74,54 @@ bool SmtpServer::Available() {
   return check->Wait(20s) == 0;
 }
 
-SmtpServer::SmtpServer(std::string username, std::string password)
-    : username_(std::move(username)), password_(std::move(password)), port_(FreePort()) {
+bool SmtpServer::CanMakeCertificate() { return access(kOpenssl, X_OK) == 0; }
+
+SmtpServer::SmtpServer(std::string username, std::string password, SmtpTls tls)
+    : username_(std::move(username)), password_(std::move(password)), tls_(tls), port_(FreePort()) {
   std::filesystem::create_directories(dir_.path() / "mail");
+  if (tls_ != SmtpTls::kNone) {
+    // As tests/fault_test.cpp: an EC key is made at once, where RSA takes a while.
+    auto openssl = Process::Program(
+        {kOpenssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", dir_.File("key.pem"), "-out", dir_.File("cert.pem"), "-days", "1",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"});
+    const auto status = openssl->Wait(30s);
+    INFO(openssl->Stderr());
+    REQUIRE(status == 0);
+  }
   Start();
 }
 
-std::string SmtpServer::Url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+std::string SmtpServer::Url() const {
+  return (tls_ == SmtpTls::kImplicit ? "smtps://127.0.0.1:" : "smtp://127.0.0.1:") +
+         std::to_string(port_);
+}
+
+std::string SmtpServer::CaFile() const {
+  return tls_ == SmtpTls::kNone ? "" : dir_.File("cert.pem");
+}
+
+std::vector<std::string> SmtpServer::AuthAttempts() const {
+  const std::string path = dir_.File("mail/auth.log");
+  std::vector<std::string> attempts;
+  if (!std::filesystem::exists(path)) return attempts;
+  const std::string text = ReadFile(path);
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t end = text.find('\n', at);
+    attempts.push_back(text.substr(at, end - at));
+    at = end == std::string::npos ? text.size() : end + 1;
+  }
+  return attempts;
+}
 
 void SmtpServer::Start() {
   std::vector<std::string> args = {kPython, "-u", SourcePath("tests/support/smtp_server.py"),
                                    dir_.File("mail"), std::to_string(port_)};
-  if (!username_.empty()) args.insert(args.end(), {username_, password_});
+  if (!username_.empty()) args.insert(args.end(), {"--login", username_, password_});
+  if (tls_ != SmtpTls::kNone) {
+    args.insert(args.end(), {tls_ == SmtpTls::kStartTls ? "--starttls" : "--tls", "--cert",
+                             dir_.File("cert.pem"), dir_.File("key.pem")});
+  }
   process_ = Process::Program(args);
   const bool ready = WaitUntil(
       [&] { return process_->Stdout().find("ready") != std::string::npos || process_->Wait(0ms); },
@@ -111,7 +148,7 @@ std::vector<ReceivedMail> SmtpServer::Mails() const {
   for (const std::string& file : files) {
     auto record = nlohmann::json::parse(ReadFile(file));
     mails.push_back({record["mail_from"], record["rcpt_tos"], record["raw"], record["subject"],
-                     record["body"], record["login"]});
+                     record["body"], record["login"], record["tls"]});
   }
   return mails;
 }
