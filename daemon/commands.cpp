@@ -105,6 +105,7 @@ int CheckConfig(const std::string& config_path) {
   }
   std::cout << config_path << ": ok (" << config->feeds.size() << " feeds, "
             << config->threads.size() << " threads)\n";
+  if (config->shard) std::cout << DescribeShare(*config) << "\n";
   return 0;
 }
 

@@ -455,6 +455,7 @@ void ReadFeed(const toml::table& table, int line, const fs::path& folder, Config
   if (!name || name->empty()) return problems.Add(line, "[[feed]] needs a non-empty 'name'");
   if (!url || url->empty()) return problems.Add(line, "feed '" + *name + "' needs a 'url'");
   feed.name = *name;
+  feed.written_url = *url;
   feed.url = ResolveFileUrl(*url, folder);
   feed.interval = ReadDuration(table, "interval", kIntervalBound, problems);
   bool duplicate = std::any_of(config.feeds.begin(), config.feeds.end(),
@@ -540,8 +541,8 @@ void ReadTopLevel(const toml::table& root, const fs::path& folder, Config& confi
                   Problems& problems) {
   RejectUnknownKeys(root,
                     {"database", "allow_file_urls", "allow_private_addresses", "interval",
-                     "min_interval", "max_interval", "max_per_host", "retention", "publish",
-                     "metrics", "stories", "feed", "thread_files"},
+                     "min_interval", "max_interval", "max_per_host", "retention", "shard",
+                     "publish", "metrics", "stories", "feed", "thread_files"},
                     /*where=*/"", problems);
   config.allow_file_urls = ReadBool(root, "allow_file_urls", problems).value_or(false);
   config.allow_private_addresses =
@@ -572,6 +573,14 @@ void ReadTopLevel(const toml::table& root, const fs::path& folder, Config& confi
       config.max_per_host = static_cast<int>(*value);
     }
   }
+  if (auto shard = ReadString(root, "shard", problems)) {
+    auto parsed = ParseShard(*shard);
+    if (parsed.ok()) {
+      config.shard = *parsed;
+    } else {
+      problems.Add(LineOf(*root.get("shard")), parsed.status().message());
+    }
+  }
   config.database =
       ResolveDatabase(ReadString(root, "database", problems).value_or("newsmon.db"), folder);
 }
@@ -593,6 +602,29 @@ Status RequireFeeds(const Config& config) {
   return Status::InvalidInput(config.path +
                               ": no [[feed]] tables: the daemon would watch nothing (see "
                               "config/demo.toml)");
+}
+
+std::vector<FeedConfig> OwnedFeeds(const Config& config) {
+  if (!config.shard) return config.feeds;
+  std::vector<FeedConfig> owned;
+  for (const FeedConfig& feed : config.feeds) {
+    if (Owns(*config.shard, feed.ShardKey())) owned.push_back(feed);
+  }
+  return owned;
+}
+
+std::string DescribeShare(const Config& config) {
+  if (!config.shard) return "";
+  const std::string shard = "shard " + config.shard->Label();
+  const std::string all = std::to_string(config.feeds.size());
+  if (const std::size_t owned = OwnedFeeds(config).size(); owned > 0) {
+    return shard + " polls " + std::to_string(owned) + " of the " + all + " feeds";
+  }
+  // Not an error: with few feeds and many shards some shard may own none, and adding feeds
+  // should not depend on which shard they fall to.
+  return shard + " polls none of the " + all +
+         " feeds (their URLs hash to other shards): it only publishes heartbeats and answers "
+         "replay";
 }
 
 Status LoadCurveKeys(Config& config) {

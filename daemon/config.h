@@ -9,6 +9,7 @@
 
 #include "classifiers/classifier.h"
 #include "core/status.h"
+#include "daemon/shard.h"
 #include "publishers/curve.h"
 
 namespace newsmon {
@@ -16,6 +17,10 @@ namespace newsmon {
 struct FeedConfig {
   std::string name;
   std::string url;
+  // As written in the file, before a relative file:// URL is resolved: what shards hash, so
+  // that every shard's config, wherever it lies, puts the feed on the same shard.
+  std::string written_url;
+  const std::string& ShardKey() const { return written_url.empty() ? url : written_url; }
   std::optional<std::chrono::milliseconds> interval;  // unset: the default interval
 };
 
@@ -90,6 +95,8 @@ struct MetricsConfig {
 struct Config {
   std::string path;      // the file it was read from
   std::string database;  // resolved against the config file's folder
+  // Set: this daemon polls only the feeds that hash to it (docs/scaling.md); restart-only.
+  std::optional<Shard> shard;
   bool allow_file_urls = false;
   bool allow_private_addresses = false;
   // Set: every feed without its own interval is polled this often. Unset: each adapts to
@@ -125,6 +132,12 @@ Result<Config> LoadConfig(const std::string& path);
 // What `run`, a reload and check-config need beyond a readable config: at least one feed.
 // (`classify`, `status` and `suggest-terms` read a config for its threads or database only.)
 Status RequireFeeds(const Config& config);
+// The feeds this daemon polls: all of them, or with a shard those whose written URL it owns.
+std::vector<FeedConfig> OwnedFeeds(const Config& config);
+// "shard 2/4 polls 3 of the 12 feeds" (or "polls none of", which is allowed), or "" for an
+// unsharded config: for the daemon's log and check-config.
+std::string DescribeShare(const Config& config);
+
 // Reads the CURVE keys a loaded config names (nothing without CURVE); errors are
 // "FILE:LINE: message" like LoadConfig's.
 Status LoadCurveKeys(Config& config);

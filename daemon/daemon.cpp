@@ -30,6 +30,10 @@ namespace {
 // run --once waits this long after its last fetch for failing sinks before it exits.
 constexpr std::chrono::milliseconds kWebhookPatience{std::chrono::seconds(30)};
 
+std::string ShardLabel(const Config& config) {
+  return config.shard ? config.shard->Label() : "";
+}
+
 std::string Headline(const nlohmann::json& alert) {
   if (alert.is_object() && alert.contains("burst") && alert["burst"].is_object()) {
     return "burst: " + std::to_string(alert["burst"].value("stories", 0)) + " new stories";
@@ -51,7 +55,7 @@ class DaemonImpl final : public Daemon {
         outbox_(*parts_.store, *parts_.publisher, env.clock, env.random),
         heartbeat_(
             *parts_.publisher, [this] { return outbox_.PublishedThrough(); },
-            parts_.store->DatabaseId(), env.clock, env.clock.Now()),
+            parts_.store->DatabaseId(), env.clock, env.clock.Now(), ShardLabel(config_)),
         retention_(
             [this](std::int64_t cutoff, std::size_t batch) {
               return parts_.store->PruneItemsBefore(cutoff, batch);
@@ -65,8 +69,9 @@ class DaemonImpl final : public Daemon {
     spdlog::info(
         "newsmon running: {} feeds, {} threads, database {}, publishing on {}, "
         "replay on {}",
-        config_.feeds.size(), config_.threads.size(), config_.database,
+        feeds_.feeds().size(), config_.threads.size(), config_.database,
         parts_.publisher->endpoint(), config_.publish.replay_endpoint);
+    LogShare(config_);
     if (&env_ == &Env::Default()) LogSeed();
     if (Status s = StartStories(); !s.ok()) return s;
     if (Status s = bursts_.Start(config_.threads, env_.clock.UnixSeconds()); !s.ok()) {
@@ -303,9 +308,15 @@ class DaemonImpl final : public Daemon {
     return deadline;
   }
 
+  static void LogShare(const Config& config) {
+    if (!config.shard) return;
+    if (OwnedFeeds(config).empty()) return spdlog::warn("{}", DescribeShare(config));
+    spdlog::info("{}", DescribeShare(config));
+  }
+
   // A feed the store knows as gone stays disabled until the config gives it a new URL.
   void ReplaceFeeds(const Config& config, Clock::TimePoint now) {
-    feeds_.Replace(config.feeds, PolicyOf(config), now, [this](const FeedConfig& feed) {
+    feeds_.Replace(OwnedFeeds(config), PolicyOf(config), now, [this](const FeedConfig& feed) {
       auto state = parts_.store->FetchState(feed.name);
       return state.ok() && state->config_url == feed.url ? state->disabled : Disabled();
     });
@@ -371,6 +382,7 @@ class DaemonImpl final : public Daemon {
   void Apply(Config fresh, std::shared_ptr<const Classifier> classifier) {
     overrides_.ApplyTo(fresh);
     WarnAboutRestartOnlySettings(fresh);
+    fresh.shard = config_.shard;  // its heartbeats and replay answers name it
     pipeline_.SetClassifier(std::move(classifier));
     pipeline_.SetStoryRules(RulesOf(fresh));
     bursts_.SetThreads(fresh.threads);
@@ -401,7 +413,8 @@ class DaemonImpl final : public Daemon {
     fresh.publish.endpoint = config_.publish.endpoint;
     fresh.publish.replay_endpoint = config_.publish.replay_endpoint;
     config_ = std::move(fresh);
-    spdlog::info("reloaded: {} feeds, {} threads", config_.feeds.size(), config_.threads.size());
+    spdlog::info("reloaded: {} feeds, {} threads", feeds_.feeds().size(), config_.threads.size());
+    LogShare(config_);
   }
 
   // The bus's sockets take CURVE and the server key when they bind, so a reload can only
@@ -469,10 +482,10 @@ class DaemonImpl final : public Daemon {
     if (fresh.database != config_.database || fresh.publish.endpoint != config_.publish.endpoint ||
         fresh.publish.replay_endpoint != config_.publish.replay_endpoint ||
         fresh.allow_file_urls != config_.allow_file_urls ||
-        fresh.stories.enabled != config_.stories.enabled) {
+        fresh.stories.enabled != config_.stories.enabled || fresh.shard != config_.shard) {
       spdlog::warn(
-          "changes to database, endpoints, allow_file_urls or [stories] enabled take effect "
-          "after a restart");
+          "changes to database, endpoints, shard, allow_file_urls or [stories] enabled take "
+          "effect after a restart");
     }
   }
 

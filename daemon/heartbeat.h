@@ -22,12 +22,14 @@ class Heartbeat {
   // The last published seq; a failure skips that beat's message, not the schedule.
   using LastSeq = std::function<Result<std::int64_t>()>;
 
-  // publisher and clock must outlive the heartbeat.
+  // publisher and clock must outlive the heartbeat. shard: "K/N" for a daemon that is one of
+  // several (docs/scaling.md), "" otherwise.
   Heartbeat(Publisher& publisher, LastSeq last_seq, std::string database_id, const Clock& clock,
-            Clock::TimePoint first)
+            Clock::TimePoint first, std::string shard = "")
       : publisher_(publisher),
         last_seq_(std::move(last_seq)),
         database_id_(std::move(database_id)),
+        shard_(std::move(shard)),
         clock_(clock),
         next_(first) {}
 
@@ -44,6 +46,7 @@ class Heartbeat {
   Publisher& publisher_;
   LastSeq last_seq_;
   std::string database_id_;
+  std::string shard_;
   const Clock& clock_;
   Clock::TimePoint next_;
   bool failing_ = false;

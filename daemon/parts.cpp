@@ -38,7 +38,8 @@ Status OpenBus(const Config& config, Parts& parts) {
   auto publisher = Publisher::Bind({config.publish.endpoint}, *parts.bus);
   if (!publisher.ok()) return publisher.status();
   parts.publisher = std::move(publisher).value();
-  auto replay = ReplayServer::Bind(config.publish.replay_endpoint, *parts.store, *parts.bus);
+  auto replay = ReplayServer::Bind(config.publish.replay_endpoint, *parts.store, *parts.bus,
+                                   config.shard ? config.shard->Label() : "");
   if (!replay.ok()) return replay.status();
   parts.replay = std::move(replay).value();
   WarnIfExposed(config.publish.endpoint, parts.bus->curve());

@@ -44,7 +44,7 @@ void PrintFeeds(const Config& config, const std::vector<FeedStatus>& stored, std
   std::cout << std::left << std::setw(24) << "FEED" << std::setw(30) << "STATE" << std::setw(14)
             << "LAST SUCCESS" << std::setw(10) << "NEXT"
             << "LAST ERROR\n";
-  for (const FeedConfig& configured : config.feeds) {
+  for (const FeedConfig& configured : OwnedFeeds(config)) {  // a shard shows its own
     std::cout << std::setw(24) << configured.name;
     auto found = by_name.find(configured.name);
     if (found == by_name.end()) {

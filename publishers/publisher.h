@@ -30,7 +30,9 @@ class Publisher {
 };
 
 inline constexpr const char* kHeartbeatTopic = "sys.heartbeat";
-// database_id names the database the seqs count in (Store::DatabaseId).
-std::string HeartbeatJson(std::int64_t last_seq, const std::string& database_id, std::int64_t now);
+// database_id names the database the seqs count in (Store::DatabaseId); shard, when not
+// empty, the daemon's "K/N" (docs/scaling.md), so a subscriber of several shards tells them apart.
+std::string HeartbeatJson(std::int64_t last_seq, const std::string& database_id, std::int64_t now,
+                          const std::string& shard = "");
 
 }  // namespace newsmon

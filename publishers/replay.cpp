@@ -12,8 +12,9 @@ std::string ErrorReply(const std::string& message) { return json{{"error", messa
 
 class ZmqReplayServer final : public ReplayServer {
  public:
-  ZmqReplayServer(std::string endpoint, Store& store, BusContext& bus)
+  ZmqReplayServer(std::string endpoint, Store& store, BusContext& bus, std::string shard)
       : endpoint_(std::move(endpoint)),
+        shard_(std::move(shard)),
         store_(store),
         socket_(bus.context(), zmq::socket_type::rep) {}
 
@@ -47,7 +48,7 @@ class ZmqReplayServer final : public ReplayServer {
         std::string reply = MoreFrames() ? ErrorReply(
                                                "a request is one frame: a JSON object "
                                                "such as {\"since\": 0}")
-                                         : ReplayReply(request.to_string(), store_);
+                                         : ReplayReply(request.to_string(), store_, shard_);
         socket_.send(zmq::buffer(reply), zmq::send_flags::dontwait);
         ++served;
       }
@@ -72,6 +73,7 @@ class ZmqReplayServer final : public ReplayServer {
   }
 
   std::string endpoint_;
+  std::string shard_;
   Store& store_;
   zmq::socket_t socket_;
   int fd_ = -1;
@@ -80,7 +82,7 @@ class ZmqReplayServer final : public ReplayServer {
 
 }  // namespace
 
-std::string ReplayReply(const std::string& request, Store& store) {
+std::string ReplayReply(const std::string& request, Store& store, const std::string& shard) {
   json parsed = json::parse(request, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object()) {
     return ErrorReply("request must be a JSON object such as {\"since\": 0}");
@@ -101,13 +103,14 @@ std::string ReplayReply(const std::string& request, Store& store) {
   if (!alerts.ok() || !last.ok()) return ErrorReply("database unavailable, try again");
   json list = json::array();
   for (const OutboxEntry& entry : *alerts) list.push_back(json::parse(entry.body, nullptr, false));
-  return json{{"alerts", list}, {"last_seq", *last}, {"database_id", store.DatabaseId()}}.dump(
-      -1, ' ', false, json::error_handler_t::replace);
+  json reply = {{"alerts", list}, {"last_seq", *last}, {"database_id", store.DatabaseId()}};
+  if (!shard.empty()) reply["shard"] = shard;
+  return reply.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<std::unique_ptr<ReplayServer>> ReplayServer::Bind(const std::string& endpoint, Store& store,
-                                                         BusContext& bus) {
-  auto server = std::make_unique<ZmqReplayServer>(endpoint, store, bus);
+                                                         BusContext& bus, std::string shard) {
+  auto server = std::make_unique<ZmqReplayServer>(endpoint, store, bus, std::move(shard));
   if (Status s = server->Open(bus); !s.ok()) return s;
   return std::unique_ptr<ReplayServer>(std::move(server));
 }

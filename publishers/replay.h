@@ -25,9 +25,10 @@ inline constexpr std::size_t kReplayRequestsPerTurn = 16;
 class ReplayServer {
  public:
   virtual ~ReplayServer() = default;
-  // The socket lives in bus's context, which must outlive it.
+  // The socket lives in bus's context, which must outlive it. shard: the daemon's "K/N",
+  // named in every answer, or "" when it is not sharded.
   static Result<std::unique_ptr<ReplayServer>> Bind(const std::string& endpoint, Store& store,
-                                                    BusContext& bus);
+                                                    BusContext& bus, std::string shard = "");
 
   // A descriptor that becomes readable when requests may be waiting (ZMQ_FD).
   virtual int fd() const = 0;
@@ -39,6 +40,6 @@ class ReplayServer {
 };
 
 // The reply to one request body; exposed for tests.
-std::string ReplayReply(const std::string& request, Store& store);
+std::string ReplayReply(const std::string& request, Store& store, const std::string& shard = "");
 
 }  // namespace newsmon

@@ -54,11 +54,13 @@ Result<std::unique_ptr<Publisher>> Publisher::Bind(const PublisherOptions& optio
   return std::unique_ptr<Publisher>(std::move(publisher));
 }
 
-std::string HeartbeatJson(std::int64_t last_seq, const std::string& database_id, std::int64_t now) {
+std::string HeartbeatJson(std::int64_t last_seq, const std::string& database_id, std::int64_t now,
+                          const std::string& shard) {
   nlohmann::json body = {{"schema", kAlertSchema},
                          {"last_seq", last_seq},
                          {"database_id", database_id},
                          {"at", FormatRfc3339(now)}};
+  if (!shard.empty()) body["shard"] = shard;
   return body.dump();
 }
 
