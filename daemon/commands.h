@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace newsmon {
 
@@ -18,11 +19,17 @@ struct RunOptions {
   bool once = false;
 };
 
+inline constexpr const char* kDefaultTailEndpoint = "tcp://127.0.0.1:5556";
+inline constexpr const char* kDefaultTailReplayEndpoint = "tcp://127.0.0.1:5557";
+
 struct TailOptions {
-  std::string endpoint = "tcp://127.0.0.1:5556";
-  std::string replay_endpoint = "tcp://127.0.0.1:5557";
-  std::optional<std::string> since;  // a seq, or "last" (from state_file): replay, then live
-  std::string state_file;            // where the last printed seq is remembered
+  // One daemon's bus, or several shards' (docs/scaling.md): the i-th replay endpoint answers
+  // for the i-th endpoint. Empty: the defaults above (one replay endpoint may be left out).
+  std::vector<std::string> endpoints;
+  std::vector<std::string> replay_endpoints;
+  // A seq, or "last" (from state_file): replay, then live. A seq counts for every endpoint.
+  std::optional<std::string> since;
+  std::string state_file;  // where the last printed seq of each endpoint is remembered
   std::string thread;
   bool json = false;
   long count = 0;  // exit after this many alerts; 0 = run until interrupted

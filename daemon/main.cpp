@@ -77,18 +77,22 @@ int main(int argc, char** argv) {
 
   TailOptions tail;
   auto* tail_cmd = app.add_subcommand("tail", "Print alerts from the bus as they arrive");
-  tail_cmd->add_option("--endpoint", tail.endpoint, "Publisher endpoint to connect to")
-      ->capture_default_str();
   tail_cmd
-      ->add_option("--replay-endpoint", tail.replay_endpoint,
-                   "Replay endpoint: for --since, and to fill gaps")
-      ->capture_default_str();
+      ->add_option("--endpoint", tail.endpoints,
+                   "Publisher endpoint to connect to; repeat it for each shard")
+      ->allow_extra_args(false)
+      ->default_str(kDefaultTailEndpoint);
+  tail_cmd
+      ->add_option("--replay-endpoint", tail.replay_endpoints,
+                   "Replay endpoint: for --since, and to fill gaps; one per --endpoint, in order")
+      ->allow_extra_args(false)
+      ->default_str(kDefaultTailReplayEndpoint);
   tail_cmd->add_option("--since", tail.since,
                        "First print every stored alert after this seq (0: all; 'last': where "
                        "--state left off), then go live");
   tail_cmd->add_option("--state", tail.state_file,
-                       "File that remembers the last alert printed and its database, for "
-                       "--since last");
+                       "File that remembers the last alert printed and its database (per "
+                       "endpoint), for --since last");
   tail_cmd->add_option("--thread", tail.thread, "Only this thread's alerts");
   tail_cmd->add_flag("--json", tail.json, "Print each alert's raw JSON body");
   tail_cmd->add_option("--count", tail.count, "Exit after this many alerts");

@@ -4,12 +4,15 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <sstream>
 #include <utility>
+#include <vector>
 #include <zmq.hpp>
 
 #include "core/env.h"
@@ -119,9 +122,10 @@ class ClientSecurity {
 // fails one, and then tail simply reconnects.
 class HandshakeWatch {
  public:
-  HandshakeWatch(zmq::context_t& context, zmq::socket_t& watched)
+  // stream: a number of its own per watched socket, which names the monitor's endpoint.
+  HandshakeWatch(zmq::context_t& context, zmq::socket_t& watched, std::size_t stream)
       : socket_(context, zmq::socket_type::pair) {
-    const std::string endpoint = "inproc://newsmon-tail-handshakes";
+    const std::string endpoint = "inproc://newsmon-tail-handshakes-" + std::to_string(stream);
     int events = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
                  ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
     if (zmq_socket_monitor(watched.handle(), endpoint.c_str(), events) == 0) {
@@ -246,33 +250,60 @@ class ReplayClient {
   std::optional<zmq::socket_t> socket_;
 };
 
-// Where tail is in the stream: the last seq shown and the database it counts in ("" before
-// the daemon has said).
+// Where tail is in one daemon's stream: the last seq shown and the database it counts in
+// ("" before the daemon has said).
 struct Position {
   std::int64_t seq = 0;
   std::string database_id;
 };
 
-// Remembers the position, replacing the file atomically so a crash leaves either the old or
-// the new one. "SEQ DATABASE_ID"; a file of older versions holds the seq alone.
+// A stream's position and the daemon's bus endpoint that names it.
+struct Kept {
+  std::string endpoint;
+  Position position;
+};
+
+// Remembers where each stream is, replacing the file atomically so a crash leaves either the
+// old or the new one. With one endpoint the file holds "SEQ DATABASE_ID", as it always has (a
+// file of older versions holds the seq alone); with several, one line "SEQ DATABASE_ID
+// ENDPOINT" per stream, "-" standing for a database not known yet.
 class StateFile {
  public:
   explicit StateFile(std::string path) : path_(std::move(path)) {}
 
-  std::optional<Position> Read() const {
+  // The position kept for the stream at endpoint. A line without an endpoint was written by a
+  // tail of one endpoint and counts for the first stream: if that is another daemon now, its
+  // database id says so and tail starts that stream again from its first alert.
+  std::optional<Position> Read(const std::string& endpoint, bool first) const {
     std::ifstream file(path_);
-    Position position;
-    if (!(file >> position.seq)) return std::nullopt;
-    file >> position.database_id;
-    return position;
+    std::string line;
+    while (std::getline(file, line)) {
+      std::istringstream fields(line);
+      Position position;
+      std::string kept_endpoint;
+      if (!(fields >> position.seq)) continue;
+      fields >> position.database_id >> std::ws;
+      std::getline(fields, kept_endpoint);
+      if (position.database_id == "-") position.database_id.clear();
+      if (kept_endpoint == endpoint || (kept_endpoint.empty() && first)) return position;
+    }
+    return std::nullopt;
   }
 
-  void Write(const Position& position) const {
+  void Write(const std::vector<Kept>& streams) const {
     if (path_.empty()) return;
     std::string temporary = path_ + ".tmp";
     {
       std::ofstream file(temporary, std::ios::trunc);
-      file << position.seq << " " << position.database_id << "\n";
+      if (streams.size() == 1) {
+        file << streams[0].position.seq << " " << streams[0].position.database_id << "\n";
+      } else {
+        for (const Kept& kept : streams) {
+          const std::string& id = kept.position.database_id;
+          file << kept.position.seq << " " << (id.empty() ? "-" : id) << " " << kept.endpoint
+               << "\n";
+        }
+      }
       if (!file.flush()) return;
     }
     std::rename(temporary.c_str(), path_.c_str());
@@ -301,12 +332,15 @@ class AlertPrinter {
   long printed_ = 0;
 };
 
-// --since N, or --since last with the position kept in --state (seq 0 when there is none).
-Result<std::optional<Position>> StartingPosition(const TailOptions& options) {
+// --since N, or --since last with the position kept in --state (seq 0 when there is none), for
+// the stream at endpoint (the first one given when first).
+Result<std::optional<Position>> StartingPosition(const TailOptions& options,
+                                                 const std::string& endpoint, bool first) {
   if (!options.since) return std::optional<Position>();
   if (*options.since == "last") {
     if (options.state_file.empty()) return Status::Error("--since last needs --state FILE");
-    return std::optional<Position>(StateFile(options.state_file).Read().value_or(Position{}));
+    return std::optional<Position>(
+        StateFile(options.state_file).Read(endpoint, first).value_or(Position{}));
   }
   std::int64_t seq = -1;
   auto [end, error] =
@@ -317,77 +351,92 @@ Result<std::optional<Position>> StartingPosition(const TailOptions& options) {
   return std::optional<Position>(Position{seq, ""});
 }
 
-// The Clone pattern: subscribe first, then page through replay from the cursor, then go
-// live; a live alert or heartbeat beyond the cursor triggers another catch-up, and
-// anything at or below the cursor is a duplicate. Without --since the first heartbeat or
-// alert sets the cursor, and gaps are filled from then on, so a daemon restart loses
-// nothing. Heartbeats and replay answers name the database: another one means its seqs
-// count other alerts, and tail starts again from its first.
-class Tailer {
+// What one stream shares with the others: the bus's context and keys, what is printed, and
+// who hears that its position moved.
+struct StreamShared {
+  const TailOptions& options;
+  zmq::context_t& context;
+  const ClientSecurity& security;
+  AlertPrinter& printer;
+  std::function<void()> moved;
+};
+
+// One daemon's stream, after the Clone pattern: subscribe first, then page through replay
+// from the cursor, then go live; a live alert or heartbeat beyond the cursor triggers another
+// catch-up, and anything at or below the cursor is a duplicate. Without --since the first
+// heartbeat or alert sets the cursor, and gaps are filled from then on, so a daemon restart
+// loses nothing. Heartbeats and replay answers name the database: another one means its seqs
+// count other alerts, and the stream starts again from its first. Each stream has its own
+// SUB socket, so where an alert came from, and so which cursor and replay endpoint it belongs
+// to, is known without trusting the alert to say (docs/scaling.md).
+class Stream {
  public:
   static constexpr std::chrono::seconds kReplayRetry{5};
   static constexpr std::size_t kMostOwed = 100'000;
 
-  Tailer(const TailOptions& options, ClientSecurity security)
-      : options_(options),
-        security_(std::move(security)),
-        subscriber_(context_, zmq::socket_type::sub),
-        handshakes_(context_, subscriber_),
-        replay_(context_, options.replay_endpoint, security_),
-        printer_(options),
-        state_(options.state_file) {}
+  // who: how messages name the daemon ("the daemon", or "the daemon at ENDPOINT" among several).
+  Stream(const StreamShared& shared, std::size_t number, std::string endpoint,
+         std::string replay_endpoint, std::string who)
+      : shared_(shared),
+        options_(shared.options),
+        endpoint_(std::move(endpoint)),
+        replay_endpoint_(std::move(replay_endpoint)),
+        who_(std::move(who)),
+        subscriber_(shared.context, zmq::socket_type::sub),
+        handshakes_(shared.context, subscriber_, number),
+        replay_(shared.context, replay_endpoint_, shared.security),
+        printer_(shared.printer) {}
 
-  int Run() {
-    auto start = StartingPosition(options_);
-    if (!start.ok()) {
-      std::cerr << "newsmon tail: " << start.status().message() << "\n";
-      return 1;
-    }
-    if (*start) {
-      cursor_ = (*start)->seq;
-      database_id_ = (*start)->database_id;
-    }
-    try {
-      Subscribe();
-    } catch (const zmq::error_t& error) {
-      std::cerr << "cannot connect to '" << options_.endpoint << "': " << error.what() << "\n";
-      return 1;
-    }
-    if (cursor_) CatchUp();
-    try {
-      while (!printer_.Done() && refusal_.empty() && WaitForMessage()) ReceiveOne();
-    } catch (const zmq::error_t&) {
-      // Interrupted (Ctrl-C): a normal way to stop tailing.
-    }
-    if (refusal_.empty()) return 0;
-    std::cerr << "newsmon tail: " << refusal_ << "\n";
-    return 2;
-  }
+  const std::string& endpoint() const { return endpoint_; }
+  const std::string& refusal() const { return refusal_; }
+  Kept kept() const { return {endpoint_, {cursor_.value_or(0), database_id_}}; }
+  zmq::pollitem_t SubscriberItem() { return {subscriber_.handle(), 0, ZMQ_POLLIN, 0}; }
+  zmq::pollitem_t HandshakeItem() { return {handshakes_.socket().handle(), 0, ZMQ_POLLIN, 0}; }
 
- private:
-  // False when the bus refused us: nothing will ever arrive, so say why and stop.
-  bool WaitForMessage() {
-    std::array<zmq::pollitem_t, 2> items = {{{subscriber_.handle(), 0, ZMQ_POLLIN, 0},
-                                             {handshakes_.socket().handle(), 0, ZMQ_POLLIN, 0}}};
-    while (true) {
-      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(-1));
-      if (items[1].revents & ZMQ_POLLIN) {
-        refusal_ = handshakes_.ReadRefusal();
-        if (!refusal_.empty()) return false;
-        if (handshakes_.TakeConnected()) confirmed_ = false;
-      }
-      if (items[0].revents & ZMQ_POLLIN) return true;
-    }
-  }
-
+  // Throws zmq::error_t when the endpoint is not one ZeroMQ can connect to.
   void Subscribe() {
-    security_.Apply(subscriber_);
+    shared_.security.Apply(subscriber_);
     std::string topic = "alert." + options_.thread;
     subscriber_.set(zmq::sockopt::subscribe, topic);
     subscriber_.set(zmq::sockopt::subscribe, "sys.heartbeat");
-    subscriber_.connect(options_.endpoint);
+    subscriber_.connect(endpoint_);
   }
 
+  // From start (--since), or, without it, from the first heartbeat or alert.
+  void Start(const std::optional<Position>& start) {
+    if (!start) return;
+    cursor_ = start->seq;
+    database_id_ = start->database_id;
+    CatchUp();
+  }
+
+  // After the handshake socket polled readable. False when the bus refused us: nothing will
+  // ever arrive, so tail says why and stops.
+  bool OnHandshakes() {
+    refusal_ = handshakes_.ReadRefusal();
+    if (!refusal_.empty()) return false;
+    if (handshakes_.TakeConnected()) confirmed_ = false;
+    return true;
+  }
+
+  void ReceiveOne() {
+    zmq::message_t topic, body;
+    if (!subscriber_.recv(topic) || !topic.more() || !subscriber_.recv(body)) return;
+    json parsed = json::parse(body.to_string(), nullptr, false);
+    if (parsed.is_discarded()) return;
+    if (topic.to_string() == "sys.heartbeat") return OnHeartbeat(parsed);
+    // ZeroMQ filters by prefix: "alert.talks" also lets "alert.talks-2" through.
+    if (!options_.thread.empty() && topic.to_string() != "alert." + options_.thread) return;
+    std::int64_t seq = parsed.value("seq", std::int64_t{0});
+    // Since a (re)connection, seqs may count in another database: replay says which first.
+    if (cursor_ && !confirmed_) CatchUp();
+    if (cursor_ && seq <= *cursor_) return;         // already shown
+    if (cursor_ && seq != *cursor_ + 1) CatchUp();  // missed some: replay covers this one too
+    if (cursor_ && seq <= *cursor_) return;         // it did
+    Show(parsed, body.to_string(), seq);
+  }
+
+ private:
   void CatchUp() {
     while (!printer_.Done()) {
       auto reply = replay_.Request(*cursor_, options_.thread, handshakes_, refusal_);
@@ -428,7 +477,7 @@ class Tailer {
     if (refusal_.empty()) refusal_ = handshakes_.ReadRefusal();  // a refused key explains it
     if (!refusal_.empty() || replay_failing_) return;
     replay_failing_ = true;  // said once until an answer comes
-    std::cerr << "newsmon tail: no answer from replay endpoint '" << options_.replay_endpoint
+    std::cerr << "newsmon tail: no answer from replay endpoint '" << replay_endpoint_
               << "'; showing live alerts only for now\n";
   }
 
@@ -437,8 +486,8 @@ class Tailer {
     if (id.empty() || id == database_id_) return;
     const bool replaced = !database_id_.empty() && cursor_;
     if (replaced) {
-      std::cerr << "newsmon tail: the daemon now serves another database (id " << id << ", was "
-                << database_id_
+      std::cerr << "newsmon tail: " << who_ << " now serves another database (id " << id
+                << ", was " << database_id_
                 << "): its seqs number other alerts, so tail starts again from its first alert\n";
     }
     database_id_ = id;
@@ -446,7 +495,7 @@ class Tailer {
   }
 
   void Rewound(std::int64_t last) {
-    std::cerr << "newsmon tail: the daemon's database ends at seq " << last << ", before seq "
+    std::cerr << "newsmon tail: " << who_ << "'s database ends at seq " << last << ", before seq "
               << *cursor_
               << " that tail has shown: it was restored from an older copy, so tail goes on "
                  "from seq "
@@ -497,23 +546,6 @@ class Tailer {
     shown_since_hole_.clear();
   }
 
-  void ReceiveOne() {
-    zmq::message_t topic, body;
-    if (!subscriber_.recv(topic) || !topic.more() || !subscriber_.recv(body)) return;
-    json parsed = json::parse(body.to_string(), nullptr, false);
-    if (parsed.is_discarded()) return;
-    if (topic.to_string() == "sys.heartbeat") return OnHeartbeat(parsed);
-    // ZeroMQ filters by prefix: "alert.talks" also lets "alert.talks-2" through.
-    if (!options_.thread.empty() && topic.to_string() != "alert." + options_.thread) return;
-    std::int64_t seq = parsed.value("seq", std::int64_t{0});
-    // Since a (re)connection, seqs may count in another database: replay says which first.
-    if (cursor_ && !confirmed_) CatchUp();
-    if (cursor_ && seq <= *cursor_) return;         // already shown
-    if (cursor_ && seq != *cursor_ + 1) CatchUp();  // missed some: replay covers this one too
-    if (cursor_ && seq <= *cursor_) return;         // it did
-    Show(parsed, body.to_string(), seq);
-  }
-
   void Show(const json& alert, const std::string& raw, std::int64_t seq) {
     printer_.Print(alert, raw);
     if (hole_after_ && shown_since_hole_.size() < kMostOwed) shown_since_hole_.insert(seq);
@@ -522,17 +554,18 @@ class Tailer {
 
   void Advance(std::int64_t seq) {
     cursor_ = seq;
-    state_.Write({seq, database_id_});
+    shared_.moved();
   }
 
+  const StreamShared& shared_;
   const TailOptions& options_;
-  ClientSecurity security_;
-  zmq::context_t context_;
+  const std::string endpoint_;
+  const std::string replay_endpoint_;
+  const std::string who_;
   zmq::socket_t subscriber_;
   HandshakeWatch handshakes_;
   ReplayClient replay_;
-  AlertPrinter printer_;
-  StateFile state_;
+  AlertPrinter& printer_;
   std::optional<std::int64_t> cursor_;  // the last seq shown or skipped; none before the first
   std::string database_id_;
   bool confirmed_ = false;  // a heartbeat or replay answer named the database since connecting
@@ -542,6 +575,124 @@ class Tailer {
   std::optional<std::int64_t> hole_after_;
   std::set<std::int64_t> shown_since_hole_;  // live alerts shown meanwhile (not shown twice)
   std::string refusal_;                      // why the bus will never talk to us
+};
+
+// The endpoints paired in order, the first replay endpoint with the first endpoint; one
+// endpoint may go without (the default replay endpoint). An error says what to give instead.
+Result<std::vector<std::pair<std::string, std::string>>> PairEndpoints(const TailOptions& options) {
+  std::vector<std::string> endpoints = options.endpoints, replays = options.replay_endpoints;
+  if (endpoints.empty()) endpoints.push_back(kDefaultTailEndpoint);
+  if (replays.empty() && endpoints.size() == 1) replays.push_back(kDefaultTailReplayEndpoint);
+  if (replays.size() != endpoints.size()) {
+    return Status::InvalidInput("give one --replay-endpoint per --endpoint, in the same order (" +
+                                std::to_string(endpoints.size()) + " --endpoint, " +
+                                std::to_string(replays.size()) + " --replay-endpoint)");
+  }
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (std::size_t i = 0; i < endpoints.size(); ++i) {
+    for (const auto& [endpoint, replay] : pairs) {
+      if (endpoint == endpoints[i] || replay == replays[i]) {
+        return Status::InvalidInput("'" + (endpoint == endpoints[i] ? endpoint : replay) +
+                                    "' is given twice: each shard has endpoints of its own");
+      }
+    }
+    pairs.emplace_back(endpoints[i], replays[i]);
+  }
+  return pairs;
+}
+
+// Every daemon's stream at once: their SUB sockets are polled together (the fan-in), and
+// each keeps its own cursor, database and replay endpoint. One endpoint is the plain case.
+class Tailer {
+ public:
+  Tailer(const TailOptions& options, ClientSecurity security)
+      : options_(options),
+        security_(std::move(security)),
+        printer_(options),
+        state_(options.state_file),
+        shared_{options_, context_, security_, printer_, [this] { SaveState(); }} {}
+
+  int Run() {
+    auto pairs = PairEndpoints(options_);
+    if (!pairs.ok()) return Fail(pairs.status().message());
+    for (const auto& [endpoint, replay] : *pairs) {
+      std::string who = pairs->size() == 1 ? "the daemon" : "the daemon at " + endpoint;
+      streams_.push_back(
+          std::make_unique<Stream>(shared_, streams_.size(), endpoint, replay, std::move(who)));
+    }
+    std::vector<std::optional<Position>> starts;
+    for (const auto& stream : streams_) {
+      auto start = StartingPosition(options_, stream->endpoint(), starts.empty());
+      if (!start.ok()) return Fail(start.status().message());
+      starts.push_back(*start);
+    }
+    for (const auto& stream : streams_) {
+      try {
+        stream->Subscribe();
+      } catch (const zmq::error_t& error) {
+        std::cerr << "cannot connect to '" << stream->endpoint() << "': " << error.what() << "\n";
+        return 1;
+      }
+    }
+    for (std::size_t i = 0; i < streams_.size() && Refusal().empty(); ++i) {
+      streams_[i]->Start(starts[i]);
+    }
+    try {
+      while (!printer_.Done() && Refusal().empty() && PollOnce()) {
+      }
+    } catch (const zmq::error_t&) {
+      // Interrupted (Ctrl-C): a normal way to stop tailing.
+    }
+    if (Refusal().empty()) return 0;
+    std::cerr << "newsmon tail: " << Refusal() << "\n";
+    return 2;
+  }
+
+ private:
+  static int Fail(const std::string& message) {
+    std::cerr << "newsmon tail: " << message << "\n";
+    return 1;
+  }
+
+  // Waits for any stream, then serves each that has something: one message, or its
+  // handshake events. False when a bus refused us.
+  bool PollOnce() {
+    std::vector<zmq::pollitem_t> items;
+    for (const auto& stream : streams_) {
+      items.push_back(stream->SubscriberItem());
+      items.push_back(stream->HandshakeItem());
+    }
+    zmq::poll(items.data(), items.size(), std::chrono::milliseconds(-1));
+    for (std::size_t i = 0; i < streams_.size(); ++i) {
+      if ((items[2 * i + 1].revents & ZMQ_POLLIN) && !streams_[i]->OnHandshakes()) return false;
+      if ((items[2 * i].revents & ZMQ_POLLIN) && !printer_.Done() && Refusal().empty()) {
+        streams_[i]->ReceiveOne();
+      }
+    }
+    return true;
+  }
+
+  // Why a bus will never talk to us; empty while every one may.
+  std::string Refusal() const {
+    for (const auto& stream : streams_) {
+      if (!stream->refusal().empty()) return stream->refusal();
+    }
+    return "";
+  }
+
+  void SaveState() {
+    std::vector<Kept> kept;
+    for (const auto& stream : streams_) kept.push_back(stream->kept());
+    state_.Write(kept);
+  }
+
+  const TailOptions& options_;
+  ClientSecurity security_;
+  zmq::context_t context_;
+  AlertPrinter printer_;
+  StateFile state_;
+  StreamShared shared_;
+  std::vector<std::unique_ptr<Stream>> streams_;
 };
 
 }  // namespace
