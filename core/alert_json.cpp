@@ -86,6 +86,7 @@ std::string AlertToJson(const Alert& alert) {
       {"story", StoryJson(alert.story)},
   };
   if (alert.match.via_story != 0) body["via_story"] = alert.match.via_story;
+  if (!alert.shard.empty()) body["shard"] = alert.shard;
   // Feed text may hold invalid UTF-8; replacing beats refusing to alert.
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -113,6 +114,7 @@ std::string AlertToJson(const BurstAlert& alert) {
       {"stories", stories},
       {"detected_at", FormatRfc3339(alert.detected_at)},
   };
+  if (!alert.shard.empty()) body["shard"] = alert.shard;
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

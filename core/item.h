@@ -73,6 +73,7 @@ struct Alert {
   std::int64_t detected_at = 0;  // Unix seconds, UTC
   AlertKind kind = AlertKind::kNew;
   std::optional<StoryRef> story;
+  std::string shard;  // "K/N" of a daemon that is one of several (docs/scaling.md); "" otherwise
 };
 
 // 2: alerts carry kind and story; an alert is no longer always a new item (docs/alerts.md).
@@ -97,6 +98,7 @@ struct BurstAlert {
   std::int64_t window_start = 0;  // Unix seconds
   std::vector<BurstStory> story_list;
   std::int64_t detected_at = 0;
+  std::string shard;  // as Alert::shard
 };
 
 std::string AlertTopic(const std::string& thread);

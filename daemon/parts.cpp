@@ -76,7 +76,7 @@ Result<Parts> OpenParts(const Config& config, Env& env) {
   auto classifier = Classifier::Build(config.threads);
   if (!classifier.ok()) return classifier.status();
   parts.classifier = *classifier;
-  auto store = Store::Open(config.database);
+  auto store = Store::Open(config.database, config.shard ? config.shard->Label() : "");
   if (!store.ok()) return store.status();
   parts.store = std::move(store).value();
   auto curl = CurlMulti::Create(env.address_lifetime);

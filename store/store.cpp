@@ -166,7 +166,8 @@ constexpr std::size_t kFlushBatch = 100;
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(sqlite::Database db) : db_(std::move(db)), stories_(db_) {}
+  SqliteStore(sqlite::Database db, std::string shard)
+      : db_(std::move(db)), shard_(std::move(shard)), stories_(db_) {}
 
   Status Initialise() {
     // WAL lets readers (status, replay) run beside the writer; NORMAL sync is durable
@@ -283,6 +284,7 @@ class SqliteStore final : public Store {
     auto last = LastSeq();
     if (!last.ok()) return last.status();
     alert.seq = *last + 1;
+    alert.shard = shard_;
     for (std::int64_t story : story_ids) {
       auto described = DescribeStory(story);
       if (!described.ok()) return described.status();
@@ -753,7 +755,7 @@ ON CONFLICT(name) DO UPDATE SET
                      std::vector<std::int64_t>& seqs) {
     auto last = LastSeq();
     if (!last.ok()) return last.status();
-    Alert alert{*last + 1, match, item, facts.at, facts.kind, std::nullopt};
+    Alert alert{*last + 1, match, item, facts.at, facts.kind, std::nullopt, shard_};
     if (facts.story != 0) {
       auto story = stories_.Ref(facts.story);
       if (!story.ok()) return story.status();
@@ -810,16 +812,17 @@ ON CONFLICT(name) DO UPDATE SET
   }
 
   sqlite::Database db_;
+  std::string shard_;  // named in every alert it creates
   StoryLedger stories_;
   std::string database_id_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, std::string shard) {
   auto db = sqlite::Database::Open(path);
   if (!db.ok()) return db.status();
-  auto store = std::make_unique<SqliteStore>(std::move(db).value());
+  auto store = std::make_unique<SqliteStore>(std::move(db).value(), std::move(shard));
   if (Status s = store->Initialise(); !s.ok()) {
     return s.WithContext("database '" + path + "': ");
   }

@@ -126,8 +126,9 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Creates or migrates the schema. ":memory:" gives a private in-memory database.
-  static Result<std::unique_ptr<Store>> Open(const std::string& path);
+  // Creates or migrates the schema. ":memory:" gives a private in-memory database. shard: the
+  // "K/N" every alert it creates names (docs/scaling.md), or "" for a daemon that is not sharded.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, std::string shard = "");
 
   // Empty state for a feed never fetched.
   virtual Result<FeedFetchState> FetchState(const std::string& feed) = 0;
