@@ -4,6 +4,7 @@
 
 #include "daemon/config.h"
 #include "daemon/scheduler.h"
+#include "daemon/shard.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
 
@@ -462,6 +463,78 @@ TEST_CASE("endpoints and the metrics address are checked where they are written"
                              "replay_endpoint = \"tcp://127.0.0.2:7000\"\n"
                              "[[feed]]\nname = \"a\"\nurl = \"https://example.org/a\"\n"))
             .ok());
+}
+
+TEST_CASE("a shard is K of N, checked where it is written") {
+  TempDir dir;
+  const std::string file = dir.File("bad.toml");
+  auto errors_of = [&](const std::string& shard) {
+    dir.Write("bad.toml", "database = \"n.db\"\nshard = " + shard +
+                              "\n[[feed]]\nname = \"a\"\nurl = \"https://example.org/a\"\n");
+    return LoadConfig(file).status().message();
+  };
+  const std::string expected =
+      ":2: 'shard' must be \"K/N\": this daemon is shard K of N, with 1 <= K <= N <= 1024 "
+      "(such as \"2/4\"), not '";
+  CHECK(errors_of("\"3/2\"") == file + expected + "3/2'");
+  CHECK(errors_of("\"0/2\"") == file + expected + "0/2'");
+  CHECK(errors_of("\"1/2000\"") == file + expected + "1/2000'");
+  CHECK(errors_of("\"2\"") == file + expected + "2'");
+  CHECK(errors_of("\"1/-2\"") == file + expected + "1/-2'");
+  CHECK(errors_of("\" 1/2\"") == file + expected + " 1/2'");
+  CHECK(errors_of("2") == file + ":2: 'shard' must be a string, not an integer");
+  auto config = LoadConfig(dir.Write("ok.toml",
+                                     "shard = \"1024/1024\"\n[[feed]]\nname = \"a\"\n"
+                                     "url = \"https://example.org/a\"\n"));
+  REQUIRE(config.ok());
+  CHECK(config->shard == Shard{1024, 1024});
+  CHECK(config->shard->Label() == "1024/1024");
+}
+
+// Fixed values: a change of the function would move feeds between every deployment's shards.
+TEST_CASE("the shard of a feed URL never changes") {
+  CHECK(ShardSlot("https://example.org/rss", 2) == 1);
+  CHECK(ShardSlot("https://example.org/rss", 3) == 0);
+  CHECK(ShardSlot("https://example.org/rss", 4) == 3);
+  CHECK(ShardSlot("https://example.org/rss", 1024) == 243);
+  CHECK(ShardSlot("https://www.theguardian.com/world/rss", 1024) == 192);
+  CHECK(ShardSlot("http://feeds.bbci.co.uk/news/world/rss.xml", 1024) == 279);
+  CHECK(ShardSlot("file://demo-feeds/a.xml", 1024) == 677);
+  CHECK(ShardSlot("anything", 1) == 0);
+  CHECK(Owns(Shard{2, 2}, "https://example.org/rss"));
+  CHECK_FALSE(Owns(Shard{1, 2}, "https://example.org/rss"));
+}
+
+TEST_CASE("a shard owns the feeds whose URL as written hashes to it") {
+  TempDir dir;
+  // Relative file:// URLs resolve against each config's folder, which differs between
+  // machines: what is hashed is the URL as written.
+  const std::string path = dir.Write("sub/n.toml", R"toml(shard = "2/2"
+allow_file_urls = true
+[[feed]]
+name = "a"
+url = "file://demo-feeds/a.xml"
+[[feed]]
+name = "rss"
+url = "https://example.org/rss"
+[[feed]]
+name = "guardian"
+url = "https://www.theguardian.com/world/rss"
+)toml");
+  auto config = LoadConfig(path);
+  REQUIRE(config.ok());
+  std::vector<std::string> owned;
+  for (const FeedConfig& feed : OwnedFeeds(*config)) owned.push_back(feed.name);
+  CHECK(owned == std::vector<std::string>{"a", "rss"});
+  CHECK(DescribeShare(*config) == "shard 2/2 polls 2 of the 3 feeds");
+  config->shard = Shard{3, 3};
+  CHECK(OwnedFeeds(*config).empty());
+  CHECK(DescribeShare(*config) ==
+        "shard 3/3 polls none of the 3 feeds (their URLs hash to other shards): it only "
+        "publishes heartbeats and answers replay");
+  config->shard.reset();
+  CHECK(OwnedFeeds(*config).size() == 3);
+  CHECK(DescribeShare(*config).empty());
 }
 
 TEST_CASE("a URL without a host is a bad URL, not an interval problem") {
