@@ -30,9 +30,7 @@ namespace {
 // run --once waits this long after its last fetch for failing sinks before it exits.
 constexpr std::chrono::milliseconds kWebhookPatience{std::chrono::seconds(30)};
 
-std::string ShardLabel(const Config& config) {
-  return config.shard ? config.shard->Label() : "";
-}
+std::string ShardLabel(const Config& config) { return config.shard ? config.shard->Label() : ""; }
 
 std::string Headline(const nlohmann::json& alert) {
   if (alert.is_object() && alert.contains("burst") && alert["burst"].is_object()) {

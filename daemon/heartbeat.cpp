@@ -9,8 +9,8 @@ bool Heartbeat::Tick(Clock::TimePoint now, std::chrono::milliseconds interval) {
   next_ = now + interval;
   auto last = last_seq_();
   if (!last.ok()) return true;
-  Status sent =
-      publisher_.Send(kHeartbeatTopic, HeartbeatJson(*last, database_id_, clock_.UnixSeconds(), shard_));
+  Status sent = publisher_.Send(kHeartbeatTopic,
+                                HeartbeatJson(*last, database_id_, clock_.UnixSeconds(), shard_));
   if (!sent.ok() && !failing_) {
     spdlog::warn("cannot publish the heartbeat: {}", sent.message());
   } else if (sent.ok() && failing_) {

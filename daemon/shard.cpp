@@ -19,10 +19,10 @@ bool ParseCount(std::string_view text, int& value) {
 std::string Shard::Label() const { return std::to_string(index) + "/" + std::to_string(count); }
 
 Result<Shard> ParseShard(std::string_view text) {
-  const std::string expected = "'shard' must be \"K/N\": this daemon is shard K of N, with 1 <= K "
-                               "<= N <= " +
-                               std::to_string(kMostShards) + " (such as \"2/4\"), not '" +
-                               std::string(text) + "'";
+  const std::string expected =
+      "'shard' must be \"K/N\": this daemon is shard K of N, with 1 <= K "
+      "<= N <= " +
+      std::to_string(kMostShards) + " (such as \"2/4\"), not '" + std::string(text) + "'";
   const auto slash = text.find('/');
   Shard shard;
   if (slash == std::string_view::npos || !ParseCount(text.substr(0, slash), shard.index) ||

@@ -486,8 +486,8 @@ class Stream {
     if (id.empty() || id == database_id_) return;
     const bool replaced = !database_id_.empty() && cursor_;
     if (replaced) {
-      std::cerr << "newsmon tail: " << who_ << " now serves another database (id " << id
-                << ", was " << database_id_
+      std::cerr << "newsmon tail: " << who_ << " now serves another database (id " << id << ", was "
+                << database_id_
                 << "): its seqs number other alerts, so tail starts again from its first alert\n";
     }
     database_id_ = id;
