@@ -7,7 +7,7 @@
 namespace newsmon {
 namespace {
 
-// A whole number of the text alone: no sign, no spaces, no leading '+'.
+// A number and nothing else: from_chars takes no spaces or '+', and a '-' fails the bounds.
 bool ParseCount(std::string_view text, int& value) {
   if (text.empty() || text.size() > 4) return false;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
