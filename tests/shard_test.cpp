@@ -211,6 +211,38 @@ TEST_CASE("shards poll each feed once and tail shows every alert of all of them 
   for (auto& daemon : daemons) Stop(*daemon);
 }
 
+TEST_CASE("a state file of one position (one endpoint's) counts for the first shard") {
+  FeedServer server;
+  std::vector<Feed> feeds = FeedsOnEveryShard(server);
+  std::set<std::string> expected;
+  for (Feed& feed : feeds) expected.merge(Grow(server, feed, 1));
+  std::vector<ShardDir> shards(kShards);
+  std::vector<std::unique_ptr<Process>> daemons;
+  for (int i = 0; i < kShards; ++i) {
+    WriteConfig(shards[i], i + 1, feeds);
+    daemons.push_back(Run(shards[i]));
+  }
+  TempDir own;
+  const std::string state = own.Write("tail.state", "41 0123456789abcdef0123456789abcdef\n");
+  std::vector<std::string> args = {"tail",    "--json", "--since", "last",
+                                   "--state", state,    "--count", std::to_string(expected.size())};
+  for (const ShardDir& shard : shards) {
+    args.insert(args.end(), {"--endpoint", shard.bus(), "--replay-endpoint", shard.replay()});
+  }
+  Process tail(args);
+  REQUIRE(tail.Wait(20s) == 0);
+  // Seq 41 of another database: the first shard is shown from its first alert, the others,
+  // new to the file, too.
+  CHECK(TitlesPrinted(tail.Stdout()) == AsMultiset(expected));
+  CHECK(tail.Stderr().find("newsmon tail: the daemon at " + shards[0].bus() +
+                           " now serves another database (id ") != std::string::npos);
+  std::istringstream lines(ReadFile(state));
+  std::size_t count = 0;
+  for (std::string line; std::getline(lines, line);) ++count;
+  CHECK(count == shards.size());
+  for (auto& daemon : daemons) Stop(*daemon);
+}
+
 TEST_CASE("a shard says how many feeds it polls, and names itself on the bus") {
   FeedServer server;
   std::vector<Feed> feeds = FeedsOnEveryShard(server);
