@@ -17,11 +17,11 @@ namespace newsmon {
 struct FeedConfig {
   std::string name;
   std::string url;
+  std::optional<std::chrono::milliseconds> interval;  // unset: the default interval
   // As written in the file, before a relative file:// URL is resolved: what shards hash, so
   // that every shard's config, wherever it lies, puts the feed on the same shard.
   std::string written_url;
   const std::string& ShardKey() const { return written_url.empty() ? url : written_url; }
-  std::optional<std::chrono::milliseconds> interval;  // unset: the default interval
 };
 
 // CURVE on the bus: where the daemon's key pair and the admitted clients' keys are, and,
