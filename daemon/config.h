@@ -20,7 +20,7 @@ struct FeedConfig {
   std::optional<std::chrono::milliseconds> interval;  // unset: the default interval
   // As written in the file, before a relative file:// URL is resolved: what shards hash, so
   // that every shard's config, wherever it lies, puts the feed on the same shard.
-  std::string written_url;
+  std::string written_url = {};
   const std::string& ShardKey() const { return written_url.empty() ? url : written_url; }
 };
 
