@@ -273,7 +273,8 @@ class Curl final : public Tool {
     }
     const std::string path = dir_.File("curl.conf");
     std::ofstream conf(path);
-    conf << "parallel\nparallel-max = 50\n";
+    // no-progress-meter: --parallel draws its meter on stderr even when silent.
+    conf << "parallel\nparallel-max = 50\nno-progress-meter\n";
     for (const std::string& url : urls_) {
       if (&url != &urls_.front()) conf << "next\n";  // a trailing one would want another URL
       conf << "url = \"" << url << "\"\noutput = \"/dev/null\"\ncompressed\nsilent\n"
@@ -574,6 +575,7 @@ int Main(int argc, char** argv) {
     std::printf("cycle-bench: skipped, nginx is not installed (apt-get install nginx-light)\n");
     return kSkipped;
   }
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // a long run shows its rows as they come
   std::printf("cycle-bench: %s\n", Load().c_str());
   TempDir dir(options.keep);
   const auto generating = Clock::now();

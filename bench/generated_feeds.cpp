@@ -179,7 +179,7 @@ std::string Fill(std::string_view pattern, Rng& rng) {
 // plain ones, as stories quote background.
 std::string Body(const Category& category, Rng& rng) {
   std::string html;
-  while (html.size() < 820) {
+  while (html.size() < 720) {
     html += "<p>";
     for (int sentence = 0; sentence < 3; ++sentence) {
       const Words pool = rng.Below(3) == 0 ? Words(kPlainText) : category.text;
