@@ -9,7 +9,8 @@
 // Then the parse path alone on the generated set and on ../shared/corpus, and the database
 // size per 100,000 items.
 //
-//   cycle-bench [--feeds N] [--runs R] [--peer-runs P] [--no-peers] [--quick] [--keep]
+//   cycle-bench [--feeds N] [--runs R] [--peer-runs P] [--no-peers] [--floor-only] [--quick]
+//   [--keep]
 //               [--newsmon PATH] [--corpus DIR] [--seed S]
 // Exit 77 (skipped) when nginx is missing.
 #include <sqlite3.h>
@@ -47,6 +48,7 @@ struct Options {
   int runs = 5;
   int peer_runs = 3;
   bool peers = true;
+  bool floor_only = false;  // of the peers, curl alone: newsboat takes minutes at 10,000
   bool keep = false;
   std::uint64_t seed = 14;
   std::string newsmon = NEWSMON_BINARY;
@@ -491,6 +493,10 @@ std::vector<std::unique_ptr<Tool>> MakeTools(const Options& options, const TempD
     std::ofstream out(urls_file);
     for (const std::string& url : urls) out << url << '\n';
   }
+  if (options.floor_only) {
+    if (auto curl = FindProgram("curl")) tools.push_back(std::make_unique<Curl>(dir, *curl, urls));
+    return tools;
+  }
   if (auto newsboat = FindProgram("newsboat")) {
     tools.push_back(std::make_unique<Newsboat>(dir, *newsboat, urls_file));
   } else {
@@ -547,16 +553,19 @@ Options ParseOptionsOrDie(int argc, char** argv) {
       options.seed = std::strtoull(argv[++i], nullptr, 10);
     } else if (arg == "--no-peers") {
       options.peers = false;
+    } else if (arg == "--floor-only") {
+      options.floor_only = true;
     } else if (arg == "--keep") {
       options.keep = true;
     } else if (arg == "--quick") {
       options.feeds = 20;
       options.runs = options.peer_runs = 1;
     } else {
-      std::fprintf(stderr,
-                   "usage: %s [--feeds N] [--runs R] [--peer-runs P] [--no-peers] [--quick] "
-                   "[--keep] [--newsmon PATH] [--corpus DIR] [--seed S]\n",
-                   argv[0]);
+      std::fprintf(
+          stderr,
+          "usage: %s [--feeds N] [--runs R] [--peer-runs P] [--no-peers] [--floor-only] [--quick] "
+          "[--keep] [--newsmon PATH] [--corpus DIR] [--seed S]\n",
+          argv[0]);
       std::exit(2);
     }
   }
