@@ -45,7 +45,7 @@ class NginxServer {
 
   int port() const { return port_; }
   std::string Url(int host, const std::string& path) const;
-  // nginx's own CPU time so far is not ours to measure; its log is.
+  // What nginx said: the reason it would not start.
   std::string ErrorLog() const;
 
  private:

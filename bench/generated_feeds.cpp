@@ -283,21 +283,34 @@ std::string Atom(int feed, const std::vector<ItemText>& items) {
   return xml + "</feed>\n";
 }
 
-std::string Gzip(const std::string& data) {
-  z_stream stream{};
-  // windowBits 15 + 16: a gzip wrapper (with mtime 0, so the bytes stay the same).
-  if (deflateInit2(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::runtime_error("deflateInit2 failed");
+// Owns a deflate stream so every way out of Gzip ends it.
+class Deflater {
+ public:
+  Deflater() {
+    // windowBits 15 + 16: a gzip wrapper (with mtime 0, so the bytes stay the same).
+    if (deflateInit2(&stream_, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+      throw std::runtime_error("deflateInit2 failed");
+    }
   }
-  std::string out(deflateBound(&stream, data.size()), '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  const int result = deflate(&stream, Z_FINISH);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  if (result != Z_STREAM_END) throw std::runtime_error("deflate failed");
+  ~Deflater() { deflateEnd(&stream_); }
+  Deflater(const Deflater&) = delete;
+  Deflater& operator=(const Deflater&) = delete;
+  z_stream* get() { return &stream_; }
+
+ private:
+  z_stream stream_{};
+};
+
+std::string Gzip(const std::string& data) {
+  Deflater deflater;
+  z_stream* stream = deflater.get();
+  std::string out(deflateBound(stream, data.size()), '\0');
+  stream->next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream->avail_in = static_cast<uInt>(data.size());
+  stream->next_out = reinterpret_cast<Bytef*>(out.data());
+  stream->avail_out = static_cast<uInt>(out.size());
+  if (deflate(stream, Z_FINISH) != Z_STREAM_END) throw std::runtime_error("deflate failed");
+  out.resize(stream->total_out);
   return out;
 }
 
