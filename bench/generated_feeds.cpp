@@ -14,6 +14,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "bench/xml_text.h"
+
 namespace newsmon::bench {
 namespace {
 
@@ -191,27 +193,6 @@ std::string Body(const Category& category, Rng& rng) {
   return html;
 }
 
-std::string Escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string FormatTime(std::int64_t unix_seconds, const char* format) {
   const std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};
@@ -254,11 +235,11 @@ std::string Rss(int feed, const std::vector<ItemText>& items) {
       ".example/</link>\n<description>Generated news for newsmon's cycle-bench</description>\n"
       "<language>en</language>\n<ttl>5</ttl>\n";
   for (const ItemText& item : items) {
-    xml += "<item>\n<title>" + Escape(item.title) + "</title>\n<link>" + item.link +
+    xml += "<item>\n<title>" + XmlText(item.title) + "</title>\n<link>" + item.link +
            "</link>\n<guid isPermaLink=\"false\">" + item.id + "</guid>\n<pubDate>" +
            FormatTime(item.published, "%a, %d %b %Y %H:%M:%S +0000") + "</pubDate>\n<dc:creator>" +
            item.author + "</dc:creator>\n<category>" + item.category +
-           "</category>\n<description>" + Escape(item.html) + "</description>\n</item>\n";
+           "</category>\n<description>" + XmlText(item.html) + "</description>\n</item>\n";
   }
   return xml + "</channel>\n</rss>\n";
 }
@@ -274,11 +255,11 @@ std::string Atom(int feed, const std::vector<ItemText>& items) {
       std::to_string(feed / kFeedsPerHost) + ".example/\"/>\n";
   for (const ItemText& item : items) {
     const std::string when = FormatTime(item.published, "%Y-%m-%dT%H:%M:%SZ");
-    xml += "<entry>\n<title>" + Escape(item.title) + "</title>\n<link rel=\"alternate\" href=\"" +
+    xml += "<entry>\n<title>" + XmlText(item.title) + "</title>\n<link rel=\"alternate\" href=\"" +
            item.link + "\"/>\n<id>" + item.id + "</id>\n<published>" + when +
            "</published>\n<updated>" + when + "</updated>\n<author><name>" + item.author +
            "</name></author>\n<category term=\"" + item.category + "\"/>\n<summary type=\"html\">" +
-           Escape(item.html) + "</summary>\n</entry>\n";
+           XmlText(item.html) + "</summary>\n</entry>\n";
   }
   return xml + "</feed>\n";
 }

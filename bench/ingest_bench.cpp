@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bench/labelled_inputs.h"
+#include "bench/xml_text.h"
 #include "classifiers/labelled_set.h"
 #include "classifiers/stories.h"
 #include "daemon/pipeline.h"
@@ -26,25 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+using bench::XmlText;
 
 struct Entry {
   CorpusEntry entry;
@@ -80,9 +63,9 @@ std::vector<FetchResponse> AsFeeds(const std::vector<Entry>& entries, std::size_
     std::string xml = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>";
     for (std::size_t i = start; i < std::min(entries.size(), start + per_feed); ++i) {
       const CorpusEntry& e = entries[i].entry;
-      xml += "<item><guid>" + Escape(e.link) + "#" + std::to_string(i) + "</guid><title>" +
-             Escape(e.title) + "</title><link>" + Escape(e.link) + "</link><description>" +
-             Escape(e.summary) + "</description><pubDate>" + Escape(e.published) +
+      xml += "<item><guid>" + XmlText(e.link) + "#" + std::to_string(i) + "</guid><title>" +
+             XmlText(e.title) + "</title><link>" + XmlText(e.link) + "</link><description>" +
+             XmlText(e.summary) + "</description><pubDate>" + XmlText(e.published) +
              "</pubDate></item>";
     }
     FetchResponse response;
