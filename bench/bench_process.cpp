@@ -155,6 +155,11 @@ Measurement RunMeasured(const std::vector<std::string>& argv, const std::string&
   return m;
 }
 
+pid_t SpawnLogged(const std::vector<std::string>& argv, const std::string& log,
+                  const std::vector<std::string>& env) {
+  return Spawn(argv, log, env);
+}
+
 std::optional<std::string> FindProgram(const std::string& name) {
   std::string path = std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin";
   path += ":/usr/sbin:/sbin";

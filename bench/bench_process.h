@@ -23,6 +23,11 @@ struct Measurement {
 Measurement RunMeasured(const std::vector<std::string>& argv, const std::string& log,
                         const std::vector<std::string>& env = {});
 
+// Starts argv with stdout and stderr appended to `log` and returns its pid, for a child the
+// caller stops and waits for itself.
+pid_t SpawnLogged(const std::vector<std::string>& argv, const std::string& log,
+                  const std::vector<std::string>& env = {});
+
 // The first executable called `name` on PATH (or in /usr/sbin, where Debian puts nginx and
 // where a non-root PATH does not look).
 std::optional<std::string> FindProgram(const std::string& name);

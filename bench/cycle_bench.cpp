@@ -6,12 +6,12 @@
 // database: cold (empty database), warm (every feed answers 304) and with 10% of the feeds
 // changed. newsboat (`-x reload`), Python feedparser (8 threads, conditional GET) and curl
 // (--parallel, the floor) do the same work in the same run, printed as ratios to newsmon.
-// Then the parse path alone on the generated set and on ../shared/corpus, and the database
-// size per 100,000 items.
+// Then the parse path alone on the generated set and on ../shared/corpus, the database size
+// per 100,000 items, and newsmon run as a service (bench/service_scenario.h): its first cycle,
+// feed-to-publish latency and idle CPU.
 //
 //   cycle-bench [--feeds N] [--runs R] [--peer-runs P] [--no-peers] [--floor-only] [--quick]
-//   [--keep]
-//               [--newsmon PATH] [--corpus DIR] [--seed S]
+//               [--keep] [--idle-seconds S] [--newsmon PATH] [--corpus DIR] [--seed S]
 // Exit 77 (skipped) when nginx is missing.
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -33,6 +33,7 @@
 
 #include "bench/bench_process.h"
 #include "bench/generated_feeds.h"
+#include "bench/service_scenario.h"
 #include "feeds/feed_parser.h"
 
 namespace newsmon::bench {
@@ -50,6 +51,7 @@ struct Options {
   bool peers = true;
   bool floor_only = false;  // of the peers, curl alone: newsboat takes minutes at 10,000
   bool keep = false;
+  double idle_seconds = 60;  // the service scenario's quiet period
   std::uint64_t seed = 14;
   std::string newsmon = NEWSMON_BINARY;
   std::string corpus = NEWSMON_SOURCE_DIR "/../shared/corpus";
@@ -462,22 +464,28 @@ void ParseThroughput(const FeedSet& set, const Options& options) {
 
 // --- Set-up
 
-std::string NewsmonConfig(const TempDir& dir, const FeedSet& set, const NginxServer& nginx) {
+// service: the config of the service scenario, with /metrics on loopback and an interval no
+// feed comes due in while the daemon is watched.
+std::string NewsmonConfig(const TempDir& dir, const FeedSet& set, const NginxServer& nginx,
+                          bool service = false) {
+  const std::string name = service ? "service" : "newsmon";
   std::ostringstream toml;
   // join_grace: by default a run waits 1 s after binding for subscribers to (re)join before it
   // publishes, and --once waits for that too; nothing subscribes here, and the cycle, not
   // the grace, is measured (docs/performance.md says what the default adds).
-  toml << "database = \"" << dir.File("newsmon.db") << "\"\n"
+  toml << "database = \"" << dir.File(name + ".db") << "\"\n"
        << "allow_private_addresses = true\n"
+       << (service ? "interval = \"1d\"\n" : "")
        << "thread_files = [\"" << NEWSMON_SOURCE_DIR << "/config/threads/*.toml\"]\n\n"
-       << "[publish]\nendpoint = \"ipc://" << dir.File("bus") << "\"\n"
-       << "replay_endpoint = \"ipc://" << dir.File("replay") << "\"\n"
+       << "[publish]\nendpoint = \"ipc://" << dir.File(name + ".bus") << "\"\n"
+       << "replay_endpoint = \"ipc://" << dir.File(name + ".replay") << "\"\n"
        << "join_grace = \"1ms\"\n";
+  if (service) toml << "\n[metrics]\nenabled = true\nlisten = \"127.0.0.1:0\"\n";
   for (const GeneratedFeed& feed : set.feeds) {
     toml << "\n[[feed]]\nname = \"f" << feed.index << "\"\nurl = \""
          << nginx.Url(feed.host, feed.path) << "\"\n";
   }
-  const std::string path = dir.File("GEN.toml");
+  const std::string path = dir.File(service ? "SERVICE.toml" : "GEN.toml");
   std::ofstream(path) << toml.str();
   return path;
 }
@@ -534,6 +542,26 @@ void DatabaseSize(const TempDir& dir) {
       bytes / 1e6, static_cast<long long>(items), bytes / 1e6 * 100000.0 / items);
 }
 
+bool Service(const Options& options, const TempDir& dir, const std::string& config) {
+  std::printf("\nservice (newsmon run, /metrics on loopback, %s):\n", Load().c_str());
+  const ServiceFigures f = RunService(options.newsmon, config, dir.File("service.db"),
+                                      options.feeds, options.idle_seconds, dir.File("service.log"));
+  if (!f.error.empty()) {
+    std::printf("  FAILED: %s\n", f.error.c_str());
+    return false;
+  }
+  std::printf("  first cycle (start-up included): %.2f s wall, %ld alerts\n", f.cycle_wall,
+              f.alerts);
+  std::printf(
+      "  feed-to-publish (response collected -> alert on the bus): p50 %.2f ms, p99 %.2f ms, "
+      "slowest <= %g s\n",
+      f.p50 * 1e3, f.p99 * 1e3, f.max_bound);
+  std::printf("  idle: %.3f s CPU in %.1f s = %.3f%% of a core; peak RSS %.1f MiB\n",
+              f.idle_cpu, f.idle_seconds, 100.0 * f.idle_cpu / f.idle_seconds,
+              f.rss_kib / 1024.0);
+  return true;
+}
+
 Options ParseOptionsOrDie(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
@@ -555,22 +583,27 @@ Options ParseOptionsOrDie(int argc, char** argv) {
       options.peers = false;
     } else if (arg == "--floor-only") {
       options.floor_only = true;
+    } else if (arg == "--idle-seconds" && has_value) {
+      options.idle_seconds = std::atof(argv[++i]);
     } else if (arg == "--keep") {
       options.keep = true;
     } else if (arg == "--quick") {
       options.feeds = 20;
       options.runs = options.peer_runs = 1;
+      options.idle_seconds = 1;
     } else {
       std::fprintf(
           stderr,
           "usage: %s [--feeds N] [--runs R] [--peer-runs P] [--no-peers] [--floor-only] [--quick] "
-          "[--keep] [--newsmon PATH] [--corpus DIR] [--seed S]\n",
+          "[--keep] [--idle-seconds S] [--newsmon PATH] [--corpus DIR] [--seed S]\n",
           argv[0]);
       std::exit(2);
     }
   }
-  if (options.feeds < 1 || options.runs < 1 || options.peer_runs < 1) {
-    std::fprintf(stderr, "cycle-bench: --feeds, --runs and --peer-runs must be positive\n");
+  if (options.feeds < 1 || options.runs < 1 || options.peer_runs < 1 ||
+      !(options.idle_seconds > 0)) {
+    std::fprintf(stderr,
+                 "cycle-bench: --feeds, --runs, --peer-runs and --idle-seconds must be positive\n");
     std::exit(2);
   }
   options.peer_runs = std::min(options.peer_runs, options.runs);
@@ -605,11 +638,9 @@ int Main(int argc, char** argv) {
   const bool ok = RunCycles(tools, set, options, dir);
   DatabaseSize(dir);
   ParseThroughput(set, options);
-  std::printf(
-      "\nfeed-to-publish latency: not measured here (docs/performance.md says what it "
-      "needs)\ncycle-bench: %s\n",
-      Load().c_str());
-  return ok ? 0 : 1;
+  const bool served = Service(options, dir, NewsmonConfig(dir, set, nginx, true));
+  std::printf("cycle-bench: %s\n", Load().c_str());
+  return ok && served ? 0 : 1;
 }
 
 }  // namespace

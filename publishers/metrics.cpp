@@ -42,8 +42,11 @@ const Histogram::BucketBoundaries kFetchDurationBuckets = {0.05, 0.1, 0.25, 0.5,
                                                            2.5,  5,   10,   30,  60};
 // From seconds (a feed polled often that timestamps honestly) to a day (a slow feed, or
 // one that backdates its items).
-const Histogram::BucketBoundaries kPublishLatencyBuckets = {1,   5,    15,   30,   60,    120,  300,
-                                                            600, 1800, 3600, 7200, 21600, 86400};
+// Milliseconds on a healthy daemon (issue 14's target is 5 ms at p99); minutes to a day
+// when the bus or the daemon was down.
+const Histogram::BucketBoundaries kPublishLatencyBuckets = {
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+    5,      15,    30,    60,    120,  300,   600,  1800, 3600, 7200, 21600, 86400};
 
 constexpr std::array<const char*, 3> kOutcomeLabels = {"ok", "not_modified", "error"};
 
@@ -146,7 +149,7 @@ struct Metrics::Impl {
   Histogram& publish_latency =
       prometheus::BuildHistogram()
           .Name("newsmon_feed_to_publish_seconds")
-          .Help("Seconds from an item's time in its feed to its alert being sent on the bus.")
+          .Help("Seconds from the response that brought an alert's item to the alert on the bus.")
           .Register(registry)
           .Add({}, kPublishLatencyBuckets);
 

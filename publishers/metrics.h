@@ -37,8 +37,8 @@ class Metrics {
   void RecordItems(const std::string& feed, std::uint64_t new_items, std::uint64_t updated_items);
   // One alert stored for `thread`; `kind` as in the alert message ("new").
   void RecordAlert(const std::string& thread, const std::string& kind);
-  // Feed-to-publish latency of one alert: from its item's time in the feed (published,
-  // else updated) to the alert going out on the bus. Negative (future-dated) counts as 0.
+  // Feed-to-publish latency of one alert: from the response that brought its item to the
+  // alert going out on the bus (daemon/publish_latency.h). Negative counts as 0.
   void RecordPublishLatency(std::chrono::duration<double> latency);
   // Replay requests answered (ReplayServer::ServePending's return value).
   void RecordReplayRequests(std::size_t count = 1);

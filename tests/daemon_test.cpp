@@ -247,6 +247,15 @@ TEST_CASE("with [metrics] enabled the daemon serves what it did on /metrics and 
   }));
   CHECK(body.find("newsmon_fetches_total{feed=\"wire\",outcome=\"ok\"}") != std::string::npos);
   CHECK(body.find("newsmon_items_total{change=\"new\",feed=\"wire\"} 1") != std::string::npos);
+  // The alert's wait from its response to the bus, measured on the monotonic clock: more than
+  // nothing, and far less than a second on loopback (seconds of detected_at would be 0 or 1).
+  REQUIRE(body.find("newsmon_feed_to_publish_seconds_count 1\n") != std::string::npos);
+  const std::string sum_name = "newsmon_feed_to_publish_seconds_sum ";
+  const std::size_t sum_at = body.find(sum_name);
+  REQUIRE(sum_at != std::string::npos);
+  const double waited = std::stod(body.substr(sum_at + sum_name.size()));
+  CHECK(waited > 0);
+  CHECK(waited < 0.5);
   auto health = client.Get("/healthz");
   REQUIRE(health);
   CHECK(health->status == 200);

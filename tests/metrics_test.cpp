@@ -34,9 +34,10 @@ std::string Histogram(const std::string& name, const std::string& help,
 
 const std::vector<std::string> kFetchBounds = {"0.05", "0.1", "0.25", "0.5", "1",   "2.5",
                                                "5",    "10",  "30",   "60",  "+Inf"};
-const std::vector<std::string> kLatencyBounds = {"1",    "5",     "15",    "30",   "60",
-                                                 "120",  "300",   "600",   "1800", "3600",
-                                                 "7200", "21600", "86400", "+Inf"};
+const std::vector<std::string> kLatencyBounds = {
+    "0.0005", "0.001", "0.002", "0.005", "0.01", "0.025", "0.05", "0.1",
+    "0.25",   "0.5",   "1",     "5",     "15",   "30",    "60",   "120",
+    "300",    "600",   "1800",  "3600",  "7200", "21600", "86400", "+Inf"};
 
 bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -65,8 +66,8 @@ TEST_CASE("a fresh registry exposes its unlabelled series at zero") {
             Histogram("newsmon_fetch_duration_seconds", "Duration of feed fetches, any outcome.",
                       kFetchBounds, "0", "0", zeros_fetch) +
             Histogram("newsmon_feed_to_publish_seconds",
-                      "Seconds from an item's time in its feed to its alert being sent on the "
-                      "bus.",
+                      "Seconds from the response that brought an alert's item to the alert on "
+                      "the bus.",
                       kLatencyBounds, "0", "0", zeros_latency));
 }
 
@@ -83,7 +84,9 @@ TEST_CASE("the exposition of a small registry, exactly") {
   metrics.RecordAlert("talks", "new");
   metrics.RecordAlert("truces", "new");
   metrics.RecordPublishLatency(12s);
-  metrics.RecordPublishLatency(-5s);  // a future-dated item counts as 0
+  metrics.RecordPublishLatency(-5s);  // a clock stepped back counts as 0
+  // 2^-10 s: between the 0.5 ms and 1 ms bounds, exact in binary floating point.
+  metrics.RecordPublishLatency(std::chrono::duration<double>(0.0009765625));
   metrics.RecordReplayRequests(2);
   metrics.RecordReplayRequests();
   metrics.SetFeedsInBackoff(1);
@@ -141,9 +144,11 @@ TEST_CASE("the exposition of a small registry, exactly") {
                 kFetchBounds, "3", "75.53125",
                 {"1", "1", "1", "2", "2", "2", "2", "2", "2", "2", "3"}) +
       Histogram("newsmon_feed_to_publish_seconds",
-                "Seconds from an item's time in its feed to its alert being sent on the bus.",
-                kLatencyBounds, "2", "12",
-                {"1", "1", "2", "2", "2", "2", "2", "2", "2", "2", "2", "2", "2", "2"});
+                "Seconds from the response that brought an alert's item to the alert on "
+                "the bus.",
+                kLatencyBounds, "3", "12.0009765625",
+                {"1", "2", "2", "2", "2", "2", "2", "2", "2", "2", "2", "2",
+                 "3", "3", "3", "3", "3", "3", "3", "3", "3", "3", "3", "3"});
   CHECK(metrics.Expose(1700000090) == expected);
 }
 
