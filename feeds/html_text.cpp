@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -20,11 +21,28 @@
 namespace newsmon {
 namespace feeds_internal {
 
+namespace {
+
+// Eight bytes at a time: true when none has its high bit set and none is zero, the common
+// case of ASCII text (bit tricks from "Bit Twiddling Hacks", haszero).
+bool IsAsciiWord(const std::uint8_t* bytes) {
+  std::uint64_t word;
+  std::memcpy(&word, bytes, sizeof word);
+  constexpr std::uint64_t kLow = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  return ((word | ((word - kLow) & ~word)) & kHigh) == 0;
+}
+
+}  // namespace
+
 bool IsValidUtf8(std::string_view text) {
   const auto* s = reinterpret_cast<const std::uint8_t*>(text.data());
   const std::int64_t length = static_cast<std::int64_t>(text.size());
   std::int64_t i = 0;
   while (i < length) {
+    if (i + 8 <= length && IsAsciiWord(s + i)) {
+      i += 8;
+      continue;
+    }
     if (s[i] < 0x80) {  // ASCII fast path
       if (s[i] == 0) return false;
       ++i;
@@ -234,8 +252,11 @@ std::string StripTagsAndDecode(std::string_view s) {
       continue;
     }
     if (c != '<') {
-      out += c;
-      ++i;
+      // The text up to the next reference or tag in one append: most of a fragment is text.
+      std::size_t stop = i + 1;
+      while (stop < n && s[stop] != '&' && s[stop] != '<') ++stop;
+      out.append(s.data() + i, stop - i);
+      i = stop;
       continue;
     }
     const std::string_view rest = s.substr(i);
@@ -323,29 +344,44 @@ bool ContainsHtmlTags(std::string_view text) {
   return false;
 }
 
+namespace {
+
+// Bytes CollapseWhitespace copies as they are: not whitespace, not a control character, and
+// not the 0xC2 that may start a no-break space.
+bool IsPlainTextByte(unsigned char c) { return c > 0x20 && c != 0x7F && c != 0xC2; }
+
+}  // namespace
+
 std::string CollapseWhitespace(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+  // Written through a pointer into a buffer of the input's size (the output is never longer:
+  // each space it writes stands for at least one whitespace byte it read): appending byte by
+  // byte or word by word was a fifth of parsing a feed.
+  std::string out(text.size(), '\0');
+  char* const begin = out.data();
+  char* write = begin;
   bool pending_space = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') {
-      continue;  // control characters are not text
+    if (!IsPlainTextByte(c)) {
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') {
+        continue;  // control characters are not text
+      }
+      if (c == 0x7F) continue;
+      bool space = c <= 0x20;
+      if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xA0) {
+        space = true;  // U+00A0 NO-BREAK SPACE
+        ++i;
+      }
+      if (space) {
+        pending_space = write != begin;
+        continue;
+      }
     }
-    if (c == 0x7F) continue;
-    bool space = c <= 0x20;
-    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xA0) {
-      space = true;  // U+00A0 NO-BREAK SPACE
-      ++i;
-    }
-    if (space) {
-      pending_space = !out.empty();
-      continue;
-    }
-    if (pending_space) out += ' ';
+    if (pending_space) *write++ = ' ';
     pending_space = false;
-    out += static_cast<char>(c);
+    *write++ = static_cast<char>(c);
   }
+  out.resize(static_cast<std::size_t>(write - begin));
   return out;
 }
 

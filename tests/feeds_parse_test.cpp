@@ -779,6 +779,11 @@ TEST_CASE("HtmlToText", "[feeds][html]") {
   CHECK(HtmlToText("caf\xE9 ok") == "caf\xEF\xBF\xBD ok");  // invalid UTF-8 replaced
   CHECK(HtmlToText("ctl\x01\x02 chars") == "ctl chars");
   CHECK(HtmlToText("") == "");
+  // Raw no-break spaces collapse like spaces; other two-byte letters and DEL do not.
+  CHECK(HtmlToText("\xC2\xA0 lead\xC2\xA0\xC2\xA0mid \xC2\xA9 del\x7F ok\xC2\xA0") ==
+        "lead mid \xC2\xA9 del ok");
+  // A NUL inside a run of ASCII that is checked eight bytes at a time.
+  CHECK(HtmlToText(std::string("abcdefgh\0ijklmnopq", 18)) == "abcdefgh\xEF\xBF\xBDijklmnopq");
 }
 
 TEST_CASE("ResolveUrl", "[feeds][url]") {
