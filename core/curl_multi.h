@@ -7,8 +7,10 @@
 // The budget: past the descriptor limit socket() fails and curl reports every further
 // transfer as "Couldn't connect to server", so connections are capped at a third of the limit
 // (a connection may hold 2 descriptors, and SQLite, ZeroMQ and the logs need some too). Bulk
-// transfers (feeds, thousands at once) get all of it but a reserve; beyond their share they
-// wait here, in the order added, and enter curl as earlier ones finish. Prompt transfers
+// transfers (feeds, thousands at once) get all of it but a reserve, and at most 256 at once
+// (each holds its body until the loop has parsed it); beyond their share they wait here, in
+// the order added, and enter curl as earlier ones finish. Idle connections are kept up to the
+// whole budget, for the next poll. Prompt transfers
 // (webhooks, one per sink) enter curl at once and find the reserve free, so a wave of feed
 // polls never queues an alert's delivery behind it. See docs/design.md, "The loop".
 //

@@ -86,6 +86,12 @@ TEST_CASE("bulk transfers beyond their share wait in the driver, a prompt one st
   CHECK(server.HitCount("/slow") == 3);
 }
 
+TEST_CASE("however many descriptors allow, at most 256 feed transfers are in curl at once") {
+  // Each holds its body until the loop parses it: the cap bounds that memory.
+  CHECK(Driver(200)->bulk_limit() == 188);  // the budget less its reserve of 12
+  CHECK(Driver(30000)->bulk_limit() == 256);
+}
+
 TEST_CASE("Remove takes a transfer back, queued or running, and its callback never runs") {
   FeedServer server;
   server.Serve("/feed", Body("x"));
