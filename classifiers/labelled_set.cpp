@@ -186,8 +186,8 @@ std::vector<std::string> AssignSplits(std::vector<LabelledItem>& items) {
                  BlindFrom("news") + ")");
   for (const auto& [corpus, count] : counts) {
     cuts.push_back(corpus + ": blind from " + BlindFrom(corpus) + ", " +
-                   std::to_string(count.blind) + " of " + std::to_string(count.items) +
-                   " items, " + std::to_string(count.blind_dates.size()) + " of " +
+                   std::to_string(count.blind) + " of " + std::to_string(count.items) + " items, " +
+                   std::to_string(count.blind_dates.size()) + " of " +
                    std::to_string(count.dates.size()) + " dates");
   }
   return cuts;

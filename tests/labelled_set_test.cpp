@@ -103,13 +103,13 @@ TEST_CASE("Items dated 2025-11-23 or later are blind in every corpus but news", 
   add("news", "2026-07");     // July 2026 without a day: the 31st
   add("written", "");         // undated: in no split
   const std::vector<std::string> cuts = AssignSplits(items);
-  CHECK(cuts == std::vector<std::string>{
-                    "blind from 2025-11-23 in every corpus (news: from 2026-07-31)",
-                    "news: blind from 2026-07-31, 2 of 4 items, 1 of 3 dates",
-                    "news-2025: blind from 2025-11-23, 2 of 4 items, 2 of 4 dates",
-                    "news-cited: blind from 2025-11-23, 1 of 1 items, 1 of 1 dates",
-                    "news-ru: blind from 2025-11-23, 1 of 2 items, 1 of 2 dates",
-                    "news-uk: blind from 2025-11-23, 1 of 2 items, 1 of 2 dates"});
+  CHECK(cuts ==
+        std::vector<std::string>{"blind from 2025-11-23 in every corpus (news: from 2026-07-31)",
+                                 "news: blind from 2026-07-31, 2 of 4 items, 1 of 3 dates",
+                                 "news-2025: blind from 2025-11-23, 2 of 4 items, 2 of 4 dates",
+                                 "news-cited: blind from 2025-11-23, 1 of 1 items, 1 of 1 dates",
+                                 "news-ru: blind from 2025-11-23, 1 of 2 items, 1 of 2 dates",
+                                 "news-uk: blind from 2025-11-23, 1 of 2 items, 1 of 2 dates"});
   std::string splits;
   for (const LabelledItem& item : items) splits += SplitName(item.split)[0];
   CHECK(splits == "ttbbtbbtbttbbw");
