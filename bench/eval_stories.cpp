@@ -68,7 +68,7 @@ Result<std::vector<Labelled>> Load(const std::string& path, const std::string& c
   Status resolved = ResolveCorpusText(
       items, corpus, [](const std::string& file) { return ReadJsonCorpusFile(file, HtmlToText); });
   if (!resolved.ok()) return resolved;
-  AssignSplits(items);
+  AssignSplitsByThirds(items);  // the split its figures in docs/stories.md were judged on
   for (std::size_t i = 0; i < items.size(); ++i) labelled[i].item = items[i];
   return labelled;
 }

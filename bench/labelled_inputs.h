@@ -12,10 +12,11 @@
 
 namespace newsmon::bench {
 
-// The labelled real news of tests/data that exist in this checkout.
+// The labelled real news of tests/data that exist in this checkout (news-cited.jsonl, cited
+// items dated after the cut, only once it is merged).
 inline std::vector<std::string> DefaultLabelFiles() {
   std::vector<std::string> files;
-  for (const char* name : {"news-labels.jsonl", "news-uk.jsonl"}) {
+  for (const char* name : {"news-labels.jsonl", "news-uk.jsonl", "news-cited.jsonl"}) {
     const std::string path = std::string(NEWSMON_SOURCE_DIR "/tests/data/") + name;
     if (std::filesystem::exists(path)) files.push_back(path);
   }

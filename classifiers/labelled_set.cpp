@@ -140,7 +140,60 @@ std::string SortableDate(const std::string& date) { return date.size() == 7 ? da
 
 }  // namespace
 
+namespace {
+
+// The `news` corpus was split by thirds of its own dates before the cut became one date: its
+// items before 2026-07-31 were tuned on then, so they stay in training (its later items were
+// blind and stay blind).
+struct CorpusException {
+  const char* corpus;
+  const char* blind_from;
+};
+constexpr CorpusException kCutExceptions[] = {{"news", "2026-07-31"}};
+
+std::string BlindFrom(const std::string& corpus) {
+  for (const CorpusException& exception : kCutExceptions) {
+    if (corpus == exception.corpus) return exception.blind_from;
+  }
+  return kBlindFrom;
+}
+
+}  // namespace
+
 std::vector<std::string> AssignSplits(std::vector<LabelledItem>& items) {
+  struct Count {
+    std::set<std::string> dates;
+    std::set<std::string> blind_dates;
+    std::size_t items = 0;
+    std::size_t blind = 0;
+  };
+  std::map<std::string, Count> counts;  // corpus -> its dates and items, all and blind
+  for (LabelledItem& item : items) {
+    if (item.date.empty()) continue;  // undated: the written set, in no split
+    const std::string date = SortableDate(item.date);
+    const bool blind = date >= BlindFrom(item.corpus);
+    item.split = blind ? Split::kBlind : Split::kTraining;
+    Count& count = counts[item.corpus];
+    count.dates.insert(date);
+    ++count.items;
+    if (blind) {
+      count.blind_dates.insert(date);
+      ++count.blind;
+    }
+  }
+  std::vector<std::string> cuts;
+  cuts.push_back(std::string("blind from ") + kBlindFrom + " in every corpus (news: from " +
+                 BlindFrom("news") + ")");
+  for (const auto& [corpus, count] : counts) {
+    cuts.push_back(corpus + ": blind from " + BlindFrom(corpus) + ", " +
+                   std::to_string(count.blind) + " of " + std::to_string(count.items) + " items, " +
+                   std::to_string(count.blind_dates.size()) + " of " +
+                   std::to_string(count.dates.size()) + " dates");
+  }
+  return cuts;
+}
+
+std::vector<std::string> AssignSplitsByThirds(std::vector<LabelledItem>& items) {
   std::map<std::string, std::set<std::string>> dates;  // corpus -> distinct dates
   for (const LabelledItem& item : items) {
     if (!item.date.empty()) dates[item.corpus].insert(SortableDate(item.date));

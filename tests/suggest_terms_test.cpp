@@ -32,8 +32,8 @@ title = "Energy"
 terms = ["substation"]
 )";
 
-// Undated lines are the written set; dated ones are split by date (the latest third of the
-// dates, 2025-01-03 here, is blind). The blind items are the only ones with "prisoner swap".
+// Undated lines are the written set; dated ones are split by date (2025-11-23 and later is
+// blind). The blind items are the only ones with "prisoner swap".
 constexpr const char* kLabels =
     R"({"id": "p1", "title": "Humanitarian pause agreed", "summary": "Both sides accept a ceasefire.", "threads": ["truce"]}
 {"id": "p2", "title": "Humanitarian pauses extended", "summary": "Guns fall silent in the east.", "threads": ["truce"]}
@@ -44,9 +44,9 @@ constexpr const char* kLabels =
 
 {"id": "t1", "date": "2025-01-01", "title": "Humanitarian pause begins", "summary": "Evacuation starts under the ceasefire.", "threads": ["truce"]}
 {"id": "t2", "date": "2025-01-02", "title": "Markets rise", "summary": "Shares gain.", "threads": []}
-{"id": "b1", "date": "2025-01-03", "title": "Prisoner swap during the truce", "summary": "", "threads": ["truce"]}
-{"id": "b2", "date": "2025-01-03", "title": "Second prisoner swap", "summary": "", "threads": ["truce"]}
-{"id": "b3", "date": "2025-01-03", "title": "Prisoner swap delayed", "summary": "", "threads": ["truce"]}
+{"id": "b1", "date": "2025-11-23", "title": "Prisoner swap during the truce", "summary": "", "threads": ["truce"]}
+{"id": "b2", "date": "2025-11-23", "title": "Second prisoner swap", "summary": "", "threads": ["truce"]}
+{"id": "b3", "date": "2025-11-23", "title": "Prisoner swap delayed", "summary": "", "threads": ["truce"]}
 )";
 
 struct Setup {
@@ -139,11 +139,11 @@ TEST_CASE("suggest-terms learns from the blind split only with --all-splits", "[
         "\"humanitarian\",        # 4 of 7 positives, 1 of 4 negatives, z 0.5\n"
         "\"pause\",               # 4 of 7 positives, 1 of 4 negatives, z 0.5\n");
 
-  // One date: all of it is the blind split, nothing is left to learn from without --all-splits.
+  // Only blind dates: nothing is left to learn from without --all-splits.
   TempDir dir;
   options = setup.Options();
   options.labels = {dir.Write(
-      "blind.jsonl", R"({"id": "a", "date": "2025-01-01", "title": "Truce", "threads": ["truce"]}
+      "blind.jsonl", R"({"id": "a", "date": "2025-12-01", "title": "Truce", "threads": ["truce"]}
 )")};
   Output blind = Run(options);
   CHECK(blind.status == 1);
