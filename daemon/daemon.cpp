@@ -652,12 +652,18 @@ class DaemonImpl final : public Daemon {
   void UpdateWebhookGauges() {
     auto last_seq = parts_.store->LastSeq();
     if (!last_seq.ok()) return;
-    std::vector<Metrics::WebhookGauges> gauges;
-    for (const auto& sink : parts_.webhooks) {
-      WebhookState state = sink->state();
-      gauges.push_back({sink->name(), *last_seq - state.cursor, state.failing});
+    parts_.metrics->SetWebhooks(GaugesOf(parts_.webhooks, *last_seq));
+    parts_.metrics->SetEmailSinks(GaugesOf(parts_.emails, *last_seq));
+  }
+
+  template <typename Sinks>
+  static std::vector<Metrics::SinkGauges> GaugesOf(const Sinks& sinks, std::int64_t last_seq) {
+    std::vector<Metrics::SinkGauges> gauges;
+    for (const auto& sink : sinks) {
+      SinkState state = sink->state();
+      gauges.push_back({sink->name(), last_seq - state.cursor, state.failing});
     }
-    parts_.metrics->SetWebhooks(gauges);
+    return gauges;
   }
 
   void Tick(Clock::TimePoint now) {

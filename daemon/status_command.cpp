@@ -2,10 +2,14 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "core/time_format.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
+#include "publishers/email.h"
 #include "store/store.h"
 
 namespace newsmon {
@@ -59,20 +63,35 @@ void PrintFeeds(const Config& config, const std::vector<FeedStatus>& stored, std
   }
 }
 
-// How far each webhook got; "behind" counts alerts of every thread after its mark, so
-// alerts of threads it does not follow may be among them.
-void PrintWebhooks(const Config& config, Store& store, std::int64_t last_seq) {
-  if (config.publish.webhooks.empty()) return;
-  std::cout << "\nWEBHOOK                 DELIVERED UP TO   BEHIND\n";
-  for (const WebhookConfig& webhook : config.publish.webhooks) {
-    auto cursor = store.WebhookCursor(webhook.name);
-    std::cout << std::setw(24) << webhook.name;
+// How far each sink got; "behind" counts alerts of every thread after its mark, so alerts of
+// threads it does not follow (or, for an e-mail digest, alerts waiting for their digest) may be
+// among them. `sinks`: each sink's name and the key of its mark in the store.
+void PrintSinkMarks(const std::string& title,
+                    const std::vector<std::pair<std::string, std::string>>& sinks, Store& store,
+                    std::int64_t last_seq) {
+  if (sinks.empty()) return;
+  std::cout << "\n" << std::left << std::setw(24) << title << "DELIVERED UP TO   BEHIND\n";
+  for (const auto& [name, key] : sinks) {
+    auto cursor = store.WebhookCursor(key);
+    std::cout << std::setw(24) << name;
     if (!cursor.ok() || !*cursor) {
       std::cout << "not started\n";
       continue;
     }
     std::cout << std::setw(18) << ("#" + std::to_string(**cursor)) << (last_seq - **cursor) << "\n";
   }
+}
+
+void PrintSinks(const Config& config, Store& store, std::int64_t last_seq) {
+  std::vector<std::pair<std::string, std::string>> webhooks, emails;
+  for (const WebhookConfig& webhook : config.publish.webhooks) {
+    webhooks.emplace_back(webhook.name, webhook.name);
+  }
+  for (const EmailConfig& email : config.publish.emails) {
+    emails.emplace_back(email.name, EmailMarkKey(email.name));
+  }
+  PrintSinkMarks("WEBHOOK", webhooks, store, last_seq);
+  PrintSinkMarks("EMAIL", emails, store, last_seq);
 }
 
 }  // namespace
@@ -109,7 +128,7 @@ int ShowStatus(const std::string& config_path, const std::optional<std::string>&
     for (const auto& [id, n] : *counts) count += id == thread.id ? n : 0;
     std::cout << std::setw(24) << thread.id << count << "\n";
   }
-  PrintWebhooks(*config, **store, *last_seq);
+  PrintSinks(*config, **store, *last_seq);
   return 0;
 }
 

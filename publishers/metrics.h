@@ -49,15 +49,17 @@ class Metrics {
   void SetFeedLastSuccess(const std::string& feed, std::int64_t unix_seconds);
   void SetOutboxBacklog(std::size_t unsent_alerts);
   void SetDatabaseBytes(std::uint64_t bytes);
-  // Each webhook sink: alerts after its delivered mark (of any thread, so alerts of
-  // threads it does not follow count until it passes them) and whether its last attempt
-  // failed. Replaces every webhook series, so sinks removed by a reload disappear.
-  struct WebhookGauges {
+  // Each sink: alerts after its delivered mark (of any thread, so alerts of threads it does
+  // not follow count until it passes them) and whether its last attempt failed. Replaces
+  // every series of that kind, so sinks removed by a reload disappear.
+  struct SinkGauges {
     std::string name;
     std::int64_t backlog = 0;
     bool failing = false;
   };
-  void SetWebhooks(const std::vector<WebhookGauges>& webhooks);
+  using WebhookGauges = SinkGauges;
+  void SetWebhooks(const std::vector<SinkGauges>& webhooks);
+  void SetEmailSinks(const std::vector<SinkGauges>& emails);
   // Drops every series labelled with `feed` (a feed removed on reload).
   void RemoveFeed(const std::string& feed);
 

@@ -7,6 +7,7 @@
 #include "tests/support/daemon_runner.h"
 #include "tests/support/feed_server.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/process.h"
 #include "tests/support/smtp_server.h"
 #include "tests/support/wait.h"
 
@@ -80,6 +81,9 @@ TEST_CASE(
       },
       10s));
   CHECK(smtp.MailCount() == 2);
+  Completed status = RunNewsmon({"status", "--config", config.path});
+  CHECK(status.out.find("\nEMAIL                   DELIVERED UP TO   BEHIND\n"
+                        "desk                    #2                0\n") != std::string::npos);
   for (const std::string& line : log.Lines()) CHECK(line.find("s3cret") == std::string::npos);
 }
 

@@ -439,5 +439,21 @@ TEST_CASE("webhook gauges show each sink's backlog and failure, and a removed si
   CHECK(one.find("newsmon_webhook_backlog{webhook=\"ops\"} 1\n") != std::string::npos);
 }
 
+TEST_CASE("e-mail sinks have gauges of their own, apart from the webhooks'") {
+  Metrics metrics;
+  metrics.SetWebhooks({{"desk", 1, false}});
+  metrics.SetEmailSinks({{"night-desk", 4, true}});
+  std::string text = metrics.Expose(1000);
+  CHECK(text.find("newsmon_email_backlog{email=\"night-desk\"} 4\n") != std::string::npos);
+  CHECK(text.find("newsmon_email_failing{email=\"night-desk\"} 1\n") != std::string::npos);
+  CHECK(text.find("# HELP newsmon_email_backlog Alerts stored after the email sink's delivered "
+                  "mark.\n") != std::string::npos);
+  CHECK(text.find("webhook=\"night-desk\"") == std::string::npos);
+  metrics.SetEmailSinks({});
+  text = metrics.Expose(1000);
+  CHECK(text.find("night-desk") == std::string::npos);
+  CHECK(text.find("newsmon_webhook_backlog{webhook=\"desk\"} 1\n") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace newsmon
