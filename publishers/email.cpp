@@ -20,6 +20,7 @@
 #include "core/curl_multi.h"
 #include "core/time_format.h"
 #include "publishers/email_message.h"
+#include "publishers/sink_delivery.h"
 #include "publishers/webhook_formats.h"
 
 namespace newsmon {
@@ -238,11 +239,6 @@ class Mail {
   std::optional<CURLcode> result_;  // set when done
 };
 
-std::string FormatSeconds(milliseconds delay) {
-  double seconds = static_cast<double>(delay.count()) / 1000.0;
-  return seconds >= 10 ? fmt::format("{:.0f}", seconds) : fmt::format("{:.1f}", seconds);
-}
-
 // An alert read from the outbox and not yet mailed, with when its thread's digest is due if it
 // opens one.
 struct Waiting {
@@ -259,10 +255,11 @@ class SmtpEmailSink final : public EmailSink {
         domain_(options_.from.substr(options_.from.find('@') + 1)),
         store_(store),
         cursor_(cursor),
-        stored_cursor_(cursor),
         read_up_to_(cursor),
+        retries_("email '" + options_.name + "'", log_url_, options_.min_backoff,
+                 options_.max_backoff, env.random),
+        mark_(store, EmailMarkKey(options_.name), "email '" + options_.name + "'", cursor),
         clock_(env.clock),
-        random_(env.random),
         multi_(multi) {
     for (const std::string& thread : options_.threads) topics_.insert(AlertTopic(thread));
   }
@@ -270,27 +267,28 @@ class SmtpEmailSink final : public EmailSink {
   std::optional<Clock::time_point> NextDeadline() const override {
     if (mail_) return std::nullopt;
     if (outgoing_ || (outbox_may_have_more_ && waiting_.size() < kMostWaiting)) {
-      return next_attempt_;
+      return retries_.next_attempt();
     }
     if (waiting_.empty()) return std::nullopt;
-    return std::max(next_attempt_, EarliestDue());
+    return std::max(retries_.next_attempt(), EarliestDue());
   }
 
   // A message started here connects in the driver's next Wait(), which curl makes return at once.
   void Pump(Clock::time_point now) override {
     Harvest(now);
-    if (!mail_ && now >= next_attempt_) {
+    if (!mail_ && now >= retries_.next_attempt()) {
       ReadOutbox(now);
       StartNext(now);
     }
-    StoreCursor();
+    mark_.Save(cursor_);
   }
 
   void Notify() override { outbox_may_have_more_ = true; }
   const std::string& name() const override { return options_.name; }
 
   SinkState state() const override {
-    return {cursor_, delivered_, failed_attempts_, failing_, last_error_, mail_ != nullptr};
+    return {cursor_,           delivered_,           retries_.failed_attempts(),
+            retries_.failing(), retries_.last_error(), mail_ != nullptr};
   }
 
  private:
@@ -299,7 +297,7 @@ class SmtpEmailSink final : public EmailSink {
     if (!outbox_may_have_more_ || waiting_.size() >= kMostWaiting) return;
     auto entries = store_.AlertsAfter(read_up_to_, options_.batch, "");
     if (!entries.ok()) {
-      Failed(entries.status().WithContext("reading the outbox: "), now);
+      retries_.Failed(entries.status().WithContext("reading the outbox: "), now);
       return;
     }
     outbox_may_have_more_ = entries->size() >= options_.batch;
@@ -358,7 +356,7 @@ class SmtpEmailSink final : public EmailSink {
     if (!outgoing_) return;
     auto mail = std::make_unique<Mail>(outgoing_->text);
     if (Status s = mail->Start(options_, multi_); !s.ok()) {
-      Failed(s, now);
+      retries_.Failed(s, now);
       return;
     }
     spdlog::debug("email '{}': mailing alerts {} to {}", options_.name, outgoing_->seqs.front(),
@@ -411,7 +409,7 @@ class SmtpEmailSink final : public EmailSink {
     if (status.ok()) {
       Delivered(now);
     } else {
-      Failed(status, now);
+      retries_.Failed(status, now);
     }
   }
 
@@ -423,12 +421,7 @@ class SmtpEmailSink final : public EmailSink {
     outgoing_.reset();
     AdvanceCursor();
     if (cursor_ < last) StoreThreadMark(topic, last);
-    attempt_ = 0;
-    next_attempt_ = now;
-    if (failing_) {
-      failing_ = false;
-      spdlog::info("email '{}' recovered", options_.name);
-    }
+    retries_.Succeeded(now);
   }
 
   // A lost write costs a second copy of that digest after a restart, nothing more.
@@ -443,73 +436,25 @@ class SmtpEmailSink final : public EmailSink {
   // Everything before the oldest waiting alert was mailed or is not ours to mail.
   void AdvanceCursor() { cursor_ = waiting_.empty() ? read_up_to_ : waiting_.begin()->first - 1; }
 
-  void Failed(const Status& status, Clock::time_point now) {
-    ++attempt_;
-    ++failed_attempts_;
-    last_error_ = status.message();
-    const milliseconds delay = JitteredBackoff(
-        {.first = options_.min_backoff, .cap = options_.max_backoff, .floor = options_.min_backoff},
-        attempt_, random_);
-    next_attempt_ = now + delay;
-    if (failing_) {
-      spdlog::debug("email '{}': still failing: {}; retrying in {} s", options_.name, last_error_,
-                    FormatSeconds(delay));
-      return;
-    }
-    failing_ = true;
-    spdlog::warn("email '{}' ({}): failing: {}; retrying in {} s", options_.name, log_url_,
-                 last_error_, FormatSeconds(delay));
-  }
-
-  // A lost write is retried on the next Pump; until then a restart mails again (at least once).
-  void StoreCursor() {
-    if (cursor_ == stored_cursor_) return;
-    if (Status s = store_.SetWebhookCursor(EmailMarkKey(options_.name), cursor_); !s.ok()) {
-      if (!cursor_write_failing_) {
-        spdlog::warn("email '{}': cannot store its mark: {}", options_.name, s.message());
-      }
-      cursor_write_failing_ = true;
-      return;
-    }
-    cursor_write_failing_ = false;
-    stored_cursor_ = cursor_;
-  }
-
   EmailOptions options_;
   std::string log_url_;
   std::string domain_;  // of the From address, for Message-IDs
   Store& store_;
   std::set<std::string> topics_;  // empty: every thread
   std::int64_t cursor_;
-  std::int64_t stored_cursor_;
   std::int64_t read_up_to_;                           // the last seq read from the outbox
   std::map<std::int64_t, Waiting> waiting_;           // by seq: read, ours, not yet mailed
   std::map<std::string, std::int64_t> thread_marks_;  // by topic
   std::optional<Outgoing> outgoing_;                  // the message being sent or retried
   bool outbox_may_have_more_ = true;
-  Clock::time_point next_attempt_{};  // the end of the current backoff
-  int attempt_ = 0;                   // consecutive failures of outgoing_
   std::uint64_t delivered_ = 0;
-  std::uint64_t failed_attempts_ = 0;
-  bool failing_ = false;
-  bool cursor_write_failing_ = false;
-  std::string last_error_;
+  DeliveryRetries retries_;  // of outgoing_
+  SinkMark mark_;
   const newsmon::Clock& clock_;
-  Random& random_;
   CurlMulti& multi_;
   std::unique_ptr<Mail> mail_;  // after outgoing_, whose text it reads; leaves multi_ when it goes
 };
 
-// As for webhooks: a new sink starts at the end of the outbox and records that at once.
-Result<std::int64_t> InitialCursor(const std::string& key, Store& store) {
-  auto stored = store.WebhookCursor(key);
-  if (!stored.ok()) return stored.status();
-  if (stored->has_value()) return stored->value();
-  auto last = store.LastSeq();
-  if (!last.ok()) return last.status();
-  if (Status s = store.SetWebhookCursor(key, *last); !s.ok()) return s;
-  return *last;
-}
 
 }  // namespace
 
@@ -548,7 +493,7 @@ Result<std::unique_ptr<EmailSink>> EmailSink::Create(const EmailOptions& options
   auto url = ParseSmtpUrl(options.url);
   if (!url.ok()) return url.status().WithContext(context);
   if (Status s = CheckOptions(options, *url); !s.ok()) return s.WithContext(context);
-  auto cursor = InitialCursor(EmailMarkKey(options.name), store);
+  auto cursor = SinkMark::Initial(store, EmailMarkKey(options.name));
   if (!cursor.ok()) return cursor.status().WithContext(context);
   return std::unique_ptr<EmailSink>(
       std::make_unique<SmtpEmailSink>(options, *url, store, multi, *cursor, env));

@@ -17,6 +17,7 @@
 #include "core/curl_handles.h"
 #include "core/curl_multi.h"
 #include "core/version.h"
+#include "publishers/sink_delivery.h"
 
 namespace newsmon {
 namespace {
@@ -198,11 +199,6 @@ class Post {
   std::optional<CURLcode> result_;  // set when done
 };
 
-std::string FormatSeconds(milliseconds delay) {
-  double seconds = static_cast<double>(delay.count()) / 1000.0;
-  return seconds >= 10 ? fmt::format("{:.0f}", seconds) : fmt::format("{:.1f}", seconds);
-}
-
 class HttpWebhookSink final : public WebhookSink {
  public:
   HttpWebhookSink(WebhookOptions options, Store& store, CurlMulti& multi, std::int64_t cursor,
@@ -211,24 +207,25 @@ class HttpWebhookSink final : public WebhookSink {
         log_url_(RedactedUrl(options_.url)),
         store_(store),
         cursor_(cursor),
-        stored_cursor_(cursor),
         read_up_to_(cursor),
-        random_(env.random),
+        retries_("webhook '" + options_.name + "'", log_url_, options_.min_backoff,
+                 options_.max_backoff, env.random),
+        mark_(store, options_.name, "webhook '" + options_.name + "'", cursor),
         multi_(multi) {
     if (options_.user_agent.empty()) options_.user_agent = "newsmon/" NEWSMON_VERSION;
     for (const std::string& thread : options_.threads) topics_.insert(AlertTopic(thread));
   }
 
   std::optional<Clock::time_point> NextDeadline() const override {
-    if (!post_ && (!queue_.empty() || outbox_may_have_more_)) return next_attempt_;
+    if (!post_ && (!queue_.empty() || outbox_may_have_more_)) return retries_.next_attempt();
     return std::nullopt;
   }
 
   // A POST started here connects in the driver's next Wait(), which curl makes return at once.
   void Pump(Clock::time_point now) override {
     Harvest(now);
-    if (!post_ && now >= next_attempt_) StartNext(now);
-    StoreCursor();
+    if (!post_ && now >= retries_.next_attempt()) StartNext(now);
+    mark_.Save(cursor_);
   }
 
   void Notify() override { outbox_may_have_more_ = true; }
@@ -236,7 +233,8 @@ class HttpWebhookSink final : public WebhookSink {
   const std::string& name() const override { return options_.name; }
 
   WebhookState state() const override {
-    return {cursor_, delivered_, failed_attempts_, failing_, last_error_, post_ != nullptr};
+    return {cursor_,           delivered_,           retries_.failed_attempts(),
+            retries_.failing(), retries_.last_error(), post_ != nullptr};
   }
 
  private:
@@ -248,7 +246,7 @@ class HttpWebhookSink final : public WebhookSink {
         queue_.front().seq,
         FormatWebhookMessage(options_.format, queue_.front().body, options_.chat_id));
     if (Status s = post->Start(options_, queue_.front().topic, multi_); !s.ok()) {
-      Failed(s, std::nullopt, now);
+      retries_.Failed(s, now);
       return false;
     }
     spdlog::debug("webhook '{}': posting alert {}", options_.name, post->seq());
@@ -261,7 +259,7 @@ class HttpWebhookSink final : public WebhookSink {
     if (!outbox_may_have_more_) return true;
     auto entries = store_.AlertsAfter(read_up_to_, options_.batch, "");
     if (!entries.ok()) {
-      Failed(entries.status().WithContext("reading the outbox: "), std::nullopt, now);
+      retries_.Failed(entries.status().WithContext("reading the outbox: "), now);
       return false;
     }
     outbox_may_have_more_ = entries->size() >= options_.batch;
@@ -287,7 +285,7 @@ class HttpWebhookSink final : public WebhookSink {
     if (status.ok()) {
       Delivered(now);
     } else {
-      Failed(status, retry_after, now);
+      retries_.Failed(status, now, retry_after);
     }
   }
 
@@ -295,60 +293,7 @@ class HttpWebhookSink final : public WebhookSink {
     queue_.pop_front();
     AdvanceCursor();
     ++delivered_;
-    attempt_ = 0;
-    next_attempt_ = now;
-    if (failing_) {
-      failing_ = false;
-      spdlog::info("webhook '{}' recovered", options_.name);
-    }
-  }
-
-  void Failed(const Status& status, std::optional<std::chrono::seconds> retry_after,
-              Clock::time_point now) {
-    ++attempt_;
-    ++failed_attempts_;
-    last_error_ = status.message();
-    milliseconds delay = RetryDelay(retry_after);
-    next_attempt_ = now + delay;
-    if (failing_) {
-      spdlog::debug("webhook '{}': still failing: {}; retrying in {} s", options_.name, last_error_,
-                    FormatSeconds(delay));
-      return;
-    }
-    failing_ = true;
-    spdlog::warn("webhook '{}' ({}): failing: {}; retrying in {} s", options_.name, log_url_,
-                 last_error_, FormatSeconds(delay));
-  }
-
-  // Doubles from min_backoff per consecutive failure, ±20 % so sinks that failed together
-  // do not retry together, within [min_backoff, max_backoff]; a Retry-After is a floor,
-  // itself capped at max_backoff.
-  milliseconds RetryDelay(std::optional<std::chrono::seconds> retry_after) {
-    milliseconds delay = JitteredBackoff(
-        {.first = options_.min_backoff, .cap = options_.max_backoff, .floor = options_.min_backoff},
-        attempt_, random_);
-    if (retry_after) {
-      // Clamped in seconds first: a receiver's "Retry-After: 10000000000000000" would overflow
-      // the conversion to milliseconds.
-      const auto cap = std::chrono::duration_cast<std::chrono::seconds>(options_.max_backoff);
-      delay = std::max<milliseconds>(delay, std::min(*retry_after, cap));
-    }
-    return delay;
-  }
-
-  // A lost write is retried on the next Pump; until then a restart posts again (at least
-  // once), which receivers absorb by deduplicating on seq.
-  void StoreCursor() {
-    if (cursor_ == stored_cursor_) return;
-    if (Status s = store_.SetWebhookCursor(options_.name, cursor_); !s.ok()) {
-      if (!cursor_write_failing_) {
-        spdlog::warn("webhook '{}': cannot store its cursor: {}", options_.name, s.message());
-      }
-      cursor_write_failing_ = true;
-      return;
-    }
-    cursor_write_failing_ = false;
-    stored_cursor_ = cursor_;
+    retries_.Succeeded(now);
   }
 
   WebhookOptions options_;
@@ -356,34 +301,16 @@ class HttpWebhookSink final : public WebhookSink {
   Store& store_;
   std::unordered_set<std::string> topics_;  // empty: every thread
   std::int64_t cursor_;
-  std::int64_t stored_cursor_;
   std::int64_t read_up_to_;        // the last seq read from the outbox
   std::deque<OutboxEntry> queue_;  // alerts of our threads read but not yet delivered
   bool outbox_may_have_more_ = true;
-  Clock::time_point next_attempt_{};  // the end of the current backoff
-  int attempt_ = 0;                   // consecutive failures of the queue's head
   std::uint64_t delivered_ = 0;
-  std::uint64_t failed_attempts_ = 0;
-  bool failing_ = false;
-  bool cursor_write_failing_ = false;
-  std::string last_error_;
-  Random& random_;
+  DeliveryRetries retries_;  // of the queue's head
+  SinkMark mark_;
   CurlMulti& multi_;
   std::unique_ptr<Post> post_;  // leaves multi_ when it goes
 };
 
-// A sink seen for the first time starts at the end of the outbox, and says so in the store
-// at once: otherwise alerts stored while it is down before its first delivery would be
-// skipped by the next start's new baseline.
-Result<std::int64_t> InitialCursor(const std::string& name, Store& store) {
-  auto stored = store.WebhookCursor(name);
-  if (!stored.ok()) return stored.status();
-  if (stored->has_value()) return stored->value();
-  auto last = store.LastSeq();
-  if (!last.ok()) return last.status();
-  if (Status s = store.SetWebhookCursor(name, *last); !s.ok()) return s;
-  return *last;
-}
 
 }  // namespace
 
@@ -392,7 +319,7 @@ Result<std::unique_ptr<WebhookSink>> WebhookSink::Create(const WebhookOptions& o
   if (options.name.empty()) return Status::Error("webhook '" + options.url + "' has no name");
   std::string context = "webhook '" + options.name + "': ";
   if (Status s = CheckOptions(options); !s.ok()) return s.WithContext(context);
-  auto cursor = InitialCursor(options.name, store);
+  auto cursor = SinkMark::Initial(store, options.name);
   if (!cursor.ok()) return cursor.status().WithContext(context);
   CurlGlobalInitOnce();
   return std::unique_ptr<WebhookSink>(
