@@ -149,6 +149,7 @@ class Clusterer final : public StoryClusterer {
     if (added) {
       words_.push_back(word);
       document_frequency_.push_back(0);
+      postings_.emplace_back();
     }
     return found->second;
   }
@@ -243,9 +244,9 @@ class Clusterer final : public StoryClusterer {
         for (auto& [word, weight] : member.vector) word = renumbered[word];
       }
     }
-    std::unordered_map<WordId, std::vector<Posting>> postings;
-    for (auto& [word, ids] : postings_) {
-      if (renumbered[word] != kGone) postings[renumbered[word]] = std::move(ids);
+    std::vector<std::vector<Posting>> postings(words_.size());
+    for (std::size_t word = 0; word < renumbered.size(); ++word) {
+      if (renumbered[word] != kGone) postings[renumbered[word]] = std::move(postings_[word]);
     }
     postings_ = std::move(postings);
   }
@@ -261,9 +262,7 @@ class Clusterer final : public StoryClusterer {
     std::vector<Story*>& sharing = sharing_;
     sharing.clear();
     for (const auto& [word, weight] : vector) {
-      auto postings = postings_.find(word);
-      if (postings == postings_.end()) continue;
-      for (const Posting& posting : postings->second) {
+      for (const Posting& posting : postings_[word]) {
         Story& story = *posting.story;
         if (story.visit != visit_) {
           story.visit = visit_;
@@ -368,13 +367,10 @@ class Clusterer final : public StoryClusterer {
   }
 
   void Unpost(WordId word, const Story* story) {
-    auto postings = postings_.find(word);
-    if (postings == postings_.end()) return;
-    auto& list = postings->second;
+    auto& list = postings_[word];
     list.erase(std::remove_if(list.begin(), list.end(),
                               [&](const Posting& posting) { return posting.story == story; }),
                list.end());
-    if (list.empty()) postings_.erase(postings);
   }
 
   static constexpr double kIdfPrior = 50;
@@ -388,7 +384,9 @@ class Clusterer final : public StoryClusterer {
 
   StoryOptions options_;
   std::unordered_map<std::int64_t, Story> stories_;
-  std::unordered_map<WordId, std::vector<Posting>> postings_;
+  // By word id: ids are dense (interned in order, renumbered at each compaction), so a word's
+  // postings are one index away rather than a hash lookup for every word of every item.
+  std::vector<std::vector<Posting>> postings_;
   std::uint64_t visit_ = 0;
   std::vector<Story*> sharing_;  // Nearest's scratch, kept for its capacity
   std::vector<std::pair<double, Story*>>
