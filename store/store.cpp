@@ -682,8 +682,11 @@ ON CONFLICT(name) DO UPDATE SET
     const std::int64_t story = classified.story;
     auto matches = WithStoryMatches(classified, record.story_rules);
     if (!matches.ok()) return matches.status();
+    // Only an item that started its story has similarity 0: joining takes at least the
+    // clusterer's threshold.
     auto new_source = stories_.Join(story, item_row, classified.item.feed, record.fetched_at,
-                                    /*matters=*/!matches->empty());
+                                    /*matters=*/!matches->empty(),
+                                    /*first=*/classified.story_similarity == 0);
     if (!new_source.ok()) return new_source.status();
     for (const ThreadMatch& match : *matches) {
       if (Status s = InsertMatch(item_row, match); !s.ok()) return s;

@@ -16,7 +16,11 @@ constexpr std::int64_t kLastSeenStep = 3600;
 }  // namespace
 
 Result<bool> StoryLedger::Join(std::int64_t story, std::int64_t item_row, const std::string& feed,
-                               std::int64_t at, bool matters) {
+                               std::int64_t at, bool matters, bool first) {
+  if (first) {
+    if (!matters) return false;
+    return WriteJoin(story, item_row, feed, at);
+  }
   auto written = Written(story);
   if (!written.ok()) return written.status();
   if (!*written) {

@@ -36,9 +36,11 @@ class StoryLedger {
   // story. A story's rows are written only once it matters (`matters`: the item is in a
   // thread), replaying the joins of its earlier items; most stories never alert, and their
   // rows would be written for nothing. Once written they are kept up to date with every item.
-  // Returns whether feed is a source the story did not have (false when nothing is written).
+  // `first`: the item started the story, so nothing of it can be written yet (most items:
+  // this spares them even the look-up). Returns whether feed is a source the story did not
+  // have (false when nothing is written).
   Result<bool> Join(std::int64_t story, std::int64_t item_row, const std::string& feed,
-                    std::int64_t at, bool matters);
+                    std::int64_t at, bool matters, bool first);
   // The threads the story has alerted in, in the order it entered them.
   Result<std::vector<std::string>> Threads(std::int64_t story);
   Result<StoryRef> Ref(std::int64_t story);
