@@ -79,6 +79,59 @@ struct Story {
   std::string link;  // the first item's canonical link
 };
 
+// Token text -> word, by open addressing: each token of each item is looked up here, and a
+// probe of one flat array costs less than std::unordered_map's hash into a bucket and walk
+// along node pointers (bench/ingest-bench, docs/stories.md).
+class TokenTable {
+ public:
+  // Null when the text was never inserted.
+  const WordId* Find(std::string_view text, std::uint64_t hash) const {
+    if (slots_.empty()) return nullptr;
+    for (std::size_t i = hash & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      const Slot& slot = slots_[i];
+      if (slot.key == kEmpty) return nullptr;
+      if (slot.hash == hash && keys_[slot.key] == text) return &slot.word;
+    }
+  }
+
+  // text must not be in the table yet.
+  void Insert(std::string_view text, std::uint64_t hash, WordId word) {
+    if (2 * (keys_.size() + 1) > slots_.size()) Grow();
+    keys_.emplace_back(text);
+    Place({hash, static_cast<std::uint32_t>(keys_.size() - 1), word});
+  }
+
+  void Clear() {
+    slots_.clear();
+    keys_.clear();
+  }
+
+ private:
+  static constexpr std::uint32_t kEmpty = std::numeric_limits<std::uint32_t>::max();
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t key = kEmpty;  // index in keys_
+    WordId word = 0;
+  };
+
+  void Grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<std::size_t>(64, 2 * old.size()), Slot{});
+    for (const Slot& slot : old) {
+      if (slot.key != kEmpty) Place(slot);
+    }
+  }
+
+  void Place(const Slot& placed) {
+    std::size_t i = placed.hash & (slots_.size() - 1);
+    while (slots_[i].key != kEmpty) i = (i + 1) & (slots_.size() - 1);
+    slots_[i] = placed;
+  }
+
+  std::vector<Slot> slots_;  // a power of two, at most half full
+  std::vector<std::string> keys_;
+};
+
 double Norm2(const Vector& vector) {
   double sum = 0;
   for (const auto& [word, weight] : vector) sum += weight * weight;
@@ -149,6 +202,7 @@ class Clusterer final : public StoryClusterer {
     if (added) {
       words_.push_back(word);
       document_frequency_.push_back(0);
+      postings_.emplace_back();
     }
     return found->second;
   }
@@ -173,18 +227,21 @@ class Clusterer final : public StoryClusterer {
   }
 
   void AddWords(const text::TokenizedText& tokens, double weight, int words,
-                std::unordered_map<std::string, WordId>& ids, Vector& out) {
+                TokenTable& ids, Vector& out) {
     for (int position = 0; position < words; ++position) {
       const text::Token& token = tokens.tokens[static_cast<std::size_t>(tokens.first_at[position])];
       if (token.text.size() < 2) continue;
-      auto found = ids.find(token.text);
-      if (found == ids.end()) {
-        const WordId id = FunctionWords().contains(token.text)
-                              ? kFunctionWord
-                              : Intern(token.stem.empty() ? token.text : token.stem);
-        found = ids.emplace(token.text, id).first;
+      const std::uint64_t hash = Fnv1a(token.text);
+      WordId id;
+      if (const WordId* found = ids.Find(token.text, hash)) {
+        id = *found;
+      } else {
+        id = FunctionWords().contains(token.text)
+                 ? kFunctionWord
+                 : Intern(token.stem.empty() ? token.text : token.stem);
+        ids.Insert(token.text, hash, id);
       }
-      if (found->second != kFunctionWord) out.push_back({found->second, weight});
+      if (id != kFunctionWord) out.push_back({id, weight});
     }
   }
 
@@ -227,7 +284,7 @@ class Clusterer final : public StoryClusterer {
     std::vector<std::string> words;
     std::vector<double> frequencies;
     ids_.clear();
-    for (auto& ids : token_ids_) ids.clear();
+    for (auto& ids : token_ids_) ids.Clear();
     for (std::size_t word = 0; word < words_.size(); ++word) {
       if (!keep[word]) continue;
       renumbered[word] = static_cast<WordId>(words.size());
@@ -243,9 +300,9 @@ class Clusterer final : public StoryClusterer {
         for (auto& [word, weight] : member.vector) word = renumbered[word];
       }
     }
-    std::unordered_map<WordId, std::vector<Posting>> postings;
-    for (auto& [word, ids] : postings_) {
-      if (renumbered[word] != kGone) postings[renumbered[word]] = std::move(ids);
+    std::vector<std::vector<Posting>> postings(words_.size());
+    for (std::size_t word = 0; word < renumbered.size(); ++word) {
+      if (renumbered[word] != kGone) postings[renumbered[word]] = std::move(postings_[word]);
     }
     postings_ = std::move(postings);
   }
@@ -261,9 +318,7 @@ class Clusterer final : public StoryClusterer {
     std::vector<Story*>& sharing = sharing_;
     sharing.clear();
     for (const auto& [word, weight] : vector) {
-      auto postings = postings_.find(word);
-      if (postings == postings_.end()) continue;
-      for (const Posting& posting : postings->second) {
+      for (const Posting& posting : postings_[word]) {
         Story& story = *posting.story;
         if (story.visit != visit_) {
           story.visit = visit_;
@@ -368,13 +423,10 @@ class Clusterer final : public StoryClusterer {
   }
 
   void Unpost(WordId word, const Story* story) {
-    auto postings = postings_.find(word);
-    if (postings == postings_.end()) return;
-    auto& list = postings->second;
+    auto& list = postings_[word];
     list.erase(std::remove_if(list.begin(), list.end(),
                               [&](const Posting& posting) { return posting.story == story; }),
                list.end());
-    if (list.empty()) postings_.erase(postings);
   }
 
   static constexpr double kIdfPrior = 50;
@@ -388,7 +440,9 @@ class Clusterer final : public StoryClusterer {
 
   StoryOptions options_;
   std::unordered_map<std::int64_t, Story> stories_;
-  std::unordered_map<WordId, std::vector<Posting>> postings_;
+  // By word id: ids are dense (interned in order, renumbered at each compaction), so a word's
+  // postings are one index away rather than a hash lookup for every word of every item.
+  std::vector<std::vector<Posting>> postings_;
   std::uint64_t visit_ = 0;
   std::vector<Story*> sharing_;  // Nearest's scratch, kept for its capacity
   std::vector<std::pair<double, Story*>>
@@ -399,7 +453,7 @@ class Clusterer final : public StoryClusterer {
   // Each token's word (or kFunctionWord) by its text, so a token costs one lookup rather than
   // a function-word check and an interning; [1] for Ukrainian items, whose Cyrillic words are
   // not stemmed. Cleared with each compaction, as the ids change.
-  std::array<std::unordered_map<std::string, WordId>, 2> token_ids_;
+  std::array<TokenTable, 2> token_ids_;
   static constexpr WordId kFunctionWord = std::numeric_limits<WordId>::max();
   std::vector<std::string> words_;          // by id
   std::vector<double> document_frequency_;  // by id

@@ -126,6 +126,11 @@ ALTER TABLE alerts ADD COLUMN story INTEGER;
 CREATE TABLE database_identity(id TEXT NOT NULL);
 INSERT INTO database_identity(id) VALUES (lower(hex(randomblob(16))));
 )sql",
+    R"sql(
+-- A story's rows (stories, story_sources) are written when it first matters, from the items
+-- that carry its id (store/story_ledger.h).
+CREATE INDEX IF NOT EXISTS items_story ON items(story) WHERE story IS NOT NULL;
+)sql",
 };
 
 std::string EvidenceJson(const ThreadMatch& match) {
@@ -270,7 +275,10 @@ class SqliteStore final : public Store {
   }
 
   Result<std::int64_t> LastStoryId() override {
-    auto stmt = db_.Prepare("SELECT COALESCE(MAX(id), 0) FROM stories");
+    // Items too: a story whose rows were never written has its id only there.
+    auto stmt = db_.Prepare(
+        "SELECT MAX(COALESCE((SELECT MAX(id) FROM stories), 0), "
+        "COALESCE((SELECT MAX(story) FROM items WHERE story IS NOT NULL), 0))");
     if (!stmt.ok()) return stmt.status();
     std::int64_t id = stmt->Step() ? stmt->ColumnInt(0) : 0;
     if (!stmt->status().ok()) return stmt->status();
@@ -672,10 +680,14 @@ ON CONFLICT(name) DO UPDATE SET
   Status InsertStoryItem(const ClassifiedItem& classified, std::int64_t item_row,
                          const FetchRecord& record, std::vector<std::int64_t>& seqs) {
     const std::int64_t story = classified.story;
-    auto new_source = stories_.Join(story, item_row, classified.item.feed, record.fetched_at);
-    if (!new_source.ok()) return new_source.status();
     auto matches = WithStoryMatches(classified, record.story_rules);
     if (!matches.ok()) return matches.status();
+    // Only an item that started its story has similarity 0: joining takes at least the
+    // clusterer's threshold.
+    auto new_source = stories_.Join(story, item_row, classified.item.feed, record.fetched_at,
+                                    /*matters=*/!matches->empty(),
+                                    /*first=*/classified.story_similarity == 0);
+    if (!new_source.ok()) return new_source.status();
     for (const ThreadMatch& match : *matches) {
       if (Status s = InsertMatch(item_row, match); !s.ok()) return s;
       // A further report of an outlet already in the story is news too, unless it is a near

@@ -1,5 +1,7 @@
 #include "store/story_ledger.h"
 
+#include <limits>
+
 namespace newsmon {
 namespace {
 
@@ -14,7 +16,49 @@ constexpr std::int64_t kLastSeenStep = 3600;
 }  // namespace
 
 Result<bool> StoryLedger::Join(std::int64_t story, std::int64_t item_row, const std::string& feed,
-                               std::int64_t at) {
+                               std::int64_t at, bool matters, bool first) {
+  if (first) {
+    if (!matters) return false;
+    return WriteJoin(story, item_row, feed, at);
+  }
+  auto written = Written(story);
+  if (!written.ok()) return written.status();
+  if (!*written) {
+    if (!matters) return false;
+    if (Status s = Replay(story, item_row); !s.ok()) return s;
+  }
+  return WriteJoin(story, item_row, feed, at);
+}
+
+Status StoryLedger::Write(std::int64_t story) {
+  auto written = Written(story);
+  if (!written.ok()) return written.status();
+  if (*written) return Status::Ok();
+  return Replay(story, std::numeric_limits<std::int64_t>::max());
+}
+
+Result<bool> StoryLedger::Written(std::int64_t story) {
+  auto stmt = db_.Prepare("SELECT 1 FROM stories WHERE id = ?1");
+  if (!stmt.ok()) return stmt.status();
+  const bool written = stmt->Bind(1, story).Step();
+  if (!stmt->status().ok()) return stmt->status();
+  return written;
+}
+
+Status StoryLedger::Replay(std::int64_t story, std::int64_t before) {
+  auto items = db_.Prepare(
+      "SELECT id, feed, fetched_at FROM items WHERE story = ?1 AND id < ?2 ORDER BY id");
+  if (!items.ok()) return items.status();
+  items->Bind(1, story).Bind(2, before);
+  while (items->Step()) {
+    auto joined = WriteJoin(story, items->ColumnInt(0), items->ColumnText(1), items->ColumnInt(2));
+    if (!joined.ok()) return joined.status();
+  }
+  return items->status();
+}
+
+Result<bool> StoryLedger::WriteJoin(std::int64_t story, std::int64_t item_row,
+                                    const std::string& feed, std::int64_t at) {
   auto start = db_.Prepare(
       "INSERT INTO stories(id, first_item, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3) "
       "ON CONFLICT(id) DO UPDATE SET last_seen = ?3 WHERE last_seen < ?3 - ?4");
@@ -114,6 +158,7 @@ Status StoryLedger::MarkAlerted(std::int64_t story, const std::string& thread, s
 }
 
 Status StoryLedger::Enter(std::int64_t story, const std::string& thread, std::int64_t at) {
+  if (Status s = Write(story); !s.ok()) return s;  // story_threads rows need the story's row
   auto stmt = db_.Prepare(
       "INSERT INTO story_threads(story, thread, last_alert_at) VALUES (?1, ?2, ?3) "
       "ON CONFLICT(story, thread) DO UPDATE SET last_alert_at = ?3, pending_item = NULL");

@@ -32,10 +32,15 @@ class StoryLedger {
  public:
   explicit StoryLedger(sqlite::Database& db) : db_(db) {}
 
-  // Records that item_row of feed belongs to story (starting the story's row if it is new).
-  // Returns whether feed is a source the story did not have.
+  // Records that item_row of feed (stored with its story id, fetched at `at`) belongs to
+  // story. A story's rows are written only once it matters (`matters`: the item is in a
+  // thread), replaying the joins of its earlier items; most stories never alert, and their
+  // rows would be written for nothing. Once written they are kept up to date with every item.
+  // `first`: the item started the story, so nothing of it can be written yet (most items:
+  // this spares them even the look-up). Returns whether feed is a source the story did not
+  // have (false when nothing is written).
   Result<bool> Join(std::int64_t story, std::int64_t item_row, const std::string& feed,
-                    std::int64_t at);
+                    std::int64_t at, bool matters, bool first);
   // The threads the story has alerted in, in the order it entered them.
   Result<std::vector<std::string>> Threads(std::int64_t story);
   Result<StoryRef> Ref(std::int64_t story);
@@ -47,11 +52,21 @@ class StoryLedger {
   Result<std::vector<PendingStoryUpdate>> DueUpdates(std::int64_t now, std::int64_t update_window,
                                                      std::size_t limit);
   Status MarkAlerted(std::int64_t story, const std::string& thread, std::int64_t at);
-  // The story is in thread from now on (a revision made it match), alerted at `at`.
+  // The story is in thread from now on (a revision made it match), alerted at `at`; its rows
+  // are written first if they were not.
   Status Enter(std::int64_t story, const std::string& thread, std::int64_t at);
   Result<std::optional<std::int64_t>> NextDue(std::int64_t update_window);
 
  private:
+  Result<bool> Written(std::int64_t story);
+  // Writes the story's rows if they are not yet, from every item that carries its id.
+  Status Write(std::int64_t story);
+  // Replays the joins of the story's items stored before item `before`, oldest first, so its
+  // rows are what writing them at each join would have left.
+  Status Replay(std::int64_t story, std::int64_t before);
+  Result<bool> WriteJoin(std::int64_t story, std::int64_t item_row, const std::string& feed,
+                         std::int64_t at);
+
   sqlite::Database& db_;
 };
 

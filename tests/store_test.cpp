@@ -37,7 +37,7 @@ TEST_CASE("a new database gets the current schema in WAL mode") {
   TempDir dir;
   auto store = Store::Open(dir.File("n.db"));
   REQUIRE(store.ok());
-  CHECK(UserVersion(dir.File("n.db")) == 6);
+  CHECK(UserVersion(dir.File("n.db")) == 7);
   CHECK(std::filesystem::exists(dir.File("n.db-wal")));
 }
 
@@ -197,7 +197,7 @@ TEST_CASE("a database from a newer newsmon or a file that is no database is refu
   REQUIRE_FALSE(store.ok());
   CHECK(store.status().message() ==
         "database '" + newer +
-            "': database schema version 99 is newer than this newsmon understands (6); "
+            "': database schema version 99 is newer than this newsmon understands (7); "
             "upgrade newsmon");
 
   std::string junk = dir.Write("junk.db", std::string(4096, 'x'));
@@ -226,9 +226,9 @@ TEST_CASE("webhook cursors are kept per sink and survive reopening") {
   CHECK_FALSE((*store)->WebhookCursor("other")->has_value());
 }
 
-// Undoes schema 5 (stories) by hand, leaving what newsmon before stories wrote.
+// Undoes schemas 7 to 5 (stories) by hand, leaving what newsmon before stories wrote.
 constexpr const char* kBackToSchema4 =
-    "DROP TABLE database_identity; DROP TABLE story_threads; DROP TABLE story_sources; "
+    "DROP INDEX items_story; DROP TABLE database_identity; DROP TABLE story_threads; DROP TABLE story_sources; "
     "DROP TABLE stories; DROP TABLE item_revisions; "
     "ALTER TABLE items DROP COLUMN story; ALTER TABLE matches DROP COLUMN threshold; "
     "ALTER TABLE matches DROP COLUMN via_story; ALTER TABLE alerts DROP COLUMN kind; "
@@ -258,7 +258,7 @@ TEST_CASE("a schema 4 database gains stories, and its items and alerts stay as t
   REQUIRE(UserVersion(path) == 4);
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 6);
+  CHECK(UserVersion(path) == 7);
   CHECK(*(*store)->LastSeq() == 1);
   CHECK(*(*store)->LastStoryId() == 0);
   ClassifiedItem joined = MatchingItem("b", "truces");
@@ -271,6 +271,24 @@ TEST_CASE("a schema 4 database gains stories, and its items and alerts stay as t
   CHECK(old["story"].is_null());
   CHECK(fresh["story"]["id"] == 1);
   CHECK(fresh["kind"] == "new");
+}
+
+TEST_CASE("story ids of items that never alerted are not given out again after reopening") {
+  TempDir dir;
+  std::string path = dir.File("n.db");
+  {
+    auto store = Store::Open(path);
+    REQUIRE(store.ok());
+    ClassifiedItem matched = MatchingItem("a", "truces");
+    matched.story = 3;
+    ClassifiedItem quiet = MatchingItem("b", "truces");
+    quiet.matches.clear();
+    quiet.story = 9;
+    REQUIRE((*store)->RecordFetch(Fetched({matched, quiet})).ok());
+  }
+  auto store = Store::Open(path);
+  REQUIRE(store.ok());
+  CHECK(*(*store)->LastStoryId() == 9);
 }
 
 TEST_CASE("a schema 3 database gains webhook cursors and keeps its alerts") {
@@ -289,7 +307,7 @@ TEST_CASE("a schema 3 database gains webhook cursors and keeps its alerts") {
   REQUIRE(UserVersion(path) == 3);
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 6);
+  CHECK(UserVersion(path) == 7);
   CHECK(*(*store)->LastSeq() == 1);
   CHECK_FALSE((*store)->WebhookCursor("ops")->has_value());
   REQUIRE((*store)->SetWebhookCursor("ops", 1).ok());
@@ -313,7 +331,7 @@ TEST_CASE("each database has a random identity of its own that reopening keeps")
   ExecOn(path, "DROP TABLE database_identity; PRAGMA user_version = 5");
   auto upgraded = Store::Open(path);
   REQUIRE(upgraded.ok());
-  CHECK(UserVersion(path) == 6);
+  CHECK(UserVersion(path) == 7);
   CHECK((*upgraded)->DatabaseId().size() == 32);
 }
 

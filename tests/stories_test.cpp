@@ -5,6 +5,8 @@
 
 #include "classifiers/stories.h"
 
+#include <string>
+
 namespace newsmon {
 namespace {
 
@@ -70,6 +72,35 @@ TEST_CASE("a story with no new item within its window closes") {
   StoryAssignment reopened = stories->Add(later);
   CHECK(reopened.started);
   CHECK(stories->open_stories() == 1);
+}
+
+// A made-up word per number, letters only, so that each filler item has words of its own.
+std::string Nonce(int n) {
+  std::string word = "zq";
+  for (int i = 0; i < 4; ++i, n /= 26) word += static_cast<char>('a' + n % 26);
+  return word;
+}
+
+TEST_CASE("a story open across the halving of the word counts still gathers its reports") {
+  auto stories = StoryClusterer::Create();
+  const StoryAssignment first = stories->Add(
+      {"Russian drones hit Kyiv power plant, cutting electricity to thousands",
+       "A thermal power plant in Kyiv was hit by Russian drones overnight.", "https://a.example/1",
+       kMorning});
+  // More items than the counts are halved after (20,000), each a story of its own, all within
+  // the window: the vocabulary is compacted and renumbered while the story is open.
+  int started = 0;
+  for (int i = 0; i < 20'500; ++i) {
+    const std::string title = Nonce(2 * i) + " " + Nonce(2 * i + 1);
+    const std::string link = "https://f.example/" + std::to_string(i);
+    started += stories->Add({title, "", link, kMorning + 1 + i / 10}).started;
+  }
+  CHECK(started == 20'500);
+  const StoryAssignment report = stories->Add(
+      {"Kyiv thermal power plant struck in overnight Russian drone attack",
+       "Ukrenergo said emergency power cuts were in place in Kyiv.", "https://b.example/2",
+       kMorning + 3000});
+  CHECK(report.story == first.story);
 }
 
 TEST_CASE("canonical links drop what only tracks the reader") {

@@ -173,6 +173,43 @@ TEST_CASE("a changed item is kept as a revision and alerts only for a thread it 
   CHECK(s.store().Revisions("wire", "a")->size() == 2);
 }
 
+TEST_CASE("a story that first matches late names the sources and first sight of its earlier items") {
+  StoryStore s;
+  s.Add("wire", "a", 1, kT0, /*thread=*/"");
+  s.Add("bbc", "b", 1, kT0 + 60, "");
+  s.Add("wire", "a2", 1, kT0 + 90, "");
+  s.Add("dw", "c", 1, kT0 + 120);
+  auto alerts = s.Alerts();
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0]["kind"] == "new");
+  CHECK(alerts[0]["item"]["id"] == "c");
+  CHECK(alerts[0]["story"]["sources"] == nlohmann::json{"wire", "bbc", "dw"});
+  CHECK(alerts[0]["story"]["source_count"] == 3);
+  CHECK(alerts[0]["story"]["first_seen"] == "2026-11-23T09:00:00Z");
+
+  SECTION("and a later source within the window is one coalesced update") {
+    s.Add("rfi", "d", 1, kT0 + 200, "");  // no match of its own: no alert
+    s.Add("ap", "e", 1, kT0 + 300);
+    CHECK(s.Alerts().size() == 1);
+    REQUIRE(s.store().FlushStoryUpdates(kT0 + 120 + kWindow, kWindow)->size() == 1);
+    CHECK(s.Alerts()[1]["kind"] == "update");
+    CHECK(s.Alerts()[1]["story"]["sources"] == nlohmann::json{"wire", "bbc", "dw", "rfi", "ap"});
+  }
+}
+
+TEST_CASE("a revision that makes a quiet story's item match names the story's sources") {
+  StoryStore s;
+  s.Add("wire", "a", 4, kT0, /*thread=*/"");
+  s.Add("bbc", "b", 4, kT0 + 60, "");
+  s.Revise("wire", "a", kT0 + 300, "Ceasefire agreed", {"truces"});
+  auto alerts = s.Alerts();
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0]["kind"] == "update");
+  CHECK(alerts[0]["story"]["id"] == 4);
+  CHECK(alerts[0]["story"]["sources"] == nlohmann::json{"wire", "bbc"});
+  CHECK(alerts[0]["story"]["first_seen"] == "2026-11-23T09:00:00Z");
+}
+
 TEST_CASE("stories and revisions are pruned with their items' text") {
   StoryStore s;
   s.Add("wire", "a", 1, kT0);
