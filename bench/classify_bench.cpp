@@ -220,8 +220,10 @@ int main(int argc, char** argv) {
     } else if (arg == "--check") {
       check = true;
     } else {
-      std::fprintf(stderr, "usage: %s [--quick] [--seconds S] [--check] [--items FILE] "
-                   "[--analyse-passes N]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--quick] [--seconds S] [--check] [--items FILE] "
+                   "[--analyse-passes N]\n",
+                   argv[0]);
       return arg == "--help" || arg == "-h" ? 0 : 2;
     }
   }

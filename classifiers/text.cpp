@@ -634,9 +634,8 @@ sb_stemmer* ThreadStemmer(Stemmer stemmer) {
 std::string StemUncached(std::string_view word, Stemmer stemmer) {
   sb_stemmer* snowball = ThreadStemmer(stemmer);
   if (!snowball) return std::string(word);  // out of memory: fall back to the word itself
-  const sb_symbol* stemmed =
-      sb_stemmer_stem(snowball, reinterpret_cast<const sb_symbol*>(word.data()),
-                      static_cast<int>(word.size()));
+  const sb_symbol* stemmed = sb_stemmer_stem(
+      snowball, reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()));
   if (!stemmed) return std::string(word);
   return std::string(reinterpret_cast<const char*>(stemmed),
                      static_cast<size_t>(sb_stemmer_length(snowball)));

@@ -70,19 +70,22 @@ class Random {
 // Pieces that take the fast path and pieces that send a text to ICU, and the characters the
 // word-break rules treat specially (apostrophes, hyphens, digits' separators, ':' and '_').
 const std::vector<std::string> kPieces = {
-    "a", "b", "s", "S", "K", "z", "e", "1", "9", "0", " ", "'", "`", "\u2019", "\u2018",
-    "\u02BC", "\u02B9", "-", "\u2010", "\u2011", "\u2014", ".", ",", ":", ";", "_", "\"", "\u00AB",
-    "\u00BB", "(", "?", "!", "/", "@", "#", "%", "&", "\u0451", "\u0401", "\u0439", "\u0419",
-    "\u0457", "\u0456", "\u0454", "\u0491", "\u044B", "\u044D", "\u044A", "\u0438", "\u0443",
-    "\u0306", "\u0301", "\u0308", "\u00E9", "\u00C9", "\u00DF", "\u1E9E", "\u00B5", "\u0130",
-    "\u0131", "\uFB01", "\u00BD", "\u00B2", "\u00AD", "\u200B", "\u200D", "\u00A0", "\t", "\n",
-    "\r", "\u20AC", "\u03C9", "\u03A3", "\u03C2", "\u0410", "\u042F", "\u4E00", "\u4E2D",
-    "\U0001F600", "\xFF", "\u01C4", "\u01C5", "\uFF21", "\uFF11", "\u00AA", "\u0149", "\u01F0",
-    "\u0374", "\u05D0", "\u0660", "\u2024", "\u00B7", "\u2027", "\u0387", "\u2044", "\u30A2"};
+    "a",      "b",      "s",      "S",      "K",      "z",      "e",          "1",      "9",
+    "0",      " ",      "'",      "`",      "\u2019", "\u2018", "\u02BC",     "\u02B9", "-",
+    "\u2010", "\u2011", "\u2014", ".",      ",",      ":",      ";",          "_",      "\"",
+    "\u00AB", "\u00BB", "(",      "?",      "!",      "/",      "@",          "#",      "%",
+    "&",      "\u0451", "\u0401", "\u0439", "\u0419", "\u0457", "\u0456",     "\u0454", "\u0491",
+    "\u044B", "\u044D", "\u044A", "\u0438", "\u0443", "\u0306", "\u0301",     "\u0308", "\u00E9",
+    "\u00C9", "\u00DF", "\u1E9E", "\u00B5", "\u0130", "\u0131", "\uFB01",     "\u00BD", "\u00B2",
+    "\u00AD", "\u200B", "\u200D", "\u00A0", "\t",     "\n",     "\r",         "\u20AC", "\u03C9",
+    "\u03A3", "\u03C2", "\u0410", "\u042F", "\u4E00", "\u4E2D", "\U0001F600", "\xFF",   "\u01C4",
+    "\u01C5", "\uFF21", "\uFF11", "\u00AA", "\u0149", "\u01F0", "\u0374",     "\u05D0", "\u0660",
+    "\u2024", "\u00B7", "\u2027", "\u0387", "\u2044", "\u30A2"};
 
 std::string RandomText(Random& random, size_t max_pieces) {
   std::string text;
-  for (size_t n = 1 + random.Below(max_pieces); n > 0; --n) text += kPieces[random.Below(kPieces.size())];
+  for (size_t n = 1 + random.Below(max_pieces); n > 0; --n)
+    text += kPieces[random.Below(kPieces.size())];
   return text;
 }
 
