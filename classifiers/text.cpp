@@ -16,6 +16,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "classifiers/text_internal.h"
@@ -409,9 +411,13 @@ const NormalizationTable& Table() {
 // it or the UTF-8 is invalid.
 bool NormalizeByTable(std::string_view utf8, std::u16string& out) {
   const NormalizationTable& table = Table();
-  out.clear();
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(utf8.data());
   const auto size = static_cast<int32_t>(utf8.size());
+  // Every code point takes at least one byte and gives at most three units, so whole entries
+  // are stored through a pointer without a check per code point: with AddTokens's move, 6%
+  // fewer instructions per item than std::u16string::append (docs/performance.md).
+  out.resize(utf8.size() * std::tuple_size<decltype(TableEntry::units)>::value);
+  char16_t* next = out.data();
   for (int32_t i = 0; i < size;) {
     UChar32 c = bytes[i];
     if (c < 0x80) {
@@ -422,8 +428,12 @@ bool NormalizeByTable(std::string_view utf8, std::u16string& out) {
     }
     const TableEntry* entry = table.Find(c);
     if (!entry) return false;
-    out.append(entry->units.data(), entry->length);
+    next[0] = entry->units[0];  // three stores, not a call to memmove
+    next[1] = entry->units[1];
+    next[2] = entry->units[2];
+    next += entry->length;
   }
+  out.resize(static_cast<size_t>(next - out.data()));
   return true;
 }
 
@@ -477,11 +487,14 @@ void AddTokens(std::vector<Word>& words, TokenizedText& result) {
   for (size_t i = 0; i < words.size(); ++i) {
     result.first_at.push_back(static_cast<int>(result.tokens.size()));
     const int position = static_cast<int>(i);
-    result.tokens.push_back({words[i].text, position, position + 1, words[i].hyphen_after, {}});
+    // The word's text moves into its token: later words' compounds read only later words.
+    const size_t word_token = result.tokens.size();
+    result.tokens.push_back(
+        {std::move(words[i].text), position, position + 1, words[i].hyphen_after, {}});
     std::string compound;
     for (size_t j = i; j < words.size() && words[j].hyphen_after && j + 1 - i < kMaxCompoundWords;
          ++j) {
-      if (compound.empty()) compound = words[i].text;
+      if (compound.empty()) compound = result.tokens[word_token].text;
       compound += words[j + 1].text;
       result.tokens.push_back(
           {compound, position, static_cast<int>(j + 2), words[j + 1].hyphen_after, {}});
