@@ -1,9 +1,11 @@
 // classify-bench: the cost of classifying as the number of threads grows.
-//   classify-bench [--quick] [--seconds S] [--check] [--items FILE]
+//   classify-bench [--quick] [--seconds S] [--check] [--items FILE] [--analyse-passes N]
 // Classifies a fixed item set (the labelled set, tests/data/threads-labelled.jsonl) against 3,
 // 100 and 1,000 generated threads and prints items/s for each, the cost of tokenising alone
 // and the ratio of the 1,000-thread cost to the 3-thread cost. With --check, exits 1 when
-// that ratio exceeds 2.
+// that ratio exceeds 2. With --analyse-passes N, only analyses (tokenises and stems) every item
+// N times and exits: a fixed amount of work, so that callgrind's instruction count divided by
+// N times the items is the cost per item, whatever the load on the machine.
 //
 // The generated threads look like real ones: scored, require and exclude groups of about 50
 // terms per thread in English, Ukrainian and Russian, a quarter with a proximity group; single
@@ -18,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "classifiers/analysis.h"
 #include "classifiers/classifier.h"
 #include "classifiers/evaluation.h"
 #include "classifiers/text_internal.h"
@@ -182,6 +185,19 @@ size_t CountTerms(const std::vector<ThreadDefinition>& threads) {
   return terms;
 }
 
+// Analysis is what every item pays for before any thread is looked at (classifiers/analysis.h).
+void AnalysePasses(const std::vector<LabelledItem>& items, int passes) {
+  std::size_t tokens = 0;
+  for (int pass = 0; pass < passes; ++pass) {
+    for (const LabelledItem& item : items) {
+      Analysis analysis({item.title, item.summary});
+      tokens += analysis.text().title.tokens.size() + analysis.text().summary.tokens.size();
+    }
+  }
+  std::printf("%d passes over %zu items: %zu analyses, %zu tokens\n", passes, items.size(),
+              passes * items.size(), tokens);
+}
+
 }  // namespace
 }  // namespace newsmon
 
@@ -190,6 +206,7 @@ int main(int argc, char** argv) {
   std::string items_path = NEWSMON_SOURCE_DIR "/tests/data/threads-labelled.jsonl";
   double seconds = 1.0;
   bool check = false;
+  int analyse_passes = 0;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--quick") {
@@ -198,10 +215,15 @@ int main(int argc, char** argv) {
       seconds = std::atof(argv[++i]);
     } else if (arg == "--items" && i + 1 < argc) {
       items_path = argv[++i];
+    } else if (arg == "--analyse-passes" && i + 1 < argc) {
+      analyse_passes = std::atoi(argv[++i]);
     } else if (arg == "--check") {
       check = true;
     } else {
-      std::fprintf(stderr, "usage: %s [--quick] [--seconds S] [--check] [--items FILE]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--quick] [--seconds S] [--check] [--items FILE] "
+                   "[--analyse-passes N]\n",
+                   argv[0]);
       return arg == "--help" || arg == "-h" ? 0 : 2;
     }
   }
@@ -209,6 +231,10 @@ int main(int argc, char** argv) {
   if (!items.ok()) {
     std::fprintf(stderr, "%s\n", items.status().message().c_str());
     return 1;
+  }
+  if (analyse_passes > 0) {
+    AnalysePasses(*items, analyse_passes);
+    return 0;
   }
   std::set<std::string> vocabulary;
   for (const LabelledItem& item : *items) {

@@ -11,7 +11,14 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include "classifiers/text_internal.h"
 
@@ -166,6 +173,21 @@ icu::BreakIterator* WordBreaker() {
   return breaker.get();
 }
 
+// Normalised text as UTF-16, read as icu::UnicodeString reads it (charAt and char32At give
+// U+FFFF past the end), so both paths below split words with the same code.
+struct Utf16 {
+  const char16_t* units = nullptr;
+  int32_t length = 0;
+
+  char16_t UnitAt(int32_t i) const { return i >= 0 && i < length ? units[i] : 0xFFFF; }
+  UChar32 CodePointAt(int32_t i) const {
+    if (i < 0 || i >= length) return 0xFFFF;
+    UChar32 c;
+    U16_GET(units, 0, i, length, c);
+    return c;
+  }
+};
+
 struct Word {
   std::string text;   // UTF-8
   int32_t begin = 0;  // UTF-16 offsets of the first and one past the last word character
@@ -187,15 +209,15 @@ void AppendUtf8(std::string& out, UChar32 c) {
 // Splits one segment [begin, end) of the normalised text into words: runs of letters, marks
 // and digits; apostrophes inside a run are dropped (перемир'я → перемиря) and an English
 // possessive 's after a Latin letter is dropped (Kyiv's → kyiv).
-void SplitSegment(const icu::UnicodeString& text, int32_t begin, int32_t end,
-                  std::vector<Word>& words, LetterCounts& letters) {
+void SplitSegment(const Utf16& text, int32_t begin, int32_t end, std::vector<Word>& words,
+                  LetterCounts& letters) {
   Word current;
   bool open = false;
   UChar32 last = 0;
   auto flush = [&] {
     if (!open) return;
     if (!words.empty() && words.back().end + 1 == current.begin &&
-        IsHyphen(text.charAt(words.back().end))) {
+        IsHyphen(text.UnitAt(words.back().end))) {
       words.back().hyphen_after = true;
     }
     words.push_back(std::move(current));
@@ -203,11 +225,11 @@ void SplitSegment(const icu::UnicodeString& text, int32_t begin, int32_t end,
     open = false;
   };
   for (int32_t i = begin; i < end;) {
-    UChar32 c = text.char32At(i);
+    UChar32 c = text.CodePointAt(i);
     int32_t next = i + U16_LENGTH(c);
     if (c == kApostrophe) {
-      if (open && next < end && text.charAt(next) == u's') {
-        bool word_ends = next + 1 >= end || !IsWordChar(text.char32At(next + 1));
+      if (open && next < end && text.UnitAt(next) == u's') {
+        bool word_ends = next + 1 >= end || !IsWordChar(text.CodePointAt(next + 1));
         UErrorCode status = U_ZERO_ERROR;
         if (word_ends && uscript_getScript(last, &status) == USCRIPT_LATIN) {
           current.end = next + 1;
@@ -238,6 +260,249 @@ void SplitSegment(const icu::UnicodeString& text, int32_t begin, int32_t end,
   flush();
 }
 
+// The fast path: text made only of code points whose normalisation depends on nothing around
+// them is normalised one code point at a time from a table, and split into words without ICU's
+// break iterator. callgrind on the labelled set (docs/performance.md, "Classification"): the
+// three ICU normalisers with their conversions and the break iterator were about half of the
+// instructions of analysing an item, and almost every news item in Latin or Cyrillic script
+// qualifies. Anything else (marks, CJK, emoji, invalid UTF-8) takes the ICU path, and
+// tests/text_paths_test.cpp checks that both paths give the same tokens.
+
+// What a normalised code point is to the word-break rules that matter here (UAX #29).
+enum class BreakClass : std::uint8_t { kOther, kLetter, kNumeric };
+
+BreakClass BreakClassOf(UChar32 c) {
+  switch (u_getIntPropertyValue(c, UCHAR_WORD_BREAK)) {
+    case U_WB_ALETTER:
+      return BreakClass::kLetter;
+    case U_WB_NUMERIC:
+      return BreakClass::kNumeric;
+    default:
+      return BreakClass::kOther;
+  }
+}
+
+// Word-break classes the table admits in normalised text. With no Extend, Format, ZWJ,
+// Katakana, Hebrew letters, regional indicators or dictionary scripts, and every letter or
+// digit an ALetter or Numeric, UAX #29 (and ICU's root rules) never break between two letters
+// or digits (WB5, WB8-WB10), and the only boundaries that change words are those around an
+// apostrophe (WB6/WB7, WB11/WB12): see SplitByTable.
+bool AdmittedInTable(UChar32 c) {
+  const int32_t wb = u_getIntPropertyValue(c, UCHAR_WORD_BREAK);
+  if (IsWordChar(c)) return wb == U_WB_ALETTER || wb == U_WB_NUMERIC;
+  switch (wb) {
+    case U_WB_OTHER:
+    case U_WB_CR:
+    case U_WB_LF:
+    case U_WB_NEWLINE:
+    case U_WB_MIDLETTER:
+    case U_WB_MIDNUM:
+    case U_WB_MIDNUMLET:
+    case U_WB_DOUBLE_QUOTE:
+    case U_WB_EXTENDNUMLET:
+    case U_WB_WSEGSPACE:
+      return true;
+    case U_WB_SINGLE_QUOTE:
+      return c == kApostrophe;
+    default:
+      return false;
+  }
+}
+
+struct TableEntry {
+  std::uint8_t length = 0;  // UTF-16 units of the normalised form; kNotInTable: use ICU
+  std::array<char16_t, 3> units{};
+};
+
+constexpr std::uint8_t kNotInTable = 0xFF;
+
+// Whether NormalizeUnicode of a string made of `c` and other such code points is the
+// concatenation of each one's own: each step (NFKC_Casefold, NFD, accent stripping, NFC) can
+// be cut before the code point's part. Marks are never admitted: accent stripping looks back
+// at the base letter.
+bool NormalizesAlone(UChar32 c, const icu::Normalizer2& nfkc_cf, const icu::Normalizer2& nfd,
+                     const icu::Normalizer2& nfc) {
+  if (!u_isdefined(c) || U_IS_SURROGATE(c) || IsMark(c)) return false;
+  if (!nfkc_cf.hasBoundaryBefore(c)) return false;
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::UnicodeString folded = nfkc_cf.normalize(icu::UnicodeString(c), status);
+  if (U_FAILURE(status)) return false;
+  if (folded.isEmpty()) return true;  // ignorable: leaves nothing to interact with
+  if (!nfd.hasBoundaryBefore(folded.char32At(0))) return false;
+  const icu::UnicodeString decomposed = nfd.normalize(folded, status);
+  if (U_FAILURE(status) || decomposed.isEmpty()) return false;
+  UChar32 first = decomposed.char32At(0);
+  if (IsMark(first)) return false;
+  if (IsApostrophe(first)) first = kApostrophe;
+  return nfc.hasBoundaryBefore(first);
+}
+
+TableEntry MakeEntry(UChar32 c, const icu::Normalizer2& nfkc_cf, const icu::Normalizer2& nfd,
+                     const icu::Normalizer2& nfc) {
+  TableEntry entry;
+  entry.length = kNotInTable;
+  if (!NormalizesAlone(c, nfkc_cf, nfd, nfc)) return entry;
+  char utf8[U8_MAX_LENGTH];
+  int32_t size = 0;
+  U8_APPEND_UNSAFE(utf8, size, c);
+  // The entry is what the ICU path itself makes of the code point alone.
+  const icu::UnicodeString normalized = NormalizeUnicode(std::string_view(utf8, size));
+  if (normalized.length() > static_cast<int32_t>(entry.units.size())) return entry;
+  for (int32_t i = 0; i < normalized.length(); ++i) {
+    const char16_t unit = normalized.charAt(i);
+    if (U16_IS_SURROGATE(unit) || !AdmittedInTable(unit)) return entry;
+    entry.units[static_cast<size_t>(i)] = unit;
+  }
+  entry.length = static_cast<std::uint8_t>(normalized.length());
+  return entry;
+}
+
+// Latin, Greek, Cyrillic (with Armenian and Hebrew, which the checks mostly turn away) and
+// general punctuation: what news in the languages the classifier knows is written in.
+constexpr UChar32 kTableLowEnd = 0x600;
+constexpr UChar32 kTablePunctuationBegin = 0x2000;
+constexpr UChar32 kTablePunctuationEnd = 0x20D0;
+
+class NormalizationTable {
+ public:
+  NormalizationTable() {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
+    const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+    if (U_FAILURE(status) || !nfkc_cf || !nfd || !nfc) return;  // all on the ICU path
+    for (UChar32 c = 0; c < kTableLowEnd; ++c) low_[c] = MakeEntry(c, *nfkc_cf, *nfd, *nfc);
+    for (UChar32 c = kTablePunctuationBegin; c < kTablePunctuationEnd; ++c) {
+      punctuation_[c - kTablePunctuationBegin] = MakeEntry(c, *nfkc_cf, *nfd, *nfc);
+    }
+  }
+
+  // Null for a code point the table does not hold.
+  const TableEntry* Find(UChar32 c) const {
+    const TableEntry* entry = nullptr;
+    if (c < kTableLowEnd) {
+      entry = &low_[c];
+    } else if (c >= kTablePunctuationBegin && c < kTablePunctuationEnd) {
+      entry = &punctuation_[c - kTablePunctuationBegin];
+    }
+    return entry && entry->length != kNotInTable ? entry : nullptr;
+  }
+
+ private:
+  // Without ICU's data every entry stays kNotInTable.
+  std::array<TableEntry, kTableLowEnd> low_ = MissingEntries<kTableLowEnd>();
+  std::array<TableEntry, kTablePunctuationEnd - kTablePunctuationBegin> punctuation_ =
+      MissingEntries<kTablePunctuationEnd - kTablePunctuationBegin>();
+
+  template <size_t N>
+  static std::array<TableEntry, N> MissingEntries() {
+    std::array<TableEntry, N> entries;
+    for (TableEntry& entry : entries) entry.length = kNotInTable;
+    return entries;
+  }
+};
+
+const NormalizationTable& Table() {
+  static const NormalizationTable table;
+  return table;
+}
+
+// NormalizeUnicode by the table; false (and `out` unspecified) when some code point is not in
+// it or the UTF-8 is invalid.
+bool NormalizeByTable(std::string_view utf8, std::u16string& out) {
+  const NormalizationTable& table = Table();
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(utf8.data());
+  const auto size = static_cast<int32_t>(utf8.size());
+  // Every code point takes at least one byte and gives at most three units, so whole entries
+  // are stored through a pointer without a check per code point: with AddTokens's move, 6%
+  // fewer instructions per item than std::u16string::append (docs/performance.md).
+  out.resize(utf8.size() * std::tuple_size<decltype(TableEntry::units)>::value);
+  char16_t* next = out.data();
+  for (int32_t i = 0; i < size;) {
+    UChar32 c = bytes[i];
+    if (c < 0x80) {
+      ++i;
+    } else {
+      U8_NEXT(bytes, i, size, c);
+      if (c < 0) return false;
+    }
+    const TableEntry* entry = table.Find(c);
+    if (!entry) return false;
+    next[0] = entry->units[0];  // three stores, not a call to memmove
+    next[1] = entry->units[1];
+    next[2] = entry->units[2];
+    next += entry->length;
+  }
+  out.resize(static_cast<size_t>(next - out.data()));
+  return true;
+}
+
+// Whether the apostrophe at `at` keeps ICU from cutting the text around it: it stands alone
+// between two letters or two digits ("don't", "1'000": UAX #29 WB6/WB7, WB11/WB12).
+bool ApostropheJoins(const Utf16& text, int32_t at) {
+  if (at == 0 || at + 1 >= text.length) return false;
+  const BreakClass before = BreakClassOf(text.units[at - 1]);
+  return before != BreakClass::kOther && before == BreakClassOf(text.units[at + 1]);
+}
+
+// Words of text normalised by the table, cut where ICU's boundaries would change a word.
+// Between two letters or digits ICU never breaks here (see AdmittedInTable); a boundary beside
+// any other character but an apostrophe changes nothing, as that character ends the word
+// anyway. So the text is cut only around apostrophes that do not join.
+void SplitByTable(const std::u16string& normalized, std::vector<Word>& words,
+                  LetterCounts& letters) {
+  const Utf16 text{normalized.data(), static_cast<int32_t>(normalized.size())};
+  int32_t begin = 0;
+  for (int32_t i = 0; i < text.length; ++i) {
+    if (text.units[i] != kApostrophe || ApostropheJoins(text, i)) continue;
+    SplitSegment(text, begin, i, words, letters);
+    begin = i + 1;  // the apostrophe, a segment of its own, holds no word
+  }
+  SplitSegment(text, begin, text.length, words, letters);
+}
+
+// Words of the normalised text between ICU's word boundaries (UAX #29 and ICU's dictionaries).
+void SplitWithIcu(const icu::UnicodeString& normalized, std::vector<Word>& words,
+                  LetterCounts& letters) {
+  const Utf16 text{normalized.getBuffer(), normalized.length()};
+  icu::BreakIterator* breaker = WordBreaker();
+  if (!breaker) {
+    SplitSegment(text, 0, text.length, words, letters);
+    return;
+  }
+  breaker->setText(normalized);
+  int32_t begin = breaker->first();
+  for (int32_t end = breaker->next(); end != icu::BreakIterator::DONE;
+       begin = end, end = breaker->next()) {
+    SplitSegment(text, begin, end, words, letters);
+  }
+  breaker->setText(icu::UnicodeString());  // drop the reference to `normalized`
+}
+
+// Adds the word tokens and the hyphen compounds of up to kMaxCompoundWords words.
+void AddTokens(std::vector<Word>& words, TokenizedText& result) {
+  result.words = static_cast<int>(words.size());
+  result.tokens.reserve(words.size() + words.size() / 4);
+  result.first_at.reserve(words.size() + 1);
+  for (size_t i = 0; i < words.size(); ++i) {
+    result.first_at.push_back(static_cast<int>(result.tokens.size()));
+    const int position = static_cast<int>(i);
+    // The word's text moves into its token: later words' compounds read only later words.
+    const size_t word_token = result.tokens.size();
+    result.tokens.push_back(
+        {std::move(words[i].text), position, position + 1, words[i].hyphen_after, {}});
+    std::string compound;
+    for (size_t j = i; j < words.size() && words[j].hyphen_after && j + 1 - i < kMaxCompoundWords;
+         ++j) {
+      if (compound.empty()) compound = result.tokens[word_token].text;
+      compound += words[j + 1].text;
+      result.tokens.push_back(
+          {compound, position, static_cast<int>(j + 2), words[j + 1].hyphen_after, {}});
+    }
+  }
+  result.first_at.push_back(static_cast<int>(result.tokens.size()));
+}
+
 std::string ToUtf8(const icu::UnicodeString& text) {
   std::string out;
   text.toUTF8String(out);
@@ -246,7 +511,23 @@ std::string ToUtf8(const icu::UnicodeString& text) {
 
 }  // namespace
 
-std::string Normalize(std::string_view utf8) { return ToUtf8(NormalizeUnicode(utf8)); }
+bool TakesFastPath(std::string_view utf8) {
+  std::u16string normalized;
+  return NormalizeByTable(utf8, normalized);
+}
+
+std::string Normalize(std::string_view utf8, Path path) {
+  if (path == Path::kFast) {
+    std::u16string normalized;
+    if (NormalizeByTable(utf8, normalized)) {
+      std::string out;
+      icu::UnicodeString(false, normalized.data(), static_cast<int32_t>(normalized.size()))
+          .toUTF8String(out);
+      return out;
+    }
+  }
+  return ToUtf8(NormalizeUnicode(utf8));
+}
 
 std::vector<std::string> TokenizedText::Words() const {
   std::vector<std::string> words;
@@ -256,39 +537,22 @@ std::vector<std::string> TokenizedText::Words() const {
   return words;
 }
 
-TokenizedText Tokenize(std::string_view utf8) {
-  icu::UnicodeString text = NormalizeUnicode(utf8);
+TokenizedText Tokenize(std::string_view utf8, Path path) {
+  // Kept per thread so that their capacity serves the next item, unless one huge item left
+  // them large: that memory goes back.
+  thread_local std::u16string normalized;
+  thread_local std::vector<Word> words;
+  constexpr size_t kKeptUnits = 64 * 1024;
+  words.clear();
   TokenizedText result;
-  std::vector<Word> words;
-  if (icu::BreakIterator* breaker = WordBreaker()) {
-    breaker->setText(text);
-    int32_t begin = breaker->first();
-    for (int32_t end = breaker->next(); end != icu::BreakIterator::DONE;
-         begin = end, end = breaker->next()) {
-      SplitSegment(text, begin, end, words, result.letters);
-    }
-    breaker->setText(icu::UnicodeString());  // drop the reference to `text`
+  if (path == Path::kFast && NormalizeByTable(utf8, normalized)) {
+    SplitByTable(normalized, words, result.letters);
   } else {
-    SplitSegment(text, 0, text.length(), words, result.letters);
+    SplitWithIcu(NormalizeUnicode(utf8), words, result.letters);
   }
-
-  result.words = static_cast<int>(words.size());
-  result.tokens.reserve(words.size() + words.size() / 4);
-  result.first_at.reserve(words.size() + 1);
-  for (size_t i = 0; i < words.size(); ++i) {
-    result.first_at.push_back(static_cast<int>(result.tokens.size()));
-    const int position = static_cast<int>(i);
-    result.tokens.push_back({words[i].text, position, position + 1, words[i].hyphen_after, {}});
-    std::string compound;
-    for (size_t j = i; j < words.size() && words[j].hyphen_after && j + 1 - i < kMaxCompoundWords;
-         ++j) {
-      if (compound.empty()) compound = words[i].text;
-      compound += words[j + 1].text;
-      result.tokens.push_back(
-          {compound, position, static_cast<int>(j + 2), words[j + 1].hyphen_after, {}});
-    }
-  }
-  result.first_at.push_back(static_cast<int>(result.tokens.size()));
+  AddTokens(words, result);
+  if (normalized.capacity() > kKeptUnits) std::u16string().swap(normalized);
+  if (words.capacity() > kKeptUnits / 4) std::vector<Word>().swap(words);
   return result;
 }
 
@@ -364,8 +628,9 @@ Stemmer StemmerForTerm(std::string_view word, const TermOptions& options) {
   return Stemmer::kNone;
 }
 
-std::string Stem(std::string_view word, Stemmer stemmer) {
-  if (stemmer == Stemmer::kNone || word.empty()) return std::string(word);
+namespace {
+
+sb_stemmer* ThreadStemmer(Stemmer stemmer) {
   // A Snowball stemmer keeps state between calls, so each thread has its own.
   struct Stemmers {
     std::array<sb_stemmer*, 3> by_kind{};
@@ -376,32 +641,76 @@ std::string Stem(std::string_view word, Stemmer stemmer) {
   thread_local Stemmers stemmers;
   sb_stemmer*& slot = stemmers.by_kind[static_cast<size_t>(stemmer)];
   if (!slot) slot = sb_stemmer_new(stemmer == Stemmer::kEnglish ? "english" : "russian", nullptr);
-  if (!slot) return std::string(word);  // out of memory: fall back to the word itself
-  const sb_symbol* stemmed = sb_stemmer_stem(slot, reinterpret_cast<const sb_symbol*>(word.data()),
-                                             static_cast<int>(word.size()));
-  if (!stemmed) return std::string(word);
-  return std::string(reinterpret_cast<const char*>(stemmed),
-                     static_cast<size_t>(sb_stemmer_length(slot)));
+  return slot;
 }
 
-void StemTokens(TokenizedText& text, Language language) {
+std::string StemUncached(std::string_view word, Stemmer stemmer) {
+  sb_stemmer* snowball = ThreadStemmer(stemmer);
+  if (!snowball) return std::string(word);  // out of memory: fall back to the word itself
+  const sb_symbol* stemmed = sb_stemmer_stem(
+      snowball, reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()));
+  if (!stemmed) return std::string(word);
+  return std::string(reinterpret_cast<const char*>(stemmed),
+                     static_cast<size_t>(sb_stemmer_length(snowball)));
+}
+
+// Recent stems per thread and stemmer, direct-mapped: a word's slot is its hash, and a new
+// word takes the slot over. News repeats a few thousand words, so most lookups hit (measured in
+// docs/performance.md); memory stays at kSlots slots of words up to kMaxWordBytes, whatever
+// vocabulary a feed brings.
+class StemCache {
+ public:
+  static constexpr size_t kSlots = 4096;
+  static constexpr size_t kMaxWordBytes = 32;
+
+  std::string Stem(std::string_view word, Stemmer stemmer) {
+    if (word.size() > kMaxWordBytes) return StemUncached(word, stemmer);
+    if (slots_.empty()) slots_.resize(kSlots);  // only for the stemmers a thread uses
+    Slot& slot = slots_[std::hash<std::string_view>()(word) % kSlots];
+    if (!slot.used || slot.word != word) {
+      slot.word.assign(word);
+      slot.stem = StemUncached(word, stemmer);
+      slot.used = true;
+    }
+    return slot.stem;
+  }
+
+ private:
+  struct Slot {
+    std::string word;
+    std::string stem;
+    bool used = false;
+  };
+  std::vector<Slot> slots_;
+};
+
+}  // namespace
+
+std::string Stem(std::string_view word, Stemmer stemmer, Path path) {
+  if (stemmer == Stemmer::kNone || word.empty()) return std::string(word);
+  if (path == Path::kIcu) return StemUncached(word, stemmer);
+  thread_local std::array<StemCache, 3> caches;
+  return caches[static_cast<size_t>(stemmer)].Stem(word, stemmer);
+}
+
+void StemTokens(TokenizedText& text, Language language, Path path) {
   for (Token& token : text.tokens) {
     Stemmer stemmer = StemmerForText(token.text, language);
     if (stemmer == Stemmer::kNone) {
       token.stem.clear();
     } else {
-      token.stem = Stem(token.text, stemmer);
+      token.stem = Stem(token.text, stemmer, path);
     }
   }
 }
 
-AnalysedText Analyse(std::string_view title, std::string_view summary) {
-  AnalysedText analysed{Tokenize(title), Tokenize(summary), Language::kUnknown};
+AnalysedText Analyse(std::string_view title, std::string_view summary, Path path) {
+  AnalysedText analysed{Tokenize(title, path), Tokenize(summary, path), Language::kUnknown};
   LetterCounts letters = analysed.title.letters;
   letters += analysed.summary.letters;
   analysed.language = DetectLanguage(letters);
-  StemTokens(analysed.title, analysed.language);
-  StemTokens(analysed.summary, analysed.language);
+  StemTokens(analysed.title, analysed.language, path);
+  StemTokens(analysed.summary, analysed.language, path);
   return analysed;
 }
 

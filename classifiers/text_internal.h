@@ -10,11 +10,21 @@
 
 namespace newsmon::text {
 
+// How text becomes tokens. kFast normalises and splits text made of code points that
+// normalise on their own (Latin, Greek, Cyrillic, common punctuation) by a table built from
+// ICU, without ICU's normalisers and break iterator, and caches stems; kIcu always takes ICU's
+// normalisers and word break iterator and calls Snowball for every word. Both give the same
+// tokens: kIcu is the reference the tests hold kFast to.
+enum class Path : std::uint8_t { kFast, kIcu };
+
+// Whether Path::kFast normalises and splits this text without ICU (for tests and benchmarks).
+bool TakesFastPath(std::string_view utf8);
+
 // NFKC, full case folding (which also drops default-ignorable code points such as soft
 // hyphens and zero-width joiners), combining accents stripped from Latin, Cyrillic and Greek
 // letters except where they make a distinct letter (й, ї, ў keep theirs; ё becomes е), all
 // apostrophe look-alikes mapped to U+0027. Returns UTF-8 (invalid input bytes become U+FFFD).
-std::string Normalize(std::string_view utf8);
+std::string Normalize(std::string_view utf8, Path path = Path::kFast);
 
 // The languages the classifier tells apart. Latin-script text counts as English (the only
 // Latin-script language with term lists and a stemmer so far); Cyrillic text is Ukrainian or
@@ -58,7 +68,7 @@ struct TokenizedText {
 
 // Normalises, segments into words (ICU word break rules, then split on any remaining
 // punctuation inside a word) and adds hyphen compounds of up to kMaxCompoundWords words.
-TokenizedText Tokenize(std::string_view utf8);
+TokenizedText Tokenize(std::string_view utf8, Path path = Path::kFast);
 
 // Which Snowball stemmer applies to a word. Ukrainian has none in Snowball (libstemmer 2.2):
 // thread files cover its inflection with prefixes ("перемир*") or explicit word lists.
@@ -70,10 +80,10 @@ Stemmer StemmerForText(std::string_view word, Language language);
 
 // Snowball stem of a normalised word (libstemmer; one stemmer per thread and language, so
 // this is safe to call from several threads). Returns `word` unchanged for kNone.
-std::string Stem(std::string_view word, Stemmer stemmer);
+std::string Stem(std::string_view word, Stemmer stemmer, Path path = Path::kFast);
 
 // Fills Token::stem for every token of an item written in `language`.
-void StemTokens(TokenizedText& text, Language language);
+void StemTokens(TokenizedText& text, Language language, Path path = Path::kFast);
 
 // Title and summary of one item, tokenised and stemmed in the language of both together
 // (what classifiers/analysis.h hands around).
@@ -83,7 +93,7 @@ struct AnalysedText {
   Language language = Language::kUnknown;
 };
 
-AnalysedText Analyse(std::string_view title, std::string_view summary);
+AnalysedText Analyse(std::string_view title, std::string_view summary, Path path = Path::kFast);
 
 inline constexpr int kMaxCompoundWords = 4;
 inline constexpr int kMinPrefixLetters = 2;
