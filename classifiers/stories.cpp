@@ -160,28 +160,30 @@ class Clusterer final : public StoryClusterer {
   StoryAssignment Add(const StoryItem& item) override {
     Expire(item.published);
     const std::string link = CanonicalLink(item.link);
-    const Vector words = Words(item);
+    std::string written;
+    const Vector words = Words(item, &written);
     Vector vector = Weigh(words);
     Learn(words);
     if (!link.empty()) {
       if (auto same = by_link_.find(link); same != by_link_.end()) {
         if (auto story = stories_.find(same->second); story != stories_.end()) {
           Join(story->second, vector, item.published);
-          return {story->second.id, false, 1.0};
+          return {story->second.id, false, 1.0, std::move(written)};
         }
       }
     }
     auto [best, similarity] = Nearest(vector);
     if (best != nullptr && similarity >= options_.threshold) {
       Join(*best, vector, item.published);
-      return {best->id, false, similarity};
+      return {best->id, false, similarity, std::move(written)};
     }
-    return {Start(std::move(vector), link, item.published), true, 0.0};
+    return {Start(std::move(vector), link, item.published), true, 0.0, std::move(written)};
   }
 
   void Restore(const StoryItem& item, std::int64_t id) override {
     Expire(item.published);
-    const Vector words = Words(item);
+    std::optional<Vector> read = ReadWords(item.words);
+    const Vector words = read ? std::move(*read) : Words(item, nullptr);
     Vector vector = Weigh(words);
     Learn(words);
     ReserveIdsThrough(id);
@@ -207,16 +209,22 @@ class Clusterer final : public StoryClusterer {
     return found->second;
   }
 
-  // The words of the title (weight 2) and of the lead (weight 1), each once, by stem.
-  Vector Words(const StoryItem& item) {
+  // The words of the title (weight 2) and of the lead (weight 1), each once, by stem. When
+  // `written` is given, also writes them down for ReadWords (cleared if one cannot be).
+  Vector Words(const StoryItem& item, std::string* written) {
     std::optional<Analysis> own;
     if (item.analysis == nullptr) own.emplace(Document{item.title, item.summary});
     const text::AnalysedText& analysed = (item.analysis ? *item.analysis : *own).text();
     Vector words;
+    if (written != nullptr) written->assign(1, kWordsFormat);
     auto& ids = token_ids_[analysed.language == text::Language::kUkrainian];
-    AddWords(analysed.title, 2.0, analysed.title.words, ids, words);
+    AddWords(analysed.title, 2.0, analysed.title.words, ids, words, written);
     AddWords(analysed.summary, 1.0, std::min(analysed.summary.words, options_.lead_words), ids,
-             words);
+             words, written);
+    return Unique(std::move(words));
+  }
+
+  static Vector Unique(Vector words) {
     std::sort(words.begin(), words.end(), [](const auto& a, const auto& b) {
       return a.first != b.first ? a.first < b.first : a.second > b.second;
     });
@@ -226,8 +234,8 @@ class Clusterer final : public StoryClusterer {
     return words;
   }
 
-  void AddWords(const text::TokenizedText& tokens, double weight, int words,
-                TokenTable& ids, Vector& out) {
+  void AddWords(const text::TokenizedText& tokens, double weight, int words, TokenTable& ids,
+                Vector& out, std::string* written) {
     for (int position = 0; position < words; ++position) {
       const text::Token& token = tokens.tokens[static_cast<std::size_t>(tokens.first_at[position])];
       if (token.text.size() < 2) continue;
@@ -241,8 +249,47 @@ class Clusterer final : public StoryClusterer {
                  : Intern(token.stem.empty() ? token.text : token.stem);
         ids.Insert(token.text, hash, id);
       }
-      if (id != kFunctionWord) out.push_back({id, weight});
+      if (id == kFunctionWord) continue;
+      out.push_back({id, weight});
+      if (written != nullptr) Write(words_[id], weight, *written);
     }
+  }
+
+  // Every word as it was read, repeats included and in order: interning them again in this
+  // order gives every word the id that analysing the text would have given it, so the stories
+  // rebuilt from them are the same to the last bit of every sum.
+  static void Write(const std::string& word, double weight, std::string& written) {
+    if (written.empty()) return;  // an earlier word could not be written
+    if (word.find(kWordEnd) != std::string::npos) {
+      written.clear();
+      return;
+    }
+    written += weight > 1.0 ? kTitleWord : kLeadWord;
+    written += word;
+    written += kWordEnd;
+  }
+
+  // Words written by Write; nullopt for anything else (another format, a damaged value, or
+  // none), which the caller reads from the text instead.
+  std::optional<Vector> ReadWords(std::string_view written) {
+    if (written.empty() || written.front() != kWordsFormat) return std::nullopt;
+    written.remove_prefix(1);
+    // Checked whole before any word is interned: interning half of a damaged value and then
+    // analysing the text would number the words differently.
+    std::vector<std::pair<std::string_view, double>> read;
+    while (!written.empty()) {
+      const char kind = written.front();
+      const std::size_t end = written.find(kWordEnd);
+      if ((kind != kTitleWord && kind != kLeadWord) || end == std::string_view::npos || end < 2) {
+        return std::nullopt;
+      }
+      read.push_back({written.substr(1, end - 1), kind == kTitleWord ? 2.0 : 1.0});
+      written.remove_prefix(end + 1);
+    }
+    Vector words;
+    words.reserve(read.size());
+    for (const auto& [word, weight] : read) words.push_back({Intern(std::string(word)), weight});
+    return Unique(std::move(words));
   }
 
   // Rarer words weigh more: log((N + prior) / (df + 1)), with a prior so that the first items
@@ -428,6 +475,14 @@ class Clusterer final : public StoryClusterer {
                               [&](const Posting& posting) { return posting.story == story; }),
                list.end());
   }
+
+  // StoryAssignment::words: this format's mark, then per word its kind and text, ended by
+  // kWordEnd. Change the mark whenever what Words reads changes (the analysis, the function
+  // words, the lead's length): items stored before are then analysed again at restore.
+  static constexpr char kWordsFormat = 'A';
+  static constexpr char kTitleWord = 'T';
+  static constexpr char kLeadWord = 'L';
+  static constexpr char kWordEnd = '\x1f';  // a control character: never in a word
 
   static constexpr double kIdfPrior = 50;
   static constexpr int kDecayEvery = 20000;

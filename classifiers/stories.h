@@ -43,12 +43,20 @@ struct StoryItem {
   // Title and summary already analysed (the pipeline's, shared with the classifier); when
   // null the clusterer analyses them itself.
   const Analysis* analysis = nullptr;
+  // For Restore: the words Add read from this item (StoryAssignment::words, as stored). When
+  // set and readable, title and summary are not analysed again: analysing every item of the
+  // window was nearly all of what a start with stories cost (docs/performance.md).
+  std::string_view words = {};
 };
 
 struct StoryAssignment {
   std::int64_t story = 0;  // ids count from 1 in the order stories start
   bool started = false;    // the item started the story
   double similarity = 0;   // to the story it joined (1 for the same link); 0 when started
+  // The item's words as the clusterer read them (stems and title/lead weights, in the order
+  // read), to store with the item and hand back to Restore as StoryItem::words. Empty when
+  // they cannot be written down (a stem holding the separator); Restore then analyses.
+  std::string words = {};
 };
 
 class StoryClusterer {

@@ -13,8 +13,12 @@ constexpr std::size_t kRestoreLimit = 500'000;
 
 // A story's clock is when its items were published, but never later than now: a feed that
 // dates items in the future would otherwise close every open story at once.
+std::int64_t StoryTime(const std::optional<std::int64_t>& published, std::int64_t now) {
+  return std::min(published.value_or(now), now);
+}
+
 StoryItem ForStories(const Item& item, std::int64_t now) {
-  return {item.title, item.summary, item.link, std::min(item.published.value_or(now), now)};
+  return {item.title, item.summary, item.link, StoryTime(item.published, now)};
 }
 
 }  // namespace
@@ -32,11 +36,14 @@ Status Pipeline::TrackStories(std::unique_ptr<StoryClusterer> stories, StoryRule
   auto last_id = store_.LastStoryId();
   if (!last_id.ok()) return last_id.status();
   stories->ReserveIdsThrough(*last_id);
-  auto open = store_.StoryItemsSince(now - window.count(), kRestoreLimit);
-  if (!open.ok()) return open.status();
-  for (const StoredStoryItem& stored : *open) {
-    stories->Restore(ForStories(stored.item, stored.fetched_at), stored.story);
-  }
+  Status restored = store_.ForEachStoryItemSince(
+      now - window.count(), kRestoreLimit, [&](const StoredStoryItem& stored) {
+        StoryItem item{stored.title, stored.summary, stored.link,
+                       StoryTime(stored.published, stored.fetched_at)};
+        item.words = stored.words;  // the text is analysed only for items stored without
+        stories->Restore(item, stored.story);
+      });
+  if (!restored.ok()) return restored;
   stories_ = std::move(stories);
   story_rules_ = std::move(rules);
   return Status::Ok();
@@ -96,10 +103,10 @@ Status Pipeline::SortItems(const std::string& feed, std::vector<Item> items, std
     if (stored == known->end()) {
       const Analysis analysis({item.title, item.summary});
       auto matches = classifier_->Classify(analysis);
-      const StoryAssignment story = StoryOf(item, analysis, now);
+      StoryAssignment story = StoryOf(item, analysis, now);
       (*known)[item.id] = ContentHash(item);
-      record.new_items.push_back(
-          {std::move(item), std::move(matches), story.story, story.similarity});
+      record.new_items.push_back({std::move(item), std::move(matches), story.story,
+                                  story.similarity, std::move(story.words)});
     } else if (std::string hash = ContentHash(item); stored->second != hash) {
       stored->second = std::move(hash);
       auto matches = classifier_->Classify({item.title, item.summary});

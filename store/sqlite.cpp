@@ -227,6 +227,13 @@ std::string Statement::ColumnText(int index) const {
   return text ? std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size)) : "";
 }
 
+std::string_view Statement::ColumnView(int index) const {
+  const unsigned char* text = sqlite3_column_text(handle_, index);
+  int size = sqlite3_column_bytes(handle_, index);
+  return text ? std::string_view(reinterpret_cast<const char*>(text), static_cast<size_t>(size))
+              : std::string_view();
+}
+
 bool Statement::ColumnIsNull(int index) const {
   return sqlite3_column_type(handle_, index) == SQLITE_NULL;
 }

@@ -71,6 +71,8 @@ class Statement {
   std::int64_t ColumnInt(int index) const;
   double ColumnDouble(int index) const;
   std::string ColumnText(int index) const;
+  // The text without a copy: valid until the next Step, Reset or the statement's end.
+  std::string_view ColumnView(int index) const;
   bool ColumnIsNull(int index) const;
   std::optional<std::int64_t> ColumnOptionalInt(int index) const;
 

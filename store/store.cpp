@@ -131,6 +131,12 @@ INSERT INTO database_identity(id) VALUES (lower(hex(randomblob(16))));
 -- that carry its id (store/story_ledger.h).
 CREATE INDEX IF NOT EXISTS items_story ON items(story) WHERE story IS NOT NULL;
 )sql",
+    R"sql(
+-- The words the story clusterer read from each item (StoryAssignment::words), so a restart
+-- rebuilds the open stories without analysing their text again. NULL for items stored
+-- before, which are analysed as before.
+ALTER TABLE items ADD COLUMN story_words TEXT;
+)sql",
 };
 
 std::string EvidenceJson(const ThreadMatch& match) {
@@ -260,18 +266,29 @@ class SqliteStore final : public Store {
     return stories_.NextDue(update_window);
   }
 
-  Result<std::vector<StoredStoryItem>> StoryItemsSince(std::int64_t since,
-                                                       std::size_t limit) override {
+  Status ForEachStoryItemSince(
+      std::int64_t since, std::size_t limit,
+      const std::function<void(const StoredStoryItem&)>& each) override {
     auto stmt = db_.Prepare(
-        "SELECT feed, guid, title, link, published, summary, published_estimated, story, "
-        "fetched_at FROM items WHERE story IS NOT NULL AND fetched_at >= ?1 AND pruned = 0 "
+        "SELECT story, fetched_at, published, link, story_words, title, summary FROM items "
+        "WHERE story IS NOT NULL AND fetched_at >= ?1 AND pruned = 0 "
         "ORDER BY fetched_at, id LIMIT ?2");
     if (!stmt.ok()) return stmt.status();
     stmt->Bind(1, since).Bind(2, static_cast<std::int64_t>(limit));
-    std::vector<StoredStoryItem> items;
-    while (stmt->Step()) items.push_back({ReadItem(*stmt), stmt->ColumnInt(7), stmt->ColumnInt(8)});
-    if (!stmt->status().ok()) return stmt->status();
-    return items;
+    while (stmt->Step()) {
+      StoredStoryItem item;
+      item.story = stmt->ColumnInt(0);
+      item.fetched_at = stmt->ColumnInt(1);
+      item.published = stmt->ColumnOptionalInt(2);
+      item.link = stmt->ColumnView(3);
+      item.words = stmt->ColumnView(4);
+      // The text too, without a copy: words of a format the clusterer no longer reads are
+      // ignored and the text analysed instead.
+      item.title = stmt->ColumnView(5);
+      item.summary = stmt->ColumnView(6);
+      each(item);
+    }
+    return stmt->status();
   }
 
   Result<std::int64_t> LastStoryId() override {
@@ -649,8 +666,8 @@ ON CONFLICT(name) DO UPDATE SET
     const Item& item = classified.item;
     auto insert = db_.Prepare(
         "INSERT OR IGNORE INTO items(feed, guid, title, link, published, summary, fetched_at, "
-        "published_estimated, content_hash, story) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULLIF(?10, 0))");
+        "published_estimated, content_hash, story, story_words) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULLIF(?10, 0), NULLIF(?11, ''))");
     if (!insert.ok()) return insert.status();
     Status s = insert->Bind(1, item.feed)
                    .Bind(2, item.id)
@@ -662,6 +679,7 @@ ON CONFLICT(name) DO UPDATE SET
                    .Bind(8, std::int64_t{item.published_estimated})
                    .Bind(9, ContentHash(item))
                    .Bind(10, classified.story)
+                   .Bind(11, classified.story_words)
                    .Run();
     if (!s.ok()) return s;
     if (db_.Changes() == 0) return Status::Ok();  // already stored: never alert twice

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -63,6 +65,9 @@ struct ClassifiedItem {
   // How close the item was to the story it joined: 1 for the same link, 0 when it started
   // the story. A near copy (kNearCopy or more) of its own outlet's item brings nothing new.
   double story_similarity = 0;
+  // The words the clusterer read (StoryAssignment::words), so that a restart rebuilds the
+  // item's story from them instead of analysing its text again; empty stores none.
+  std::string story_words = {};
 };
 
 inline constexpr double kNearCopy = 0.8;
@@ -92,10 +97,16 @@ struct FetchRecord {
   StoryRules story_rules;
 };
 
+// A stored item with a story, as a restart rebuilds the open stories from it. Views into the
+// row being read: valid only while the callback that receives it runs.
 struct StoredStoryItem {
-  Item item;
+  std::string_view title;
+  std::string_view summary;
+  std::string_view link;
+  std::optional<std::int64_t> published;
   std::int64_t story = 0;
   std::int64_t fetched_at = 0;
+  std::string_view words;  // ClassifiedItem::story_words; empty for items stored without
 };
 
 struct StoryEntry {
@@ -145,10 +156,12 @@ class Store {
                                                               std::int64_t update_window) = 0;
   // When the next waiting story update falls due (Unix seconds); nullopt when none waits.
   virtual Result<std::optional<std::int64_t>> NextStoryUpdateDue(std::int64_t update_window) = 0;
-  // Items with a story fetched at or after since, oldest first: to rebuild the open stories
-  // after a restart. Also the largest story id stored, so new ones never reuse an id.
-  virtual Result<std::vector<StoredStoryItem>> StoryItemsSince(std::int64_t since,
-                                                               std::size_t limit) = 0;
+  // Calls `each` for the items with a story fetched at or after since, oldest first, at most
+  // `limit` of them: to rebuild the open stories after a restart. One row at a time, as a
+  // window of 500,000 items held at once cost 600 MiB (docs/performance.md). Also the
+  // largest story id stored, so new ones never reuse an id.
+  virtual Status ForEachStoryItemSince(std::int64_t since, std::size_t limit,
+                                       const std::function<void(const StoredStoryItem&)>& each) = 0;
   virtual Result<std::int64_t> LastStoryId() = 0;
   // Stores a burst alert, its seq assigned and its stories (story_ids) described by their
   // first items, and returns the seq.

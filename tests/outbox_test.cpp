@@ -55,8 +55,9 @@ class FaultyStore final : public Store {
   Result<std::optional<std::int64_t>> NextStoryUpdateDue(std::int64_t window) override {
     return real_.NextStoryUpdateDue(window);
   }
-  Result<std::vector<StoredStoryItem>> StoryItemsSince(std::int64_t s, std::size_t n) override {
-    return real_.StoryItemsSince(s, n);
+  Status ForEachStoryItemSince(std::int64_t s, std::size_t n,
+                               const std::function<void(const StoredStoryItem&)>& each) override {
+    return real_.ForEachStoryItemSince(s, n, each);
   }
   Result<std::int64_t> LastStoryId() override { return real_.LastStoryId(); }
   Result<std::int64_t> InsertBurstAlert(BurstAlert a,

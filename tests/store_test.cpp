@@ -37,7 +37,7 @@ TEST_CASE("a new database gets the current schema in WAL mode") {
   TempDir dir;
   auto store = Store::Open(dir.File("n.db"));
   REQUIRE(store.ok());
-  CHECK(UserVersion(dir.File("n.db")) == 7);
+  CHECK(UserVersion(dir.File("n.db")) == 8);
   CHECK(std::filesystem::exists(dir.File("n.db-wal")));
 }
 
@@ -197,7 +197,7 @@ TEST_CASE("a database from a newer newsmon or a file that is no database is refu
   REQUIRE_FALSE(store.ok());
   CHECK(store.status().message() ==
         "database '" + newer +
-            "': database schema version 99 is newer than this newsmon understands (7); "
+            "': database schema version 99 is newer than this newsmon understands (8); "
             "upgrade newsmon");
 
   std::string junk = dir.Write("junk.db", std::string(4096, 'x'));
@@ -228,7 +228,7 @@ TEST_CASE("webhook cursors are kept per sink and survive reopening") {
 
 // Undoes schemas 7 to 5 (stories) by hand, leaving what newsmon before stories wrote.
 constexpr const char* kBackToSchema4 =
-    "DROP INDEX items_story; DROP TABLE database_identity; DROP TABLE story_threads; DROP TABLE story_sources; "
+    "ALTER TABLE items DROP COLUMN story_words; DROP INDEX items_story; DROP TABLE database_identity; DROP TABLE story_threads; DROP TABLE story_sources; "
     "DROP TABLE stories; DROP TABLE item_revisions; "
     "ALTER TABLE items DROP COLUMN story; ALTER TABLE matches DROP COLUMN threshold; "
     "ALTER TABLE matches DROP COLUMN via_story; ALTER TABLE alerts DROP COLUMN kind; "
@@ -258,7 +258,7 @@ TEST_CASE("a schema 4 database gains stories, and its items and alerts stay as t
   REQUIRE(UserVersion(path) == 4);
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 7);
+  CHECK(UserVersion(path) == 8);
   CHECK(*(*store)->LastSeq() == 1);
   CHECK(*(*store)->LastStoryId() == 0);
   ClassifiedItem joined = MatchingItem("b", "truces");
@@ -291,6 +291,42 @@ TEST_CASE("story ids of items that never alerted are not given out again after r
   CHECK(*(*store)->LastStoryId() == 9);
 }
 
+// "story|title|words" per item a restart restores from, oldest first.
+std::vector<std::string> StoryItems(Store& store) {
+  std::vector<std::string> items;
+  REQUIRE(store
+              .ForEachStoryItemSince(0, 10,
+                                     [&](const StoredStoryItem& item) {
+                                       items.push_back(std::to_string(item.story) + "|" +
+                                                       std::string(item.title) + "|" +
+                                                       std::string(item.words));
+                                     })
+              .ok());
+  return items;
+}
+
+TEST_CASE("an item's story words are kept, and a schema 7 database restores from the text") {
+  TempDir dir;
+  std::string path = dir.File("n.db");
+  {
+    auto store = Store::Open(path);
+    REQUIRE(store.ok());
+    ClassifiedItem worded = MatchingItem("a", "truces");
+    worded.story = 1;
+    worded.story_words = "ATtruce\x1f";
+    ClassifiedItem bare = MatchingItem("b", "truces");
+    bare.story = 2;  // stored without words
+    REQUIRE((*store)->RecordFetch(Fetched({worded, bare})).ok());
+    CHECK(StoryItems(**store) ==
+          std::vector<std::string>{"1|Title a|ATtruce\x1f", "2|Title b|"});
+  }
+  ExecOn(path, "ALTER TABLE items DROP COLUMN story_words; PRAGMA user_version = 7");
+  auto store = Store::Open(path);
+  REQUIRE(store.ok());
+  CHECK(UserVersion(path) == 8);
+  CHECK(StoryItems(**store) == std::vector<std::string>{"1|Title a|", "2|Title b|"});
+}
+
 TEST_CASE("a schema 3 database gains webhook cursors and keeps its alerts") {
   TempDir dir;
   std::string path = dir.File("n.db");
@@ -307,7 +343,7 @@ TEST_CASE("a schema 3 database gains webhook cursors and keeps its alerts") {
   REQUIRE(UserVersion(path) == 3);
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 7);
+  CHECK(UserVersion(path) == 8);
   CHECK(*(*store)->LastSeq() == 1);
   CHECK_FALSE((*store)->WebhookCursor("ops")->has_value());
   REQUIRE((*store)->SetWebhookCursor("ops", 1).ok());
@@ -328,10 +364,12 @@ TEST_CASE("each database has a random identity of its own that reopening keeps")
   CHECK((*Store::Open(dir.File("b.db")))->DatabaseId() != first_id);
 
   // A schema 5 database (before identities) gains one.
-  ExecOn(path, "DROP TABLE database_identity; PRAGMA user_version = 5");
+  ExecOn(path,
+         "ALTER TABLE items DROP COLUMN story_words; DROP TABLE database_identity; "
+         "PRAGMA user_version = 5");
   auto upgraded = Store::Open(path);
   REQUIRE(upgraded.ok());
-  CHECK(UserVersion(path) == 7);
+  CHECK(UserVersion(path) == 8);
   CHECK((*upgraded)->DatabaseId().size() == 32);
 }
 
