@@ -188,8 +188,10 @@ std::vector<std::string> AssignSplits(std::vector<LabelledItem>& items) {
   }
   std::vector<std::string> cuts;
   cuts.push_back(std::string("blind from ") + kBlindFromEnglish + " in English, from " +
-                 kBlindFrom + " in Ukrainian, Russian and any other language, in every corpus "
-                 "(news: from " + BlindFrom("news", "en") + ")");
+                 kBlindFrom +
+                 " in Ukrainian, Russian and any other language, in every corpus "
+                 "(news: from " +
+                 BlindFrom("news", "en") + ")");
   for (const auto& [key, count] : counts) {
     std::string languages;
     for (const std::string& lang : count.languages) {

@@ -80,8 +80,9 @@ TEST_CASE("A corpus that no longer fits its labels is an error naming the item",
         "c/f.json#0: " + dir.File("corpus") + "/c/gone.json: cannot read corpus file");
 }
 
-TEST_CASE("English items are blind from 2026-03-28, all others from 2025-11-23, news from 2026-07-31",
-          "[labels]") {
+TEST_CASE(
+    "English items are blind from 2026-03-28, all others from 2025-11-23, news from 2026-07-31",
+    "[labels]") {
   std::vector<LabelledItem> items;
   auto add = [&](std::string corpus, std::string lang, std::string date) {
     LabelledItem item;
@@ -96,7 +97,7 @@ TEST_CASE("English items are blind from 2026-03-28, all others from 2025-11-23, 
   add("news-2025", "en", "2026-03-28");
   add("news-cited", "en", "2026-01-02");  // the cited batch, run blind once: training now
   add("news-cited", "en", "2026-03-27");
-  add("news-cited", "en", "2026-03");     // March 2026 without a day: the 31st, after the cut
+  add("news-cited", "en", "2026-03");       // March 2026 without a day: the 31st, after the cut
   add("news-cited-2", "en", "2026-03-28");  // any corpus, also one the code has never heard of
   add("news-ru", "ru", "2025-11-22");
   add("news-ru", "ru", "2025-11-23");  // Ukrainian and Russian keep the second cut
