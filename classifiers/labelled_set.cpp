@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <utility>
 
 namespace newsmon {
 
@@ -144,36 +145,40 @@ namespace {
 
 // The `news` corpus was split by thirds of its own dates before the cut became one date: its
 // items before 2026-07-31 were tuned on then, so they stay in training (its later items were
-// blind and stay blind).
+// blind and stay blind), whatever their language.
 struct CorpusException {
   const char* corpus;
   const char* blind_from;
 };
 constexpr CorpusException kCutExceptions[] = {{"news", "2026-07-31"}};
 
-std::string BlindFrom(const std::string& corpus) {
+std::string BlindFrom(const std::string& corpus, const std::string& lang) {
   for (const CorpusException& exception : kCutExceptions) {
     if (corpus == exception.corpus) return exception.blind_from;
   }
-  return kBlindFrom;
+  return lang == "en" ? kBlindFromEnglish : kBlindFrom;
 }
 
 }  // namespace
 
 std::vector<std::string> AssignSplits(std::vector<LabelledItem>& items) {
   struct Count {
+    std::set<std::string> languages;
     std::set<std::string> dates;
     std::set<std::string> blind_dates;
     std::size_t items = 0;
     std::size_t blind = 0;
   };
-  std::map<std::string, Count> counts;  // corpus -> its dates and items, all and blind
+  // (corpus, its cut) -> the languages, dates and items under that cut, all and blind
+  std::map<std::pair<std::string, std::string>, Count> counts;
   for (LabelledItem& item : items) {
     if (item.date.empty()) continue;  // undated: the written set, in no split
     const std::string date = SortableDate(item.date);
-    const bool blind = date >= BlindFrom(item.corpus);
+    const std::string cut = BlindFrom(item.corpus, item.lang);
+    const bool blind = date >= cut;
     item.split = blind ? Split::kBlind : Split::kTraining;
-    Count& count = counts[item.corpus];
+    Count& count = counts[{item.corpus, cut}];
+    count.languages.insert(item.lang.empty() ? "?" : item.lang);
     count.dates.insert(date);
     ++count.items;
     if (blind) {
@@ -182,10 +187,17 @@ std::vector<std::string> AssignSplits(std::vector<LabelledItem>& items) {
     }
   }
   std::vector<std::string> cuts;
-  cuts.push_back(std::string("blind from ") + kBlindFrom + " in every corpus (news: from " +
-                 BlindFrom("news") + ")");
-  for (const auto& [corpus, count] : counts) {
-    cuts.push_back(corpus + ": blind from " + BlindFrom(corpus) + ", " +
+  cuts.push_back(std::string("blind from ") + kBlindFromEnglish + " in English, from " +
+                 kBlindFrom +
+                 " in Ukrainian, Russian and any other language, in every corpus "
+                 "(news: from " +
+                 BlindFrom("news", "en") + ")");
+  for (const auto& [key, count] : counts) {
+    std::string languages;
+    for (const std::string& lang : count.languages) {
+      languages += (languages.empty() ? "" : ", ") + lang;
+    }
+    cuts.push_back(key.first + " (" + languages + "): blind from " + key.second + ", " +
                    std::to_string(count.blind) + " of " + std::to_string(count.items) + " items, " +
                    std::to_string(count.blind_dates.size()) + " of " +
                    std::to_string(count.dates.size()) + " dates");

@@ -62,16 +62,22 @@ Result<std::vector<CorpusEntry>> ReadJsonCorpusFile(
 Status ResolveCorpusText(std::vector<LabelledItem>& items, const std::string& corpus_root,
                          const CorpusReader& read);
 
-// The first day of the blind split of the labelled real news, in every corpus (docs/labelling.md,
-// "Split"). It was the latest third of each corpus's dates until the rules were tuned a second
-// time; then the cut moved to one date, so no blind event was seen in another corpus's training.
+// The first day of the blind split of the labelled real news, by the item's language
+// (docs/labelling.md, "Split"). English items are blind from 2026-03-28: the cited English batch
+// of January to March 2026 (news-cited), run blind once, became training for the third tuning,
+// and newer English items (news-cited-2) judge it. Every other item (Ukrainian, Russian, the odd
+// other language, or none given) stays blind from 2025-11-23: no newer Ukrainian or Russian news
+// could be found, and nobody has tuned on those items.
+inline constexpr char kBlindFromEnglish[] = "2026-03-28";
 inline constexpr char kBlindFrom[] = "2025-11-23";
 
-// Puts each dated item in the training or the blind split: blind when dated kBlindFrom or later
-// (a month without a day counts as its last day), in any corpus, except the `news` corpus, whose
-// items before 2026-07-31 were tuned on under the old per-corpus cut and stay in training.
-// Undated (written) items stay kWritten. Returns a line saying where the cut falls, then one per
-// corpus ("news-2025: blind from 2025-11-23, 278 of 2659 items, 5 of 30 dates").
+// Puts each dated item in the training or the blind split: blind when dated on or after its
+// language's cut (kBlindFromEnglish for `lang` "en", else kBlindFrom; a month without a day counts
+// as its last day), in any corpus, except the `news` corpus, whose items before 2026-07-31 were
+// tuned on under the old per-corpus cut and stay in training (from 2026-07-31 they are blind).
+// Undated (written) items stay kWritten. Returns a line saying where the cuts fall, then one per
+// corpus and cut, with the languages under it
+// ("news-ru (lv, ru): blind from 2025-11-23, 163 of 1191 items, 13 of 50 dates").
 std::vector<std::string> AssignSplits(std::vector<LabelledItem>& items);
 
 // The old split, kept for the story labels (bench/eval-stories, docs/stories.md), which were

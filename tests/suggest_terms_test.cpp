@@ -32,8 +32,9 @@ title = "Energy"
 terms = ["substation"]
 )";
 
-// Undated lines are the written set; dated ones are split by date (2025-11-23 and later is
-// blind). The blind items are the only ones with "prisoner swap".
+// Undated lines are the written set; dated ones are split by date and language (these have no
+// language, so they take the cut of every language but English: 2025-11-23 and later is blind).
+// The blind items are the only ones with "prisoner swap".
 constexpr const char* kLabels =
     R"({"id": "p1", "title": "Humanitarian pause agreed", "summary": "Both sides accept a ceasefire.", "threads": ["truce"]}
 {"id": "p2", "title": "Humanitarian pauses extended", "summary": "Guns fall silent in the east.", "threads": ["truce"]}
