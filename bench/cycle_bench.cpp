@@ -4,7 +4,8 @@
 // Generates N feeds (bench/generated_feeds.h), serves them with nginx from Debian on loopback
 // (ETag, Last-Modified, gzip), and times `newsmon run --config GEN.toml --once` on a temp
 // database: cold (empty database), warm (every feed answers 304) and with 10% of the feeds
-// changed. newsboat (`-x reload`), Python feedparser (8 threads, conditional GET) and curl
+// changed, and once more with stories turned off (what clustering costs in a whole cycle).
+// newsboat (`-x reload`), Python feedparser (8 threads, conditional GET) and curl
 // (--parallel, the floor) do the same work in the same run, printed as ratios to newsmon.
 // Then the parse path alone on the generated set and on ../shared/corpus, the database size
 // per 100,000 items, and newsmon run as a service (bench/service_scenario.h): its first cycle,
@@ -147,6 +148,8 @@ class Tool {
   virtual std::string name() const = 0;
   virtual std::string state() const = 0;
   virtual Run Cycle(const std::string& log) = 0;
+  // A peer runs --peer-runs times; newsmon in any configuration runs --runs times.
+  virtual bool peer() const { return true; }
   // After the cold run: what warm and changed runs start from.
   virtual void SaveBase() { CopyState(state(), state() + ".base"); }
   virtual void RestoreBase() { CopyState(state() + ".base", state()); }
@@ -155,9 +158,11 @@ class Tool {
 
 class Newsmon final : public Tool {
  public:
-  Newsmon(const TempDir& dir, const std::string& binary, const std::string& config)
-      : database_(dir.File("newsmon.db")), binary_(binary), config_(config) {}
-  std::string name() const override { return "newsmon"; }
+  Newsmon(const TempDir& dir, const std::string& binary, const std::string& config,
+          const std::string& name = "newsmon")
+      : name_(name), database_(dir.File(name + ".db")), binary_(binary), config_(config) {}
+  std::string name() const override { return name_; }
+  bool peer() const override { return false; }
   std::string state() const override { return database_; }
   Run Cycle(const std::string& log) override {
     Run run{
@@ -172,7 +177,7 @@ class Newsmon final : public Tool {
   }
 
  private:
-  std::string database_, binary_, config_;
+  std::string name_, database_, binary_, config_;
 };
 
 class Newsboat final : public Tool {
@@ -375,7 +380,7 @@ bool RunCycles(std::vector<std::unique_ptr<Tool>>& tools, const FeedSet& set,
     for (int r = 0; r < options.runs; ++r) {
       if (scenario == Scenario::kChanged) RewriteChangedFeeds(set, options.seed, 1);
       for (std::size_t t = 0; t < tools.size(); ++t) {
-        if (t > 0 && r >= options.peer_runs) continue;
+        if (tools[t]->peer() && r >= options.peer_runs) continue;
         Tool& tool = *tools[t];
         Prepare(tool, scenario);
         const std::string log = dir.File(tool.name() + ".log");
@@ -466,9 +471,10 @@ void ParseThroughput(const FeedSet& set, const Options& options) {
 
 // service: the config of the service scenario, with /metrics on loopback and an interval no
 // feed comes due in while the daemon is watched.
+// stories: false turns story clustering off, to show what it costs in a whole cycle.
 std::string NewsmonConfig(const TempDir& dir, const FeedSet& set, const NginxServer& nginx,
-                          bool service = false) {
-  const std::string name = service ? "service" : "newsmon";
+                          bool service = false, bool stories = true) {
+  const std::string name = service ? "service" : stories ? "newsmon" : "no-stories";
   std::ostringstream toml;
   // join_grace: by default a run waits 1 s after binding for subscribers to (re)join before it
   // publishes, and --once waits for that too; nothing subscribes here, and the cycle, not
@@ -481,20 +487,29 @@ std::string NewsmonConfig(const TempDir& dir, const FeedSet& set, const NginxSer
        << "replay_endpoint = \"ipc://" << dir.File(name + ".replay") << "\"\n"
        << "join_grace = \"1ms\"\n";
   if (service) toml << "\n[metrics]\nenabled = true\nlisten = \"127.0.0.1:0\"\n";
+  if (!stories) toml << "\n[stories]\nenabled = false\n";
   for (const GeneratedFeed& feed : set.feeds) {
     toml << "\n[[feed]]\nname = \"f" << feed.index << "\"\nurl = \""
          << nginx.Url(feed.host, feed.path) << "\"\n";
   }
-  const std::string path = dir.File(service ? "SERVICE.toml" : "GEN.toml");
+  const std::string path =
+      dir.File(service ? "SERVICE.toml" : stories ? "GEN.toml" : "GEN-no-stories.toml");
   std::ofstream(path) << toml.str();
   return path;
 }
 
 std::vector<std::unique_ptr<Tool>> MakeTools(const Options& options, const TempDir& dir,
                                              const std::string& config,
+                                             const std::string& config_without_stories,
                                              const std::vector<std::string>& urls) {
   std::vector<std::unique_ptr<Tool>> tools;
   tools.push_back(std::make_unique<Newsmon>(dir, options.newsmon, config));
+  // What stories cost in a whole cycle (issue 12's budget), beside bench/ingest-bench's
+  // pipeline-only figure; left out of the large --floor-only run, where it would double the time.
+  if (!options.floor_only) {
+    tools.push_back(
+        std::make_unique<Newsmon>(dir, options.newsmon, config_without_stories, "no-stories"));
+  }
   if (!options.peers) return tools;
   const std::string urls_file = dir.File("urls");
   {
@@ -632,7 +647,8 @@ int Main(int argc, char** argv) {
   std::vector<std::string> urls;
   for (const GeneratedFeed& feed : set.feeds) urls.push_back(nginx.Url(feed.host, feed.path));
   const std::string config = NewsmonConfig(dir, set, nginx);
-  auto tools = MakeTools(options, dir, config, urls);
+  auto tools =
+      MakeTools(options, dir, config, NewsmonConfig(dir, set, nginx, false, false), urls);
   std::printf("newsmon: %d runs per scenario, peers: %d; medians\n", options.runs,
               options.peer_runs);
   const bool ok = RunCycles(tools, set, options, dir);

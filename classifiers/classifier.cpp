@@ -23,6 +23,7 @@
 #include <utility>
 
 #include "classifiers/analysis.h"
+#include "classifiers/hits.h"
 #include "classifiers/text_internal.h"
 #include "core/ascii.h"
 
@@ -58,6 +59,15 @@ struct TermInfo {
 struct Pattern {
   std::vector<text::TermWord> words;
   std::vector<std::uint32_t> terms;
+  std::uint32_t first_target = 0;  // its terms in IndexedClassifier::targets_, from Finish
+};
+
+// What a hit on a pattern is for, one per term, copied side by side from the term and its
+// group so that a hit reads one array rather than two tables of larger records.
+struct Target {
+  std::uint32_t term = 0;
+  std::uint32_t thread = 0;
+  text::Language language = text::Language::kUnknown;
 };
 
 struct StringHash {
@@ -66,13 +76,6 @@ struct StringHash {
 };
 using PatternIndex =
     std::unordered_map<std::string, std::vector<std::uint32_t>, StringHash, std::equal_to<>>;
-
-struct Hit {
-  std::uint32_t thread;
-  std::uint32_t term;
-  std::uint8_t field;  // 0 title, 1 summary
-  int position;
-};
 
 // An evaluation's outcome so far; the first reason a thread fails is the one reported.
 struct Verdict {
@@ -177,6 +180,72 @@ class KeyFilter {
   std::uint64_t mask_ = 0;
 };
 
+// Pattern ids by index kind and key, in one open-addressing table probed with the hash the
+// KeyFilter was probed with. With 1,000 threads, std::unordered_map's bucket, node and key
+// string were each a cache miss per probe, and the part of the cost that grows with the
+// number of threads is cache misses (docs/performance.md, "Classification").
+class KeyIndex {
+ public:
+  void Add(IndexKind kind, std::string_view key, std::uint64_t hash,
+           const std::vector<std::uint32_t>& ids) {
+    entries_.push_back({hash, Store(kind, key), static_cast<std::uint32_t>(key.size() + 1),
+                        static_cast<std::uint32_t>(ids_.size()),
+                        static_cast<std::uint32_t>(ids.size())});
+    ids_.insert(ids_.end(), ids.begin(), ids.end());
+  }
+
+  // After the last Add.
+  void Finish() {
+    size_t size = 16;
+    while (size < 2 * entries_.size()) size <<= 1;
+    slots_.assign(size, Slot{});
+    for (const Slot& entry : entries_) {
+      size_t i = entry.hash & (size - 1);
+      while (slots_[i].id_count != 0) i = (i + 1) & (size - 1);
+      slots_[i] = entry;
+    }
+    entries_ = {};
+  }
+
+  // The pattern ids of the key; empty when there are none.
+  std::pair<const std::uint32_t*, const std::uint32_t*> Find(IndexKind kind,
+                                                             std::string_view key,
+                                                             std::uint64_t hash) const {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      const Slot& slot = slots_[i];
+      if (slot.id_count == 0) return {nullptr, nullptr};
+      if (slot.hash == hash && slot.key_size == key.size() + 1 &&
+          keys_[slot.key] == static_cast<char>(kind) &&
+          std::string_view(keys_).substr(slot.key + 1, key.size()) == key) {
+        const std::uint32_t* ids = ids_.data() + slot.ids;
+        return {ids, ids + slot.id_count};
+      }
+    }
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t key = 0;       // in keys_: the kind as one byte, then the key
+    std::uint32_t key_size = 0;  // with the kind's byte
+    std::uint32_t ids = 0;       // first in ids_
+    std::uint32_t id_count = 0;  // 0: an empty slot (every key has a pattern)
+  };
+
+  std::uint32_t Store(IndexKind kind, std::string_view key) {
+    const auto at = static_cast<std::uint32_t>(keys_.size());
+    keys_ += static_cast<char>(kind);
+    keys_ += key;
+    return at;
+  }
+
+  std::vector<Slot> entries_;  // build only
+  std::vector<Slot> slots_;    // a power of two, at most half full
+  std::string keys_;
+  std::vector<std::uint32_t> ids_;
+};
+
 class IndexedClassifier final : public Classifier {
  public:
   explicit IndexedClassifier(std::vector<ThreadDefinition> threads)
@@ -223,15 +292,27 @@ class IndexedClassifier final : public Classifier {
 
   void Finish() {
     filter_.Reset(by_exact_.size() + by_stem_.size() + by_prefix_.size());
-    for (const auto& [key, ids] : by_exact_) filter_.Add(Hash(IndexKind::kExact, key));
-    for (const auto& [key, ids] : by_stem_) filter_.Add(Hash(IndexKind::kStem, key));
-    for (const auto& [key, ids] : by_prefix_) {
-      filter_.Add(Hash(IndexKind::kPrefix, key));
-      prefix_lengths_.push_back(text::CodePoints(key));
+    for (auto [kind, index] : {std::pair{IndexKind::kExact, &by_exact_},
+                               {IndexKind::kStem, &by_stem_}, {IndexKind::kPrefix, &by_prefix_}}) {
+      for (const auto& [key, ids] : *index) {
+        const std::uint64_t hash = Hash(kind, key);
+        filter_.Add(hash);
+        index_.Add(kind, key, hash, ids);
+        if (kind == IndexKind::kPrefix) prefix_lengths_.push_back(text::CodePoints(key));
+      }
+      *index = {};
     }
+    index_.Finish();
     std::sort(prefix_lengths_.begin(), prefix_lengths_.end());
     prefix_lengths_.erase(std::unique(prefix_lengths_.begin(), prefix_lengths_.end()),
                           prefix_lengths_.end());
+    for (Pattern& pattern : patterns_) {
+      pattern.first_target = static_cast<std::uint32_t>(targets_.size());
+      for (std::uint32_t term : pattern.terms) {
+        const TermInfo& info = terms_[term];
+        targets_.push_back({term, groups_[info.group].thread, info.language});
+      }
+    }
     dedupe_.clear();
   }
 
@@ -260,16 +341,7 @@ class IndexedClassifier final : public Classifier {
     FindHits(analysed.title, 0, language, hits);
     FindHits(analysed.summary, 1, language, hits);
     if (hits.empty()) return;
-    std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
-      return std::tie(a.thread, a.field, a.position, a.term) <
-             std::tie(b.thread, b.field, b.position, b.term);
-    });
-    hits.erase(std::unique(hits.begin(), hits.end(),
-                           [](const Hit& a, const Hit& b) {
-                             return a.term == b.term && a.field == b.field &&
-                                    a.position == b.position;
-                           }),
-               hits.end());
+    SortUniqueHits(hits);
     for (size_t begin = 0; begin < hits.size();) {
       size_t end = begin;
       const std::uint32_t thread = hits[begin].thread;
@@ -322,29 +394,31 @@ class IndexedClassifier final : public Classifier {
   // distinct prefix length in use, whatever the number of threads.
   void FindHits(const text::TokenizedText& text, std::uint8_t field, text::Language language,
                 std::vector<Hit>& hits) const {
-    auto try_patterns = [&](const std::vector<std::uint32_t>& ids, const text::Token& token) {
-      for (std::uint32_t id : ids) {
-        const Pattern& pattern = patterns_[id];
+    auto try_patterns = [&](IndexKind kind, std::string_view key, std::uint64_t hash,
+                            const text::Token& token) {
+      const auto [begin, end] = index_.Find(kind, key, hash);
+      for (const std::uint32_t* id = begin; id != end; ++id) {
+        const Pattern& pattern = patterns_[*id];
         // The first word was found by its key; patterns must still check the whole word.
         if (!text::WordMatches(pattern.words[0], token)) continue;
         if (!MatchesFrom(pattern, 1, text, token.end)) continue;
-        for (std::uint32_t term : pattern.terms) {
-          const TermInfo& info = terms_[term];
-          if (LanguageFits(info.language, language)) {
-            hits.push_back({groups_[info.group].thread, term, field, token.begin});
+        const Target* target = targets_.data() + pattern.first_target;
+        for (const Target* last = target + pattern.terms.size(); target != last; ++target) {
+          if (LanguageFits(target->language, language)) {
+            hits.push_back({target->thread, target->term, field, token.begin});
           }
         }
       }
     };
     for (const text::Token& token : text.tokens) {
-      if (filter_.MayContain(Hash(IndexKind::kExact, token.text))) {
-        if (auto it = by_exact_.find(token.text); it != by_exact_.end()) {
-          try_patterns(it->second, token);
-        }
+      if (const std::uint64_t hash = Hash(IndexKind::kExact, token.text);
+          filter_.MayContain(hash)) {
+        try_patterns(IndexKind::kExact, token.text, hash, token);
       }
-      if (!token.stem.empty() && filter_.MayContain(Hash(IndexKind::kStem, token.stem))) {
-        if (auto it = by_stem_.find(token.stem); it != by_stem_.end()) {
-          try_patterns(it->second, token);
+      if (!token.stem.empty()) {
+        if (const std::uint64_t hash = Hash(IndexKind::kStem, token.stem);
+            filter_.MayContain(hash)) {
+          try_patterns(IndexKind::kStem, token.stem, hash, token);
         }
       }
       if (prefix_lengths_.empty()) continue;
@@ -364,10 +438,7 @@ class IndexedClassifier final : public Classifier {
         }
         if (code_points < length) break;
         if (!filter_.MayContain(hash)) continue;
-        if (auto it = by_prefix_.find(std::string_view(word).substr(0, bytes));
-            it != by_prefix_.end()) {
-          try_patterns(it->second, token);
-        }
+        try_patterns(IndexKind::kPrefix, std::string_view(word).substr(0, bytes), hash, token);
       }
     }
   }
@@ -618,10 +689,12 @@ class IndexedClassifier final : public Classifier {
   std::vector<std::vector<std::uint32_t>> context_groups_;   // per thread: group ids, in order
   std::vector<TermInfo> terms_;
   std::vector<Pattern> patterns_;
-  PatternIndex by_exact_;            // patterns by their first word, when it matches exactly
-  PatternIndex by_stem_;             // patterns by their first word, when it matches by stem
-  PatternIndex by_prefix_;           // patterns by the literal head of a prefix or pattern word
-  std::vector<int> prefix_lengths_;  // distinct code point lengths of by_prefix_ keys, ascending
+  std::vector<Target> targets_;      // each pattern's terms, from Finish
+  // Build only, then moved into index_: patterns by their first word when it matches exactly,
+  // by stem, and by the literal head of a prefix or pattern word.
+  PatternIndex by_exact_, by_stem_, by_prefix_;
+  KeyIndex index_;
+  std::vector<int> prefix_lengths_;  // distinct code point lengths of prefix keys, ascending
   KeyFilter filter_;                 // every key of the three indexes
   std::map<std::vector<text::TermWord>, std::uint32_t> dedupe_;  // build only
 };

@@ -6,12 +6,15 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "classifiers/evaluation.h"
+#include "classifiers/hits.h"
 #include "classifiers/text_internal.h"
 #include "feeds/feed_parser.h"
 
@@ -1252,4 +1255,47 @@ TEST_CASE("Demo feed items are labelled and classify as labelled", "[classifier]
   CHECK(negatives >= 4);
 }
 
+// The classifier sorts hits packed into integers where they fit and field by field where they
+// do not (classifiers/hits.cpp); both must give what a plain sort of every field gives.
+TEST_CASE("hits come out in thread, field, position and term order, once each, packed or not") {
+  auto reference = [](std::vector<Hit> hits) {
+    std::set<std::tuple<std::uint32_t, std::uint8_t, int, std::uint32_t>> ordered;
+    for (const Hit& hit : hits) ordered.insert({hit.thread, hit.field, hit.position, hit.term});
+    std::vector<std::tuple<std::uint32_t, std::uint8_t, int, std::uint32_t>> out(ordered.begin(),
+                                                                                 ordered.end());
+    return out;
+  };
+  auto as_tuples = [](const std::vector<Hit>& hits) {
+    std::vector<std::tuple<std::uint32_t, std::uint8_t, int, std::uint32_t>> out;
+    for (const Hit& hit : hits) out.push_back({hit.thread, hit.field, hit.position, hit.term});
+    return out;
+  };
+  std::mt19937 random(20261205);
+  // Small values repeat, so repeats must go; the limits of each packed field are on both sides
+  // of their edge, and one hit past an edge sends the whole set down the other path.
+  const std::vector<std::uint32_t> threads = {0, 1, 2, 65535, 65536, 4000000000u};
+  const std::vector<int> positions = {0, 1, 7, 8388607, 8388608, 2147483647};
+  const std::vector<std::uint32_t> terms = {0, 3, 16777215, 16777216, 4294967295u};
+  for (int round = 0; round < 2000; ++round) {
+    const bool small = round % 2 == 0;  // half the sets stay within every packed field
+    std::vector<Hit> hits;
+    const int count = static_cast<int>(random() % 40);
+    for (int i = 0; i < count; ++i) {
+      auto pick = [&](const auto& values) {
+        const std::size_t within = small ? 3 : values.size();
+        return values[random() % within];
+      };
+      const std::uint32_t term = pick(terms);
+      // A term belongs to one thread: the thread follows from the term, as in the classifier.
+      const std::uint32_t thread = threads[(term * 2654435761u >> 7) % (small ? 3 : 6)];
+      hits.push_back({thread, term, static_cast<std::uint8_t>(random() % 2), pick(positions)});
+    }
+    const auto expected = reference(hits);
+    SortUniqueHits(hits);
+    INFO("round " << round);
+    REQUIRE(as_tuples(hits) == expected);
+  }
+}
+
 }  // namespace newsmon
+
