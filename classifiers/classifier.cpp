@@ -1,10 +1,11 @@
 // The classifier: every term of every thread compiled into one index, so an item's text is
 // normalised, tokenised and stemmed once and each token costs two probes (by text and by stem)
 // plus one per distinct prefix length, whatever the number of threads. bench/classify-bench
-// measures it: 1,000 threads cost about 1.2 times what 3 do, and tokenising and stemming take
-// most of the time per item. That leaves little for an Aho-Corasick automaton or Vectorscan to
-// win, and they would still need the tokens for stems, wildcards and word positions, so the
-// index stays a hash index (not measured against them).
+// measures it: 1,000 threads cost under twice what 3 do, the difference being cache misses in
+// the larger index, and tokenising and stemming take a third of the time per item. That leaves
+// little for an Aho-Corasick automaton or Vectorscan to win, and they would still need the
+// tokens for stems, wildcards and word positions, so the index stays a hash index (not
+// measured against them).
 #include "classifiers/classifier.h"
 
 #include <algorithm>
