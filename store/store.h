@@ -156,8 +156,9 @@ class Store {
                                                               std::int64_t update_window) = 0;
   // When the next waiting story update falls due (Unix seconds); nullopt when none waits.
   virtual Result<std::optional<std::int64_t>> NextStoryUpdateDue(std::int64_t update_window) = 0;
-  // Calls `each` for the items with a story fetched at or after since, oldest first, at most
-  // `limit` of them: to rebuild the open stories after a restart. One row at a time, as a
+  // Calls `each` for the items with a story fetched at or after since, oldest first; of a
+  // window of more than `limit` items (with a story or not), only for those among the newest
+  // `limit`: to rebuild the open stories after a restart. One row at a time, as a
   // window of 500,000 items held at once cost 600 MiB (docs/performance.md). Also the
   // largest story id stored, so new ones never reuse an id.
   virtual Status ForEachStoryItemSince(std::int64_t since, std::size_t limit,

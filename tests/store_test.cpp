@@ -305,6 +305,51 @@ std::vector<std::string> StoryItems(Store& store) {
   return items;
 }
 
+// A restart restores at most a limit of items; past it, the stories an editor is watching now
+// matter, not the oldest in the window.
+TEST_CASE("a restart past its limit restores the newest items of the window, oldest first") {
+  TempDir dir;
+  auto store = Store::Open(dir.File("n.db"));
+  REQUIRE(store.ok());
+  int story = 0;
+  for (std::int64_t fetched_at : {1000, 2000, 3000}) {
+    std::vector<ClassifiedItem> items;
+    for (const char* name : {"a", "b"}) {
+      ClassifiedItem item = MatchingItem(std::to_string(fetched_at) + name, "truces");
+      item.story = ++story;
+      items.push_back(std::move(item));
+    }
+    FetchRecord record = Fetched(std::move(items));
+    record.fetched_at = fetched_at;
+    REQUIRE((*store)->RecordFetch(std::move(record)).ok());
+  }
+  auto restored = [&](std::int64_t since, std::size_t limit) {
+    std::vector<std::int64_t> stories;
+    REQUIRE((*store)
+                ->ForEachStoryItemSince(since, limit,
+                                        [&](const StoredStoryItem& item) {
+                                          stories.push_back(item.story);
+                                        })
+                .ok());
+    return stories;
+  };
+  CHECK(restored(0, 10) == std::vector<std::int64_t>{1, 2, 3, 4, 5, 6});
+  CHECK(restored(0, 6) == std::vector<std::int64_t>{1, 2, 3, 4, 5, 6});
+  CHECK(restored(0, 3) == std::vector<std::int64_t>{4, 5, 6});  // cut inside one fetch
+  CHECK(restored(0, 2) == std::vector<std::int64_t>{5, 6});
+  CHECK(restored(2000, 10) == std::vector<std::int64_t>{3, 4, 5, 6});
+  CHECK(restored(2000, 1) == std::vector<std::int64_t>{6});
+  CHECK(restored(0, 0).empty());
+  // An item without a story (stored while stories were off) is restored as nothing but still
+  // counts against the limit, which is read from the index alone.
+  ClassifiedItem storyless = MatchingItem("4000", "truces");
+  FetchRecord record = Fetched({storyless});
+  record.fetched_at = 4000;
+  REQUIRE((*store)->RecordFetch(std::move(record)).ok());
+  CHECK(restored(0, 10) == std::vector<std::int64_t>{1, 2, 3, 4, 5, 6});
+  CHECK(restored(0, 3) == std::vector<std::int64_t>{5, 6});
+}
+
 TEST_CASE("an item's story words are kept, and a schema 7 database restores from the text") {
   TempDir dir;
   std::string path = dir.File("n.db");
