@@ -199,14 +199,15 @@ class Clusterer final : public StoryClusterer {
   std::size_t open_stories() const override { return stories_.size(); }
 
  private:
-  WordId Intern(const std::string& word) {
-    auto [found, added] = ids_.try_emplace(word, static_cast<WordId>(words_.size()));
-    if (added) {
-      words_.push_back(word);
-      document_frequency_.push_back(0);
-      postings_.emplace_back();
-    }
-    return found->second;
+  WordId Intern(std::string_view word) {
+    const std::uint64_t hash = Fnv1a(word);
+    if (const WordId* found = ids_.Find(word, hash)) return *found;
+    const auto id = static_cast<WordId>(words_.size());
+    words_.emplace_back(word);
+    document_frequency_.push_back(0);
+    postings_.emplace_back();
+    ids_.Insert(word, hash, id);
+    return id;
   }
 
   // The words of the title (weight 2) and of the lead (weight 1), each once, by stem. When
@@ -288,7 +289,7 @@ class Clusterer final : public StoryClusterer {
     }
     Vector words;
     words.reserve(read.size());
-    for (const auto& [word, weight] : read) words.push_back({Intern(std::string(word)), weight});
+    for (const auto& [word, weight] : read) words.push_back({Intern(word), weight});
     return Unique(std::move(words));
   }
 
@@ -330,12 +331,12 @@ class Clusterer final : public StoryClusterer {
     std::vector<WordId> renumbered(words_.size(), kGone);
     std::vector<std::string> words;
     std::vector<double> frequencies;
-    ids_.clear();
+    ids_.Clear();
     for (auto& ids : token_ids_) ids.Clear();
     for (std::size_t word = 0; word < words_.size(); ++word) {
       if (!keep[word]) continue;
       renumbered[word] = static_cast<WordId>(words.size());
-      ids_.emplace(words_[word], renumbered[word]);
+      ids_.Insert(words_[word], Fnv1a(words_[word]), renumbered[word]);
       words.push_back(std::move(words_[word]));
       frequencies.push_back(document_frequency_[word]);
     }
@@ -504,7 +505,10 @@ class Clusterer final : public StoryClusterer {
       ranked_;  // likewise  // Nearest's passes, to tell a story's scratch dot product fresh
   std::unordered_map<std::string, std::int64_t> by_link_;
   std::deque<std::pair<std::int64_t, std::int64_t>> activity_;  // (story, last_active) in order
-  std::unordered_map<std::string, WordId> ids_;
+  // Word -> id. An open-addressing table like the tokens': restoring a window of 50,000 items
+  // interns a million words, and std::unordered_map spent a quarter of the restore on them
+  // (docs/performance.md, warm cycle).
+  TokenTable ids_;
   // Each token's word (or kFunctionWord) by its text, so a token costs one lookup rather than
   // a function-word check and an interning; [1] for Ukrainian items, whose Cyrillic words are
   // not stemmed. Cleared with each compaction, as the ids change.
