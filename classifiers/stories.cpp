@@ -480,6 +480,8 @@ class Clusterer final : public StoryClusterer {
   // StoryAssignment::words: this format's mark, then per word its kind and text, ended by
   // kWordEnd. Change the mark whenever what Words reads changes (the analysis, the function
   // words, the lead's length): items stored before are then analysed again at restore.
+  // stories_test holds the words of 36 items to tests/data/story-words.jsonl and says which to
+  // change when they move.
   static constexpr char kWordsFormat = 'A';
   static constexpr char kTitleWord = 'T';
   static constexpr char kLeadWord = 'L';

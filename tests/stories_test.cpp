@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -189,6 +191,56 @@ TEST_CASE("canonical links drop what only tracks the reader") {
         "aljazeera.com/news/x");
   CHECK(CanonicalLink("  ").empty());
   CHECK(CanonicalLink("urn:uuid:1234") == "urn:uuid:1234");
+}
+
+// Stored story words outlive the binary that wrote them: a start reads them back instead of
+// analysing the text (classifiers/stories.cpp, kWordsFormat). If the analysis changes (a new
+// normalisation, stemmer or function word), words written before it no longer match what the
+// new binary makes of new items, and stories split at the first restart after an upgrade,
+// unless the format mark changes too, so that old words are ignored and the text analysed.
+// This holds the words of a fixed set of items to tests/data/story-words.jsonl.
+TEST_CASE("the stored story words change only with their format mark") {
+  const std::string golden_path = testing::SourcePath("tests/data/story-words.jsonl");
+  std::vector<nlohmann::json> items;
+  std::ifstream in(testing::SourcePath("tests/data/threads-labelled.jsonl"));
+  std::map<std::string, int> per_language;
+  for (std::string line; std::getline(in, line);) {
+    auto item = nlohmann::json::parse(line);
+    if (per_language[item.value("lang", "")]++ < 12) items.push_back(item);
+  }
+  REQUIRE(items.size() == 36);  // English, Ukrainian and Russian
+  auto clusterer = StoryClusterer::Create();
+  std::vector<std::string> words;
+  std::int64_t published = 1'780'000'000;
+  for (const nlohmann::json& item : items) {
+    const std::string title = item.value("title", ""), summary = item.value("summary", "");
+    words.push_back(clusterer->Add({title, summary, "", published += 60}).words);
+  }
+  if (std::getenv("NEWSMON_UPDATE_STORY_WORDS") != nullptr) {
+    std::ofstream out(golden_path);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      out << nlohmann::json{{"id", items[i]["id"]}, {"words", words[i]}}.dump() << "\n";
+    }
+  }
+  std::ifstream golden(golden_path);
+  std::vector<std::string> expected;
+  for (std::string line; std::getline(golden, line);) {
+    expected.push_back(nlohmann::json::parse(line)["words"].get<std::string>());
+  }
+  REQUIRE(expected.size() == words.size());
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    INFO("item " << items[i]["id"]);
+    REQUIRE(!words[i].empty());
+    if (words[i].front() != expected[i].front()) {
+      FAIL("the format mark changed: regenerate tests/data/story-words.jsonl with "
+           "NEWSMON_UPDATE_STORY_WORDS=1 build/tests/stories_test");
+    }
+    if (words[i] != expected[i]) {
+      FAIL("the words an item is clustered with changed under the same format mark: "
+           "change kWordsFormat in classifiers/stories.cpp, then regenerate "
+           "tests/data/story-words.jsonl (NEWSMON_UPDATE_STORY_WORDS=1 build/tests/stories_test)");
+    }
+  }
 }
 
 }  // namespace
