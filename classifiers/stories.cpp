@@ -157,7 +157,25 @@ class Clusterer final : public StoryClusterer {
  public:
   explicit Clusterer(const StoryOptions& options) : options_(options) {}
 
+  // Compaction renumbers the words, so it waits until the item is placed: the item's vector,
+  // weighed before, holds the old numbers (docs/stories.md).
   StoryAssignment Add(const StoryItem& item) override {
+    StoryAssignment assignment = Place(item);
+    if (compact_due_) Compact();
+    return assignment;
+  }
+
+  void Restore(const StoryItem& item, std::int64_t id) override {
+    PlaceRestored(item, id);
+    if (compact_due_) Compact();
+  }
+
+  void ReserveIdsThrough(std::int64_t id) override { last_id_ = std::max(last_id_, id); }
+
+  std::size_t open_stories() const override { return stories_.size(); }
+
+ private:
+  StoryAssignment Place(const StoryItem& item) {
     Expire(item.published);
     const std::string link = CanonicalLink(item.link);
     std::string written;
@@ -180,7 +198,7 @@ class Clusterer final : public StoryClusterer {
     return {Start(std::move(vector), link, item.published), true, 0.0, std::move(written)};
   }
 
-  void Restore(const StoryItem& item, std::int64_t id) override {
+  void PlaceRestored(const StoryItem& item, std::int64_t id) {
     Expire(item.published);
     std::optional<Vector> read = ReadWords(item.words);
     const Vector words = read ? std::move(*read) : Words(item, nullptr);
@@ -194,11 +212,6 @@ class Clusterer final : public StoryClusterer {
     Open(id, std::move(vector), CanonicalLink(item.link), item.published);
   }
 
-  void ReserveIdsThrough(std::int64_t id) override { last_id_ = std::max(last_id_, id); }
-
-  std::size_t open_stories() const override { return stories_.size(); }
-
- private:
   WordId Intern(std::string_view word) {
     const std::uint64_t hash = Fnv1a(word);
     if (const WordId* found = ids_.Find(word, hash)) return *found;
@@ -315,10 +328,11 @@ class Clusterer final : public StoryClusterer {
     since_decay_ = 0;
     documents_ /= 2;
     for (double& df : document_frequency_) df /= 2;
-    Compact();
+    compact_due_ = true;  // once the item being learnt from is placed
   }
 
   void Compact() {
+    compact_due_ = false;
     std::vector<bool> keep(words_.size());
     for (std::size_t word = 0; word < words_.size(); ++word) {
       keep[word] = document_frequency_[word] >= 0.5;
@@ -520,6 +534,7 @@ class Clusterer final : public StoryClusterer {
   std::vector<double> document_frequency_;  // by id
   double documents_ = 0;
   int since_decay_ = 0;
+  bool compact_due_ = false;
   std::int64_t last_id_ = 0;
 };
 

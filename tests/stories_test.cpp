@@ -243,5 +243,60 @@ TEST_CASE("the stored story words change only with their format mark") {
   }
 }
 
+// Every 20,000 items the clusterer halves its word counts and drops the words nothing uses any
+// more, renumbering the rest. The item being added at that moment must be placed with the new
+// numbers: it once kept the old ones, so from the second compaction on (the first drops
+// nothing) its story was filed under other words, or under ids past the end of the postings.
+TEST_CASE("the item that triggers a compaction of the vocabulary is placed with the new ids") {
+  auto clusterer = StoryClusterer::Create();
+  std::int64_t published = 1'780'000'000;
+  // Fillers of words used once, 10 s apart: their stories close after 36 h, and their words
+  // are dropped at the second compaction.
+  auto word = [](int n) {
+    std::string text = "q";
+    for (; n > 0; n /= 26) text += static_cast<char>('a' + n % 26);
+    return text;
+  };
+  for (int i = 0; i < 39'999; ++i) {
+    const std::string title = "Bulletin " + word(3 * i) + " " + word(3 * i + 1) + " " +
+                              word(3 * i + 2);
+    clusterer->Add({title, "", "", published += 10});
+  }
+  // The 40,000th item: the second compaction happens while it is added.
+  StoryAssignment first = clusterer->Add(
+      {"Drones hit Zaporizhzhia substation, Enerhodar loses power",
+       "The Zaporizhzhia substation feeding Enerhodar was hit by drones overnight.", "",
+       published += 10});
+  CHECK(first.started);
+  StoryAssignment second = clusterer->Add(
+      {"Enerhodar without power after drones hit Zaporizhzhia substation",
+       "Drones struck the substation that feeds Enerhodar, officials in Zaporizhzhia said.", "",
+       published += 10});
+  StoryAssignment third = clusterer->Add(
+      {"Zaporizhzhia substation hit: Enerhodar loses power",
+       "Enerhodar lost power when drones hit the Zaporizhzhia substation.", "", published += 10});
+  CHECK(second.story == first.story);
+  CHECK(third.story == first.story);
+
+  // The same at a restart: the 40,000th item restored triggers the compaction.
+  auto restarted = StoryClusterer::Create();
+  published = 1'780'000'000;
+  for (int i = 0; i < 39'999; ++i) {
+    const std::string title = "Bulletin " + word(3 * i) + " " + word(3 * i + 1) + " " +
+                              word(3 * i + 2);
+    restarted->Restore({title, "", "", published += 10}, i + 1);
+  }
+  restarted->Restore({"Drones hit Zaporizhzhia substation, Enerhodar loses power",
+                      "The Zaporizhzhia substation feeding Enerhodar was hit by drones overnight.",
+                      "", published += 10},
+                     40'000);
+  StoryAssignment after_restart = restarted->Add(
+      {"Enerhodar without power after drones hit Zaporizhzhia substation",
+       "Drones struck the substation that feeds Enerhodar, officials in Zaporizhzhia said.", "",
+       published += 10});
+  CHECK(after_restart.story == 40'000);
+}
+
+
 }  // namespace
 }  // namespace newsmon
