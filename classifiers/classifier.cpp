@@ -205,7 +205,7 @@ class KeyIndex {
       while (slots_[i].id_count != 0) i = (i + 1) & (size - 1);
       slots_[i] = entry;
     }
-    entries_ = {};
+    std::vector<Slot>().swap(entries_);  // `= {}` would keep the capacity
   }
 
   // The pattern ids of the key; empty when there are none.
@@ -301,7 +301,7 @@ class IndexedClassifier final : public Classifier {
         index_.Add(kind, key, hash, ids);
         if (kind == IndexKind::kPrefix) prefix_lengths_.push_back(text::CodePoints(key));
       }
-      *index = {};
+      *index = PatternIndex();  // `= {}` would keep the buckets
     }
     index_.Finish();
     std::sort(prefix_lengths_.begin(), prefix_lengths_.end());

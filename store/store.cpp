@@ -275,24 +275,28 @@ class SqliteStore final : public Store {
     // count reads only the index (2 ms for 50,000 items; with the story checked in each row,
     // 20 ms). Sorting the newest ones back into order in SQL would hold them all in its
     // sorter, text included.
-    auto cut = db_.Prepare(
-        "SELECT fetched_at, id FROM items WHERE fetched_at >= ?1 AND pruned = 0 "
-        "ORDER BY fetched_at DESC, id DESC LIMIT 1 OFFSET ?2");
-    if (!cut.ok()) return cut.status();
-    cut->Bind(1, since).Bind(2, static_cast<std::int64_t>(limit));
     std::int64_t after_fetched = std::numeric_limits<std::int64_t>::min(), after_id = 0;
-    if (cut->Step()) {
-      after_fetched = cut->ColumnInt(0);
-      after_id = cut->ColumnInt(1);
-    } else if (!cut->status().ok()) {
-      return cut->status();
+    // A limit SQLite cannot hold (OFFSET is signed) is no limit.
+    if (limit < static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      auto cut = db_.Prepare(
+          "SELECT fetched_at, id FROM items WHERE fetched_at >= ?1 AND pruned = 0 "
+          "ORDER BY fetched_at DESC, id DESC LIMIT 1 OFFSET ?2");
+      if (!cut.ok()) return cut.status();
+      cut->Bind(1, since).Bind(2, static_cast<std::int64_t>(limit));
+      if (cut->Step()) {
+        after_fetched = cut->ColumnInt(0);
+        after_id = cut->ColumnInt(1);
+      } else if (!cut->status().ok()) {
+        return cut->status();
+      }
     }
     auto stmt = db_.Prepare(
         "SELECT story, fetched_at, published, link, story_words, title, summary FROM items "
         "WHERE story IS NOT NULL AND fetched_at >= ?1 AND pruned = 0 "
         "AND (fetched_at, id) > (?2, ?3) ORDER BY fetched_at, id");
     if (!stmt.ok()) return stmt.status();
-    stmt->Bind(1, since).Bind(2, after_fetched).Bind(3, after_id);
+    // Seeking from the cut rather than from `since` skips the items before it in the index.
+    stmt->Bind(1, std::max(since, after_fetched)).Bind(2, after_fetched).Bind(3, after_id);
     while (stmt->Step()) {
       StoredStoryItem item;
       item.story = stmt->ColumnInt(0);

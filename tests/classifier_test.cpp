@@ -1298,4 +1298,3 @@ TEST_CASE("hits come out in thread, field, position and term order, once each, p
 }
 
 }  // namespace newsmon
-

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <limits>
+
 #include "store/store.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
@@ -340,6 +342,8 @@ TEST_CASE("a restart past its limit restores the newest items of the window, old
   CHECK(restored(2000, 10) == std::vector<std::int64_t>{3, 4, 5, 6});
   CHECK(restored(2000, 1) == std::vector<std::int64_t>{6});
   CHECK(restored(0, 0).empty());
+  CHECK(restored(0, std::numeric_limits<std::size_t>::max()) ==
+        std::vector<std::int64_t>{1, 2, 3, 4, 5, 6});  // no limit
   // An item without a story (stored while stories were off) is restored as nothing but still
   // counts against the limit, which is read from the index alone.
   ClassifiedItem storyless = MatchingItem("4000", "truces");
