@@ -182,15 +182,18 @@ class Clusterer final : public StoryClusterer {
     const Vector words = Words(item, &written);
     Vector vector = Weigh(words);
     Learn(words);
+    const std::int64_t oldest_open = item.published - options_.window.count();
     if (!link.empty()) {
       if (auto same = by_link_.find(link); same != by_link_.end()) {
-        if (auto story = stories_.find(same->second); story != stories_.end()) {
+        if (auto story = stories_.find(same->second);
+            story != stories_.end() && story->second.last_active >= oldest_open &&
+            SameArticle(story->second, vector)) {
           Join(story->second, vector, item.published);
           return {story->second.id, false, 1.0, std::move(written)};
         }
       }
     }
-    auto [best, similarity] = Nearest(vector);
+    auto [best, similarity] = Nearest(vector, oldest_open);
     if (best != nullptr && similarity >= options_.threshold) {
       Join(*best, vector, item.published);
       return {best->id, false, similarity, std::move(written)};
@@ -373,7 +376,35 @@ class Clusterer final : public StoryClusterer {
   // summed along the postings of the item's words (one step per shared word, none for the
   // words a story does not share); only the closest stories by centroid are then compared
   // member by member, since that costs a pass over up to kMaxMembers vectors each.
-  std::pair<Story*, double> Nearest(const Vector& vector) {
+  // A link shared by items whose words have little in common is not one article: some feeds
+  // give every item their home page, or put the item's identity after a '#', which canonical
+  // links drop. Without this, every report of such a feed joined its first item's story, and
+  // later ones from the same feed alerted nothing (they count as copies).
+  bool SameArticle(const Story& story, const Vector& vector) const {
+    const double norm2 = Norm2(vector);
+    if (norm2 == 0 || story.norm2 <= 0) return true;  // nothing to compare: trust the link
+    double dot = 0;
+    auto j = story.slots.begin();
+    for (auto i = vector.begin(); i != vector.end() && j != story.slots.end();) {
+      if (i->first < j->first) {
+        ++i;
+      } else if (j->first < i->first) {
+        ++j;
+      } else {
+        dot += (i++)->second * story.centroid[(j++)->second];
+      }
+    }
+    double similarity = dot / std::sqrt(norm2 * story.norm2);
+    for (const Member& member : story.members) {
+      similarity = std::max(similarity, Cosine(vector, norm2, member.vector, member.norm2));
+    }
+    return similarity >= options_.threshold / 2;
+  }
+
+  // Stories last active before `oldest_open` are closed even if Expire has not reached them
+  // yet: it closes in the order items arrived, and a backlog item (a new feed, a feed back
+  // from downtime) starts a story dated weeks before the items around it.
+  std::pair<Story*, double> Nearest(const Vector& vector, std::int64_t oldest_open) {
     const double norm2 = Norm2(vector);
     if (norm2 == 0) return {nullptr, 0.0};
     ++visit_;
@@ -393,7 +424,7 @@ class Clusterer final : public StoryClusterer {
     std::vector<std::pair<double, Story*>>& ranked = ranked_;
     ranked.clear();
     for (Story* story : sharing) {
-      if (story->norm2 <= 0) continue;
+      if (story->norm2 <= 0 || story->last_active < oldest_open) continue;
       ranked.push_back({story->dot / std::sqrt(norm2 * story->norm2), story});
     }
     const std::size_t compared = std::min(ranked.size(), kMembersCompared);

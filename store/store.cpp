@@ -370,7 +370,10 @@ class SqliteStore final : public Store {
   }
 
   Result<std::int64_t> WatchingSince() override {
-    auto stmt = db_.Prepare("SELECT COALESCE(MIN(fetched_at), 0) FROM items");
+    // The first item's, by rowid: MIN(fetched_at) read the whole table at every start (the
+    // fetched_at index holds only unpruned items, and items are never deleted).
+    auto stmt =
+        db_.Prepare("SELECT COALESCE((SELECT fetched_at FROM items ORDER BY id LIMIT 1), 0)");
     if (!stmt.ok()) return stmt.status();
     std::int64_t since = stmt->Step() ? stmt->ColumnInt(0) : 0;
     if (!stmt->status().ok()) return stmt->status();
@@ -413,11 +416,17 @@ class SqliteStore final : public Store {
 
   Result<std::vector<OutboxEntry>> AlertsAfter(std::int64_t after_seq, std::size_t limit,
                                                const std::string& thread) override {
-    auto stmt = db_.Prepare(
-        "SELECT seq, topic, body FROM alerts WHERE seq > ?1 AND (?3 = '' OR thread = ?3) "
-        "ORDER BY seq LIMIT ?2");
+    // Two statements, not `(?3 = '' OR thread = ?3)`: SQLite plans before the value is bound,
+    // so that form walked every alert after `since` for a rare thread (alerts are kept
+    // forever), where alerts(thread, seq) finds them directly.
+    auto stmt = thread.empty()
+                    ? db_.Prepare("SELECT seq, topic, body FROM alerts WHERE seq > ?1 "
+                                  "ORDER BY seq LIMIT ?2")
+                    : db_.Prepare("SELECT seq, topic, body FROM alerts WHERE thread = ?3 AND "
+                                  "seq > ?1 ORDER BY seq LIMIT ?2");
     if (!stmt.ok()) return stmt.status();
-    stmt->Bind(1, after_seq).Bind(2, static_cast<std::int64_t>(limit)).Bind(3, thread);
+    stmt->Bind(1, after_seq).Bind(2, static_cast<std::int64_t>(limit));
+    if (!thread.empty()) stmt->Bind(3, thread);
     return ReadEntries(*stmt);
   }
 
@@ -484,8 +493,9 @@ class SqliteStore final : public Store {
         "fetched_at < ?1 ORDER BY fetched_at LIMIT ?2)",
         "DELETE FROM matches WHERE item IN (SELECT id FROM items WHERE pruned = 0 AND "
         "fetched_at < ?1 ORDER BY fetched_at LIMIT ?2)",
-        "UPDATE items SET title = '', link = '', summary = '', pruned = 1 WHERE id IN (SELECT "
-        "id FROM items WHERE pruned = 0 AND fetched_at < ?1 ORDER BY fetched_at LIMIT ?2)"};
+        "UPDATE items SET title = '', link = '', summary = '', story_words = NULL, pruned = 1 "
+        "WHERE id IN (SELECT id FROM items WHERE pruned = 0 AND fetched_at < ?1 "
+        "ORDER BY fetched_at LIMIT ?2)"};
     std::size_t pruned = 0;
     for (const char* sql : kPrune) {
       auto stmt = db_.Prepare(sql);

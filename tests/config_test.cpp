@@ -587,5 +587,22 @@ TEST_CASE("the shipped configs are valid") {
   }
 }
 
+TEST_CASE("a retention shorter than a story stays open is refused while stories are on") {
+  TempDir dir;
+  const std::string feed = "\n[[feed]]\nname = \"a\"\nurl = \"https://example.org/a\"\n";
+  std::string path = dir.Write("short.toml", "retention = \"36h\"\n" + feed);
+  auto config = LoadConfig(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().message() ==
+        path +
+            ":1: 'retention' must be at least \"2d\" while [stories] is enabled: a story stays "
+            "open for 36 h after its last report, and pruning it sooner makes its next report "
+            "alert as new again");
+  CHECK(LoadConfig(dir.Write("two.toml", "retention = \"2d\"\n" + feed)).ok());
+  CHECK(LoadConfig(dir.Write("off.toml",
+                             "retention = \"1h\"\n[stories]\nenabled = false\n" + feed))
+            .ok());
+}
+
 }  // namespace
 }  // namespace newsmon::testing

@@ -158,6 +158,11 @@ TEST_CASE("retention forgets old items' text and matches, keeps alerts, and neve
   REQUIRE(store.ok());
   FetchRecord old = Fetched({MatchingItem("old-1", "truces"), MatchingItem("old-2", "truces")});
   old.fetched_at = 1000;
+  std::int64_t story = 0;
+  for (ClassifiedItem& item : old.new_items) {
+    item.story = ++story;
+    item.story_words = "ATtruce\x1f";  // the stems of its title: its text too
+  }
   REQUIRE((*store)->RecordFetch(old).ok());
   REQUIRE((*store)->RecordFetch(Fetched({MatchingItem("new", "truces")})).ok());
 
@@ -170,6 +175,8 @@ TEST_CASE("retention forgets old items' text and matches, keeps alerts, and neve
   CHECK((*store)->AlertsAfter(0, 10, "")->size() == 3);
   CHECK((*store)->KnownItemIds("wire", {"old-1"})->count("old-1") == 1);
   CHECK(*(*store)->SizeBytes() > 0);
+  CHECK(CountRows(dir.File("n.db"), "SELECT COUNT(*) FROM items WHERE story_words IS NOT NULL") ==
+        0);
 }
 
 TEST_CASE("alert counts per thread since a time") {

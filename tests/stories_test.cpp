@@ -305,5 +305,47 @@ TEST_CASE("the item that triggers a compaction of the vocabulary is placed with 
 }
 
 
+// Some feeds give every item their home page as its link, or an address whose only difference
+// is after '#'. The link alone once put all their reports in one story, and a feed's later
+// reports in a story it already had alerted nothing.
+TEST_CASE("a link shared by unrelated reports does not make them one story") {
+  auto clusterer = StoryClusterer::Create();
+  std::int64_t t = 1'780'000'000;
+  StoryAssignment port = clusterer->Add({"Drones hit Odesa port grain terminal",
+                                         "The grain terminal in Odesa port burned overnight.",
+                                         "https://city.example.gov/#/news/1", t});
+  StoryAssignment metro = clusterer->Add({"Kharkiv metro station flooded after storm",
+                                          "Heavy rain flooded a Kharkiv metro station.",
+                                          "https://city.example.gov/#/news/2", t += 600});
+  StoryAssignment again = clusterer->Add({"Odesa port grain terminal burns after drone strike",
+                                          "Drones set the Odesa port grain terminal on fire.",
+                                          "https://www.city.example.gov/#/news/3", t += 600});
+  CHECK(metro.story != port.story);
+  CHECK(metro.started);
+  CHECK(again.story == port.story);  // by its words, as any report would
+  // The same article under the same link still joins its story whatever its similarity says.
+  StoryAssignment republished = clusterer->Add(
+      {"Odesa port terminal hit", "", "https://www.city.example.gov/#/news/1?utm_source=x",
+       t += 600});
+  CHECK(republished.story == port.story);
+}
+
+// Stories close in the order their items arrived; a backlog item (a feed added today with
+// items from weeks ago) starts a story dated then, which must not take in today's reports.
+TEST_CASE("a story started by an item from weeks ago takes in no report of today") {
+  auto clusterer = StoryClusterer::Create();
+  const std::int64_t today = 1'780'000'000;
+  clusterer->Add({"Odesa port strike damages grain terminal", "", "", today});
+  StoryAssignment old = clusterer->Add({"Kharkiv metro flooded after storm",
+                                        "Heavy rain flooded a Kharkiv metro station.", "",
+                                        today - 30 * 86'400});
+  StoryAssignment fresh = clusterer->Add({"Kharkiv metro flooded again after storm",
+                                          "Heavy rain flooded a Kharkiv metro station again.", "",
+                                          today + 3600});
+  CHECK(fresh.story != old.story);
+  CHECK(fresh.started);
+}
+
+
 }  // namespace
 }  // namespace newsmon
