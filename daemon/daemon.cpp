@@ -226,10 +226,15 @@ class DaemonImpl final : public Daemon {
     loop.Add({"outbox", nullptr, [this] { return OutboxDeadline(); },
               [this](std::span<const WaitFd>, Clock::TimePoint now) { Publish(now); }});
     // --once: wakes when its patience with failing sinks ends (Run checks after each turn).
+    // Only until then: a deadline in the past made every turn a 0 ms wait, spinning a core
+    // for as long as an alert could not be sent (a full disk, a locked database); after it
+    // the outbox's and the sinks' own retries wake the loop.
     loop.Add({"once", nullptr,
               [this]() -> std::optional<Clock::TimePoint> {
                 if (!cycle_end_) return std::nullopt;
-                return *cycle_end_ + kWebhookPatience;
+                const Clock::TimePoint patience_end = *cycle_end_ + kWebhookPatience;
+                if (env_.clock.Now() >= patience_end) return std::nullopt;
+                return patience_end;
               },
               [](std::span<const WaitFd>, Clock::TimePoint) {}});
     loop.Add({"timers", nullptr, [this] { return NextTimer(); },
