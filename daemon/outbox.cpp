@@ -17,6 +17,7 @@ const BackoffPolicy kRetry{.first = std::chrono::seconds(1), .cap = std::chrono:
 
 OutboxDrain Outbox::Drain() {
   OutboxDrain drain;
+  more_waiting_ = false;
   if (failures_ > 0 && clock_.Now() < retry_at_) return drain;
   const int failures_before = failures_;
   if (!MarkUnmarked()) return drain;
@@ -42,6 +43,9 @@ OutboxDrain Outbox::Drain() {
     }
   }
   if (failures_ > 0 && failures_ == failures_before) Recover();  // this attempt went through
+  // A backlog (a first cycle of many feeds, a restart after downtime) is sent a batch per
+  // loop turn; without this the rest waited for the next event, as late as a heartbeat.
+  more_waiting_ = failures_ == 0 && pending->size() == kOutboxBatch;
   return drain;
 }
 
@@ -74,8 +78,9 @@ bool Outbox::MakeDurable(const std::vector<OutboxEntry>& pending) {
 }
 
 std::optional<Clock::TimePoint> Outbox::NextRetry() const {
-  if (failures_ == 0) return std::nullopt;
-  return retry_at_;
+  if (failures_ > 0) return retry_at_;
+  if (more_waiting_) return clock_.Now();
+  return std::nullopt;
 }
 
 void Outbox::Fail(const std::string& what, const Status& status) {

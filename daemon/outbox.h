@@ -35,7 +35,8 @@ class Outbox {
   // heartbeat announces. Alerts stored but not yet sent (during the join grace, or waiting
   // behind a failure) are not counted.
   Result<std::int64_t> PublishedThrough();
-  // When the next retry is due after a failure; nullopt while all is well.
+  // When to drain again: after a failure, when the retry is due; after a full batch, now
+  // (more alerts wait, and the loop turns once between batches); else nullopt.
   std::optional<Clock::TimePoint> NextRetry() const;
   bool failing() const { return failures_ > 0; }
 
@@ -53,6 +54,7 @@ class Outbox {
   std::int64_t durable_up_to_ = 0;      // every seq up to it has been synced to the disk
   std::vector<std::int64_t> unmarked_;  // on the bus, but the store has not marked them
   int failures_ = 0;                    // consecutive
+  bool more_waiting_ = false;           // the last drain read a full batch and sent it all
   Clock::TimePoint retry_at_{};
 };
 

@@ -166,6 +166,24 @@ TEST_CASE("a turn's alerts of several feeds are made durable with one sync befor
   }
 }
 
+TEST_CASE("a backlog larger than a batch asks the loop to drain again at once") {
+  TempDir dir;
+  auto opened = Store::Open(dir.File("n.db"));
+  REQUIRE(opened.ok());
+  RecordingPublisher publisher;
+  FakeClock clock;
+  FixedRandom random(0.5);
+  Outbox outbox(**opened, publisher, clock, random);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 1500; ++i) ids.push_back(std::to_string(i));
+  REQUIRE((*opened)->RecordFetch(MatchingFetch("a", ids)).ok());
+  CHECK(outbox.Drain().sent.size() == 1000);
+  REQUIRE(outbox.NextRetry());
+  CHECK(*outbox.NextRetry() <= clock.Now());  // due now, not at the next heartbeat
+  CHECK(outbox.Drain().sent.size() == 500);
+  CHECK_FALSE(outbox.NextRetry());  // nothing left: nothing to wake for
+}
+
 TEST_CASE("a store that cannot mark alerts sent causes no resend flood and no lost alert") {
   LogCapture log;
   TempDir dir;
