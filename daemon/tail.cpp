@@ -212,7 +212,10 @@ class ReplayClient {
       return std::nullopt;
     }
     json parsed = json::parse(reply.to_string(), nullptr, false);
-    if (parsed.is_discarded() || parsed.contains("error")) return std::nullopt;
+    // Anything but an object with alerts is no answer (json::value would throw on it).
+    if (!parsed.is_object() || parsed.contains("error") || !parsed["alerts"].is_array()) {
+      return std::nullopt;
+    }
     return parsed;
   }
 
@@ -423,7 +426,9 @@ class Stream {
     zmq::message_t topic, body;
     if (!subscriber_.recv(topic) || !topic.more() || !subscriber_.recv(body)) return;
     json parsed = json::parse(body.to_string(), nullptr, false);
-    if (parsed.is_discarded()) return;
+    // Only objects: a message of another shape on the bus (not the daemon's) would make
+    // json::value throw and end tail.
+    if (!parsed.is_object()) return;
     if (topic.to_string() == "sys.heartbeat") return OnHeartbeat(parsed);
     // ZeroMQ filters by prefix: "alert.talks" also lets "alert.talks-2" through.
     if (!options_.thread.empty() && topic.to_string() != "alert." + options_.thread) return;

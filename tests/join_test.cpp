@@ -240,6 +240,22 @@ nlohmann::json AlertNumbered(std::int64_t seq) {
           {"item", {{"title", "Ceasefire report " + std::to_string(seq)}}}};
 }
 
+// The bus is the daemon's, but a socket anyone local can bind or reach may carry other
+// shapes; tail once ended on the first body that was JSON but not an object.
+TEST_CASE("tail passes over bus messages that are not JSON objects and goes on") {
+  TempDir dir;
+  ScriptedBus bus(dir);
+  Process tail({"tail", "--endpoint", bus.pub_endpoint, "--replay-endpoint", bus.replay_endpoint,
+                "--json", "--count", "1"});
+  REQUIRE(bus.WaitSubscribed());
+  bus.Publish("alert.truces", nlohmann::json::array({1, 2}));
+  bus.Publish("sys.heartbeat", 5);
+  bus.Publish("alert.truces", "a string");
+  bus.Publish("alert.truces", AlertNumbered(1));
+  REQUIRE(tail.Wait(20s) == 0);
+  CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{1});
+}
+
 TEST_CASE("alerts tail missed while replay did not answer are shown once it answers again") {
   TempDir dir;
   ScriptedBus bus(dir);
