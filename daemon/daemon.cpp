@@ -271,15 +271,20 @@ class DaemonImpl final : public Daemon {
   void ScheduleStoryUpdates() {
     next_story_update_.reset();
     if (!config_.stories.enabled) return;
-    auto due = parts_.store->NextStoryUpdateDue(RulesOf(config_).update_window);
+    const std::int64_t window = RulesOf(config_).update_window;
+    auto due = parts_.store->NextStoryUpdateDue(window);
     if (!due.ok()) {
       spdlog::error("cannot read waiting story updates: {}", due.status().message());
       next_story_update_ = env_.clock.Now() + std::chrono::seconds(10);
       return;
     }
     if (!*due) return;
-    next_story_update_ = env_.clock.Now() + std::chrono::seconds(std::max<std::int64_t>(
-                                                0, **due - env_.clock.UnixSeconds()));
+    // No update waits longer than its window: a time far ahead (stored while the clock was
+    // set decades ahead) overflowed the time point into the past, and the loop spun.
+    next_story_update_ =
+        env_.clock.Now() +
+        std::chrono::seconds(std::clamp<std::int64_t>(**due - env_.clock.UnixSeconds(), 0,
+                                                      std::max<std::int64_t>(window, 1)));
   }
 
   // A transfer that could not start is done at once: collected next turn, without sleeping.
