@@ -138,19 +138,27 @@ double Norm2(const Vector& vector) {
   return sum;
 }
 
-double Cosine(const Vector& a, double a_norm2, const Vector& b, double b_norm2) {
-  if (a_norm2 == 0 || b_norm2 == 0) return 0;
+// The dot product of a vector with another sorted by word: a member's own vector, or a story's
+// slots, whose weights `weight_of` looks up in its centroid.
+template <typename Sorted, typename WeightOf>
+double SparseDot(const Vector& a, const Sorted& b, WeightOf weight_of) {
   double dot = 0;
-  for (auto i = a.begin(), j = b.begin(); i != a.end() && j != b.end();) {
+  auto j = b.begin();
+  for (auto i = a.begin(); i != a.end() && j != b.end();) {
     if (i->first < j->first) {
       ++i;
     } else if (j->first < i->first) {
       ++j;
     } else {
-      dot += (i++)->second * (j++)->second;
+      dot += (i++)->second * weight_of((j++)->second);
     }
   }
-  return dot / std::sqrt(a_norm2 * b_norm2);
+  return dot;
+}
+
+double Cosine(const Vector& a, double a_norm2, const Vector& b, double b_norm2) {
+  if (a_norm2 == 0 || b_norm2 == 0) return 0;
+  return SparseDot(a, b, [](double weight) { return weight; }) / std::sqrt(a_norm2 * b_norm2);
 }
 
 class Clusterer final : public StoryClusterer {
@@ -372,10 +380,6 @@ class Clusterer final : public StoryClusterer {
     postings_ = std::move(postings);
   }
 
-  // The open story most similar to `vector`. The dot products with every story's centroid are
-  // summed along the postings of the item's words (one step per shared word, none for the
-  // words a story does not share); only the closest stories by centroid are then compared
-  // member by member, since that costs a pass over up to kMaxMembers vectors each.
   // A link shared by items whose words have little in common is not one article: some feeds
   // give every item their home page, or put the item's identity after a '#', which canonical
   // links drop. Without this, every report of such a feed joined its first item's story, and
@@ -383,24 +387,19 @@ class Clusterer final : public StoryClusterer {
   bool SameArticle(const Story& story, const Vector& vector) const {
     const double norm2 = Norm2(vector);
     if (norm2 == 0 || story.norm2 <= 0) return true;  // nothing to compare: trust the link
-    double dot = 0;
-    auto j = story.slots.begin();
-    for (auto i = vector.begin(); i != vector.end() && j != story.slots.end();) {
-      if (i->first < j->first) {
-        ++i;
-      } else if (j->first < i->first) {
-        ++j;
-      } else {
-        dot += (i++)->second * story.centroid[(j++)->second];
-      }
-    }
-    double similarity = dot / std::sqrt(norm2 * story.norm2);
+    double similarity =
+        SparseDot(vector, story.slots, [&](std::uint32_t slot) { return story.centroid[slot]; }) /
+        std::sqrt(norm2 * story.norm2);
     for (const Member& member : story.members) {
       similarity = std::max(similarity, Cosine(vector, norm2, member.vector, member.norm2));
     }
     return similarity >= options_.threshold / 2;
   }
 
+  // The open story most similar to `vector`. The dot products with every story's centroid are
+  // summed along the postings of the item's words (one step per shared word, none for the
+  // words a story does not share); only the closest stories by centroid are then compared
+  // member by member, since that costs a pass over up to kMaxMembers vectors each.
   // Stories last active before `oldest_open` are closed even if Expire has not reached them
   // yet: it closes in the order items arrived, and a backlog item (a new feed, a feed back
   // from downtime) starts a story dated weeks before the items around it.

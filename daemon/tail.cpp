@@ -213,7 +213,8 @@ class ReplayClient {
     }
     json parsed = json::parse(reply.to_string(), nullptr, false);
     // Anything but an object with alerts is no answer (json::value would throw on it).
-    if (!parsed.is_object() || parsed.contains("error") || !parsed["alerts"].is_array()) {
+    if (!parsed.is_object() || parsed.contains("error") || !parsed.contains("alerts") ||
+        !parsed.at("alerts").is_array()) {
       return std::nullopt;
     }
     return parsed;
