@@ -61,6 +61,7 @@ struct Member {
 
 struct Story {
   std::int64_t id = 0;
+  std::int64_t first_active = 0;  // its first item's time (the first restored, after a restart)
   std::int64_t last_active = 0;
   // The members' vectors added up: weights by slot, slots by word. A word keeps its slot for
   // the story's life, so postings can point at the weight itself.
@@ -190,18 +191,17 @@ class Clusterer final : public StoryClusterer {
     const Vector words = Words(item, &written);
     Vector vector = Weigh(words);
     Learn(words);
-    const std::int64_t oldest_open = item.published - options_.window.count();
     if (!link.empty()) {
       if (auto same = by_link_.find(link); same != by_link_.end()) {
         if (auto story = stories_.find(same->second);
-            story != stories_.end() && story->second.last_active >= oldest_open &&
+            story != stories_.end() && Joinable(story->second, item.published) &&
             SameArticle(story->second, vector)) {
           Join(story->second, vector, item.published);
           return {story->second.id, false, 1.0, std::move(written)};
         }
       }
     }
-    auto [best, similarity] = Nearest(vector, oldest_open);
+    auto [best, similarity] = Nearest(vector, item.published);
     if (best != nullptr && similarity >= options_.threshold) {
       Join(*best, vector, item.published);
       return {best->id, false, similarity, std::move(written)};
@@ -400,10 +400,10 @@ class Clusterer final : public StoryClusterer {
   // summed along the postings of the item's words (one step per shared word, none for the
   // words a story does not share); only the closest stories by centroid are then compared
   // member by member, since that costs a pass over up to kMaxMembers vectors each.
-  // Stories last active before `oldest_open` are closed even if Expire has not reached them
-  // yet: it closes in the order items arrived, and a backlog item (a new feed, a feed back
-  // from downtime) starts a story dated weeks before the items around it.
-  std::pair<Story*, double> Nearest(const Vector& vector, std::int64_t oldest_open) {
+  // Stories no longer Joinable are closed even if Expire has not reached them yet: it closes
+  // in the order items arrived, and a backlog item (a new feed, a feed back from downtime)
+  // starts a story dated weeks before the items around it.
+  std::pair<Story*, double> Nearest(const Vector& vector, std::int64_t now) {
     const double norm2 = Norm2(vector);
     if (norm2 == 0) return {nullptr, 0.0};
     ++visit_;
@@ -423,7 +423,7 @@ class Clusterer final : public StoryClusterer {
     std::vector<std::pair<double, Story*>>& ranked = ranked_;
     ranked.clear();
     for (Story* story : sharing) {
-      if (story->norm2 <= 0 || story->last_active < oldest_open) continue;
+      if (story->norm2 <= 0 || !Joinable(*story, now)) continue;
       ranked.push_back({story->dot / std::sqrt(norm2 * story->norm2), story});
     }
     const std::size_t compared = std::min(ranked.size(), kMembersCompared);
@@ -456,6 +456,7 @@ class Clusterer final : public StoryClusterer {
   void Open(std::int64_t id, Vector vector, const std::string& link, std::int64_t published) {
     Story& story = stories_[id];
     story.id = id;
+    story.first_active = published;
     story.link = link;
     if (!link.empty()) by_link_[link] = id;
     Join(story, vector, published);
@@ -497,21 +498,34 @@ class Clusterer final : public StoryClusterer {
     if (postings.size() > kMaxPostings) postings.erase(postings.begin());
   }
 
-  // Closes stories that had no item within the window before `now`.
+  // A story takes items while it had one within the window and for at most max_age from its
+  // first: one that keeps chaining (a daily digest, a report every day on a broad subject)
+  // would otherwise sum every word of every member for as long as it lives, so its memory and
+  // the cost of each join would grow without end (docs/stories.md).
+  bool Joinable(const Story& story, std::int64_t now) const {
+    return story.last_active >= now - options_.window.count() &&
+           story.first_active >= now - options_.max_age.count();
+  }
+
+  // Closes the stories that had no item within the window before `now`. One past max_age takes
+  // no more items, so it closes a window after its last.
   void Expire(std::int64_t now) {
-    const std::int64_t cutoff = now - options_.window.count();
-    while (!activity_.empty() && activity_.front().second < cutoff) {
+    const std::int64_t inactive = now - options_.window.count();
+    while (!activity_.empty() && activity_.front().second < inactive) {
       auto [id, active] = activity_.front();
       activity_.pop_front();
       auto story = stories_.find(id);
-      if (story == stories_.end() || story->second.last_active != active) continue;
-      for (const auto& [word, slot] : story->second.slots) Unpost(word, &story->second);
-      if (auto link = by_link_.find(story->second.link);
-          link != by_link_.end() && link->second == id) {
-        by_link_.erase(link);
-      }
-      stories_.erase(story);
+      if (story != stories_.end() && story->second.last_active == active) Close(story);
     }
+  }
+
+  void Close(std::unordered_map<std::int64_t, Story>::iterator story) {
+    for (const auto& [word, slot] : story->second.slots) Unpost(word, &story->second);
+    if (auto link = by_link_.find(story->second.link);
+        link != by_link_.end() && link->second == story->first) {
+      by_link_.erase(link);
+    }
+    stories_.erase(story);
   }
 
   void Unpost(WordId word, const Story* story) {

@@ -29,6 +29,10 @@ struct StoryOptions {
   double threshold = 0.25;
   // Stories with no new item for this long are closed: a later item starts a new story.
   std::chrono::seconds window{std::chrono::hours(36)};
+  // Nor does a story take items for longer than this after its first: an event is reported
+  // within days, and a story that chains for longer (a daily digest) is closed, so that none
+  // grows without end. A later report starts a new story (and alerts as `new` again).
+  std::chrono::seconds max_age{std::chrono::hours(24 * 7)};
   // Words of the lead (summary) taken after the title: the lead says what happened, the rest
   // is background that other stories share.
   int lead_words = 40;

@@ -83,6 +83,31 @@ TEST_CASE("a story with no new item within its window closes") {
   CHECK(stories->open_stories() == 1);
 }
 
+TEST_CASE("a story that keeps chaining takes no report past its maximum age") {
+  StoryOptions options;
+  options.max_age = std::chrono::hours(24 * 7);
+  auto stories = StoryClusterer::Create(options);
+  // A daily digest: the same words every morning, never 36 h apart, so the window never
+  // closes the story; it would gather every morning's words for as long as the feed runs.
+  std::vector<std::string> links;  // StoryItem views them
+  for (int day = 0; day <= 9; ++day) links.push_back("https://digest.example/" + std::to_string(day));
+  std::vector<StoryItem> days;
+  for (int day = 0; day <= 9; ++day) {
+    days.push_back({"Morning briefing: Zaporizhzhia nuclear plant, grid repairs, talks",
+                    "What happened overnight.", links[static_cast<std::size_t>(day)],
+                    kMorning + day * 86'400});
+  }
+  const StoryAssignment first = stories->Add(days[0]);
+  for (int day = 1; day <= 7; ++day) {
+    INFO("day " << day);
+    CHECK(stories->Add(days[static_cast<std::size_t>(day)]).story == first.story);  // within a week
+  }
+  const StoryAssignment eighth = stories->Add(days[8]);
+  CHECK(eighth.started);
+  CHECK(eighth.story != first.story);
+  CHECK(stories->Add(days[9]).story == eighth.story);
+}
+
 // A made-up word per number, letters only, so that each filler item has words of its own.
 std::string Nonce(int n) {
   std::string word = "zq";
