@@ -76,6 +76,9 @@ Result<Parts> OpenParts(const Config& config, Env& env) {
   auto classifier = Classifier::Build(config.threads);
   if (!classifier.ok()) return classifier.status();
   parts.classifier = *classifier;
+  auto lock = DatabaseLock::Acquire(config.database);
+  if (!lock.ok()) return lock.status();
+  parts.database_lock = std::move(lock).value();
   auto store = Store::Open(config.database, config.shard ? config.shard->Label() : "");
   if (!store.ok()) return store.status();
   parts.store = std::move(store).value();

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "classifiers/classifier.h"
@@ -19,12 +20,14 @@
 #include "publishers/publisher.h"
 #include "publishers/replay.h"
 #include "publishers/webhook.h"
+#include "store/database_lock.h"
 #include "store/store.h"
 
 namespace newsmon {
 
 // Members are destroyed bottom-up, so each part is declared after what it uses.
 struct Parts {
+  std::optional<DatabaseLock> database_lock;  // first: held until everything else is closed
   std::unique_ptr<Store> store;
   // The one curl multi driver and the loop's Waiter; the sinks and the fetcher add to it.
   std::unique_ptr<CurlMulti> curl;

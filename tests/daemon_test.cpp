@@ -1,6 +1,7 @@
 // End to end through the real daemon: a loopback HTTP server serving feeds, a real SQLite
 // file, a real ZeroMQ subscriber.
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include <set>
 #include <zmq.hpp>
@@ -9,6 +10,7 @@
 #include "tests/support/daemon_runner.h"
 #include "tests/support/feed_server.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/process.h"
 #include "tests/support/wait.h"
 
 namespace newsmon::testing {
@@ -259,6 +261,31 @@ TEST_CASE("with [metrics] enabled the daemon serves what it did on /metrics and 
   auto health = client.Get("/healthz");
   REQUIRE(health);
   CHECK(health->status == 200);
+}
+
+TEST_CASE("a second daemon on the same database is refused, naming the first one's pid") {
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/wire.xml", FeedResource({kWeatherItem}, "\"v1\""));
+  Config config = TestConfig(dir, {{"wire", server.Url("/wire.xml")}});
+  Subscriber subscriber(config.publish.endpoint, {"sys."});
+  auto runner = std::make_unique<DaemonRunner>(config);
+  REQUIRE(subscriber.WaitConnected());
+  // As cron would start one beside it: its own endpoints, the same database.
+  const std::vector<std::string> once = {"run",       "--config",
+                                         config.path, "--once",
+                                         "--publish", "ipc://" + dir.File("other-pub"),
+                                         "--replay",  "ipc://" + dir.File("other-replay")};
+  Completed refused = RunNewsmon(once);
+  CHECK(refused.status == 1);
+  CHECK(refused.err.find(config.database + " is in use by another newsmon process (pid " +
+                         std::to_string(::getpid()) +
+                         "): a database takes one daemon; stop that one, or give this one a "
+                         "database of its own") != std::string::npos);
+  runner.reset();  // the lock goes with the process's last descriptor of the file, or its end
+  Completed alone = RunNewsmon(once);
+  INFO(alone.err);
+  CHECK(alone.status == 0);
 }
 
 }  // namespace
