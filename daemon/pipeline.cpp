@@ -118,14 +118,39 @@ Status Pipeline::SortItems(const std::string& feed, std::vector<Item> items, std
 
 StoryAssignment Pipeline::StoryOf(const Item& item, const Analysis& analysis, std::int64_t now) {
   if (!stories_) return {};
+  if (auto unstored = unstored_stories_.find(item.feed); unstored != unstored_stories_.end()) {
+    if (auto placed = unstored->second.find(item.id); placed != unstored->second.end()) {
+      return placed->second;
+    }
+  }
   StoryItem story = ForStories(item, now);
   story.analysis = &analysis;
   return stories_->Add(story);
 }
 
+// The clusterer has placed a feed's new items before the store commits them. When the commit
+// fails (the database busy), the feed is fetched again and its items come back: placed again,
+// each would meet its own copy and be taken for one (no alert), so they keep the stories they
+// were given until a commit of the feed succeeds.
+void Pipeline::RememberUnstoredStories(const FetchRecord& record, bool stored) {
+  if (!stories_) return;
+  if (stored) {
+    unstored_stories_.erase(record.feed);
+    return;
+  }
+  if (record.new_items.empty()) return;  // nothing placed: keep what an earlier try placed
+  auto& placed = unstored_stories_[record.feed];
+  placed.clear();
+  for (const ClassifiedItem& item : record.new_items) {
+    placed[item.item.id] = {item.story, item.story_similarity == 0, item.story_similarity,
+                            item.story_words};
+  }
+}
+
 IngestReport Pipeline::Record(FetchRecord record, IngestReport report) {
   record.status = report.status;
   auto seqs = store_.RecordFetch(record);
+  RememberUnstoredStories(record, seqs.ok());
   if (!seqs.ok()) {
     // Nothing was stored, the validators included, so the next poll fetches it all again.
     report.status = seqs.status().code() == StatusCode::kBusy

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "classifiers/classifier.h"
@@ -57,10 +58,15 @@ class Pipeline {
                    FetchRecord& record);
   StoryAssignment StoryOf(const Item& item, const Analysis& analysis, std::int64_t now);
   IngestReport Record(FetchRecord record, IngestReport report);
+  void RememberUnstoredStories(const FetchRecord& record, bool stored);
 
   Store& store_;
   std::shared_ptr<const Classifier> classifier_;
   std::unique_ptr<StoryClusterer> stories_;
+  // By feed, then item id: the stories the clusterer gave items whose commit failed, reused
+  // when the feed brings them again. Only feeds whose last commit failed have an entry.
+  std::unordered_map<std::string, std::unordered_map<std::string, StoryAssignment>>
+      unstored_stories_;
   StoryRules story_rules_;
 };
 
