@@ -23,6 +23,8 @@ class ZmqReplayServer final : public ReplayServer {
       bus.SecureServerSocket(socket_);
       socket_.set(zmq::sockopt::linger, 0);
       socket_.set(zmq::sockopt::maxmsgsize, kMaxReplayRequestBytes);
+      // REP drops an answer to a client whose queue is full rather than blocking or failing.
+      socket_.set(zmq::sockopt::sndhwm, kReplayQueuedAnswers);
       socket_.bind(endpoint_);
       fd_ = socket_.get(zmq::sockopt::fd);
       return Status::Ok();

@@ -20,6 +20,11 @@ namespace newsmon {
 
 inline constexpr std::size_t kMaxReplayAlerts = 1000;
 inline constexpr std::int64_t kMaxReplayRequestBytes = 4096;  // a request is a small JSON object
+// Answers queued per client before further ones are dropped: a client that sends requests
+// without reading the answers (each up to kMaxReplayAlerts alerts, a megabyte or more) would
+// otherwise have ZeroMQ's default of 1,000 of them held in the daemon's memory. A REQ client
+// has one request out at a time.
+inline constexpr int kReplayQueuedAnswers = 4;
 inline constexpr std::size_t kReplayRequestsPerTurn = 16;
 
 class ReplayServer {

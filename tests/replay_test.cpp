@@ -6,6 +6,7 @@
 #include <zmq.hpp>
 
 #include "publishers/replay.h"
+#include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
 
@@ -98,6 +99,53 @@ TEST_CASE("a flood of requests is served a bounded number per turn, all of them 
   CHECK(*std::max_element(turns.begin(), turns.end()) <= kReplayRequestsPerTurn);
   CHECK(turns.size() >= kRequests / kReplayRequestsPerTurn);
   CHECK_FALSE(server.replay->has_pending());
+}
+
+TEST_CASE("answers a client does not read are dropped past a few, not held by the daemon") {
+  Server server;
+  // 1,000 alerts of about 1 KiB: each answer to {"since": 0} is over a megabyte.
+  std::vector<ClassifiedItem> items;
+  for (int i = 0; i < 1000; ++i) {
+    items.push_back(MatchingItem("i" + std::to_string(i), "truces"));
+    items.back().item.summary = std::string(1000, 'x');
+  }
+  FetchRecord record;
+  record.feed = "wire";
+  record.config_url = "https://example.org/wire";
+  record.fetched_at = 1795424400;
+  record.new_items = std::move(items);
+  REQUIRE(server.store->RecordFetch(record).ok());
+  zmq::context_t context;
+  zmq::socket_t flood(context, zmq::socket_type::dealer);  // asks, and never reads
+  // As a client that does not read: its own queue takes one message and the kernel little,
+  // so what the daemon sends piles up on the daemon's side.
+  flood.set(zmq::sockopt::rcvhwm, 1);
+  flood.set(zmq::sockopt::rcvbuf, 4096);
+  flood.connect(server.endpoint);
+  constexpr std::size_t kRequests = 40;
+  for (std::size_t i = 0; i < kRequests; ++i) {
+    flood.send(zmq::message_t(), zmq::send_flags::sndmore);
+    flood.send(zmq::str_buffer("{\"since\": 0}"), zmq::send_flags::none);
+  }
+  REQUIRE(server.ServeUntil(kRequests) == kRequests);
+  // What reached the client is what was queued for it: the send high-water mark, and what the
+  // sockets' buffers and the client's own queue of one took (6 here). At ZeroMQ's default
+  // mark all 40 (40 MiB) were kept for it.
+  std::size_t answers = 0;
+  zmq::pollitem_t readable{flood.handle(), 0, ZMQ_POLLIN, 0};
+  while (zmq::poll(&readable, 1, std::chrono::milliseconds(500)) > 0) {
+    zmq::message_t frame;
+    REQUIRE(flood.recv(frame));
+    if (frame.size() > 0) ++answers;  // the empty delimiter comes before each answer
+  }
+  CHECK(answers >= 1);
+  CHECK(answers <= kReplayQueuedAnswers + 4);
+  // The socket still answers a client that reads.
+  zmq::socket_t client(context, zmq::socket_type::req);
+  client.connect(server.endpoint);
+  client.send(zmq::str_buffer("{\"since\": 999, \"limit\": 1}"), zmq::send_flags::none);
+  REQUIRE(server.ServeUntil(1) == 1);
+  CHECK(Receive(client).find("\"last_seq\":1000") != std::string::npos);
 }
 
 }  // namespace
