@@ -42,9 +42,16 @@ Config CurveConfig(const TempDir& dir, const std::string& feed_url) {
 }
 
 // A refused tail says so as soon as the handshake fails, not after its replay request's 2 s
-// timeout: an editor should not wait for alerts that cannot come. The process takes well
-// under a tenth of this on a loaded machine.
-constexpr std::chrono::milliseconds kSoonerThanReplayTimeout{1900};
+// timeout: an editor should not wait for alerts that cannot come. Starting the binary is not
+// part of that wait, and under a sanitizer on a loaded machine it alone took hundreds of
+// milliseconds (the test failed at a flat 1.9 s), so it is measured in the same run and added.
+std::chrono::milliseconds SoonerThanReplayTimeout() {
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(RunNewsmon({"--version"}).status == 0);
+  return std::chrono::milliseconds(1900) +
+         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start);
+}
 
 std::size_t CountOf(const LogCapture& log, const std::string& text) {
   auto lines = log.Lines();
@@ -186,8 +193,9 @@ TEST_CASE("with CURVE the bus admits authorised keys only, and tail says why it 
   }
 
   SECTION("a client whose key is not authorised is refused, and the daemon logs it") {
+    const auto deadline = SoonerThanReplayTimeout();
     Process tail(TailArgs(config, dir, dir.File("elsewhere/intruder.key_secret")));
-    REQUIRE(tail.Wait(kSoonerThanReplayTimeout) == 2);
+    REQUIRE(tail.Wait(deadline) == 2);
     CHECK(tail.Stdout().empty());
     CHECK(tail.Stderr().find("refused our key (ZAP status 400)") != std::string::npos);
     auto intruder = LoadCurveCertificate(dir.File("elsewhere/intruder.key"));
@@ -196,8 +204,9 @@ TEST_CASE("with CURVE the bus admits authorised keys only, and tail says why it 
   }
 
   SECTION("a client without CURVE gets nothing and is told why") {
+    const auto deadline = SoonerThanReplayTimeout();
     Process tail(TailArgs(config, dir, ""));
-    REQUIRE(tail.Wait(kSoonerThanReplayTimeout) == 2);
+    REQUIRE(tail.Wait(deadline) == 2);
     CHECK(tail.Stdout().empty());
     CHECK(tail.Stderr().find("one side uses CURVE and the other does not") != std::string::npos);
   }
