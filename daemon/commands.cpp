@@ -64,6 +64,10 @@ int RunDaemon(const RunOptions& options) {
     std::cerr << log_format.status().message() << "\n";
     return 1;
   }
+  // A write to a closed pipe or socket must fail with EPIPE, not end the daemon: its log on
+  // a pipe whose reader quit (`newsmon run 2>&1 | less`, then q), a peer that went away.
+  // systemd ignores SIGPIPE for its services; a daemon run by hand or by cron did not.
+  std::signal(SIGPIPE, SIG_IGN);
   SetUpLogging(*log_format);
   UniqueFd signal_fd = BlockSignalsIntoFd();
   auto config = LoadConfig(options.config);
