@@ -436,9 +436,17 @@ class Stream {
     std::int64_t seq = parsed.value("seq", std::int64_t{0});
     // Since a (re)connection, seqs may count in another database: replay says which first.
     if (cursor_ && !confirmed_) CatchUp();
-    if (cursor_ && seq <= *cursor_) return;         // already shown
-    if (cursor_ && seq != *cursor_ + 1) CatchUp();  // missed some: replay covers this one too
-    if (cursor_ && seq <= *cursor_) return;         // it did
+    if (cursor_ && seq <= *cursor_) return;  // already shown
+    if (cursor_ && seq != *cursor_ + 1) {
+      // Missed some (or, with --thread, another thread's): replay covers this one too. While
+      // it is failing, the gap is owed and the alert shown now, as for heartbeats.
+      if (ReplayResting()) {
+        if (!hole_after_) hole_after_ = *cursor_;
+      } else {
+        CatchUp();
+      }
+    }
+    if (cursor_ && seq <= *cursor_) return;  // replay showed it
     Show(parsed, body.to_string(), seq);
   }
 
@@ -519,7 +527,7 @@ class Stream {
     // While replay fails, asking at every heartbeat would make live alerts wait its timeout
     // each time: ask again every kReplayRetry, and show live alerts meanwhile. The alerts
     // missed stay owed (hole_after_) and are shown, late, when replay answers.
-    if (replay_failing_ && std::chrono::steady_clock::now() - last_failure_ < kReplayRetry) {
+    if (ReplayResting()) {
       if (last > *cursor_) {
         if (!hole_after_) hole_after_ = *cursor_;
         Advance(last);
@@ -528,6 +536,11 @@ class Stream {
     }
     if (hole_after_) FillHole();
     if (!replay_failing_ && last != *cursor_) CatchUp();
+  }
+
+  // Replay failed less than kReplayRetry ago: asking again now would only wait its timeout.
+  bool ReplayResting() const {
+    return replay_failing_ && std::chrono::steady_clock::now() - last_failure_ < kReplayRetry;
   }
 
   // Shows the alerts after hole_after_ that tail has not shown, oldest first, once replay

@@ -288,5 +288,28 @@ TEST_CASE("alerts tail missed while replay did not answer are shown once it answ
   CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{1, 2, 3});
 }
 
+// With --thread, the seqs of one thread have gaps (the other threads' alerts): each one made
+// tail ask replay, and with replay silent each live alert waited its 2 s timeout.
+TEST_CASE("tail --thread with replay silent shows live alerts without asking replay for each") {
+  TempDir dir;
+  ScriptedBus bus(dir);
+  Process tail({"tail", "--endpoint", bus.pub_endpoint, "--replay-endpoint", bus.replay_endpoint,
+                "--thread", "truces", "--json", "--count", "4"});
+  REQUIRE(bus.WaitSubscribed());
+  bus.Publish("sys.heartbeat", {{"schema", 2}, {"last_seq", 10}, {"database_id", "db"}});
+  // Seq 11 was another thread's: tail asks once, replay does not answer, tail gives up.
+  REQUIRE(WaitUntil([&] {
+    bus.Publish("alert.truces", AlertNumbered(12));
+    return bus.NextRequest(100ms) == 10;
+  }));
+  REQUIRE(WaitUntil([&] { return !tail.Stderr().empty(); }));
+  for (std::int64_t seq : {14, 16, 18}) {
+    bus.Publish("alert.truces", AlertNumbered(seq));
+    CHECK_FALSE(bus.NextRequest(300ms));  // within the retry interval: no question asked
+  }
+  REQUIRE(tail.Wait(10s) == 0);
+  CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{12, 14, 16, 18});
+}
+
 }  // namespace
 }  // namespace newsmon::testing
