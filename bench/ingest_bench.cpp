@@ -112,7 +112,7 @@ class TimedClusterer final : public StoryClusterer {
 // Not inlined, so that callgrind can count the timed feeds alone:
 //   valgrind --tool=callgrind --toggle-collect='*TimedIngest*' ingest-bench --runs 1 --only with
 [[gnu::noinline]] IngestReport TimedIngest(Pipeline& pipeline, const FetchResponse& feed,
-                                          std::int64_t now) {
+                                           std::int64_t now) {
   return pipeline.Ingest(feed, feed.url, now);
 }
 
@@ -129,8 +129,8 @@ struct Timing {
 };
 
 Timing IngestTiming(const std::vector<FetchResponse>& feeds,
-                     std::shared_ptr<const Classifier> classifier, bool stories,
-                     const std::string& database, double& clustering_seconds, std::size_t warm) {
+                    std::shared_ptr<const Classifier> classifier, bool stories,
+                    const std::string& database, double& clustering_seconds, std::size_t warm) {
   fs::remove(database);
   fs::remove(database + "-wal");
   fs::remove(database + "-shm");
@@ -201,7 +201,10 @@ int main(int argc, char** argv) {
       runs = 1;
       limit = 300;
     } else {
-      std::fprintf(stderr, "usage: %s [--corpus DIR] [--runs N] [--quick] [--only with|without] [--warm FEEDS]\n", argv[0]);
+      std::fprintf(
+          stderr,
+          "usage: %s [--corpus DIR] [--runs N] [--quick] [--only with|without] [--warm FEEDS]\n",
+          argv[0]);
       return 2;
     }
   }
@@ -242,9 +245,10 @@ int main(int argc, char** argv) {
   fs::remove(database + "-wal");
   fs::remove(database + "-shm");
   const auto items = static_cast<double>(timed_items);
-  std::printf("%zu items in %zu feeds of 50 (%zu timed, after %zu feeds stored untimed), SQLite "
-              "file, median of %d runs\n",
-              entries.size(), feeds.size(), timed_items, warm, runs);
+  std::printf(
+      "%zu items in %zu feeds of 50 (%zu timed, after %zu feeds stored untimed), SQLite "
+      "file, median of %d runs\n",
+      entries.size(), feeds.size(), timed_items, warm, runs);
   std::printf("%-22s %10s %12s %10s %14s\n", "mode", "seconds", "items/s", "us/item",
               "CPU us/item");
   for (auto [name, times, cpu] : {std::tuple{"without stories", &without, &without_cpu},

@@ -193,9 +193,9 @@ class Clusterer final : public StoryClusterer {
     Learn(words);
     if (!link.empty()) {
       if (auto same = by_link_.find(link); same != by_link_.end()) {
-        if (auto story = stories_.find(same->second);
-            story != stories_.end() && Joinable(story->second, item.published) &&
-            SameArticle(story->second, vector)) {
+        if (auto story = stories_.find(same->second); story != stories_.end() &&
+                                                      Joinable(story->second, item.published) &&
+                                                      SameArticle(story->second, vector)) {
           Join(story->second, vector, item.published);
           return {story->second.id, false, 1.0, std::move(written)};
         }

@@ -109,6 +109,23 @@ void ReadWebhookFormat(const toml::table& table, WebhookConfig& webhook, Problem
   }
 }
 
+int LineOfKey(const toml::table& table, std::string_view key) {
+  const toml::node* node = table.get(key);
+  return node ? LineOf(*node) : LineOf(table);
+}
+
+// A sink's name keys its mark in the store, and an e-mail sink's marks are "email:NAME" and
+// "email:NAME:alert.THREAD": with a ':' a webhook named "email:desk" would share the e-mail
+// sink desk's mark, and one sink could take another's thread mark.
+void CheckSinkName(const toml::table& table, const std::string& kind, const std::string& name,
+                   Problems& problems) {
+  if (name.find(':') == std::string::npos) return;
+  problems.Add(LineOfKey(table, "name"), kind + " name '" + name +
+                                             "' must not contain ':' (it keys what was " +
+                                             (kind == "email" ? "mailed" : "delivered") +
+                                             ", as 'email:NAME' does for e-mail sinks)");
+}
+
 void ReadWebhook(const toml::table& table, Config& config, Problems& problems) {
   RejectUnknownKeys(table, {"name", "url", "secret", "threads", "format", "chat_id"},
                     "[[publish.webhook]]", problems);
@@ -126,6 +143,7 @@ void ReadWebhook(const toml::table& table, Config& config, Problems& problems) {
   if (webhook.name.empty()) {
     problems.Add(LineOf(table), "[[publish.webhook]] needs a 'name' (it keys what was delivered)");
   }
+  CheckSinkName(table, "webhook", webhook.name, problems);
   webhook.secret = ReadString(table, "secret", problems).value_or("");
   ReadWebhookFormat(table, webhook, problems);
   for (auto& thread : ReadStringArray(table, "threads", problems)) {
@@ -165,11 +183,6 @@ std::optional<std::chrono::milliseconds> ReadBoundedDuration(
     return std::nullopt;
   }
   return value;
-}
-
-int LineOfKey(const toml::table& table, std::string_view key) {
-  const toml::node* node = table.get(key);
-  return node ? LineOf(*node) : LineOf(table);
 }
 
 void ReadEmailUrl(const toml::table& table, EmailConfig& email, Problems& problems) {
@@ -257,6 +270,7 @@ void ReadEmail(const toml::table& table, const fs::path& folder, Config& config,
   if (email.name.empty()) {
     problems.Add(LineOf(table), "[[publish.email]] needs a 'name' (it keys what was mailed)");
   }
+  CheckSinkName(table, "email", email.name, problems);
   ReadEmailUrl(table, email, problems);
   ReadEmailAddresses(table, email, problems);
   ReadEmailCredentials(table, folder, email, problems);

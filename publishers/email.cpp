@@ -302,11 +302,23 @@ class SmtpEmailSink final : public EmailSink {
     }
     outbox_may_have_more_ = entries->size() >= options_.batch;
     for (OutboxEntry& entry : *entries) {
-      read_up_to_ = entry.seq;
-      if (Follows(entry.topic) && entry.seq > ThreadMark(entry.topic)) {
-        const Clock::time_point due = DueTime(entry, now);
-        waiting_.emplace(entry.seq, Waiting{std::move(entry), due});
+      const std::int64_t seq = entry.seq;
+      if (Follows(entry.topic)) {
+        auto mark = ThreadMark(entry.topic);
+        if (!mark.ok()) {
+          // Read again later from this alert on: taking the mark as 0 would mail again what a
+          // digest already mailed.
+          retries_.Failed(mark.status().WithContext("reading the mark of " + entry.topic + ": "),
+                          now);
+          outbox_may_have_more_ = true;
+          break;
+        }
+        if (seq > *mark) {
+          const Clock::time_point due = DueTime(entry, now);
+          waiting_.emplace(seq, Waiting{std::move(entry), due});
+        }
       }
+      read_up_to_ = seq;
     }
     AdvanceCursor();
   }
@@ -337,12 +349,14 @@ class SmtpEmailSink final : public EmailSink {
     return earliest;
   }
 
-  // The last seq of a thread mailed in a digest ahead of the sink's mark; 0 when none.
-  std::int64_t ThreadMark(const std::string& topic) {
+  // The last seq of a thread mailed in a digest ahead of the sink's mark; 0 when none. Kept
+  // once read; a failed read is not kept.
+  Result<std::int64_t> ThreadMark(const std::string& topic) {
     auto known = thread_marks_.find(topic);
     if (known != thread_marks_.end()) return known->second;
     auto stored = store_.WebhookCursor(ThreadMarkKey(topic));
-    const std::int64_t mark = stored.ok() ? stored->value_or(0) : 0;
+    if (!stored.ok()) return stored.status();
+    const std::int64_t mark = stored->value_or(0);
     thread_marks_[topic] = mark;
     return mark;
   }

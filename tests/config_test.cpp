@@ -275,6 +275,32 @@ url = "https://example.org/rss"
             path + ":32: unknown key 'smtp_port' in [[publish.email]]");
 }
 
+TEST_CASE("a sink name with ':' is refused: it would share another sink's mark") {
+  TempDir dir;
+  const std::string path = dir.Write("newsmon.toml", R"toml([publish]
+[[publish.webhook]]
+name = "email:desk"
+url = "https://hooks.example.org/a"
+[[publish.email]]
+name = "desk:alert.truces"
+url = "smtp://mail.example.org:587"
+from = "newsmon@example.org"
+to = ["night@example.org"]
+[[feed]]
+name = "a"
+url = "https://example.org/rss"
+)toml");
+  auto config = LoadConfig(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().message() ==
+        path +
+            ":3: webhook name 'email:desk' must not contain ':' (it keys what was delivered, "
+            "as 'email:NAME' does for e-mail sinks)\n" +
+            path +
+            ":6: email name 'desk:alert.truces' must not contain ':' (it keys what was "
+            "mailed, as 'email:NAME' does for e-mail sinks)");
+}
+
 TEST_CASE("an e-mail sink's ca_file is resolved against the config's folder and checked") {
   TempDir dir;
   WriteTrucesThread(dir);

@@ -48,9 +48,8 @@ Config CurveConfig(const TempDir& dir, const std::string& feed_url) {
 std::chrono::milliseconds SoonerThanReplayTimeout() {
   const auto start = std::chrono::steady_clock::now();
   REQUIRE(RunNewsmon({"--version"}).status == 0);
-  return std::chrono::milliseconds(1900) +
-         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                               start);
+  return std::chrono::milliseconds(1900) + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::steady_clock::now() - start);
 }
 
 std::size_t CountOf(const LogCapture& log, const std::string& text) {

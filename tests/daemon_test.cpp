@@ -1,7 +1,7 @@
 // End to end through the real daemon: a loopback HTTP server serving feeds, a real SQLite
 // file, a real ZeroMQ subscriber.
-#include <catch2/catch.hpp>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <set>
 #include <zmq.hpp>

@@ -19,6 +19,7 @@
 #include "store/store.h"
 #include "tests/support/daemon_runner.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/forwarding_store.h"
 #include "tests/support/smtp_server.h"
 #include "tests/support/temp_dir.h"
 
@@ -385,6 +386,54 @@ TEST_CASE("a digest waiting at a restart is gathered again from the store, and m
   CHECK(mails[1].subject == "[talks] Talks resume");
   CHECK(SeqsIn(mails[1]) == std::vector<std::int64_t>{1});
   CHECK(db.store->WebhookCursor(EmailMarkKey("desk"))->value() == 3);
+}
+
+// The thread marks cannot be read for a while (a locked or failing database), as a restart
+// finds them.
+class UnreadableThreadMarks final : public ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  bool failing = true;
+  Result<std::optional<std::int64_t>> WebhookCursor(const std::string& sink) override {
+    if (failing && sink.find(":alert.") != std::string::npos) {
+      return Status::IoError("disk I/O error");
+    }
+    return real_.WebhookCursor(sink);
+  }
+};
+
+TEST_CASE("a digest's thread mark that cannot be read is read again, not taken as nothing mailed",
+          "[email]") {
+  SKIP_WITHOUT_AIOSMTPD();
+  Opened db;
+  SmtpServer server;
+  const std::int64_t now = 1795424500;
+  FakeClock clock(now);
+  FixedRandom random(0.5);
+  Env env{clock, random};
+  EmailOptions options = FastOptions(server);
+  options.digest = 15min;
+  auto s = std::make_unique<SinkWithDriver>(options, *db.store, env);
+  Seed(*db.store, {{"a", "talks", "Talks resume"}}, now);
+  Seed(*db.store, {{"b", "truces", "Ceasefire agreed"}, {"c", "truces", "Truce holds"}}, now - 600);
+  s->sink->Notify();
+  REQUIRE(RunUntil(
+      *s, [&] { return server.MailCount() == 1; }, &clock));
+  REQUIRE(db.store->WebhookCursor(EmailMarkKey("desk") + ":alert.truces")->value() == 3);
+
+  // The restart, with truces' mark (3: its digest is mailed) unreadable at first.
+  s.reset();
+  UnreadableThreadMarks store(*db.store);
+  s = std::make_unique<SinkWithDriver>(options, store, env);
+  REQUIRE(RunUntil(
+      *s, [&] { return s->sink->state().failed_attempts >= 1; }, &clock));
+  CHECK(s->sink->state().last_error.find("reading the mark of alert.") != std::string::npos);
+  store.failing = false;
+  REQUIRE(RunUntil(
+      *s, [&] { return s->sink->state().cursor == 3; }, &clock));
+  const std::vector<ReceivedMail> mails = server.Mails();
+  REQUIRE(mails.size() == 2);  // truces' digest was not mailed again
+  CHECK(mails[1].subject == "[talks] Talks resume");
 }
 
 TEST_CASE("a server that is down delays the messages, and each arrives once, in order", "[email]") {

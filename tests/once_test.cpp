@@ -1,10 +1,10 @@
 // `newsmon run --once`, as cron would run it: every feed fetched once, what they bring stored,
 // published and posted to webhooks, then exit 0; a second run finds nothing new.
-#include <catch2/catch.hpp>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include "tests/support/feed_server.h"
 #include "tests/support/fixtures.h"
@@ -75,8 +75,7 @@ int RunWithClosedLog(const std::vector<std::string>& args) {
   ::close(ends[1]);
   REQUIRE(spawned == 0);
   int status = 0;
-  const bool exited = WaitUntil(
-      [&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 20s);
+  const bool exited = WaitUntil([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 20s);
   if (!exited) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, &status, 0);

@@ -90,7 +90,8 @@ TEST_CASE("a story that keeps chaining takes no report past its maximum age") {
   // A daily digest: the same words every morning, never 36 h apart, so the window never
   // closes the story; it would gather every morning's words for as long as the feed runs.
   std::vector<std::string> links;  // StoryItem views them
-  for (int day = 0; day <= 9; ++day) links.push_back("https://digest.example/" + std::to_string(day));
+  for (int day = 0; day <= 9; ++day)
+    links.push_back("https://digest.example/" + std::to_string(day));
   std::vector<StoryItem> days;
   for (int day = 0; day <= 9; ++day) {
     days.push_back({"Morning briefing: Zaporizhzhia nuclear plant, grid repairs, talks",

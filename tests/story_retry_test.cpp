@@ -31,7 +31,8 @@ const Report kStrike{"a1", "Russian drones hit Kyiv power plant, cutting electri
                      "A thermal power plant in Kyiv was hit by Russian drones overnight.",
                      "https://a.example/1"};
 // The same outlet's own follow-up: close enough to join the story, not a copy of its report.
-const Report kFollowUp{"a2", "Kyiv power plant hit by drones: repairs to take weeks, Ukrenergo says",
+const Report kFollowUp{"a2",
+                       "Kyiv power plant hit by drones: repairs to take weeks, Ukrenergo says",
                        "Engineers at the thermal power plant in Kyiv began repairs after the "
                        "overnight drone attack; thousands remain without electricity.",
                        "https://a.example/2"};
@@ -39,9 +40,8 @@ const Report kFollowUp{"a2", "Kyiv power plant hit by drones: repairs to take we
 FetchResponse Fetch(const std::vector<Report>& reports) {
   std::string xml = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>";
   for (const Report& r : reports) {
-    xml += "<item><guid>" + r.guid + "</guid><title>" + bench::XmlText(r.title) +
-           "</title><link>" + r.link + "</link><description>" + bench::XmlText(r.summary) +
-           "</description></item>";
+    xml += "<item><guid>" + r.guid + "</guid><title>" + bench::XmlText(r.title) + "</title><link>" +
+           r.link + "</link><description>" + bench::XmlText(r.summary) + "</description></item>";
   }
   FetchResponse response;
   response.feed = "outlet";
