@@ -196,7 +196,7 @@ int main(int argc, char** argv) {
       run_with = std::string(argv[++i]) == "with";
       run_without = !run_with;
     } else if (arg == "--warm" && i + 1 < argc) {
-      warm = static_cast<std::size_t>(std::atoi(argv[++i]));
+      warm = static_cast<std::size_t>(std::max(0, std::atoi(argv[++i])));
     } else if (arg == "--quick") {
       runs = 1;
       limit = 300;
@@ -219,7 +219,10 @@ int main(int argc, char** argv) {
   }
   const std::vector<Entry> entries = ReadCorpus(corpus, limit);
   const std::vector<FetchResponse> feeds = AsFeeds(entries, 50);
-  warm = std::min(warm, feeds.size());
+  if (warm >= feeds.size()) {
+    std::fprintf(stderr, "--warm %zu leaves none of the %zu feeds to time\n", warm, feeds.size());
+    return 2;
+  }
   // One file per process: two runs at once (a smoke test beside a manual run) must not share it.
   const std::string database =
       (fs::temp_directory_path() / ("newsmon-ingest-bench-" + std::to_string(getpid()) + ".db"))

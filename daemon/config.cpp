@@ -115,15 +115,20 @@ int LineOfKey(const toml::table& table, std::string_view key) {
 }
 
 // A sink's name keys its mark in the store, and an e-mail sink's marks are "email:NAME" and
-// "email:NAME:alert.THREAD": with a ':' a webhook named "email:desk" would share the e-mail
-// sink desk's mark, and one sink could take another's thread mark.
+// "email:NAME:alert.THREAD": a webhook named "email:desk" would share the e-mail sink desk's
+// mark, and an e-mail sink named "desk:alert.truces" desk's mark of truces. Only those names
+// are refused; other names with ':' (say "ops:slack") collide with nothing and keep working.
 void CheckSinkName(const toml::table& table, const std::string& kind, const std::string& name,
                    Problems& problems) {
-  if (name.find(':') == std::string::npos) return;
-  problems.Add(LineOfKey(table, "name"), kind + " name '" + name +
-                                             "' must not contain ':' (it keys what was " +
-                                             (kind == "email" ? "mailed" : "delivered") +
-                                             ", as 'email:NAME' does for e-mail sinks)");
+  const bool collides =
+      kind == "webhook" ? name.starts_with("email:") : name.find(":alert.") != std::string::npos;
+  if (!collides) return;
+  problems.Add(
+      LineOfKey(table, "name"),
+      kind + " name '" + name + "' would share another sink's mark (" +
+          (kind == "webhook" ? "e-mail sinks' marks are 'email:NAME'"
+                             : "an e-mail sink's thread marks are 'email:NAME:alert.THREAD'") +
+          "); choose another 'name'");
 }
 
 void ReadWebhook(const toml::table& table, Config& config, Problems& problems) {

@@ -77,6 +77,13 @@ class DaemonImpl final : public Daemon {
       return s.WithContext("cannot read the threads' story history: ");
     }
     SeedFeedMetrics();
+    // What the store holds at start may have been written by a run that crashed before its
+    // sync: one sync, and the sinks may deliver all of it.
+    if (Status s = outbox_.SyncStored(); !s.ok()) {
+      spdlog::error("outbox: cannot sync the stored alerts: {}; sinks wait for the next sync",
+                    s.message());
+    }
+    for (AlertSink* sink : Sinks()) sink->Notify(outbox_.durable_through());
     parts_.ready->store(true);
     // Alerts stored before a crash, and the first poll's, wait for subscribers to (re)join.
     publish_from_ = start + config_.publish.join_grace;
@@ -420,6 +427,7 @@ class DaemonImpl final : public Daemon {
                       })) {
       fresh.publish.emails = config_.publish.emails;
     }
+    for (AlertSink* sink : Sinks()) sink->Notify(outbox_.durable_through());
     fresh.database = config_.database;
     fresh.stories.enabled = config_.stories.enabled;
     fresh.publish.endpoint = config_.publish.endpoint;
@@ -486,7 +494,6 @@ class DaemonImpl final : public Daemon {
       if (!sinks[i]) sinks[i] = std::move(*unchanged(wanted[i]));
     }
     running = std::move(sinks);
-    for (const auto& sink : running) sink->Notify();
     return true;
   }
 
@@ -619,7 +626,7 @@ class DaemonImpl final : public Daemon {
     for (int pass = 0; pass < 2; ++pass) {
       OutboxDrain drain = outbox_.Drain();
       if (drain.pending) {
-        for (AlertSink* sink : Sinks()) sink->Notify();
+        for (AlertSink* sink : Sinks()) sink->Notify(outbox_.durable_through());
       }
       for (const OutboxEntry& entry : drain.sent) {
         // Parsed once here for the log line, the metrics and the burst detector.

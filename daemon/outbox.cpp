@@ -67,6 +67,14 @@ Result<std::int64_t> Outbox::PublishedThrough() {
   return store_.LastSeq();
 }
 
+Status Outbox::SyncStored() {
+  auto last = store_.LastSeq();
+  if (!last.ok()) return last.status();
+  if (Status synced = store_.MakeDurable(); !synced.ok()) return synced;
+  durable_up_to_ = std::max(durable_up_to_, *last);
+  return Status::Ok();
+}
+
 bool Outbox::MakeDurable(const std::vector<OutboxEntry>& pending) {
   if (pending.empty() || pending.back().seq <= durable_up_to_) return true;
   if (Status synced = store_.MakeDurable(); !synced.ok()) {

@@ -39,6 +39,11 @@ class Outbox {
   // (more alerts wait, and the loop turns once between batches); else nullopt.
   std::optional<Clock::TimePoint> NextRetry() const;
   bool failing() const { return failures_ > 0; }
+  // Every alert up to this seq is synced to the disk: the most the sinks may deliver.
+  std::int64_t durable_through() const { return durable_up_to_; }
+  // At start: syncs what the store holds (a crashed run may have left it unsynced), so that
+  // durable_through() covers every stored alert.
+  Status SyncStored();
 
  private:
   bool MarkUnmarked();

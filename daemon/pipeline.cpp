@@ -88,7 +88,7 @@ IngestReport Pipeline::Ingest(const FetchResponse& response, const std::string& 
   record.validators = {response.etag, response.last_modified};
   report.new_items = record.new_items.size();
   report.updated_items = record.updated_items.size();
-  return Record(std::move(record), std::move(report));
+  return Record(std::move(record), std::move(report), /*items_read=*/true);
 }
 
 Status Pipeline::SortItems(const std::string& feed, std::vector<Item> items, std::int64_t now,
@@ -131,26 +131,25 @@ StoryAssignment Pipeline::StoryOf(const Item& item, const Analysis& analysis, st
 // The clusterer has placed a feed's new items before the store commits them. When the commit
 // fails (the database busy), the feed is fetched again and its items come back: placed again,
 // each would meet its own copy and be taken for one (no alert), so they keep the stories they
-// were given until a commit of the feed succeeds.
+// were given until a commit of the feed's items succeeds. A poll that read no items (a
+// network error, a 304, a broken feed) changes nothing: the items may come with the next.
 void Pipeline::RememberUnstoredStories(const FetchRecord& record, bool stored) {
   if (!stories_) return;
   if (stored) {
-    unstored_stories_.erase(record.feed);
+    unstored_stories_.erase(record.feed);  // stored now, or gone from the feed
     return;
   }
-  if (record.new_items.empty()) return;  // nothing placed: keep what an earlier try placed
   auto& placed = unstored_stories_[record.feed];
-  placed.clear();
   for (const ClassifiedItem& item : record.new_items) {
     placed[item.item.id] = {item.story, item.story_similarity == 0, item.story_similarity,
                             item.story_words};
   }
 }
 
-IngestReport Pipeline::Record(FetchRecord record, IngestReport report) {
+IngestReport Pipeline::Record(FetchRecord record, IngestReport report, bool items_read) {
   record.status = report.status;
   auto seqs = store_.RecordFetch(record);
-  RememberUnstoredStories(record, seqs.ok());
+  if (items_read) RememberUnstoredStories(record, seqs.ok());
   if (!seqs.ok()) {
     // Nothing was stored, the validators included, so the next poll fetches it all again.
     report.status = seqs.status().code() == StatusCode::kBusy

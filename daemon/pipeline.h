@@ -57,7 +57,8 @@ class Pipeline {
   Status SortItems(const std::string& feed, std::vector<Item> items, std::int64_t now,
                    FetchRecord& record);
   StoryAssignment StoryOf(const Item& item, const Analysis& analysis, std::int64_t now);
-  IngestReport Record(FetchRecord record, IngestReport report);
+  // items_read: the feed was parsed and its items sorted (not a failed fetch or a 304).
+  IngestReport Record(FetchRecord record, IngestReport report, bool items_read = false);
   void RememberUnstoredStories(const FetchRecord& record, bool stored);
 
   Store& store_;

@@ -33,9 +33,12 @@ class AlertSink {
   // Moves the sink on: a finished transfer (the cursor is stored on success), and the next
   // one when idle. Call it after each wait in the driver. Never waits.
   virtual void Pump(SinkClock::time_point now) = 0;
-  // New alerts were stored: the next Pump() looks at the outbox again. Cheap; call it
-  // after every stored batch. Without it a drained sink does not read the outbox.
-  virtual void Notify() = 0;
+  // Alerts up to `durable_through` are stored and synced to the disk: the next Pump() reads
+  // the outbox again, up to there and never past the highest seq it was given, so a sink
+  // does not deliver an alert a power loss could still take back (the bus waits for the same
+  // sync: daemon/outbox.h). Cheap; call it after every drain of the outbox. Without it a
+  // drained sink does not read the outbox, nor a new one at all.
+  virtual void Notify(std::int64_t durable_through) = 0;
 
   virtual const std::string& name() const = 0;
   virtual SinkState state() const = 0;

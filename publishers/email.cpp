@@ -283,7 +283,10 @@ class SmtpEmailSink final : public EmailSink {
     mark_.Save(cursor_);
   }
 
-  void Notify() override { outbox_may_have_more_ = true; }
+  void Notify(std::int64_t durable_through) override {
+    durable_through_ = std::max(durable_through_, durable_through);
+    outbox_may_have_more_ = true;
+  }
   const std::string& name() const override { return options_.name; }
 
   SinkState state() const override {
@@ -294,7 +297,10 @@ class SmtpEmailSink final : public EmailSink {
  private:
   // One batch per call, so a long run of other threads' alerts never stalls the loop.
   void ReadOutbox(Clock::time_point now) {
-    if (!outbox_may_have_more_ || waiting_.size() >= kMostWaiting) return;
+    if (!outbox_may_have_more_ || waiting_.size() >= kMostWaiting ||
+        read_up_to_ >= durable_through_) {
+      return;
+    }
     auto entries = store_.AlertsAfter(read_up_to_, options_.batch, "");
     if (!entries.ok()) {
       retries_.Failed(entries.status().WithContext("reading the outbox: "), now);
@@ -303,6 +309,10 @@ class SmtpEmailSink final : public EmailSink {
     outbox_may_have_more_ = entries->size() >= options_.batch;
     for (OutboxEntry& entry : *entries) {
       const std::int64_t seq = entry.seq;
+      if (seq > durable_through_) {
+        outbox_may_have_more_ = false;  // until the next Notify
+        break;
+      }
       if (Follows(entry.topic)) {
         auto mark = ThreadMark(entry.topic);
         if (!mark.ok()) {
@@ -457,6 +467,7 @@ class SmtpEmailSink final : public EmailSink {
   std::set<std::string> topics_;  // empty: every thread
   std::int64_t cursor_;
   std::int64_t read_up_to_;                           // the last seq read from the outbox
+  std::int64_t durable_through_ = 0;                  // read no further (Notify)
   std::map<std::int64_t, Waiting> waiting_;           // by seq: read, ours, not yet mailed
   std::map<std::string, std::int64_t> thread_marks_;  // by topic
   std::optional<Outgoing> outgoing_;                  // the message being sent or retried

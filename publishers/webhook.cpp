@@ -228,7 +228,10 @@ class HttpWebhookSink final : public WebhookSink {
     mark_.Save(cursor_);
   }
 
-  void Notify() override { outbox_may_have_more_ = true; }
+  void Notify(std::int64_t durable_through) override {
+    durable_through_ = std::max(durable_through_, durable_through);
+    outbox_may_have_more_ = true;
+  }
 
   const std::string& name() const override { return options_.name; }
 
@@ -256,7 +259,7 @@ class HttpWebhookSink final : public WebhookSink {
 
   // One batch per call, so a long run of other threads' alerts never stalls the loop.
   bool ReadOutbox(Clock::time_point now) {
-    if (!outbox_may_have_more_) return true;
+    if (!outbox_may_have_more_ || read_up_to_ >= durable_through_) return true;
     auto entries = store_.AlertsAfter(read_up_to_, options_.batch, "");
     if (!entries.ok()) {
       retries_.Failed(entries.status().WithContext("reading the outbox: "), now);
@@ -264,6 +267,10 @@ class HttpWebhookSink final : public WebhookSink {
     }
     outbox_may_have_more_ = entries->size() >= options_.batch;
     for (OutboxEntry& entry : *entries) {
+      if (entry.seq > durable_through_) {
+        outbox_may_have_more_ = false;  // until the next Notify
+        break;
+      }
       read_up_to_ = entry.seq;
       if (Follows(entry.topic)) queue_.push_back(std::move(entry));
     }
@@ -302,6 +309,7 @@ class HttpWebhookSink final : public WebhookSink {
   std::unordered_set<std::string> topics_;  // empty: every thread
   std::int64_t cursor_;
   std::int64_t read_up_to_;        // the last seq read from the outbox
+  std::int64_t durable_through_ = 0;  // read no further (Notify)
   std::deque<OutboxEntry> queue_;  // alerts of our threads read but not yet delivered
   bool outbox_may_have_more_ = true;
   std::uint64_t delivered_ = 0;

@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace newsmon {
 namespace {
@@ -19,12 +21,37 @@ std::string HolderPid(int fd) {
   return pid.empty() ? "unknown" : pid;
 }
 
+// One lock file per database file, whatever path names it: through a symlink to the file,
+// another path would give another lock and let two daemons in.
+std::string LockPath(const std::string& database) {
+  std::error_code error;
+  const std::filesystem::path resolved = std::filesystem::weakly_canonical(database, error);
+  return (error ? database : resolved.string()) + ".lock";
+}
+
+// The lock file takes the database's owner when root creates it (a `run --once` by hand), as
+// SQLite does for its -wal and -shm files: else the service's own user could not open it.
+void OwnLikeDatabase(int fd, const std::string& database) {
+  struct stat db {};
+  if (::geteuid() != 0 || ::stat(database.c_str(), &db) != 0) return;
+  if (::fchown(fd, db.st_uid, db.st_gid) != 0) {
+    // Left to root: the next start as the service's user falls back to reading it.
+  }
+}
+
 }  // namespace
 
 Result<DatabaseLock> DatabaseLock::Acquire(const std::string& database) {
   if (database.empty() || database == ":memory:") return DatabaseLock(UniqueFd());
-  const std::string path = database + ".lock";
+  const std::string path = LockPath(database);
   UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+  bool writable = true;
+  if (!fd.valid() && (errno == EACCES || errno == EROFS)) {
+    // flock needs no write access: a lock file another user created, or a read-only folder
+    // holding one, still locks. Only the pid for a refusal's message is not written.
+    fd = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    writable = false;
+  }
   if (!fd.valid()) {
     return Status::IoError("cannot open " + path + ": " + std::strerror(errno));
   }
@@ -39,10 +66,13 @@ Result<DatabaseLock> DatabaseLock::Acquire(const std::string& database) {
                         "): a database takes one daemon; stop that one, or give this one a "
                         "database of its own");
   }
-  const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd.get(), 0) != 0 ||
-      ::pwrite(fd.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-    // The lock holds without the pid; only a refusal's message would lack it.
+  if (writable) {
+    OwnLikeDatabase(fd.get(), database);
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd.get(), 0) != 0 ||
+        ::pwrite(fd.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+      // The lock holds without the pid; only a refusal's message would lack it.
+    }
   }
   return DatabaseLock(std::move(fd));
 }

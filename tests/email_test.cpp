@@ -262,7 +262,7 @@ TEST_CASE("each alert is one message with its headers and the Cyrillic headline 
   SmtpServer server;
   SinkWithDriver s(FastOptions(server), *db.store, Env::Default());
   Seed(*db.store, {{"a", "truces", kCyrillic}, {"b", "talks", "Talks resume in Geneva"}});
-  s.sink->Notify();
+  s.sink->Notify(kAllDurable);
   REQUIRE(RunUntil(s, [&] { return s.sink->state().cursor == 2; }));
 
   const std::vector<ReceivedMail> mails = server.Mails();
@@ -302,7 +302,7 @@ TEST_CASE("only the sink's threads are mailed, the others move its mark", "[emai
   options.threads = {"talks"};
   SinkWithDriver s(options, *db.store, Env::Default());
   Seed(*db.store, {{"a", "truces", ""}, {"b", "talks", ""}, {"c", "truces", ""}});
-  s.sink->Notify();
+  s.sink->Notify(kAllDurable);
   REQUIRE(RunUntil(s, [&] { return s.sink->state().cursor == 3; }));
   REQUIRE(server.MailCount() == 1);
   CHECK(server.Mails()[0].subject == "[talks] Title b");
@@ -321,7 +321,7 @@ TEST_CASE("a digest gathers each thread's alerts for its period into one message
   Seed(*db.store, {{"a", "truces", "Ceasefire agreed"},
                    {"b", "talks", "Talks resume"},
                    {"c", "truces", "Truce holds overnight"}});
-  s.sink->Notify();
+  s.sink->Notify(kAllDurable);
   // Read, not yet due: nothing is mailed and the mark stays before the waiting alerts.
   for (int i = 0; i < 5; ++i) {
     std::vector<WaitFd> none;
@@ -369,7 +369,7 @@ TEST_CASE("a digest waiting at a restart is gathered again from the store, and m
   // due first, and is mailed while the older seq 1 still waits.
   Seed(*db.store, {{"a", "talks", "Talks resume"}}, now);
   Seed(*db.store, {{"b", "truces", "Ceasefire agreed"}, {"c", "truces", "Truce holds"}}, now - 600);
-  s->sink->Notify();
+  s->sink->Notify(kAllDurable);
   REQUIRE(RunUntil(
       *s, [&] { return server.MailCount() == 1; }, &clock));
   CHECK(server.Mails()[0].subject == "[truces] 2 alerts: Ceasefire agreed (+1 more)");
@@ -379,6 +379,7 @@ TEST_CASE("a digest waiting at a restart is gathered again from the store, and m
   // The restart: talks' digest was waiting in memory only.
   s.reset();
   s = std::make_unique<SinkWithDriver>(options, *db.store, env);
+  s->sink->Notify(kAllDurable);  // as the daemon does at start
   REQUIRE(RunUntil(
       *s, [&] { return s->sink->state().cursor == 3; }, &clock));
   const std::vector<ReceivedMail> mails = server.Mails();
@@ -416,7 +417,7 @@ TEST_CASE("a digest's thread mark that cannot be read is read again, not taken a
   auto s = std::make_unique<SinkWithDriver>(options, *db.store, env);
   Seed(*db.store, {{"a", "talks", "Talks resume"}}, now);
   Seed(*db.store, {{"b", "truces", "Ceasefire agreed"}, {"c", "truces", "Truce holds"}}, now - 600);
-  s->sink->Notify();
+  s->sink->Notify(kAllDurable);
   REQUIRE(RunUntil(
       *s, [&] { return server.MailCount() == 1; }, &clock));
   REQUIRE(db.store->WebhookCursor(EmailMarkKey("desk") + ":alert.truces")->value() == 3);
@@ -425,6 +426,7 @@ TEST_CASE("a digest's thread mark that cannot be read is read again, not taken a
   s.reset();
   UnreadableThreadMarks store(*db.store);
   s = std::make_unique<SinkWithDriver>(options, store, env);
+  s->sink->Notify(kAllDurable);  // as the daemon does at start
   REQUIRE(RunUntil(
       *s, [&] { return s->sink->state().failed_attempts >= 1; }, &clock));
   CHECK(s->sink->state().last_error.find("reading the mark of alert.") != std::string::npos);
@@ -443,7 +445,7 @@ TEST_CASE("a server that is down delays the messages, and each arrives once, in 
   SinkWithDriver s(FastOptions(server), *db.store, Env::Default());
   server.Stop();
   Seed(*db.store, {{"a", "truces", ""}, {"b", "talks", ""}, {"c", "truces", ""}});
-  s.sink->Notify();
+  s.sink->Notify(kAllDurable);
   REQUIRE(RunUntil(s, [&] { return s.sink->state().failed_attempts >= 3; }));
   CHECK(s.sink->state().failing);
   CHECK(s.sink->state().cursor == 0);
@@ -473,7 +475,7 @@ TEST_CASE("AUTH sends the configured credentials, and a refused login mails noth
   options.password = "wrong";
   auto s = std::make_unique<SinkWithDriver>(options, *db.store, Env::Default());
   Seed(*db.store, {{"a", "truces", ""}});
-  s->sink->Notify();
+  s->sink->Notify(kAllDurable);
   REQUIRE(RunUntil(*s, [&] { return s->sink->state().failed_attempts >= 1; }));
   CHECK(server.MailCount() == 0);
   INFO(s->sink->state().last_error);
@@ -481,6 +483,7 @@ TEST_CASE("AUTH sends the configured credentials, and a refused login mails noth
 
   options.password = "s3cret pass";
   s = std::make_unique<SinkWithDriver>(options, *db.store, Env::Default());
+  s->sink->Notify(kAllDurable);  // as the daemon does at start
   REQUIRE(RunUntil(*s, [&] { return s->sink->state().cursor == 1; }));
   REQUIRE(server.MailCount() == 1);
   CHECK(server.Mails()[0].login == "newsmon");
@@ -494,7 +497,7 @@ TEST_CASE("with starttls on, a server without STARTTLS gets nothing in plain tex
   options.starttls = true;
   SinkWithDriver s(options, *db.store, Env::Default());
   Seed(*db.store, {{"a", "truces", ""}});
-  s.sink->Notify();
+  s.sink->Notify(kAllDurable);
   REQUIRE(RunUntil(s, [&] { return s.sink->state().failed_attempts >= 1; }));
   INFO(s.sink->state().last_error);
   CHECK(s.sink->state().last_error.find("STARTTLS") != std::string::npos);
@@ -527,7 +530,7 @@ TEST_CASE("with ca_file the message goes over STARTTLS, and AUTH only after it",
   options.ca_file = server.CaFile();
   SinkWithDriver s(options, *db.store, Env::Default());
   Seed(*db.store, {{"a", "truces", kCyrillic}});
-  s.sink->Notify();
+  s.sink->Notify(kAllDurable);
   REQUIRE(RunUntil(s, [&] { return s.sink->state().cursor == 1; }));
   const std::vector<ReceivedMail> mails = server.Mails();
   REQUIRE(mails.size() == 1);
@@ -551,7 +554,7 @@ TEST_CASE(
   EmailOptions options = TlsOptions(server);
   auto s = std::make_unique<SinkWithDriver>(options, *db.store, Env::Default());
   Seed(*db.store, {{"a", "truces", ""}});
-  s->sink->Notify();
+  s->sink->Notify(kAllDurable);
   REQUIRE(RunUntil(*s, [&] { return s->sink->state().failed_attempts >= 2; }));
   const std::string refused =
       "the server's certificate could not be verified against the system's CAs (SSL "
@@ -566,6 +569,7 @@ TEST_CASE(
 
   options.ca_file = server.CaFile();
   s = std::make_unique<SinkWithDriver>(options, *db.store, Env::Default());
+  s->sink->Notify(kAllDurable);  // as the daemon does at start
   REQUIRE(RunUntil(*s, [&] { return s->sink->state().cursor == 1; }));
   REQUIRE(server.MailCount() == 1);
   CHECK(server.Mails()[0].tls == "starttls");
@@ -584,7 +588,7 @@ TEST_CASE("a ca_file of another CA refuses the server, and the file replaced cou
   options.ca_file = ca_file;
   SinkWithDriver s(options, *db.store, Env::Default());
   Seed(*db.store, {{"a", "truces", ""}});
-  s.sink->Notify();
+  s.sink->Notify(kAllDurable);
   REQUIRE(RunUntil(s, [&] { return s.sink->state().failed_attempts >= 1; }));
   CHECK(s.sink->state().last_error ==
         "the server's certificate could not be verified against ca_file " + ca_file +
@@ -608,7 +612,7 @@ TEST_CASE("smtps:// with ca_file is TLS from the first byte", "[email][tls]") {
   options.ca_file = server.CaFile();
   SinkWithDriver s(options, *db.store, Env::Default());
   Seed(*db.store, {{"a", "truces", ""}});
-  s.sink->Notify();
+  s.sink->Notify(kAllDurable);
   REQUIRE(RunUntil(s, [&] { return s.sink->state().cursor == 1; }));
   REQUIRE(server.MailCount() == 1);
   CHECK(server.Mails()[0].tls == "implicit");

@@ -63,8 +63,9 @@ std::vector<std::string> AlertKinds(Store& store) {
 }
 
 // `busy_once`: the second fetch's commit fails once, as when another process holds the
-// database's write lock, and the feed is fetched again a minute later.
-std::vector<std::string> FollowUpAlerts(bool busy_once) {
+// database's write lock, and the feed is fetched again a minute later; `then_unavailable`: that
+// next poll fails (a 503), and the items come with the one after.
+std::vector<std::string> FollowUpAlerts(bool busy_once, bool then_unavailable = false) {
   TempDir dir;
   const std::string path = dir.File("newsmon.db");
   auto store = Store::Open(path);
@@ -84,6 +85,13 @@ std::vector<std::string> FollowUpAlerts(bool busy_once) {
     REQUIRE(refused.status.code() == StatusCode::kBusy);
     now += 60;
   }  // the blocker's connection closes, and its transaction with it
+  if (then_unavailable) {
+    FetchResponse unavailable = Fetch({});
+    unavailable.http_status = 503;
+    unavailable.status = Status::Error("HTTP 503");
+    REQUIRE_FALSE(pipeline.Ingest(unavailable, "u", now).status.ok());
+    now += 60;
+  }
   REQUIRE(pipeline.Ingest(Fetch({kStrike, kFollowUp}), "u", now).status.ok());
   return AlertKinds(**store);
 }
@@ -94,6 +102,8 @@ TEST_CASE("a feed stored after a busy database alerts as it would have the first
   // Placed a second time it met its own unstored copy (similarity 1) and counted as a near
   // copy of its outlet's report: no update.
   CHECK(FollowUpAlerts(true) == std::vector<std::string>{"new", "update"});
+  // A failed poll in between stores the feed's state, and must not forget them.
+  CHECK(FollowUpAlerts(true, true) == std::vector<std::string>{"new", "update"});
 }
 
 }  // namespace

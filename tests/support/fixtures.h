@@ -1,5 +1,6 @@
 #pragma once
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ Config TestConfig(const TempDir& dir, const std::vector<std::pair<std::string, s
 // For tests of delivery that feed many look-alike items: without stories each alerts as
 // `new`, instead of joining one story.
 inline constexpr const char* kNoStories = "\n[stories]\nenabled = false\n";
+
+// For a sink's own tests: every stored alert counts as synced (AlertSink::Notify).
+inline constexpr std::int64_t kAllDurable = std::numeric_limits<std::int64_t>::max();
 
 // One feed that exists and never has items (a file:// RSS document in dir), for tests about
 // anything but feeds: the daemon refuses to run without a feed.
