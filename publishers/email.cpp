@@ -283,9 +283,11 @@ class SmtpEmailSink final : public EmailSink {
     mark_.Save(cursor_);
   }
 
+  // Only news for the sink when it may read further: a flag set for nothing would have its
+  // NextDeadline() ask the loop to turn at once, again and again.
   void Notify(std::int64_t durable_through) override {
     durable_through_ = std::max(durable_through_, durable_through);
-    outbox_may_have_more_ = true;
+    if (durable_through_ > read_up_to_) outbox_may_have_more_ = true;
   }
   const std::string& name() const override { return options_.name; }
 
@@ -297,8 +299,9 @@ class SmtpEmailSink final : public EmailSink {
  private:
   // One batch per call, so a long run of other threads' alerts never stalls the loop.
   void ReadOutbox(Clock::time_point now) {
-    if (!outbox_may_have_more_ || waiting_.size() >= kMostWaiting ||
-        read_up_to_ >= durable_through_) {
+    if (!outbox_may_have_more_ || waiting_.size() >= kMostWaiting) return;
+    if (read_up_to_ >= durable_through_) {
+      outbox_may_have_more_ = false;  // until Notify says more is synced
       return;
     }
     auto entries = store_.AlertsAfter(read_up_to_, options_.batch, "");
@@ -471,7 +474,7 @@ class SmtpEmailSink final : public EmailSink {
   std::map<std::int64_t, Waiting> waiting_;           // by seq: read, ours, not yet mailed
   std::map<std::string, std::int64_t> thread_marks_;  // by topic
   std::optional<Outgoing> outgoing_;                  // the message being sent or retried
-  bool outbox_may_have_more_ = true;
+  bool outbox_may_have_more_ = false;                 // nothing to read before the first Notify
   std::uint64_t delivered_ = 0;
   DeliveryRetries retries_;  // of outgoing_
   SinkMark mark_;

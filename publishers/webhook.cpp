@@ -228,9 +228,11 @@ class HttpWebhookSink final : public WebhookSink {
     mark_.Save(cursor_);
   }
 
+  // Only news for the sink when it may read further: a flag set for nothing would have its
+  // NextDeadline() ask the loop to turn at once, again and again.
   void Notify(std::int64_t durable_through) override {
     durable_through_ = std::max(durable_through_, durable_through);
-    outbox_may_have_more_ = true;
+    if (durable_through_ > read_up_to_) outbox_may_have_more_ = true;
   }
 
   const std::string& name() const override { return options_.name; }
@@ -259,7 +261,11 @@ class HttpWebhookSink final : public WebhookSink {
 
   // One batch per call, so a long run of other threads' alerts never stalls the loop.
   bool ReadOutbox(Clock::time_point now) {
-    if (!outbox_may_have_more_ || read_up_to_ >= durable_through_) return true;
+    if (!outbox_may_have_more_) return true;
+    if (read_up_to_ >= durable_through_) {
+      outbox_may_have_more_ = false;  // until Notify says more is synced
+      return true;
+    }
     auto entries = store_.AlertsAfter(read_up_to_, options_.batch, "");
     if (!entries.ok()) {
       retries_.Failed(entries.status().WithContext("reading the outbox: "), now);
@@ -311,7 +317,7 @@ class HttpWebhookSink final : public WebhookSink {
   std::int64_t read_up_to_;        // the last seq read from the outbox
   std::int64_t durable_through_ = 0;  // read no further (Notify)
   std::deque<OutboxEntry> queue_;  // alerts of our threads read but not yet delivered
-  bool outbox_may_have_more_ = true;
+  bool outbox_may_have_more_ = false;  // nothing to read before the first Notify
   std::uint64_t delivered_ = 0;
   DeliveryRetries retries_;  // of the queue's head
   SinkMark mark_;

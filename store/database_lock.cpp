@@ -29,8 +29,9 @@ std::string LockPath(const std::string& database) {
   return (error ? database : resolved.string()) + ".lock";
 }
 
-// The lock file takes the database's owner when root creates it (a `run --once` by hand), as
-// SQLite does for its -wal and -shm files: else the service's own user could not open it.
+// The lock file takes the database's owner when root has just created it (a `run --once` by
+// hand), as SQLite does for its -wal and -shm files: else the service's own user could not
+// open it. Only a file this call created: one found in place may be anything (a hard link).
 void OwnLikeDatabase(int fd, const std::string& database) {
   struct stat db {};
   if (::geteuid() != 0 || ::stat(database.c_str(), &db) != 0) return;
@@ -44,12 +45,17 @@ void OwnLikeDatabase(int fd, const std::string& database) {
 Result<DatabaseLock> DatabaseLock::Acquire(const std::string& database) {
   if (database.empty() || database == ":memory:") return DatabaseLock(UniqueFd());
   const std::string path = LockPath(database);
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
+  const bool created = fd.valid();
+  if (!created && errno == EEXIST)
+    fd = UniqueFd(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
   bool writable = true;
   if (!fd.valid() && (errno == EACCES || errno == EROFS)) {
     // flock needs no write access: a lock file another user created, or a read-only folder
     // holding one, still locks. Only the pid for a refusal's message is not written.
+    const int refused = errno;
     fd = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd.valid()) errno = refused;  // the reason worth telling
     writable = false;
   }
   if (!fd.valid()) {
@@ -67,7 +73,7 @@ Result<DatabaseLock> DatabaseLock::Acquire(const std::string& database) {
                         "database of its own");
   }
   if (writable) {
-    OwnLikeDatabase(fd.get(), database);
+    if (created) OwnLikeDatabase(fd.get(), database);
     const std::string pid = std::to_string(::getpid()) + "\n";
     if (::ftruncate(fd.get(), 0) != 0 ||
         ::pwrite(fd.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {

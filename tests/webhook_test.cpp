@@ -166,9 +166,16 @@ TEST_CASE("a sink delivers only what the outbox has synced, the rest after the n
   CHECK_FALSE(loop.RunUntil(
       *sink, [&] { return sink->state().cursor == 3; }, milliseconds(300)));
   CHECK(receiver.Seqs() == std::vector<std::int64_t>{1, 2});
+  // Nor does it ask the loop to turn for it: a sink that had read all it may once made every
+  // turn a 0 ms wait, a core spinning until the next alert.
+  CHECK_FALSE(sink->NextDeadline());
+  sink->Notify(2);  // as after a drain that synced nothing new, or at a start caught up
+  CHECK_FALSE(sink->NextDeadline());
   sink->Notify(3);
   REQUIRE(loop.RunUntil(*sink, [&] { return sink->state().cursor == 3; }));
   CHECK(receiver.Seqs() == std::vector<std::int64_t>{1, 2, 3});
+  sink->Notify(3);
+  CHECK_FALSE(sink->NextDeadline());
 }
 
 TEST_CASE("alerts are posted in seq order with the outbox's body, headers and signature") {
