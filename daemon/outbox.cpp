@@ -67,6 +67,8 @@ Result<std::int64_t> Outbox::PublishedThrough() {
   return store_.LastSeq();
 }
 
+// The last seq is read before the sync, so that everything up to it is on the disk after: the
+// sinks may read past a batch of unsent alerts, at once and without a sync of their own.
 Status Outbox::SyncStored() {
   auto last = store_.LastSeq();
   if (!last.ok()) return last.status();
@@ -77,18 +79,10 @@ Status Outbox::SyncStored() {
 
 bool Outbox::MakeDurable(const std::vector<OutboxEntry>& pending) {
   if (pending.empty() || pending.back().seq <= durable_up_to_) return true;
-  // Read before the sync, so that everything up to it is on the disk after: the sinks may then
-  // read past this batch of unsent alerts, at once and without a sync of their own.
-  auto last = store_.LastSeq();
-  if (!last.ok()) {
-    Fail("cannot read the last alert before making alerts durable", last.status());
-    return false;
-  }
-  if (Status synced = store_.MakeDurable(); !synced.ok()) {
+  if (Status synced = SyncStored(); !synced.ok()) {
     Fail("cannot make alerts durable before sending them", synced);
     return false;
   }
-  durable_up_to_ = std::max(pending.back().seq, *last);
   return true;
 }
 

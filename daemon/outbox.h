@@ -41,8 +41,8 @@ class Outbox {
   bool failing() const { return failures_ > 0; }
   // Every alert up to this seq is synced to the disk: the most the sinks may deliver.
   std::int64_t durable_through() const { return durable_up_to_; }
-  // At start: syncs what the store holds (a crashed run may have left it unsynced), so that
-  // durable_through() covers every stored alert.
+  // Syncs what the store holds, so that durable_through() covers every stored alert: at start
+  // (a crashed run may have left it unsynced), and before a drain sends unsynced alerts.
   Status SyncStored();
 
  private:

@@ -353,40 +353,58 @@ TEST_CASE("a digest gathers each thread's alerts for its period into one message
   CHECK(s.sink->state().delivered == 3);
 }
 
+// Two threads' digests of 15 minutes, on a fake clock: talks' alert (seq 1) detected now,
+// truces' (seq 2, 3) ten minutes ago, so truces' digest is due first and is mailed while the
+// older seq 1 still waits. What a restart then meets, in the tests below.
+struct TrucesMailedTalksWaiting {
+  static constexpr std::int64_t kNow = 1795424500;
+  Opened db;
+  SmtpServer server;
+  FakeClock clock{kNow};
+  FixedRandom random{0.5};
+  Env env{clock, random};
+  EmailOptions options = DigestOptions(server);
+  std::unique_ptr<SinkWithDriver> s = std::make_unique<SinkWithDriver>(options, *db.store, env);
+
+  TrucesMailedTalksWaiting() {
+    Seed(*db.store, {{"a", "talks", "Talks resume"}}, kNow);
+    Seed(*db.store, {{"b", "truces", "Ceasefire agreed"}, {"c", "truces", "Truce holds"}},
+         kNow - 600);
+    s->sink->Notify(kAllDurable);
+    REQUIRE(RunUntil(
+        *s, [&] { return server.MailCount() == 1; }, &clock));
+  }
+
+  static EmailOptions DigestOptions(SmtpServer& server) {
+    EmailOptions options = FastOptions(server);
+    options.digest = 15min;
+    return options;
+  }
+
+  // The restart: talks' digest was waiting in memory only.
+  void Restart(Store& store) {
+    s.reset();
+    s = std::make_unique<SinkWithDriver>(options, store, env);
+    s->sink->Notify(kAllDurable);  // as the daemon does at start
+  }
+};
+
 TEST_CASE("a digest waiting at a restart is gathered again from the store, and mailed once",
           "[email]") {
   SKIP_WITHOUT_AIOSMTPD();
-  Opened db;
-  SmtpServer server;
-  const std::int64_t now = 1795424500;
-  FakeClock clock(now);
-  FixedRandom random(0.5);
-  Env env{clock, random};
-  EmailOptions options = FastOptions(server);
-  options.digest = 15min;
-  auto s = std::make_unique<SinkWithDriver>(options, *db.store, env);
-  // talks' alert (seq 1) was detected now, truces' (seq 2, 3) ten minutes ago: truces' digest is
-  // due first, and is mailed while the older seq 1 still waits.
-  Seed(*db.store, {{"a", "talks", "Talks resume"}}, now);
-  Seed(*db.store, {{"b", "truces", "Ceasefire agreed"}, {"c", "truces", "Truce holds"}}, now - 600);
-  s->sink->Notify(kAllDurable);
-  REQUIRE(RunUntil(
-      *s, [&] { return server.MailCount() == 1; }, &clock));
-  CHECK(server.Mails()[0].subject == "[truces] 2 alerts: Ceasefire agreed (+1 more)");
-  CHECK(s->sink->state().cursor == 0);
-  CHECK(db.store->WebhookCursor(EmailMarkKey("desk"))->value() == 0);
+  TrucesMailedTalksWaiting t;
+  CHECK(t.server.Mails()[0].subject == "[truces] 2 alerts: Ceasefire agreed (+1 more)");
+  CHECK(t.s->sink->state().cursor == 0);
+  CHECK(t.db.store->WebhookCursor(EmailMarkKey("desk"))->value() == 0);
 
-  // The restart: talks' digest was waiting in memory only.
-  s.reset();
-  s = std::make_unique<SinkWithDriver>(options, *db.store, env);
-  s->sink->Notify(kAllDurable);  // as the daemon does at start
+  t.Restart(*t.db.store);
   REQUIRE(RunUntil(
-      *s, [&] { return s->sink->state().cursor == 3; }, &clock));
-  const std::vector<ReceivedMail> mails = server.Mails();
+      *t.s, [&] { return t.s->sink->state().cursor == 3; }, &t.clock));
+  const std::vector<ReceivedMail> mails = t.server.Mails();
   REQUIRE(mails.size() == 2);
   CHECK(mails[1].subject == "[talks] Talks resume");
   CHECK(SeqsIn(mails[1]) == std::vector<std::int64_t>{1});
-  CHECK(db.store->WebhookCursor(EmailMarkKey("desk"))->value() == 3);
+  CHECK(t.db.store->WebhookCursor(EmailMarkKey("desk"))->value() == 3);
 }
 
 // The thread marks cannot be read for a while (a locked or failing database), as a restart
@@ -406,36 +424,22 @@ class UnreadableThreadMarks final : public ForwardingStore {
 TEST_CASE("a digest's thread mark that cannot be read is read again, not taken as nothing mailed",
           "[email]") {
   SKIP_WITHOUT_AIOSMTPD();
-  Opened db;
-  SmtpServer server;
-  const std::int64_t now = 1795424500;
-  FakeClock clock(now);
-  FixedRandom random(0.5);
-  Env env{clock, random};
-  EmailOptions options = FastOptions(server);
-  options.digest = 15min;
-  auto s = std::make_unique<SinkWithDriver>(options, *db.store, env);
-  Seed(*db.store, {{"a", "talks", "Talks resume"}}, now);
-  Seed(*db.store, {{"b", "truces", "Ceasefire agreed"}, {"c", "truces", "Truce holds"}}, now - 600);
-  s->sink->Notify(kAllDurable);
-  REQUIRE(RunUntil(
-      *s, [&] { return server.MailCount() == 1; }, &clock));
-  REQUIRE(db.store->WebhookCursor(EmailMarkKey("desk") + ":alert.truces")->value() == 3);
+  TrucesMailedTalksWaiting t;
+  REQUIRE(t.db.store->WebhookCursor(EmailMarkKey("desk") + ":alert.truces")->value() == 3);
 
   // The restart, with truces' mark (3: its digest is mailed) unreadable at first.
-  s.reset();
-  UnreadableThreadMarks store(*db.store);
-  s = std::make_unique<SinkWithDriver>(options, store, env);
-  s->sink->Notify(kAllDurable);  // as the daemon does at start
+  UnreadableThreadMarks store(*t.db.store);
+  t.Restart(store);
   REQUIRE(RunUntil(
-      *s, [&] { return s->sink->state().failed_attempts >= 1; }, &clock));
-  CHECK(s->sink->state().last_error.find("reading the mark of alert.") != std::string::npos);
+      *t.s, [&] { return t.s->sink->state().failed_attempts >= 1; }, &t.clock));
+  CHECK(t.s->sink->state().last_error.find("reading the mark of alert.") != std::string::npos);
   store.failing = false;
   REQUIRE(RunUntil(
-      *s, [&] { return s->sink->state().cursor == 3; }, &clock));
-  const std::vector<ReceivedMail> mails = server.Mails();
+      *t.s, [&] { return t.s->sink->state().cursor == 3; }, &t.clock));
+  const std::vector<ReceivedMail> mails = t.server.Mails();
   REQUIRE(mails.size() == 2);  // truces' digest was not mailed again
   CHECK(mails[1].subject == "[talks] Talks resume");
+  t.s.reset();  // before `store`, which it holds
 }
 
 TEST_CASE("a server that is down delays the messages, and each arrives once, in order", "[email]") {
