@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <limits>
 #include <optional>
@@ -82,7 +83,10 @@ struct Story {
 
 // Token text -> word, by open addressing: each token of each item is looked up here, and a
 // probe of one flat array costs less than std::unordered_map's hash into a bucket and walk
-// along node pointers (bench/ingest-bench, docs/stories.md).
+// along node pointers. A key of up to 16 bytes (nearly every English word, Cyrillic ones up to
+// eight letters) is held in its slot, so most look-ups read one cache line: with the keys in
+// strings of their own, the probe and the key were two cache misses per token and most of
+// what reading an item's words cost (bench/ingest-bench, docs/stories.md).
 class TokenTable {
  public:
   // Null when the text was never inserted.
@@ -90,47 +94,82 @@ class TokenTable {
     if (slots_.empty()) return nullptr;
     for (std::size_t i = hash & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
       const Slot& slot = slots_[i];
-      if (slot.key == kEmpty) return nullptr;
-      if (slot.hash == hash && keys_[slot.key] == text) return &slot.word;
+      if (slot.size == kEmpty) return nullptr;
+      if (slot.hash == hash && slot.size == text.size() && Equals(slot, text)) return &slot.word;
     }
   }
 
-  // text must not be in the table yet.
+  // Asks for the cache line Find(…, hash) reads first, so that several look-ups' misses overlap.
+  void Prefetch(std::uint64_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+  }
+
+  // text must not be in the table yet. Not inserted once the long keys' bytes would pass what
+  // a slot's 32-bit offset reaches (4 GiB of words between two compactions).
   void Insert(std::string_view text, std::uint64_t hash, WordId word) {
-    if (2 * (keys_.size() + 1) > slots_.size()) Grow();
-    keys_.emplace_back(text);
-    Place({hash, static_cast<std::uint32_t>(keys_.size() - 1), word});
+    if (text.size() >= kEmpty - tails_.size()) return;
+    if (2 * (used_ + 1) > slots_.size()) Grow();
+    Slot slot;
+    slot.hash = hash;
+    slot.word = word;
+    slot.size = static_cast<std::uint32_t>(text.size());
+    if (text.size() <= kHeadBytes) {
+      std::copy(text.begin(), text.end(), slot.head);
+    } else {
+      std::copy_n(text.begin(), kLongHeadBytes, slot.head);
+      const auto tail = static_cast<std::uint32_t>(tails_.size());
+      std::memcpy(slot.head + kLongHeadBytes, &tail, sizeof tail);
+      tails_.append(text.substr(kLongHeadBytes));
+    }
+    Place(slot);
+    ++used_;
   }
 
   void Clear() {
     slots_.clear();
-    keys_.clear();
+    tails_.clear();
+    used_ = 0;
   }
 
  private:
   static constexpr std::uint32_t kEmpty = std::numeric_limits<std::uint32_t>::max();
+  static constexpr std::size_t kHeadBytes = 16;
+  // A longer key keeps this much in its slot, then where the rest starts in tails_.
+  static constexpr std::size_t kLongHeadBytes = kHeadBytes - sizeof(std::uint32_t);
   struct Slot {
     std::uint64_t hash = 0;
-    std::uint32_t key = kEmpty;  // index in keys_
     WordId word = 0;
+    std::uint32_t size = kEmpty;  // the key's bytes; kEmpty: a free slot
+    char head[kHeadBytes] = {};
   };
+  static_assert(sizeof(Slot) == 32, "two slots to a cache line");
+
+  bool Equals(const Slot& slot, std::string_view text) const {
+    if (text.size() <= kHeadBytes) return std::equal(text.begin(), text.end(), slot.head);
+    if (!std::equal(text.begin(), text.begin() + kLongHeadBytes, slot.head)) return false;
+    std::uint32_t tail = 0;
+    std::memcpy(&tail, slot.head + kLongHeadBytes, sizeof tail);
+    return text.substr(kLongHeadBytes) ==
+           std::string_view(tails_).substr(tail, text.size() - kLongHeadBytes);
+  }
 
   void Grow() {
     std::vector<Slot> old = std::move(slots_);
     slots_.assign(std::max<std::size_t>(64, 2 * old.size()), Slot{});
     for (const Slot& slot : old) {
-      if (slot.key != kEmpty) Place(slot);
+      if (slot.size != kEmpty) Place(slot);
     }
   }
 
   void Place(const Slot& placed) {
     std::size_t i = placed.hash & (slots_.size() - 1);
-    while (slots_[i].key != kEmpty) i = (i + 1) & (slots_.size() - 1);
+    while (slots_[i].size != kEmpty) i = (i + 1) & (slots_.size() - 1);
     slots_[i] = placed;
   }
 
   std::vector<Slot> slots_;  // a power of two, at most half full
-  std::vector<std::string> keys_;
+  std::string tails_;        // long keys' bytes past their heads
+  std::size_t used_ = 0;
 };
 
 double Norm2(const Vector& vector) {
@@ -161,6 +200,13 @@ double Cosine(const Vector& a, double a_norm2, const Vector& b, double b_norm2) 
   if (a_norm2 == 0 || b_norm2 == 0) return 0;
   return SparseDot(a, b, [](double weight) { return weight; }) / std::sqrt(a_norm2 * b_norm2);
 }
+
+// A token Words reads: its text's hash, and its weight (title or lead).
+struct TokenRead {
+  const text::Token* token;
+  std::uint64_t hash;
+  double weight;
+};
 
 class Clusterer final : public StoryClusterer {
  public:
@@ -240,12 +286,17 @@ class Clusterer final : public StoryClusterer {
     std::optional<Analysis> own;
     if (item.analysis == nullptr) own.emplace(Document{item.title, item.summary});
     const text::AnalysedText& analysed = (item.analysis ? *item.analysis : *own).text();
-    Vector words;
-    if (written != nullptr) written->assign(1, kWordsFormat);
     auto& ids = token_ids_[analysed.language == text::Language::kUkrainian];
-    AddWords(analysed.title, 2.0, analysed.title.words, ids, words, written);
-    AddWords(analysed.summary, 1.0, std::min(analysed.summary.words, options_.lead_words), ids,
-             words, written);
+    tokens_.clear();
+    Gather(analysed.title, 2.0, analysed.title.words, ids);
+    Gather(analysed.summary, 1.0, std::min(analysed.summary.words, options_.lead_words), ids);
+    Vector words;
+    words.reserve(tokens_.size());
+    if (written != nullptr) {
+      written->reserve(kWrittenBytesPerToken * tokens_.size());
+      written->assign(1, kWordsFormat);
+    }
+    for (const TokenRead& read : tokens_) AddWord(read, ids, words, written);
     return Unique(std::move(words));
   }
 
@@ -259,31 +310,42 @@ class Clusterer final : public StoryClusterer {
     return words;
   }
 
-  void AddWords(const text::TokenizedText& tokens, double weight, int words, TokenTable& ids,
-                Vector& out, std::string* written) {
+  // The tokens to read, hashed, their table slots fetched ahead: each look-up misses the cache
+  // (the table outgrows it), and asked for together the misses overlap instead of each waiting
+  // for the one before (bench/ingest-bench, docs/stories.md).
+  void Gather(const text::TokenizedText& tokens, double weight, int words, const TokenTable& ids) {
     for (int position = 0; position < words; ++position) {
       const text::Token& token = tokens.tokens[static_cast<std::size_t>(tokens.first_at[position])];
       if (token.text.size() < 2) continue;
       const std::uint64_t hash = Fnv1a(token.text);
-      WordId id;
-      if (const WordId* found = ids.Find(token.text, hash)) {
-        id = *found;
-      } else {
-        id = FunctionWords().contains(token.text)
-                 ? kFunctionWord
-                 : Intern(token.stem.empty() ? token.text : token.stem);
-        ids.Insert(token.text, hash, id);
-      }
-      if (id == kFunctionWord) continue;
-      out.push_back({id, weight});
-      if (written != nullptr) Write(words_[id], weight, *written);
+      ids.Prefetch(hash);
+      tokens_.push_back({&token, hash, weight});
     }
+  }
+
+  void AddWord(const TokenRead& read, TokenTable& ids, Vector& out, std::string* written) {
+    const text::Token& token = *read.token;
+    WordId id;
+    if (const WordId* found = ids.Find(token.text, read.hash)) {
+      id = *found;
+    } else {
+      id = FunctionWords().contains(token.text)
+               ? kFunctionWord
+               : Intern(token.stem.empty() ? token.text : token.stem);
+      ids.Insert(token.text, read.hash, id);
+    }
+    if (id == kFunctionWord) return;
+    out.push_back({id, read.weight});
+    // The token's own stem is words_[id] (a token's text has one stem per table), without
+    // reading words_, which would be one more cache miss per token.
+    if (written != nullptr)
+      Write(token.stem.empty() ? token.text : token.stem, read.weight, *written);
   }
 
   // Every word as it was read, repeats included and in order: interning them again in this
   // order gives every word the id that analysing the text would have given it, so the stories
   // rebuilt from them are the same to the last bit of every sum.
-  static void Write(const std::string& word, double weight, std::string& written) {
+  static void Write(std::string_view word, double weight, std::string& written) {
     if (written.empty()) return;  // an earlier word could not be written
     if (word.find(kWordEnd) != std::string::npos) {
       written.clear();
@@ -544,6 +606,9 @@ class Clusterer final : public StoryClusterer {
   static constexpr char kTitleWord = 'T';
   static constexpr char kLeadWord = 'L';
   static constexpr char kWordEnd = '\x1f';  // a control character: never in a word
+  // Room reserved per token for the written words, so that the string is not grown several
+  // times per item: a kind, a stem of about seven bytes (more for Cyrillic ones), an end.
+  static constexpr std::size_t kWrittenBytesPerToken = 12;
 
   static constexpr double kIdfPrior = 50;
   static constexpr int kDecayEvery = 20000;
@@ -559,10 +624,10 @@ class Clusterer final : public StoryClusterer {
   // By word id: ids are dense (interned in order, renumbered at each compaction), so a word's
   // postings are one index away rather than a hash lookup for every word of every item.
   std::vector<std::vector<Posting>> postings_;
-  std::uint64_t visit_ = 0;
+  std::uint64_t visit_ = 0;      // Nearest's passes, to tell a story's scratch dot product fresh
   std::vector<Story*> sharing_;  // Nearest's scratch, kept for its capacity
-  std::vector<std::pair<double, Story*>>
-      ranked_;  // likewise  // Nearest's passes, to tell a story's scratch dot product fresh
+  std::vector<std::pair<double, Story*>> ranked_;  // likewise
+  std::vector<TokenRead> tokens_;                  // Words' scratch, likewise
   std::unordered_map<std::string, std::int64_t> by_link_;
   std::deque<std::pair<std::int64_t, std::int64_t>> activity_;  // (story, last_active) in order
   // Word -> id. An open-addressing table like the tokens': restoring a window of 50,000 items
