@@ -8,7 +8,6 @@
 #include <limits>
 #include <optional>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -19,29 +18,27 @@ namespace newsmon {
 namespace {
 
 // Words that say nothing about which event an item reports. IDF learns these too, but only
-// after a few hundred items; the list makes the first hour of a fresh daemon behave.
-const std::unordered_set<std::string>& FunctionWords() {
-  static const std::unordered_set<std::string> words = {
-      // en
-      "a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "from", "by",
-      "with", "as", "is", "are", "was", "were", "be", "been", "has", "have", "had", "it", "its",
-      "this", "that", "these", "those", "after", "before", "over", "into", "about", "says", "said",
-      "say", "will", "would", "could", "can", "not", "no", "new", "more", "than", "up", "out",
-      "who", "what", "why", "how", "when", "where", "which", "amid", "as", "he", "she", "they",
-      "his", "her", "their", "we", "our", "you", "your", "i", "s", "us", "also", "just", "all",
-      "some", "most", "one", "two", "first", "last", "year", "years", "day", "days", "week", "news",
-      "live", "latest", "update", "updates", "report", "reports",
-      // ru
-      "и", "в", "во", "на", "с", "со", "к", "ко", "по", "за", "из", "от", "до", "о", "об", "для",
-      "не", "что", "как", "это", "его", "ее", "их", "он", "она", "они", "но", "а", "же", "ли", "бы",
-      "у", "при", "после", "над", "под", "или", "так", "также", "уже", "еще", "где", "когда",
-      "чтобы", "который", "которые", "заявил", "заявила", "сообщил", "сообщает",
-      // uk
-      "і", "й", "та", "у", "з", "зі", "із", "до", "від", "про", "для", "не", "що", "як", "це",
-      "він", "вона", "вони", "але", "або", "чи", "після", "під", "над", "також", "вже", "ще", "де",
-      "коли", "щоб", "який", "які", "заявив", "заявила", "повідомив", "повідомляє"};
-  return words;
-}
+// after a few hundred items; the list makes the first hour of a fresh daemon behave. Some are
+// in two languages' lists.
+constexpr std::string_view kFunctionWords[] = {
+    // en
+    "a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "from", "by", "with",
+    "as", "is", "are", "was", "were", "be", "been", "has", "have", "had", "it", "its", "this",
+    "that", "these", "those", "after", "before", "over", "into", "about", "says", "said", "say",
+    "will", "would", "could", "can", "not", "no", "new", "more", "than", "up", "out", "who", "what",
+    "why", "how", "when", "where", "which", "amid", "as", "he", "she", "they", "his", "her",
+    "their", "we", "our", "you", "your", "i", "s", "us", "also", "just", "all", "some", "most",
+    "one", "two", "first", "last", "year", "years", "day", "days", "week", "news", "live", "latest",
+    "update", "updates", "report", "reports",
+    // ru
+    "и", "в", "во", "на", "с", "со", "к", "ко", "по", "за", "из", "от", "до", "о", "об", "для",
+    "не", "что", "как", "это", "его", "ее", "их", "он", "она", "они", "но", "а", "же", "ли", "бы",
+    "у", "при", "после", "над", "под", "или", "так", "также", "уже", "еще", "где", "когда", "чтобы",
+    "который", "которые", "заявил", "заявила", "сообщил", "сообщает",
+    // uk
+    "і", "й", "та", "у", "з", "зі", "із", "до", "від", "про", "для", "не", "що", "як", "це", "він",
+    "вона", "вони", "але", "або", "чи", "після", "під", "над", "також", "вже", "ще", "де", "коли",
+    "щоб", "який", "які", "заявив", "заявила", "повідомив", "повідомляє"};
 
 // Words are interned as small integers: a story's vectors are compared and summed many times
 // per item, and hashing and copying the words' strings each time cost more than the rest of
@@ -210,7 +207,7 @@ struct TokenRead {
 
 class Clusterer final : public StoryClusterer {
  public:
-  explicit Clusterer(const StoryOptions& options) : options_(options) {}
+  explicit Clusterer(const StoryOptions& options) : options_(options) { SeedFunctionWords(); }
 
   // Compaction renumbers the words, so it waits until the item is placed: the item's vector,
   // weighed before, holds the old numbers (docs/stories.md).
@@ -267,6 +264,17 @@ class Clusterer final : public StoryClusterer {
       return;
     }
     Open(id, std::move(vector), CanonicalLink(item.link), item.published);
+  }
+
+  // The function words are in the token tables from the start, as kFunctionWord: a token
+  // the table does not know is then never one, and needs no check against the list.
+  void SeedFunctionWords() {
+    for (TokenTable& ids : token_ids_) {
+      for (std::string_view word : kFunctionWords) {
+        const std::uint64_t hash = Fnv1a(word);
+        if (ids.Find(word, hash) == nullptr) ids.Insert(word, hash, kFunctionWord);
+      }
+    }
   }
 
   WordId Intern(std::string_view word) {
@@ -329,9 +337,7 @@ class Clusterer final : public StoryClusterer {
     if (const WordId* found = ids.Find(token.text, read.hash)) {
       id = *found;
     } else {
-      id = FunctionWords().contains(token.text)
-               ? kFunctionWord
-               : Intern(token.stem.empty() ? token.text : token.stem);
+      id = Intern(token.stem.empty() ? token.text : token.stem);
       ids.Insert(token.text, read.hash, id);
     }
     if (id == kFunctionWord) return;
@@ -420,6 +426,7 @@ class Clusterer final : public StoryClusterer {
     std::vector<double> frequencies;
     ids_.Clear();
     for (auto& ids : token_ids_) ids.Clear();
+    SeedFunctionWords();
     for (std::size_t word = 0; word < words_.size(); ++word) {
       if (!keep[word]) continue;
       renumbered[word] = static_cast<WordId>(words.size());
