@@ -1,13 +1,11 @@
 // The registry and the exposition come from prometheus-cpp's core library (Debian 12:
 // prometheus-cpp-dev, runtime libprometheus-cpp-core1.0): it is the maintained C++ client,
 // thread-safe, and writes the 0.0.4 text format with label escaping and cumulative
-// buckets. Only its core is used; its pull module (a civetweb server) is not, because the
-// project already serves HTTP with cpp-httplib. prometheus-cpp 1.0 does not escape HELP
+// buckets. Only its core is used; its pull module (a civetweb server) is not: civetweb's
+// timeouts, like cpp-httplib's, bound each read and not a request, and /healthz must answer
+// while a client dawdles (publishers/http_listener.h). prometheus-cpp 1.0 does not escape HELP
 // text, so every help string here is a constant without backslashes or newlines.
 #include "publishers/metrics.h"
-
-#include <httplib.h>
-#include <sys/socket.h>
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
@@ -28,6 +26,7 @@
 #include <vector>
 
 #include "core/time_format.h"
+#include "publishers/http_listener.h"
 
 namespace newsmon {
 namespace {
@@ -339,106 +338,52 @@ Result<ListenAddress> ParseListen(const std::string& listen) {
 
 namespace {
 
-// Runs each connection on the accepting thread, so the listener is one thread in all.
-// Scrapes are rare and cheap; one connection at a time is plenty.
-class InlineTaskQueue final : public httplib::TaskQueue {
- public:
-  void enqueue(std::function<void()> task) override { task(); }
-  void shutdown() override {}
-};
-
-// The listener gets its own thread, the only one the daemon adds: a scrape or a health
-// check must be answered however long the fetch loop is busy or blocked (a slow ingest,
-// a full poll), and cpp-httplib brings its own accept loop, which cannot be folded into
-// curl_multi_poll. The thread only reads Metrics (thread-safe) and calls `ready`.
+// The listener has its own thread, the only one the daemon adds: a scrape or a health check
+// must be answered however long the fetch loop is busy or blocked (a slow ingest, a full
+// poll). The thread only reads Metrics (thread-safe) and calls `ready`. It is an
+// HttpListener, which no slow client can hold up (publishers/http_listener.h).
 class HttpMetricsServer final : public MetricsServer {
  public:
   HttpMetricsServer(Metrics& metrics, std::function<Health()> ready)
       : metrics_(metrics), ready_(std::move(ready)) {}
 
-  ~HttpMetricsServer() override {
-    if (thread_.joinable()) {
-      // Start() waited until the loop was running, so stop() cannot be missed. Closing
-      // the listening socket ends the accept loop at once; a connection being served
-      // finishes first, bounded by the one-second timeouts below.
-      server_.stop();
-      thread_.join();
-    }
-  }
-
   Status Open(const ListenAddress& listen) {
-    // One request per connection, and short timeouts: with one thread, a client that
-    // connects and stalls delays other scrapes and the shutdown by at most a second.
-    server_.set_keep_alive_max_count(1);
-    server_.set_keep_alive_timeout(1);
-    server_.set_read_timeout(1, 0);
-    server_.set_write_timeout(1, 0);
-    server_.new_task_queue = [] { return new InlineTaskQueue(); };
-    // httplib's default sets SO_REUSEPORT, which lets a second daemon bind the same port
-    // and silently share its scrapes. SO_REUSEADDR alone allows a quick restart (sockets
-    // in TIME_WAIT) but not two listeners.
-    server_.set_socket_options([](socket_t sock) {
-      int yes = 1;
-      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    });
-
-    server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
-      response.set_content(metrics_.Expose(), kMetricsContentType);
-    });
-    server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
-      Health health;
-      if (ready_) {
-        try {
-          health = ready_();
-        } catch (...) {
-          health = {false, ""};
-        }
-      }
-      std::string body = health.ready ? "ready" : "not ready";
-      if (!health.ready && !health.reason.empty()) body += ": " + health.reason;
-      response.status = health.ready ? 200 : 503;
-      response.set_content(body + "\n", "text/plain; charset=utf-8");
-    });
-
-    auto display_host =
+    auto listener =
+        HttpListener::Start(listen.host, listen.port,
+                            [this](const HttpRequestHead& request) { return Serve(request); });
+    if (!listener.ok()) return listener.status().WithContext("metrics: ");
+    listener_ = std::move(listener).value();
+    const std::string host =
         listen.host.find(':') != std::string::npos ? "[" + listen.host + "]" : listen.host;
-    errno = 0;
-    if (listen.port == 0) {
-      port_ = server_.bind_to_any_port(listen.host);
-    } else {
-      port_ = server_.bind_to_port(listen.host, listen.port) ? listen.port : -1;
-    }
-    if (port_ < 0) {
-      int error = errno;
-      std::string message =
-          "metrics: cannot listen on " + display_host + ":" + std::to_string(listen.port);
-      if (error != 0) message += std::string(": ") + std::strerror(error);
-      return Status::Error(message);
-    }
-    address_ = display_host + ":" + std::to_string(port_);
-
-    thread_ = std::thread([this] {
-      server_.listen_after_bind();
-      finished_ = true;
-    });
-    // httplib 0.11's stop() does nothing until the loop has marked itself running; wait
-    // for that (microseconds) so the destructor's stop() always takes effect.
-    while (!server_.is_running() && !finished_) std::this_thread::yield();
-    if (finished_) return Status::Error("metrics: listener on " + address_ + " stopped at once");
+    address_ = host + ":" + std::to_string(listener_->port());
     return Status::Ok();
   }
 
   const std::string& address() const override { return address_; }
-  int port() const override { return port_; }
+  int port() const override { return listener_->port(); }
 
  private:
+  HttpAnswer Serve(const HttpRequestHead& request) {
+    if (request.path == "/metrics") return {200, kMetricsContentType, metrics_.Expose()};
+    if (request.path != "/healthz") return {404, "text/plain; charset=utf-8", "not found\n"};
+    Health health;
+    if (ready_) {
+      try {
+        health = ready_();
+      } catch (...) {
+        health = {false, ""};
+      }
+    }
+    std::string body = health.ready ? "ready" : "not ready";
+    if (!health.ready && !health.reason.empty()) body += ": " + health.reason;
+    return {health.ready ? 200 : 503, "text/plain; charset=utf-8", body + "\n"};
+  }
+
   Metrics& metrics_;
   std::function<Health()> ready_;
-  httplib::Server server_;
-  std::thread thread_;
-  std::atomic<bool> finished_{false};
   std::string address_;
-  int port_ = -1;
+  // Last: destroyed first, so its thread stops before what it reads goes.
+  std::unique_ptr<HttpListener> listener_;
 };
 
 }  // namespace

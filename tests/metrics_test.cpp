@@ -388,7 +388,7 @@ TEST_CASE("an address that is not local cannot be bound") {
         "metrics: cannot listen on 192.0.2.1:9464: Cannot assign requested address");
 }
 
-TEST_CASE("a client that connects and says nothing delays scrapes and the stop by about a second") {
+TEST_CASE("a client that connects and says nothing delays neither scrapes nor the stop") {
   Metrics metrics;
   auto server = MetricsServer::Start("127.0.0.1:0", metrics, {});
   REQUIRE(server.ok());
@@ -401,14 +401,15 @@ TEST_CASE("a client that connects and says nothing delays scrapes and the stop b
   address.sin_port = htons(static_cast<std::uint16_t>((*server)->port()));
   REQUIRE(::connect(sock, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
 
-  // The listener serves one connection at a time; the silent one is dropped after 1 s.
+  // The listener serves every connection at once (publishers/http_listener.h): httplib's one
+  // thread made this wait for the silent one's read timeout.
   httplib::Client client("127.0.0.1", (*server)->port());
   client.set_read_timeout(5);
   auto start = std::chrono::steady_clock::now();
   auto health = client.Get("/healthz");
   REQUIRE(health);
   CHECK(health->status == 200);
-  CHECK(std::chrono::steady_clock::now() - start < 2s);
+  CHECK(std::chrono::steady_clock::now() - start < 250ms);
 
   // A second silent client, still connected while the server stops.
   int silent = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -416,7 +417,7 @@ TEST_CASE("a client that connects and says nothing delays scrapes and the stop b
   REQUIRE(::connect(silent, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
   start = std::chrono::steady_clock::now();
   server->reset();
-  CHECK(std::chrono::steady_clock::now() - start < 2s);
+  CHECK(std::chrono::steady_clock::now() - start < 250ms);
   ::close(silent);
   ::close(sock);
 }
