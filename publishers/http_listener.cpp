@@ -3,6 +3,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <zlib.h>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <string_view>
@@ -31,6 +33,9 @@ constexpr std::size_t kGzipFrom = 256;
 // After accept fails for want of descriptors, it is tried again this much later instead of
 // at once: the waiting connection keeps the listening socket readable, and poll would spin.
 constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
+// How long a connection whose answer is sent waits for the client to close first, reading
+// and dropping anything more it sends, so that the answer is not cut off by a reset.
+constexpr auto kLinger = std::chrono::seconds(1);
 
 const char* ReasonPhrase(int status) {
   switch (status) {
@@ -84,23 +89,25 @@ class GzipStream {
   bool ok_ = false;
 };
 
-// Whether an Accept-Encoding value allows gzip: named (or "*") without "q=0".
+// The quality an Accept-Encoding value gives gzip (RFC 9110 12.5.3): its own q if it is
+// named, else that of "*", else 0. Only whether it is 0 matters here.
 bool AcceptsGzip(std::string_view value) {
+  std::optional<bool> gzip;
+  std::optional<bool> any;
   while (!value.empty()) {
     const std::size_t comma = value.find(',');
-    std::string_view coding = Trim(value.substr(0, comma));
+    std::string coding = AsciiLower(value.substr(0, comma));
     value = comma == std::string_view::npos ? "" : value.substr(comma + 1);
+    std::erase_if(coding, [](char c) { return c == ' ' || c == '\t'; });
     const std::size_t semicolon = coding.find(';');
-    const std::string name = AsciiLower(Trim(coding.substr(0, semicolon)));
-    if (name != "gzip" && name != "*") continue;
-    if (semicolon == std::string_view::npos) return true;
-    std::string parameters = AsciiLower(coding.substr(semicolon + 1));
-    parameters.erase(std::remove(parameters.begin(), parameters.end(), ' '), parameters.end());
-    const bool zero =
-        parameters.starts_with("q=0") && parameters.find_first_not_of("0.", 2) == std::string::npos;
-    if (!zero) return true;
+    const std::string name = coding.substr(0, semicolon);
+    const std::string parameters = semicolon == std::string::npos ? "" : coding.substr(semicolon);
+    const bool refused = parameters.starts_with(";q=0") &&
+                         parameters.find_first_not_of("0.", 4) == std::string::npos;
+    if (name == "gzip") gzip = !refused;
+    if (name == "*") any = !refused;
   }
-  return false;
+  return gzip.value_or(any.value_or(false));
 }
 
 // The request line and the one header this listener reads; nullopt for anything that is not
@@ -113,7 +120,9 @@ std::optional<HttpRequestHead> ParseHead(std::string_view head) {
     if (line.ends_with('\r')) line.remove_suffix(1);
     return line;
   };
-  const std::string_view request_line = next_line();
+  std::string_view request_line = next_line();
+  // RFC 9112 2.2: empty lines before the request line are to be ignored.
+  while (request_line.empty() && !head.empty()) request_line = next_line();
   const std::size_t method_end = request_line.find(' ');
   if (method_end == 0 || method_end == std::string_view::npos) return std::nullopt;
   const std::size_t target_end = request_line.find(' ', method_end + 1);
@@ -122,8 +131,10 @@ std::optional<HttpRequestHead> ParseHead(std::string_view head) {
   HttpRequestHead parsed;
   parsed.method = std::string(request_line.substr(0, method_end));
   std::string_view target = request_line.substr(method_end + 1, target_end - method_end - 1);
-  if (const std::size_t scheme = target.find("://"); scheme != std::string_view::npos) {
-    const std::size_t path = target.find('/', scheme + 3);  // absolute form: drop the authority
+  if (!target.starts_with('/')) {  // the absolute form, "http://host/metrics": drop the authority
+    const std::size_t scheme = target.find("://");
+    const std::size_t path =
+        scheme == std::string_view::npos ? std::string_view::npos : target.find('/', scheme + 3);
     target = path == std::string_view::npos ? "/" : target.substr(path);
   }
   parsed.path = std::string(target.substr(0, target.find('?')));
@@ -141,7 +152,8 @@ std::optional<HttpRequestHead> ParseHead(std::string_view head) {
 
 std::string Render(const HttpRequestHead& request, HttpAnswer answer) {
   bool gzipped = false;
-  if (request.accepts_gzip && answer.body.size() >= kGzipFrom) {
+  const bool compressible = answer.status == 200 && answer.body.size() >= kGzipFrom;
+  if (request.accepts_gzip && compressible) {
     if (auto compressed = GzipStream().Compress(answer.body)) {
       answer.body = std::move(*compressed);
       gzipped = true;
@@ -150,7 +162,8 @@ std::string Render(const HttpRequestHead& request, HttpAnswer answer) {
   std::string out =
       "HTTP/1.1 " + std::to_string(answer.status) + " " + ReasonPhrase(answer.status) + "\r\n";
   if (!answer.content_type.empty()) out += "Content-Type: " + answer.content_type + "\r\n";
-  if (gzipped) out += "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n";
+  if (gzipped) out += "Content-Encoding: gzip\r\n";
+  if (compressible) out += "Vary: Accept-Encoding\r\n";  // caches must not mix the two
   if (answer.status == 405) out += "Allow: GET, HEAD\r\n";
   out += "Content-Length: " + std::to_string(answer.body.size()) + "\r\n";
   out += "Connection: close\r\n\r\n";
@@ -162,13 +175,22 @@ HttpAnswer PlainAnswer(int status, std::string body) {
   return {status, "text/plain; charset=utf-8", std::move(body)};
 }
 
+// A connection reads its request's head, then sends the answer, then waits for the client to
+// close (or a short linger) before it is closed itself. Whatever the client sends after its
+// head is read and dropped meanwhile: a close with unread bytes makes the kernel reset the
+// connection and discard the part of the answer not yet delivered.
+enum class Phase : std::uint8_t { kReading, kAnswering, kLingering };
+
 struct Connection {
   UniqueFd fd;
+  Clock::time_point accepted;
   Clock::time_point deadline;
+  Phase phase = Phase::kReading;
   std::string received;
   std::size_t scanned = 0;  // bytes of `received` searched for the head's end
   std::string answer;       // the whole response, once the request's head is read
   std::size_t sent = 0;
+  bool client_closed = false;  // its side: nothing more to read (poll would report it forever)
   bool done = false;
 };
 
@@ -188,6 +210,40 @@ std::optional<std::size_t> HeadEnd(Connection& connection) {
   return std::nullopt;
 }
 
+enum class Drained : std::uint8_t { kOpen, kClosed, kFailed };
+
+// Reads what is waiting without keeping it: whether the client is still sending (kOpen), has
+// closed its side (kClosed: it may still read), or the connection failed.
+Drained Discard(int fd) {
+  char buffer[4096];
+  for (;;) {
+    const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+    if (got > 0) continue;
+    if (got == 0) return Drained::kClosed;
+    if (errno == EINTR) continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? Drained::kOpen : Drained::kFailed;
+  }
+}
+
+// accept(2) on Linux: errors of the network that concern the connection being accepted, to
+// be treated like EAGAIN (try the next one), not as the listener's.
+bool ConnectionError(int error) {
+  switch (error) {
+    case ECONNABORTED:
+    case ENETDOWN:
+    case EPROTO:
+    case ENOPROTOOPT:
+    case EHOSTDOWN:
+    case ENONET:
+    case EHOSTUNREACH:
+    case EOPNOTSUPP:
+    case ENETUNREACH:
+      return true;
+    default:
+      return false;
+  }
+}
+
 class PollingHttpListener final : public HttpListener {
  public:
   PollingHttpListener(UniqueFd listening, UniqueFd wake, int port, HttpHandler handler,
@@ -196,7 +252,9 @@ class PollingHttpListener final : public HttpListener {
         wake_(std::move(wake)),
         port_(port),
         handler_(std::move(handler)),
-        limits_(limits) {}
+        limits_(limits) {
+    limits_.max_connections = std::max<std::size_t>(1, limits_.max_connections);
+  }
 
   ~PollingHttpListener() override {
     if (!thread_.joinable()) return;
@@ -207,7 +265,10 @@ class PollingHttpListener final : public HttpListener {
   }
 
   void Run() {
-    thread_ = std::thread([this] { Serve(); });
+    thread_ = std::thread([this] {
+      ::pthread_setname_np(::pthread_self(), "http-listener");
+      Serve();
+    });
   }
 
   int port() const override { return port_; }
@@ -216,34 +277,50 @@ class PollingHttpListener final : public HttpListener {
   void Serve() {
     std::vector<pollfd> polled;
     for (;;) {
-      const Clock::time_point now = Clock::now();
-      std::erase_if(connections_, [now](const Connection& connection) {
-        return connection.done || now >= connection.deadline;
-      });
-      const bool accepting =
-          connections_.size() < limits_.max_connections && now >= accept_paused_until_;
+      const bool accepting = Clock::now() >= accept_paused_until_;
       polled.clear();
       polled.push_back({wake_.get(), POLLIN, 0});
       polled.push_back({listening_.get(), static_cast<short>(accepting ? POLLIN : 0), 0});
       for (const Connection& connection : connections_) {
-        polled.push_back({connection.fd.get(),
-                          static_cast<short>(connection.answer.empty() ? POLLIN : POLLOUT), 0});
+        short events = connection.client_closed ? 0 : POLLIN;
+        if (connection.phase == Phase::kAnswering) events |= POLLOUT;
+        polled.push_back({connection.fd.get(), events, 0});
       }
-      if (::poll(polled.data(), polled.size(), PollTimeout(now)) < 0) continue;  // EINTR
+      if (::poll(polled.data(), polled.size(), PollTimeout()) < 0) {
+        // EINTR; anything else (out of memory) waits a little rather than spinning.
+        if (errno != EINTR) ::poll(polled.data(), 1, 100);
+        continue;
+      }
       if (polled[0].revents != 0) return;
-      const Clock::time_point after = Clock::now();
       for (std::size_t i = 0; i < connections_.size(); ++i) {
-        if (polled[i + 2].revents == 0) continue;
-        Connection& connection = connections_[i];
-        if (connection.answer.empty()) Read(connection, after);
-        if (!connection.answer.empty() && !connection.done) Send(connection);
+        if (polled[i + 2].revents != 0) Service(connections_[i]);
       }
-      if ((polled[1].revents & POLLIN) != 0) AcceptWaiting(after);
+      // Deadlines after the work, so that a request already waiting when the thread was late
+      // is still read and answered.
+      const Clock::time_point now = Clock::now();
+      std::erase_if(connections_, [now](const Connection& connection) {
+        return connection.done || now >= connection.deadline;
+      });
+      if ((polled[1].revents & POLLIN) != 0) AcceptWaiting();
+    }
+  }
+
+  void Service(Connection& connection) {
+    try {
+      if (connection.phase == Phase::kReading) Read(connection);
+      if (connection.phase == Phase::kAnswering) Send(connection);
+      if (connection.phase == Phase::kLingering &&
+          (connection.client_closed || Discard(connection.fd.get()) != Drained::kOpen)) {
+        connection.done = true;  // the client has the answer and closed
+      }
+    } catch (const std::exception&) {
+      connection.done = true;  // out of memory for this one's answer: the others go on
     }
   }
 
   // Until the nearest deadline (or accepting again); forever when nothing is open.
-  int PollTimeout(Clock::time_point now) const {
+  int PollTimeout() const {
+    const Clock::time_point now = Clock::now();
     std::optional<Clock::time_point> wake_at;
     for (const Connection& connection : connections_) {
       if (!wake_at || connection.deadline < *wake_at) wake_at = connection.deadline;
@@ -256,22 +333,33 @@ class PollingHttpListener final : public HttpListener {
     return static_cast<int>(std::clamp<std::int64_t>(wait, 0, INT_MAX));
   }
 
-  void AcceptWaiting(Clock::time_point now) {
-    while (connections_.size() < limits_.max_connections) {
+  // Takes the connections waiting, at most a full set per turn. When all places are taken the
+  // oldest connection gives way: a client that answers promptly is done within milliseconds,
+  // so the oldest is the one dawdling, and a newcomer is never kept waiting behind it.
+  void AcceptWaiting() {
+    for (std::size_t taken = 0; taken < limits_.max_connections; ++taken) {
       const int fd = ::accept4(listening_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd >= 0) {
-        Connection& accepted = connections_.emplace_back();
-        accepted.fd = UniqueFd(fd);
-        accepted.deadline = now + limits_.request_deadline;
-        continue;
+      if (fd < 0) {
+        if (errno == EINTR || ConnectionError(errno)) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+          accept_paused_until_ = Clock::now() + kAcceptRetry;  // out of descriptors or memory
+        }
+        return;
       }
-      if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) accept_paused_until_ = now + kAcceptRetry;
-      return;
+      UniqueFd accepted(fd);
+      if (connections_.size() >= limits_.max_connections) {
+        connections_.erase(std::min_element(
+            connections_.begin(), connections_.end(),
+            [](const Connection& a, const Connection& b) { return a.accepted < b.accepted; }));
+      }
+      Connection& connection = connections_.emplace_back();
+      connection.fd = std::move(accepted);
+      connection.accepted = Clock::now();
+      connection.deadline = connection.accepted + limits_.request_deadline;
     }
   }
 
-  void Read(Connection& connection, Clock::time_point now) {
+  void Read(Connection& connection) {
     char buffer[4096];
     bool closed = false;
     // At most one byte past the limit is kept: enough to know the head is too long.
@@ -284,23 +372,24 @@ class PollingHttpListener final : public HttpListener {
       }
       if (got < 0 && errno == EINTR) continue;
       closed = got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+      connection.client_closed = closed;
       break;
     }
-    if (const auto end = HeadEnd(connection)) {
-      Answer(connection, ParseHead(std::string_view(connection.received).substr(0, *end)), now);
+    const std::optional<std::size_t> end = HeadEnd(connection);
+    if (end && *end <= limits_.max_request_bytes) {
+      Answer(connection, ParseHead(std::string_view(connection.received).substr(0, *end)));
     } else if (connection.received.size() > limits_.max_request_bytes) {
-      Respond(connection, HttpRequestHead{}, now, PlainAnswer(431, "request head too large\n"));
+      Respond(connection, HttpRequestHead{}, PlainAnswer(431, "request head too large\n"));
     } else if (closed) {
       connection.done = true;  // gone before its request ended
     }
   }
 
-  void Answer(Connection& connection, const std::optional<HttpRequestHead>& head,
-              Clock::time_point now) {
+  void Answer(Connection& connection, const std::optional<HttpRequestHead>& head) {
     if (!head) {
-      Respond(connection, HttpRequestHead{}, now, PlainAnswer(400, "bad request\n"));
+      Respond(connection, HttpRequestHead{}, PlainAnswer(400, "bad request\n"));
     } else if (head->method != "GET" && head->method != "HEAD") {
-      Respond(connection, *head, now, PlainAnswer(405, "method not allowed\n"));
+      Respond(connection, *head, PlainAnswer(405, "method not allowed\n"));
     } else {
       HttpAnswer answer;
       try {
@@ -308,19 +397,27 @@ class PollingHttpListener final : public HttpListener {
       } catch (...) {
         answer = PlainAnswer(500, "internal error\n");
       }
-      Respond(connection, *head, now, std::move(answer));
+      Respond(connection, *head, std::move(answer));
     }
   }
 
-  void Respond(Connection& connection, const HttpRequestHead& head, Clock::time_point now,
-               HttpAnswer answer) {
+  void Respond(Connection& connection, const HttpRequestHead& head, HttpAnswer answer) {
     connection.answer = Render(head, std::move(answer));
-    connection.deadline = now + limits_.answer_deadline;
+    connection.phase = Phase::kAnswering;
+    connection.deadline = Clock::now() + limits_.answer_deadline;
     connection.received.clear();
     connection.received.shrink_to_fit();
   }
 
   void Send(Connection& connection) {
+    if (!connection.client_closed) {  // what follows the head, if anything
+      const Drained drained = Discard(connection.fd.get());
+      if (drained == Drained::kFailed) {
+        connection.done = true;
+        return;
+      }
+      connection.client_closed = drained == Drained::kClosed;
+    }
     const std::string& answer = connection.answer;
     while (connection.sent < answer.size()) {
       const ssize_t sent = ::send(connection.fd.get(), answer.data() + connection.sent,
@@ -331,10 +428,14 @@ class PollingHttpListener final : public HttpListener {
       }
       if (sent < 0 && errno == EINTR) continue;
       if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-      break;  // the client went away
+      connection.done = true;  // the client went away
+      return;
     }
     ::shutdown(connection.fd.get(), SHUT_WR);
-    connection.done = true;
+    connection.answer.clear();
+    connection.answer.shrink_to_fit();
+    connection.phase = Phase::kLingering;
+    connection.deadline = std::min(connection.deadline, Clock::now() + kLinger);
   }
 
   UniqueFd listening_;
@@ -378,7 +479,8 @@ Result<UniqueFd> Listen(const std::string& host, int port) {
       continue;
     }
     // SO_REUSEADDR allows a quick restart (sockets in TIME_WAIT) but, unlike SO_REUSEPORT, not
-    // a second daemon on the same port silently sharing its scrapes.
+    // a second daemon on the same port silently sharing its scrapes. Should setting it fail,
+    // a restart's bind reports the port in use, which is the message that fits.
     const int yes = 1;
     ::setsockopt(sock.get(), SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     if (::bind(sock.get(), address->ai_addr, address->ai_addrlen) != 0 ||

@@ -6,8 +6,9 @@
 // byte a second holds the worker serving it for as long as its 8 KiB header limit lasts (over
 // two hours), and an accepted socket goes to a worker with no way to give it a deadline. With
 // one worker that held /healthz; with several, as many clients held them all. This listener
-// polls every connection at once, so a slow one delays no other, and closes each at its
-// deadline whatever it sends (docs/reliability.md).
+// polls every connection at once, so a slow one delays no other, closes each at its deadline
+// whatever it sends, and lets the oldest give way when all places are taken
+// (docs/reliability.md).
 #pragma once
 
 #include <chrono>
@@ -43,15 +44,16 @@ struct HttpListenerLimits {
   std::chrono::milliseconds answer_deadline{10000};
   // A longer head is answered 431.
   std::size_t max_request_bytes = 8192;
-  // Connections served at once; more wait in the kernel's queue, in order, for one to end
-  // (at most a deadline), rather than being refused. Bounds the memory that answers being
-  // sent hold.
+  // Connections served at once (at least 1). A newcomer beyond them closes the oldest: a
+  // prompt client is done in milliseconds, so the oldest is one that dawdles. Bounds the
+  // memory that answers being sent hold.
   std::size_t max_connections = 16;
 };
 
 class HttpListener {
  public:
-  // Binds `host` (a numeric address or a name) and `port` (0: any free one) and serves on a
+  // Binds `host` (a numeric address, or a name: its first address that can be bound, so
+  // "localhost" is 127.0.0.1 or ::1, not both) and `port` (0: any free one) and serves on a
   // thread of its own until destroyed. Fails with "cannot listen on HOST:PORT: REASON".
   static Result<std::unique_ptr<HttpListener>> Start(const std::string& host, int port,
                                                      HttpHandler handler,
