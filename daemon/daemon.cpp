@@ -349,11 +349,14 @@ class DaemonImpl final : public Daemon {
   void StartDueFetches(Clock::TimePoint now) {
     for (const FeedConfig& feed : feeds_.StartDue(now)) {
       FetchRequest request{feed.name, feed.url, "", ""};
-      if (auto state = parts_.store->FetchState(feed.name); state.ok()) {
+      // What the store knows of the feed holds for the URL the config named then: another URL
+      // is asked afresh (a site's feeds may share an ETag, and a 304 would hide the new one's
+      // items), and a 301/308 of the old one no longer applies.
+      if (auto state = parts_.store->FetchState(feed.name);
+          state.ok() && state->config_url == feed.url) {
         request.etag = state->validators.etag;
         request.last_modified = state->validators.last_modified;
-        // Where a 301/308 moved it, unless the config has since named another URL.
-        if (state->config_url == feed.url && !state->url.empty()) request.url = state->url;
+        if (!state->url.empty()) request.url = state->url;
       }
       spdlog::debug("feed '{}': fetching {}", feed.name, UrlForLog(request.url));
       parts_.fetcher->Start(std::move(request));
@@ -509,9 +512,14 @@ class DaemonImpl final : public Daemon {
   }
 
   void HandleResponse(const FetchResponse& response, Clock::TimePoint arrival) {
-    const FeedState* feed = feeds_.Find(response.feed);
-    if (!feed) return;  // removed by a reload while it was being fetched
-    std::string config_url = feed->config.url;
+    if (!feeds_.FetchIsCurrent(response.feed)) {
+      // A reload removed the feed, or gave it another URL, while it was being fetched: the
+      // answer is for a URL the config no longer names. Its host's place is freed (held, no
+      // other feed of that host would be fetched again), and the feed's new URL is due now.
+      feeds_.Abandon(response.feed, env_.clock.Now());
+      return;
+    }
+    std::string config_url = feeds_.Find(response.feed)->config.url;
     IngestReport report = pipeline_.Ingest(response, config_url, env_.clock.UnixSeconds());
     publish_latency_.Arrived(report.alert_seqs, arrival);
     FeedFetchedInCycle(response.feed);

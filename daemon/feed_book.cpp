@@ -64,6 +64,8 @@ FeedState FeedBook::Carry(const FeedConfig& config, Clock::time_point now) const
     state = *old;
   } else {
     state.next_due = now;
+    // One fetch of a feed at a time: its new URL waits for the old one's answer (Abandon).
+    state.in_flight = old && old->in_flight;
   }
   state.config = config;
   state.host = HostOf(config.url);
@@ -83,7 +85,8 @@ void FeedBook::Install(std::vector<FeedState> feeds, const PollingPolicy& policy
     if (feed.adaptive_interval.count() == 0) feed.adaptive_interval = policy_.min_interval;
     // In flight: scheduled when its fetch finishes. Disabled: never.
     if (feed.in_flight || feed.disabled) continue;
-    Schedule(i, std::min(feed.next_due, now + IntervalOf(feed)));
+    Schedule(i,
+             feed.failures > 0 ? feed.next_due : std::min(feed.next_due, now + IntervalOf(feed)));
   }
 }
 
@@ -110,15 +113,20 @@ std::vector<FeedConfig> FeedBook::StartDue(Clock::time_point now) {
         continue;
       }
       ++in_flight_per_host_[feed.host];
-      in_flight_hosts_[feed.config.name] = feed.host;
     }
+    in_flight_[feed.config.name] = {Polite(feed) ? feed.host : "", feed.config.url};
     feed.in_flight = true;
     started.push_back(feed.config);
   }
   return started;
 }
 
-void FeedBook::ReleaseHost(const std::string& host, Clock::time_point now) {
+// Ends the fetch of `name` in flight, freeing its host's place for the next feed waiting.
+void FeedBook::ReleaseHost(const std::string& name, Clock::time_point now) {
+  auto fetch = in_flight_.find(name);
+  if (fetch == in_flight_.end()) return;
+  const std::string host = std::move(fetch->second.host);
+  in_flight_.erase(fetch);
   if (host.empty()) return;
   if (--in_flight_per_host_[host] <= 0) in_flight_per_host_.erase(host);
   auto waiting = waiting_per_host_.find(host);
@@ -129,12 +137,7 @@ void FeedBook::ReleaseHost(const std::string& host, Clock::time_point now) {
 
 FeedChange FeedBook::Finish(const std::string& name, const FetchOutcome& outcome,
                             Clock::time_point now) {
-  // The host is released even for a feed a reload removed while it was in flight.
-  if (auto host = in_flight_hosts_.find(name); host != in_flight_hosts_.end()) {
-    std::string released = host->second;
-    in_flight_hosts_.erase(host);
-    ReleaseHost(released, now);
-  }
+  ReleaseHost(name, now);
   auto found = index_.find(name);
   if (found == index_.end()) return FeedChange::kNone;
   std::size_t index = found->second;
@@ -172,6 +175,23 @@ FeedChange FeedBook::Finish(const std::string& name, const FetchOutcome& outcome
   }
   Schedule(index, due);
   return change;
+}
+
+bool FeedBook::FetchIsCurrent(const std::string& name) const {
+  auto fetch = in_flight_.find(name);
+  const FeedState* feed = Find(name);
+  return fetch != in_flight_.end() && feed != nullptr && feed->in_flight &&
+         feed->config.url == fetch->second.config_url;
+}
+
+void FeedBook::Abandon(const std::string& name, Clock::time_point now) {
+  ReleaseHost(name, now);
+  auto found = index_.find(name);
+  if (found == index_.end()) return;
+  FeedState& feed = feeds_[found->second];
+  if (!feed.in_flight) return;
+  feed.in_flight = false;
+  if (!feed.disabled) Schedule(found->second, now);
 }
 
 // Feeds without an explicit interval are polled more often while they change and less

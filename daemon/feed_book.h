@@ -62,8 +62,10 @@ class FeedBook {
   explicit FeedBook(Random& random) : random_(random) {}
 
   // New feeds are due at now; feeds that stay keep their state and due time (brought
-  // forward if their interval got shorter). stored_disabled tells, for a feed, whether
-  // and why the store has it disabled.
+  // forward if their interval got shorter, unless they are failing: a reload does not cut a
+  // backoff short). A feed whose URL changed starts afresh, once a fetch of its old URL
+  // still in flight has ended. stored_disabled tells, for a feed, whether and why the store
+  // has it disabled.
   template <typename StoredDisabled>
   void Replace(const std::vector<FeedConfig>& feeds, const PollingPolicy& policy,
                Clock::time_point now, StoredDisabled stored_disabled) {
@@ -78,9 +80,14 @@ class FeedBook {
   // Marks the feeds that are due and allowed to go now in flight and returns them.
   std::vector<FeedConfig> StartDue(Clock::time_point now);
   std::optional<Clock::time_point> NextDue() const { return scheduler_.NextDue(); }
-  // Records a finished fetch and schedules the next one. Unknown names (a feed removed
-  // while its fetch was in flight) are ignored.
+  // Whether the fetch of `name` in flight was started for the URL the feed has now: not when
+  // a reload removed the feed, or gave it another URL, while it was being fetched.
+  bool FetchIsCurrent(const std::string& name) const;
+  // Records a finished current fetch and schedules the next one.
   FeedChange Finish(const std::string& name, const FetchOutcome& outcome, Clock::time_point now);
+  // Ends a fetch that is not current without learning from it: its host's place is free
+  // again, and a feed that stays (under a new URL) is due at once.
+  void Abandon(const std::string& name, Clock::time_point now);
 
   const FeedState* Find(const std::string& name) const;
   const std::vector<FeedState>& feeds() const { return feeds_; }
@@ -93,13 +100,19 @@ class FeedBook {
   std::chrono::milliseconds IntervalOf(const FeedState& feed) const;
   std::chrono::milliseconds NextInterval(FeedState& feed, const FetchOutcome& outcome) const;
   std::chrono::milliseconds Backoff(const FeedState& feed);
-  void ReleaseHost(const std::string& host, Clock::time_point now);
+  void ReleaseHost(const std::string& name, Clock::time_point now);
   void Schedule(std::size_t index, Clock::time_point due);
 
   std::vector<FeedState> feeds_;
   std::unordered_map<std::string, std::size_t> index_;  // name → position in feeds_
   std::unordered_map<std::string, int> in_flight_per_host_;
-  std::unordered_map<std::string, std::string> in_flight_hosts_;  // feed name → host
+  // Fetches in flight by feed name: the host they hold a place of ("" for none) and the
+  // config URL they were started for, which a reload may since have changed or removed.
+  struct InFlight {
+    std::string host;
+    std::string config_url;
+  };
+  std::unordered_map<std::string, InFlight> in_flight_;
   std::unordered_map<std::string, std::deque<std::size_t>> waiting_per_host_;
   std::unordered_map<std::string, Clock::time_point> host_paused_until_;
   PollingPolicy policy_;

@@ -601,7 +601,8 @@ class SqliteStore final : public Store {
   }
 
   Status UpdateFeed(const FetchRecord& r) {
-    // ?2 config URL, ?8 where it moved (or ''), ?9 why it is disabled (or '').
+    // ?2 config URL, ?8 where it moved (or ''), ?9 why it is disabled (or ''). Validators
+    // belong to the config URL they were given for (SET reads the row as it was).
     auto stmt = db_.Prepare(R"sql(
 INSERT INTO feeds(name, url, config_url, etag, last_modified, last_attempt, last_success,
                   last_error, consecutive_failures, disabled, state_since)
@@ -613,8 +614,10 @@ ON CONFLICT(name) DO UPDATE SET
   disabled = ?9,
   state_since = CASE WHEN (consecutive_failures = 0) <> (?6 <> 0) OR disabled <> ?9 THEN ?5
                      ELSE state_since END,
-  etag = CASE WHEN ?6 AND (?3 <> '' OR ?4 <> '') THEN ?3 ELSE etag END,
-  last_modified = CASE WHEN ?6 AND (?3 <> '' OR ?4 <> '') THEN ?4 ELSE last_modified END,
+  etag = CASE WHEN ?6 AND (?3 <> '' OR ?4 <> '') THEN ?3 WHEN config_url <> ?2 THEN ''
+              ELSE etag END,
+  last_modified = CASE WHEN ?6 AND (?3 <> '' OR ?4 <> '') THEN ?4 WHEN config_url <> ?2 THEN ''
+                       ELSE last_modified END,
   last_attempt = ?5,
   last_success = CASE WHEN ?6 THEN ?5 ELSE last_success END,
   last_error = ?7,

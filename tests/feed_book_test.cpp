@@ -64,6 +64,48 @@ TEST_CASE("failures back off by doubling from the interval up to max_backoff, ji
   CHECK(mid.book.Find("a")->failures == 0);
 }
 
+TEST_CASE("a reload keeps a failing feed's backoff and brings a healthy one forward") {
+  Book mid(0.5);
+  // a fails at every poll, b and c succeed, until a has failed four times.
+  while (mid.book.Find("a")->failures < 4) {
+    for (const FeedConfig& feed : mid.book.StartDue(mid.clock.Now())) {
+      mid.book.Finish(feed.name, feed.name == "a" ? Failed() : Ok(), mid.clock.Now());
+    }
+    if (mid.book.Find("a")->failures < 4) mid.clock.AdvanceTo(*mid.book.NextDue());
+  }
+  const auto failing_due = mid.book.Find("a")->next_due;
+  REQUIRE(failing_due - mid.clock.Now() == 80min);
+  std::vector<FeedConfig> shorter = kFeeds;
+  for (FeedConfig& feed : shorter) feed.interval = 5min;
+  mid.book.Replace(shorter, {}, mid.clock.Now(), [](const FeedConfig&) { return Disabled(); });
+  CHECK(mid.book.Find("a")->next_due == failing_due);
+  // b and c, healthy, come forward to their new interval.
+  CHECK(mid.book.Find("b")->next_due <= mid.clock.Now() + 5min);
+  CHECK(mid.book.Find("c")->next_due <= mid.clock.Now() + 5min);
+}
+
+TEST_CASE("a fetch in flight when a reload removes its feed or changes its URL is abandoned") {
+  PollingPolicy one_per_host;
+  one_per_host.max_per_host = 1;
+  Book book(0.5, one_per_host);
+  auto& feeds = book.book;
+  REQUIRE(feeds.StartDue(book.clock.Now()).size() == 2);  // a, and c of another host
+  CHECK(feeds.FetchIsCurrent("a"));
+  // a removed, c given another URL, both while in flight.
+  feeds.Replace({{"b", "https://example.org/b", 10min}, {"c", "https://other.example/c2", 10min}},
+                one_per_host, book.clock.Now(), [](const FeedConfig&) { return Disabled(); });
+  CHECK_FALSE(feeds.FetchIsCurrent("a"));
+  CHECK_FALSE(feeds.FetchIsCurrent("c"));
+  CHECK(feeds.StartDue(book.clock.Now()).empty());  // b waits for a's host; c for its old fetch
+  feeds.Abandon("a", book.clock.Now());
+  feeds.Abandon("c", book.clock.Now());
+  std::vector<std::string> started;
+  for (const FeedConfig& feed : feeds.StartDue(book.clock.Now())) started.push_back(feed.url);
+  CHECK(started == std::vector<std::string>{"https://example.org/b", "https://other.example/c2"});
+  CHECK(feeds.FetchIsCurrent("b"));
+  CHECK(feeds.FetchIsCurrent("c"));
+}
+
 TEST_CASE("a feed polled less often than max_backoff keeps its own rhythm when failing") {
   PollingPolicy policy;
   policy.max_backoff = 1h;

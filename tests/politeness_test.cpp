@@ -40,6 +40,31 @@ TEST_CASE("a 301 moves the feed for good: later polls go straight to the new URL
   CHECK(moved_lines == 1);
 }
 
+TEST_CASE("a 301 to a page that is not a feed is not followed for good") {
+  LogCapture log;
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/feed.xml", Status(301, server.Url("/home.html")));
+  Resource home;
+  home.body = "<html><body>Welcome</body></html>";
+  home.content_type = "text/html";
+  server.Serve("/home.html", home);
+  Config config = TestConfig(dir, {{"wire", server.Url("/feed.xml")}});
+  DaemonRunner runner(config);
+  REQUIRE(server.WaitForHits("/home.html", 1));
+  // The publisher puts the feed back: it is asked where the config says, and read.
+  server.Serve("/feed.xml", Feed());
+  REQUIRE(WaitUntil([&] {
+    return CountRows(dir.File("newsmon.db"), "SELECT COUNT(*) FROM items WHERE guid = 'w1'") == 1;
+  }));
+  const std::size_t home_hits = server.HitCount("/home.html");
+  REQUIRE(server.WaitForHits("/feed.xml", server.HitCount("/feed.xml") + 3));
+  CHECK(server.HitCount("/home.html") == home_hits);
+  for (const std::string& line : log.Lines()) {
+    CHECK(line.find("moved permanently") == std::string::npos);
+  }
+}
+
 TEST_CASE("410 Gone disables the feed with a clear log line, also across restarts") {
   LogCapture log;
   TempDir dir;
@@ -118,6 +143,31 @@ TEST_CASE("at most max_per_host requests are in flight per host") {
   DaemonRunner runner(config);
   for (const auto& [name, url] : feeds) REQUIRE(server.WaitForHits(url.substr(url.rfind('/')), 2));
   CHECK(server.PeakConcurrency() == 2);
+}
+
+TEST_CASE("feeds removed while they are being fetched leave their host to the others") {
+  LogCapture log;
+  TempDir dir;
+  FeedServer server;
+  Resource slow = Feed();
+  slow.delay = 800ms;
+  server.Serve("/a.xml", slow);
+  server.Serve("/b.xml", slow);
+  server.Serve("/c.xml", Feed());
+  // The host takes two requests at a time (max_per_host's default): a and b hold both.
+  Config config = TestConfig(
+      dir, {{"a", server.Url("/a.xml")}, {"b", server.Url("/b.xml")}, {"c", server.Url("/c.xml")}});
+  DaemonRunner runner(config);
+  REQUIRE(server.WaitForHits("/a.xml", 1));
+  REQUIRE(server.WaitForHits("/b.xml", 1));
+  // Removed in flight, and the other, renamed in flight: their answers must free the host.
+  dir.Write("newsmon.toml",
+            TestConfigToml(dir, {{"b2", server.Url("/b.xml")}, {"c", server.Url("/c.xml")}}));
+  runner.Reload();
+  REQUIRE(log.WaitFor("reloaded: 2 feeds"));
+  const std::size_t hits = server.HitCount("/c.xml");
+  CHECK(server.WaitForHits("/c.xml", hits + 5));
+  CHECK(server.WaitForHits("/b.xml", 3));
 }
 
 TEST_CASE("an interval under min_interval for a remote feed is a config error") {

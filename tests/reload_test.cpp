@@ -107,3 +107,60 @@ TEST_CASE("a feed's error is logged when its state changes, not on every poll") 
 
 }  // namespace
 }  // namespace newsmon::testing
+
+namespace newsmon::testing {
+namespace {
+
+TEST_CASE("a feed given a new URL while its old one is fetched goes to the new URL") {
+  LogCapture log;
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/old.xml", [&] {
+    Resource moved = ErrorResource(301);
+    moved.location = server.Url("/old-moved.xml");
+    return moved;
+  }());
+  Resource slow = FeedResource({{"o1", "Weather", "Mild."}});
+  slow.delay = 800ms;
+  server.Serve("/old-moved.xml", slow);
+  server.Serve("/fresh.xml", FeedResource({{"f1", "Weather", "Cold."}}));
+  Config config = TestConfig(dir, {{"w", server.Url("/old.xml")}});
+  DaemonRunner runner(config);
+  REQUIRE(server.WaitForHits("/old-moved.xml", 1));
+  dir.Write("newsmon.toml", TestConfigToml(dir, {{"w", server.Url("/fresh.xml")}}));
+  runner.Reload();
+  REQUIRE(log.WaitFor("reloaded: 1 feeds"));
+  // The old URL's late answer (with its move) is not taken for the new URL's: once it has
+  // come, the new URL is still the one polled.
+  const auto old_answered = server.Hits("/old-moved.xml").front().at + slow.delay;
+  REQUIRE(WaitUntil([&] { return std::chrono::steady_clock::now() > old_answered + 200ms; }));
+  REQUIRE(server.WaitForHits("/fresh.xml", server.HitCount("/fresh.xml") + 3));
+  CHECK(server.HitCount("/old-moved.xml") == 1);
+  CHECK(CountRows(dir.File("newsmon.db"), "SELECT COUNT(*) FROM items WHERE guid = 'o1'") == 0);
+  CHECK(CountRows(dir.File("newsmon.db"), "SELECT COUNT(*) FROM items WHERE guid = 'f1'") == 1);
+  for (const std::string& line : log.Lines()) {
+    CHECK(line.find("moved permanently") == std::string::npos);
+  }
+}
+
+TEST_CASE("a new URL is asked without the old URL's validators") {
+  LogCapture log;
+  TempDir dir;
+  FeedServer server;
+  // One site-wide ETag, as WordPress gives every feed of a site.
+  server.Serve("/old.xml", FeedResource({{"o1", "Weather", "Mild."}}, "\"v1\""));
+  server.Serve("/fresh.xml", FeedResource({{"f1", "Weather", "Cold."}}, "\"v1\""));
+  Config config = TestConfig(dir, {{"w", server.Url("/old.xml")}});
+  DaemonRunner runner(config);
+  REQUIRE(server.WaitForHits("/old.xml", 2));
+  dir.Write("newsmon.toml", TestConfigToml(dir, {{"w", server.Url("/fresh.xml")}}));
+  runner.Reload();
+  REQUIRE(server.WaitForHits("/fresh.xml", 2));
+  const auto hits = server.Hits("/fresh.xml");
+  CHECK(hits[0].if_none_match.empty());
+  CHECK(hits[1].if_none_match == "\"v1\"");  // its own, once it had them
+  CHECK(CountRows(dir.File("newsmon.db"), "SELECT COUNT(*) FROM items WHERE guid = 'f1'") == 1);
+}
+
+}  // namespace
+}  // namespace newsmon::testing
