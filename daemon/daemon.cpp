@@ -333,11 +333,21 @@ class DaemonImpl final : public Daemon {
     spdlog::info("{}", DescribeShare(config));
   }
 
-  // A feed the store knows as gone stays disabled until the config gives it a new URL.
+  // A feed the store knows as gone stays disabled until the config gives it a new URL; one it
+  // knows as failing keeps its backoff (FeedBook::Replace).
   void ReplaceFeeds(const Config& config, Clock::TimePoint now) {
-    feeds_.Replace(OwnedFeeds(config), PolicyOf(config), now, [this](const FeedConfig& feed) {
+    const std::int64_t unix_now = env_.clock.UnixSeconds();
+    feeds_.Replace(OwnedFeeds(config), PolicyOf(config), now, [&](const FeedConfig& feed) {
+      StoredPoll stored;
       auto state = parts_.store->FetchState(feed.name);
-      return state.ok() && state->config_url == feed.url ? state->disabled : Disabled();
+      if (!state.ok() || state->config_url != feed.url) return stored;
+      stored.disabled = state->disabled;
+      stored.failures = state->consecutive_failures;
+      // Compared in seconds before any conversion: a stored value is anything a file held.
+      if (state->next_due > unix_now && state->next_due - unix_now < 7 * 24 * 3600) {
+        stored.due = now + std::chrono::seconds(state->next_due - unix_now);
+      }
+      return stored;
     });
     for (const FeedState& feed : feeds_.feeds()) {
       if (feed.disabled) {

@@ -57,6 +57,20 @@ bool IsLocalFeed(const std::string& url) {
   return name == "localhost" || name.rfind("127.", 0) == 0 || name == "[::1]";
 }
 
+bool FeedBook::Knows(const FeedConfig& config) const {
+  const FeedState* old = Find(config.name);
+  return old != nullptr && old->config.url == config.url;
+}
+
+void FeedBook::Resume(FeedState& state, const StoredPoll& stored, Clock::time_point now) {
+  if (stored.failures <= 0) return;
+  state.failures = stored.failures;
+  // Never further than the longest pause a server can ask for: a stored time decades ahead
+  // (a clock that was wrong) must not silence the feed.
+  if (stored.due && *stored.due > now)
+    state.next_due = std::min(*stored.due, now + kLongestRetryAfter);
+}
+
 FeedState FeedBook::Carry(const FeedConfig& config, Clock::time_point now) const {
   FeedState state;
   const FeedState* old = Find(config.name);

@@ -50,6 +50,14 @@ struct FetchOutcome {
   std::optional<std::chrono::seconds> max_age;
 };
 
+// What the store knows of a feed from before (a previous run, or before a reload re-added
+// it), for the URL the config names now.
+struct StoredPoll {
+  Disabled disabled;
+  int failures = 0;                                          // failed polls in a row
+  std::optional<std::chrono::steady_clock::time_point> due;  // when it was to be polled next
+};
+
 // What a fetch's outcome changed, so the log speaks when a feed's state changes and not
 // on every failed poll.
 enum class FeedChange { kNone, kStartedFailing, kErrorChanged, kRecovered, kDisabled };
@@ -61,18 +69,22 @@ class FeedBook {
   // Jitter for backoff comes from `random`, which must outlive the book.
   explicit FeedBook(Random& random) : random_(random) {}
 
-  // New feeds are due at now; feeds that stay keep their state and due time (brought
-  // forward if their interval got shorter, unless they are failing: a reload does not cut a
-  // backoff short). A feed whose URL changed starts afresh, once a fetch of its old URL
-  // still in flight has ended. stored_disabled tells, for a feed, whether and why the store
-  // has it disabled.
-  template <typename StoredDisabled>
+  // New feeds are due at now, unless the store has them failing (`stored`: a StoredPoll for
+  // a FeedConfig): then they keep their failures and the retry they were due, so a restart
+  // neither cuts a backoff or a Retry-After short nor, in a crash loop, polls a failing host
+  // at every start. Feeds that stay keep their state and due time (brought forward if their
+  // interval got shorter, unless they are failing: a reload does not cut a backoff short). A
+  // feed whose URL changed starts afresh, once a fetch of its old URL still in flight ended.
+  template <typename Stored>
   void Replace(const std::vector<FeedConfig>& feeds, const PollingPolicy& policy,
-               Clock::time_point now, StoredDisabled stored_disabled) {
+               Clock::time_point now, Stored stored) {
     std::vector<FeedState> replaced;
     for (const FeedConfig& config : feeds) {
-      replaced.push_back(Carry(config, now));
-      if (!replaced.back().disabled) replaced.back().disabled = stored_disabled(config);
+      const bool known = Knows(config);
+      FeedState& state = replaced.emplace_back(Carry(config, now));
+      const StoredPoll from_store = stored(config);
+      if (!state.disabled) state.disabled = from_store.disabled;
+      if (!known) Resume(state, from_store, now);
     }
     Install(std::move(replaced), policy, now);
   }
@@ -94,7 +106,9 @@ class FeedBook {
   std::size_t failing() const;
 
  private:
+  bool Knows(const FeedConfig& config) const;
   FeedState Carry(const FeedConfig& config, Clock::time_point now) const;
+  static void Resume(FeedState& state, const StoredPoll& stored, Clock::time_point now);
   void Install(std::vector<FeedState> feeds, const PollingPolicy& policy, Clock::time_point now);
   bool Polite(const FeedState& feed) const;
   std::chrono::milliseconds IntervalOf(const FeedState& feed) const;

@@ -206,7 +206,8 @@ class SqliteStore final : public Store {
 
   Result<FeedFetchState> FetchState(const std::string& feed) override {
     auto stmt = db_.Prepare(
-        "SELECT etag, last_modified, url, config_url, disabled FROM feeds WHERE name = ?1");
+        "SELECT etag, last_modified, url, config_url, disabled, consecutive_failures, next_due "
+        "FROM feeds WHERE name = ?1");
     if (!stmt.ok()) return stmt.status();
     stmt->Bind(1, feed);
     FeedFetchState state;
@@ -214,7 +215,9 @@ class SqliteStore final : public Store {
       state = {{stmt->ColumnText(0), stmt->ColumnText(1)},
                stmt->ColumnText(2),
                stmt->ColumnText(3),
-               Disabled::FromStored(stmt->ColumnText(4))};
+               Disabled::FromStored(stmt->ColumnText(4)),
+               static_cast<int>(std::clamp<std::int64_t>(stmt->ColumnInt(5), 0, 1'000'000)),
+               stmt->ColumnInt(6)};
     }
     if (!stmt->status().ok()) return stmt->status();
     return state;

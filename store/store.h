@@ -53,6 +53,8 @@ struct FeedFetchState {
   std::string url;         // where to fetch: the config's URL, or where it moved (301/308)
   std::string config_url;  // the config's URL when url was recorded
   Disabled disabled;
+  int consecutive_failures = 0;
+  std::int64_t next_due = 0;  // Unix seconds (RecordNextDue); 0 when never recorded
 };
 
 struct ClassifiedItem {

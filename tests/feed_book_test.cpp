@@ -27,7 +27,7 @@ struct Book {
   explicit Book(double jitter_draw, PollingPolicy policy = {},
                 const std::vector<FeedConfig>& feeds = kFeeds)
       : random(jitter_draw), book(random) {
-    book.Replace(feeds, policy, clock.Now(), [](const FeedConfig&) { return Disabled(); });
+    book.Replace(feeds, policy, clock.Now(), [](const FeedConfig&) { return StoredPoll{}; });
   }
   // Starts what is due now and finishes `name` with `outcome`; returns the delay to its next poll.
   milliseconds Poll(const std::string& name, const FetchOutcome& outcome) {
@@ -77,11 +77,34 @@ TEST_CASE("a reload keeps a failing feed's backoff and brings a healthy one forw
   REQUIRE(failing_due - mid.clock.Now() == 80min);
   std::vector<FeedConfig> shorter = kFeeds;
   for (FeedConfig& feed : shorter) feed.interval = 5min;
-  mid.book.Replace(shorter, {}, mid.clock.Now(), [](const FeedConfig&) { return Disabled(); });
+  mid.book.Replace(shorter, {}, mid.clock.Now(), [](const FeedConfig&) { return StoredPoll{}; });
   CHECK(mid.book.Find("a")->next_due == failing_due);
   // b and c, healthy, come forward to their new interval.
   CHECK(mid.book.Find("b")->next_due <= mid.clock.Now() + 5min);
   CHECK(mid.book.Find("c")->next_due <= mid.clock.Now() + 5min);
+}
+
+TEST_CASE("at start a feed the store has failing keeps its retry, within a day") {
+  FakeClock clock;
+  FixedRandom random(0.5);
+  FeedBook book(random);
+  const auto now = clock.Now();
+  book.Replace(kFeeds, {}, now, [&](const FeedConfig& feed) {
+    StoredPoll stored;
+    if (feed.name == "a") stored = {Disabled(), 3, now + 2h};        // backing off
+    if (feed.name == "b") stored = {Disabled(), 1, now + 90 * 24h};  // a clock that was wrong
+    if (feed.name == "c") stored = {Disabled(), 0, now + 9min};      // healthy: polled at start
+    return stored;
+  });
+  CHECK(book.Find("a")->failures == 3);
+  CHECK(book.Find("a")->next_due == now + 2h);
+  CHECK(book.Find("b")->next_due == now + 24h);
+  CHECK(book.Find("c")->failures == 0);
+  CHECK(book.Find("c")->next_due == now);
+  // A reload keeps what the book knows; what the store says counts only for feeds it did not.
+  book.Replace(kFeeds, {}, now, [&](const FeedConfig&) { return StoredPoll{Disabled(), 9, {}}; });
+  CHECK(book.Find("a")->failures == 3);
+  CHECK(book.Find("c")->failures == 0);
 }
 
 TEST_CASE("a fetch in flight when a reload removes its feed or changes its URL is abandoned") {
@@ -93,7 +116,7 @@ TEST_CASE("a fetch in flight when a reload removes its feed or changes its URL i
   CHECK(feeds.FetchIsCurrent("a"));
   // a removed, c given another URL, both while in flight.
   feeds.Replace({{"b", "https://example.org/b", 10min}, {"c", "https://other.example/c2", 10min}},
-                one_per_host, book.clock.Now(), [](const FeedConfig&) { return Disabled(); });
+                one_per_host, book.clock.Now(), [](const FeedConfig&) { return StoredPoll{}; });
   CHECK_FALSE(feeds.FetchIsCurrent("a"));
   CHECK_FALSE(feeds.FetchIsCurrent("c"));
   CHECK(feeds.StartDue(book.clock.Now()).empty());  // b waits for a's host; c for its old fetch

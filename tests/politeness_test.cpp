@@ -87,6 +87,25 @@ TEST_CASE("410 Gone disables the feed with a clear log line, also across restart
   CHECK(server.HitCount("/gone.xml") == 1);
 }
 
+TEST_CASE("a restart keeps a failing feed's backoff and its host's Retry-After") {
+  TempDir dir;
+  FeedServer limited;
+  Resource busy = Status(429);
+  busy.retry_after = "3600";
+  limited.Serve("/a.xml", busy);
+  FeedServer other;  // another host (port), polled as usual
+  other.Serve("/b.xml", Feed());
+  Config config = TestConfig(dir, {{"a", limited.Url("/a.xml")}, {"b", other.Url("/b.xml")}});
+  {
+    DaemonRunner runner(config);
+    REQUIRE(limited.WaitForHits("/a.xml", 1));
+    REQUIRE(other.WaitForHits("/b.xml", 3));
+  }
+  DaemonRunner restarted(config);  // as systemd's Restart= would, seconds later
+  REQUIRE(other.WaitForHits("/b.xml", other.HitCount("/b.xml") + 3));
+  CHECK(limited.HitCount("/a.xml") == 1);
+}
+
 // End to end on real time with the shortest Retry-After there is; the rule itself, and the
 // day it is capped at, are tested on a fake clock in feed_book_test.cpp.
 TEST_CASE("429 with Retry-After pauses every feed of that host") {
