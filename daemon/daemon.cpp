@@ -583,7 +583,8 @@ class DaemonImpl final : public Daemon {
     }
   }
 
-  // For `newsmon status`, which reads the database while the daemon runs.
+  // For `newsmon status`, which reads the database while the daemon runs, and for a restart,
+  // which keeps a failing feed's retry (FeedBook::Replace).
   void RecordNextDue(const std::string& name) {
     const FeedState* feed = feeds_.Find(name);
     if (!feed || feed->disabled) return;
@@ -591,7 +592,8 @@ class DaemonImpl final : public Daemon {
         std::chrono::duration_cast<std::chrono::seconds>(feed->next_due - env_.clock.Now());
     if (Status s = parts_.store->RecordNextDue(name, env_.clock.UnixSeconds() + from_now.count());
         !s.ok()) {
-      // Only `newsmon status` reads it; the feed is polled on time all the same.
+      // `newsmon status` reads it, and a restart for a failing feed's retry; this run polls
+      // the feed on time all the same.
       spdlog::debug("feed '{}': cannot record its next poll: {}", name, s.message());
     }
   }

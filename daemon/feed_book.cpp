@@ -78,8 +78,9 @@ FeedState FeedBook::Carry(const FeedConfig& config, Clock::time_point now) const
     state = *old;
   } else {
     state.next_due = now;
-    // One fetch of a feed at a time: its new URL waits for the old one's answer (Abandon).
-    state.in_flight = old && old->in_flight;
+    // One fetch of a feed at a time: its new URL waits for the old one's answer (Abandon),
+    // also when an earlier reload had removed the feed while that fetch was running.
+    state.in_flight = in_flight_.contains(config.name);
   }
   state.config = config;
   state.host = HostOf(config.url);

@@ -64,16 +64,7 @@ IngestReport Pipeline::Ingest(const FetchResponse& response, const std::string& 
     }
     return Record(std::move(record), std::move(report));
   }
-  // A permanent redirect is followed for good only to a feed: a publisher's feed that points
-  // for a while at its home page or a maintenance page must be asked again where it was.
-  const bool moved = response.permanently_moved && response.effective_url != response.url;
-  auto follow_move = [&] {
-    if (!moved) return;
-    record.moved_to = response.effective_url;
-    report.moved = true;
-  };
   if (response.not_modified) {
-    follow_move();  // it answered the feed's validators: the feed is there
     report.not_modified = true;
     return Record(std::move(record), std::move(report));
   }
@@ -82,7 +73,14 @@ IngestReport Pipeline::Ingest(const FetchResponse& response, const std::string& 
     report.status = parsed.status();
     return Record(std::move(record), std::move(report));
   }
-  follow_move();
+  // A permanent redirect is followed for good only to a feed that was read: a publisher's
+  // feed that points for a while at its home page or a maintenance page must be asked again
+  // where it was. Not on a 304 either: curl sends the feed's validators on to the target,
+  // and a static page older than the feed's Last-Modified answers 304 too.
+  if (response.permanently_moved && response.effective_url != response.url) {
+    record.moved_to = response.effective_url;
+    report.moved = true;
+  }
   report.warnings = parsed->warnings;
   report.items_seen = parsed->items.size();
   if (parsed->ttl_minutes) report.ttl = std::chrono::minutes(*parsed->ttl_minutes);

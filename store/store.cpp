@@ -605,7 +605,8 @@ class SqliteStore final : public Store {
 
   Status UpdateFeed(const FetchRecord& r) {
     // ?2 config URL, ?8 where it moved (or ''), ?9 why it is disabled (or ''). Validators
-    // belong to the config URL they were given for (SET reads the row as it was).
+    // and the count of failures belong to the config URL they were given for (SET reads the
+    // row as it was).
     auto stmt = db_.Prepare(R"sql(
 INSERT INTO feeds(name, url, config_url, etag, last_modified, last_attempt, last_success,
                   last_error, consecutive_failures, disabled, state_since)
@@ -624,7 +625,8 @@ ON CONFLICT(name) DO UPDATE SET
   last_attempt = ?5,
   last_success = CASE WHEN ?6 THEN ?5 ELSE last_success END,
   last_error = ?7,
-  consecutive_failures = CASE WHEN ?6 THEN 0 ELSE consecutive_failures + 1 END
+  consecutive_failures = CASE WHEN ?6 THEN 0 WHEN config_url <> ?2 THEN 1
+                              ELSE consecutive_failures + 1 END
 )sql");
     if (!stmt.ok()) return stmt.status();
     return stmt->Bind(1, r.feed)

@@ -84,6 +84,32 @@ TEST_CASE("a reload keeps a failing feed's backoff and brings a healthy one forw
   CHECK(mid.book.Find("c")->next_due <= mid.clock.Now() + 5min);
 }
 
+TEST_CASE("a feed removed and added back while its fetch runs waits for that fetch") {
+  Book book(0.5);
+  auto& feeds = book.book;
+  auto none = [](const FeedConfig&) { return StoredPoll{}; };
+  REQUIRE(feeds.StartDue(book.clock.Now()).size() == 3);
+  feeds.Replace({kFeeds[1], kFeeds[2]}, {}, book.clock.Now(), none);  // a removed in flight
+  SECTION("with the same URL: the fetch running is a's") {
+    feeds.Replace(kFeeds, {}, book.clock.Now(), none);
+    CHECK(feeds.Find("a")->in_flight);
+    CHECK(feeds.FetchIsCurrent("a"));
+    CHECK(feeds.Finish("a", Ok(), book.clock.Now()) == FeedChange::kNone);
+    CHECK(feeds.Find("a")->next_due == book.clock.Now() + 10min);
+  }
+  SECTION("with a new URL: the old fetch's answer is dropped and the new URL fetched") {
+    std::vector<FeedConfig> changed = kFeeds;
+    changed[0].url = "https://example.org/a2";
+    feeds.Replace(changed, {}, book.clock.Now(), none);
+    CHECK(feeds.StartDue(book.clock.Now()).empty());  // not a second fetch of a beside the first
+    CHECK_FALSE(feeds.FetchIsCurrent("a"));
+    feeds.Abandon("a", book.clock.Now());
+    const auto started = feeds.StartDue(book.clock.Now());
+    REQUIRE(started.size() == 1);
+    CHECK(started[0].url == "https://example.org/a2");
+  }
+}
+
 TEST_CASE("at start a feed the store has failing keeps its retry, within a day") {
   FakeClock clock;
   FixedRandom random(0.5);

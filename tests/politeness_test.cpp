@@ -65,6 +65,32 @@ TEST_CASE("a 301 to a page that is not a feed is not followed for good") {
   }
 }
 
+TEST_CASE("a 301 to a page that answers the feed's validators with 304 is not followed for good") {
+  LogCapture log;
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/feed.xml", FeedResource({{"w1", "Weather", "Mild."}}, "\"site\""));
+  Config config = TestConfig(dir, {{"wire", server.Url("/feed.xml")}});
+  DaemonRunner runner(config);
+  REQUIRE(server.WaitForHits("/feed.xml", 1));
+  // The feed now points at a page with the site's ETag: curl asks it with the feed's, and the
+  // page answers 304.
+  Resource home;
+  home.body = "<html><body>Back soon</body></html>";
+  home.content_type = "text/html";
+  home.etag = "\"site\"";
+  server.Serve("/home.html", home);
+  server.Serve("/feed.xml", Status(301, server.Url("/home.html")));
+  REQUIRE(server.WaitForHits("/home.html", 1));
+  server.Serve("/feed.xml", FeedResource({{"w2", "Weather", "Cold."}}, "\"two\""));
+  REQUIRE(WaitUntil([&] {
+    return CountRows(dir.File("newsmon.db"), "SELECT COUNT(*) FROM items WHERE guid = 'w2'") == 1;
+  }));
+  for (const std::string& line : log.Lines()) {
+    CHECK(line.find("moved permanently") == std::string::npos);
+  }
+}
+
 TEST_CASE("410 Gone disables the feed with a clear log line, also across restarts") {
   LogCapture log;
   TempDir dir;
@@ -87,7 +113,7 @@ TEST_CASE("410 Gone disables the feed with a clear log line, also across restart
   CHECK(server.HitCount("/gone.xml") == 1);
 }
 
-TEST_CASE("a restart keeps a failing feed's backoff and its host's Retry-After") {
+TEST_CASE("a restart keeps a failing feed's backoff, a Retry-After included") {
   TempDir dir;
   FeedServer limited;
   Resource busy = Status(429);

@@ -121,7 +121,7 @@ TEST_CASE("a feed given a new URL while its old one is fetched goes to the new U
     return moved;
   }());
   Resource slow = FeedResource({{"o1", "Weather", "Mild."}});
-  slow.delay = 800ms;
+  slow.delay = 2s;  // the reload comes while it is running, however slow the machine
   server.Serve("/old-moved.xml", slow);
   server.Serve("/fresh.xml", FeedResource({{"f1", "Weather", "Cold."}}));
   Config config = TestConfig(dir, {{"w", server.Url("/old.xml")}});

@@ -116,6 +116,26 @@ TEST_CASE("validators survive a failed fetch and are replaced by a successful on
   CHECK((*store)->Feeds()->at(0).consecutive_failures == 0);
 }
 
+TEST_CASE("a new config URL starts without the old one's validators and failures") {
+  TempDir dir;
+  auto store = Store::Open(dir.File("n.db"));
+  REQUIRE(store.ok());
+  REQUIRE((*store)->RecordFetch(Fetched({}, "\"one\"")).ok());
+  FetchRecord failed = Fetched({}, "");
+  failed.status = Status::Error("HTTP 500");
+  for (int i = 0; i < 3; ++i) REQUIRE((*store)->RecordFetch(failed).ok());
+  REQUIRE((*store)->FetchState("wire")->consecutive_failures == 3);
+
+  failed.config_url = "https://example.com/edited";
+  REQUIRE((*store)->RecordFetch(failed).ok());
+  auto state = (*store)->FetchState("wire");
+  CHECK(state->consecutive_failures == 1);  // the new URL's first failure, not the fourth
+  CHECK(state->validators.etag.empty());
+  CHECK(state->validators.last_modified.empty());
+  REQUIRE((*store)->RecordNextDue("wire", 1795428100).ok());
+  CHECK((*store)->FetchState("wire")->next_due == 1795428100);
+}
+
 TEST_CASE("a permanent move is remembered until the config names another URL") {
   TempDir dir;
   auto store = Store::Open(dir.File("n.db"));
