@@ -6,6 +6,7 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -13,14 +14,17 @@
 #include <csignal>
 #include <deque>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 #include <zmq.hpp>
 
+#include "core/ascii.h"
 #include "core/status.h"
 #include "core/time_format.h"
 #include "daemon/board_page.h"
@@ -423,11 +427,38 @@ bool Authorized(const httplib::Request& request, const std::string& token) {
   if (authorization.rfind("Bearer ", 0) == 0 && SameSecret(authorization.substr(7), token)) {
     return true;
   }
-  if (request.has_param("token") && SameSecret(request.get_param_value("token"), token)) {
+  // On the page's address only, which trades it for the cookie at once: on the others a
+  // token in the query would stay in proxies' and servers' access logs.
+  if (request.path == "/" && request.has_param("token") &&
+      SameSecret(request.get_param_value("token"), token)) {
     return true;
   }
   const std::string cookie = CookieValue(request.get_header_value("Cookie"), kCookie);
   return !cookie.empty() && SameSecret(cookie, token);
+}
+
+// The host a request names (its Host header without the port), lowercased; "" without one.
+std::string RequestHost(const httplib::Request& request) {
+  std::string host = AsciiLower(request.get_header_value("Host"));
+  if (host.starts_with('[')) return host.substr(1, host.find(']') - 1);
+  return host.substr(0, host.find(':'));
+}
+
+// A board without a token is for this machine's browsers only, and the loopback address
+// alone does not make it so: a web page whose name an attacker re-points at 127.0.0.1 (DNS
+// rebinding) would read it from the editor's own browser. Such a page's requests name the
+// attacker's host, so only loopback names are answered.
+bool NamedAsLoopback(const httplib::Request& request) {
+  const std::string host = RequestHost(request);
+  return host.empty() || host == "localhost" || host.ends_with(".localhost") || IsLoopback(host);
+}
+
+// Headers of every answer: nothing the board shows is to be cached, sniffed, framed or sent
+// on in a Referer.
+void Harden(httplib::Response& response) {
+  response.set_header("Cache-Control", "no-store");
+  response.set_header("X-Content-Type-Options", "nosniff");
+  response.set_header("Referrer-Policy", "no-referrer");
 }
 
 std::int64_t ParseSeq(const std::string& text) {
@@ -440,16 +471,31 @@ std::int64_t ParseSeq(const std::string& text) {
 // One SSE stream: a comment every kKeepAlive keeps proxies from closing a quiet one.
 constexpr auto kKeepAlive = 15s;
 
-void ServeEvents(HeldAlerts& held, const httplib::Request& request, httplib::Response& response) {
+// SSE streams each hold one of the server's threads for as long as a browser is open; the
+// rest are kept for the page and /alerts (and what a slow client holds).
+constexpr std::size_t kHttpThreads = 64;
+constexpr int kMaxStreams = 48;
+
+void ServeEvents(HeldAlerts& held, const std::shared_ptr<std::atomic<int>>& streams,
+                 const httplib::Request& request, httplib::Response& response) {
+  if (++*streams > kMaxStreams) {
+    --*streams;
+    response.status = 503;
+    response.set_header("Retry-After", "10");
+    response.set_content("newsmon board: too many open boards (" + std::to_string(kMaxStreams) +
+                             "); close one, or run a second board\n",
+                         "text/plain; charset=utf-8");
+    return;
+  }
   std::string resume = request.get_header_value("Last-Event-ID");
   if (resume.empty() && request.has_param("since")) resume = request.get_param_value("since");
   bool reset = false;
   auto cursor = std::make_shared<HeldAlerts::Cursor>(held.Open(ParseSeq(resume), reset));
   auto first = std::make_shared<bool>(true);
-  response.set_header("Cache-Control", "no-cache");
   response.set_header("X-Accel-Buffering", "no");  // nginx would hold the stream back
   response.set_chunked_content_provider(
-      "text/event-stream", [&held, cursor, first, reset](std::size_t, httplib::DataSink& sink) {
+      "text/event-stream",
+      [&held, cursor, first, reset](std::size_t, httplib::DataSink& sink) {
         std::string out;
         if (*first) {
           *first = false;
@@ -465,11 +511,18 @@ void ServeEvents(HeldAlerts& held, const httplib::Request& request, httplib::Res
         if (update.heartbeat) out += "event: heartbeat\ndata: " + *update.heartbeat + "\n\n";
         if (out.empty()) out = ": keep-alive\n\n";
         return sink.write(out.data(), out.size());
-      });
+      },
+      [streams](bool) { --*streams; });
 }
 
-// SSE streams each hold a thread for as long as a browser is open.
-constexpr std::size_t kHttpThreads = 64;
+// Letters, digits and "-._~+/=" (base64 and URL-safe tokens): the token goes into a cookie
+// as it is, where ';', ',', spaces and quotes would cut or break it.
+bool TokenCharactersFit(const std::string& token) {
+  return std::all_of(token.begin(), token.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("-._~+/=").find(c) != std::string_view::npos;
+  });
+}
 
 }  // namespace
 
@@ -486,6 +539,11 @@ int Board(const BoardOptions& options) {
                  "only those who hold it see the board\n";
     return 1;
   }
+  if (!TokenCharactersFit(options.token)) {
+    std::cerr << "newsmon board: --token may hold only letters, digits and - . _ ~ + / = (it "
+                 "goes into a cookie)\n";
+    return 1;
+  }
   auto keys = LoadKeys(options);
   if (!keys.ok()) {
     std::cerr << "newsmon board: " << keys.status().message() << "\n";
@@ -496,8 +554,19 @@ int Board(const BoardOptions& options) {
   httplib::Server server;
   server.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
   const std::string token = options.token;
+  auto streams = std::make_shared<std::atomic<int>>(0);
   server.set_pre_routing_handler(
       [token](const httplib::Request& request, httplib::Response& response) {
+        Harden(response);
+        if (token.empty() && !NamedAsLoopback(request)) {
+          response.status = 421;
+          response.set_content(
+              "newsmon board: a board without a token answers only to loopback names "
+              "(localhost, 127.0.0.1, [::1]), not to '" +
+                  request.get_header_value("Host") + "'\n",
+              "text/plain; charset=utf-8");
+          return httplib::Server::HandlerResponse::Handled;
+        }
         if (Authorized(request, token)) return httplib::Server::HandlerResponse::Unhandled;
         response.status = 401;
         response.set_header("WWW-Authenticate", "Bearer");
@@ -518,16 +587,17 @@ int Board(const BoardOptions& options) {
     }
     response.set_header("Content-Security-Policy",
                         "default-src 'none'; script-src 'unsafe-inline'; style-src "
-                        "'unsafe-inline'; connect-src 'self'; img-src 'self'");
+                        "'unsafe-inline'; connect-src 'self'; img-src 'self'; "
+                        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
     response.set_content(kBoardPage, "text/html; charset=utf-8");
   });
   server.Get("/alerts", [&held](const httplib::Request&, httplib::Response& response) {
-    response.set_header("Cache-Control", "no-cache");
     response.set_content(held.Snapshot(), "application/json");
   });
-  server.Get("/events", [&held](const httplib::Request& request, httplib::Response& response) {
-    ServeEvents(held, request, response);
-  });
+  server.Get("/events",
+             [&held, streams](const httplib::Request& request, httplib::Response& response) {
+               ServeEvents(held, streams, request, response);
+             });
 
   // Like the metrics listener: no SO_REUSEPORT, so a second board cannot share the port.
   server.set_socket_options([](socket_t socket) {

@@ -48,7 +48,10 @@ ul.more { margin: .3em 0 0; padding-left: 1.2em; }
 <script>
 "use strict";
 // Alerts of one story in one thread share a row, newest first; a burst has a row of its own.
-const groups = new Map();
+const groups = new Map();  // by story (or alert), the most recently added last
+// A tab left open all night keeps the newest groups and the last few alerts of each, as the
+// board itself keeps the newest alerts: the page would otherwise grow until it crawled.
+const kMaxGroups = 2000, kAlertsKept = 11;
 const threads = new Set();
 const list = document.getElementById("alerts");
 const picker = document.getElementById("thread");
@@ -179,11 +182,18 @@ function add(alert) {
                   ? alert.thread + "/" + alert.story.id : "#" + alert.seq;
   const group = groups.get(key) || {alerts: []};
   group.alerts.unshift(alert);
+  if (group.alerts.length > kAlertsKept) group.alerts.length = kAlertsKept;
   if (group.element) group.element.remove();
   group.element = render(group);
+  groups.delete(key);
   groups.set(key, group);
   show(group.element);
   list.prepend(group.element);
+  while (groups.size > kMaxGroups) {
+    const [oldestKey, oldest] = groups.entries().next().value;
+    oldest.element.remove();
+    groups.delete(oldestKey);
+  }
   if (!threads.has(alert.thread)) {
     threads.add(alert.thread);
     const option = node("option", null, alert.thread);

@@ -1,8 +1,12 @@
 // newsmon board as an editor's browser meets it: the board is the real binary, the bus a
 // PUB and a REP socket speaking the documented protocol (docs/alerts.md), so the test
 // decides exactly which alerts exist, which were replayed and which arrive live.
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -11,6 +15,7 @@
 #include <thread>
 
 #include "core/time_format.h"
+#include "core/unique_fd.h"
 #include "tests/support/board_bus.h"
 #include "tests/support/daemon_runner.h"
 #include "tests/support/fixtures.h"
@@ -247,6 +252,94 @@ TEST_CASE("board with a token answers 401 without it and accepts header or query
   auto cookie = client.Get("/alerts", {{"Cookie", "other=1; newsmon_board=s3cret"}});
   REQUIRE(cookie);
   CHECK(cookie->status == 200);
+}
+
+TEST_CASE("board without a token answers only to loopback names (no DNS rebinding)") {
+  TempDir dir;
+  FakeBus bus(dir);
+  bus.Store(BoardAlert(1, "Ceasefire report"));
+  RunningBoard board(bus);
+  httplib::Client client("127.0.0.1", board.port());
+  const std::string port = std::to_string(board.port());
+  auto rebound = client.Get("/alerts", {{"Host", "evil.example:" + port}});
+  REQUIRE(rebound);
+  CHECK(rebound->status == 421);
+  CHECK(rebound->body ==
+        "newsmon board: a board without a token answers only to loopback names (localhost, "
+        "127.0.0.1, [::1]), not to 'evil.example:" +
+            port + "'\n");
+  for (const std::string& host :
+       {"localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port, "board.localhost:" + port}) {
+    CAPTURE(host);
+    auto answer = client.Get("/alerts", {{"Host", host}});
+    REQUIRE(answer);
+    CHECK(answer->status == 200);
+    CHECK(answer->get_header_value("Cache-Control") == "no-store");
+    CHECK(answer->get_header_value("X-Content-Type-Options") == "nosniff");
+    CHECK(answer->get_header_value("Referrer-Policy") == "no-referrer");
+  }
+  auto page = client.Get("/");
+  REQUIRE(page);
+  CHECK(page->get_header_value("Content-Security-Policy").find("frame-ancestors 'none'") !=
+        std::string::npos);
+}
+
+TEST_CASE(
+    "board takes its token in the query on the page only, and refuses one unfit for a cookie") {
+  TempDir dir;
+  FakeBus bus(dir);
+  RunningBoard board(bus, {"--token", "s3cret"});
+  httplib::Client client("127.0.0.1", board.port());
+  CHECK(client.Get("/alerts?token=s3cret")->status == 401);
+  CHECK(client.Get("/events?token=s3cret")->status == 401);
+  CHECK(client.Get("/?token=s3cret")->status == 303);
+
+  Completed unfit = RunNewsmon({"board", "--listen", "127.0.0.1:0", "--token", "a; Path=/x"});
+  CHECK(unfit.status == 1);
+  CHECK(unfit.err ==
+        "newsmon board: --token may hold only letters, digits and - . _ ~ + / = (it goes into "
+        "a cookie)\n");
+}
+
+TEST_CASE("board refuses event streams past its limit, and takes one again when one closes") {
+  TempDir dir;
+  FakeBus bus(dir);
+  RunningBoard board(bus);
+  auto open_stream = [&] {
+    UniqueFd sock(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    REQUIRE(sock.valid());
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<std::uint16_t>(board.port()));
+    REQUIRE(::connect(sock.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    const std::string request = "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    REQUIRE(::send(sock.get(), request.data(), request.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(request.size()));
+    return sock;
+  };
+  auto status_line = [](const UniqueFd& sock) {
+    std::string got;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (got.find("\r\n") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd polled{sock.get(), POLLIN, 0};
+      if (::poll(&polled, 1, 100) <= 0) continue;
+      char buffer[256];
+      const ssize_t n = ::recv(sock.get(), buffer, sizeof buffer, 0);
+      if (n <= 0) break;
+      got.append(buffer, static_cast<std::size_t>(n));
+    }
+    return got.substr(0, got.find("\r\n"));
+  };
+  std::vector<UniqueFd> streams;
+  for (int i = 0; i < 48; ++i) {
+    streams.push_back(open_stream());
+    REQUIRE(status_line(streams.back()) == "HTTP/1.1 200 OK");
+  }
+  UniqueFd refused = open_stream();
+  CHECK(status_line(refused) == "HTTP/1.1 503 Service Unavailable");
+  streams.pop_back();  // a tab closed: its place is free again once the board notices
+  CHECK(WaitUntil([&] { return status_line(open_stream()) == "HTTP/1.1 200 OK"; }, 30s));
 }
 
 TEST_CASE("board page holds no feed text and inserts it as text only") {
