@@ -343,6 +343,7 @@ class DaemonImpl final : public Daemon {
       if (!state.ok() || state->config_url != feed.url) return stored;
       stored.disabled = state->disabled;
       stored.failures = state->consecutive_failures;
+      if (!state->url.empty() && state->url != feed.url) stored.moved_to = state->url;
       // Compared in seconds before any conversion: a stored value is anything a file held.
       if (state->next_due > unix_now && state->next_due - unix_now < 7 * 24 * 3600) {
         stored.due = now + std::chrono::seconds(state->next_due - unix_now);
@@ -538,6 +539,7 @@ class DaemonImpl final : public Daemon {
       spdlog::warn("feed '{}': {}", response.feed, warning);
     }
     if (report.moved) {
+      feeds_.MovedTo(response.feed, response.effective_url);
       spdlog::warn(
           "feed '{}' moved permanently to {}; fetching it there from now on (update "
           "the config to silence this)",

@@ -91,6 +91,7 @@ void FeedBook::Install(std::vector<FeedState> feeds, const PollingPolicy& policy
                        Clock::time_point now) {
   feeds_ = std::move(feeds);
   policy_ = policy;
+  std::erase_if(host_paused_until_, [now](const auto& paused) { return paused.second <= now; });
   index_.clear();
   waiting_per_host_.clear();
   scheduler_.Clear();
@@ -197,6 +198,11 @@ bool FeedBook::FetchIsCurrent(const std::string& name) const {
   const FeedState* feed = Find(name);
   return fetch != in_flight_.end() && feed != nullptr && feed->in_flight &&
          feed->config.url == fetch->second.config_url;
+}
+
+void FeedBook::MovedTo(const std::string& name, const std::string& url) {
+  auto found = index_.find(name);
+  if (found != index_.end()) feeds_[found->second].host = HostOf(url);
 }
 
 void FeedBook::Abandon(const std::string& name, Clock::time_point now) {

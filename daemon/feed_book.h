@@ -50,12 +50,15 @@ struct FetchOutcome {
   std::optional<std::chrono::seconds> max_age;
 };
 
+std::string HostOf(const std::string& url);
+
 // What the store knows of a feed from before (a previous run, or before a reload re-added
 // it), for the URL the config names now.
 struct StoredPoll {
   Disabled disabled;
   int failures = 0;                                          // failed polls in a row
   std::optional<std::chrono::steady_clock::time_point> due;  // when it was to be polled next
+  std::string moved_to;  // where a 301/308 moved it, if anywhere
 };
 
 // What a fetch's outcome changed, so the log speaks when a feed's state changes and not
@@ -85,6 +88,7 @@ class FeedBook {
       const StoredPoll from_store = stored(config);
       if (!state.disabled) state.disabled = from_store.disabled;
       if (!known) Resume(state, from_store, now);
+      if (!known && !from_store.moved_to.empty()) state.host = HostOf(from_store.moved_to);
     }
     Install(std::move(replaced), policy, now);
   }
@@ -100,6 +104,9 @@ class FeedBook {
   // Ends a fetch that is not current without learning from it: its host's place is free
   // again, and a feed that stays (under a new URL) is due at once.
   void Abandon(const std::string& name, Clock::time_point now);
+  // A 301/308 moved the feed to `url`: from its next fetch it counts against that host's
+  // places and pauses, which are the ones it now loads.
+  void MovedTo(const std::string& name, const std::string& url);
 
   const FeedState* Find(const std::string& name) const;
   const std::vector<FeedState>& feeds() const { return feeds_; }
@@ -128,7 +135,7 @@ class FeedBook {
   };
   std::unordered_map<std::string, InFlight> in_flight_;
   std::unordered_map<std::string, std::deque<std::size_t>> waiting_per_host_;
-  std::unordered_map<std::string, Clock::time_point> host_paused_until_;
+  std::unordered_map<std::string, Clock::time_point> host_paused_until_;  // pruned in Install
   PollingPolicy policy_;
   Scheduler scheduler_;
   Random& random_;

@@ -110,6 +110,33 @@ TEST_CASE("a feed removed and added back while its fetch runs waits for that fet
   }
 }
 
+TEST_CASE("a feed a 301 moved counts against the host it moved to") {
+  PollingPolicy one_per_host;
+  one_per_host.max_per_host = 1;
+  const std::vector<FeedConfig> feeds = {{"a", "https://old.example/a", 10min},
+                                         {"b", "https://new.example/b", 10min}};
+  SECTION("moved while running") {
+    Book book(0.5, one_per_host, feeds);
+    REQUIRE(book.book.StartDue(book.clock.Now()).size() == 2);  // two hosts
+    book.book.MovedTo("a", "https://new.example/a");
+    book.book.Finish("a", Ok(), book.clock.Now());
+    book.book.Finish("b", Ok(), book.clock.Now());
+    book.clock.AdvanceTo(*book.book.NextDue());
+    CHECK(book.book.StartDue(book.clock.Now()).size() == 1);  // one host now
+  }
+  SECTION("moved before a restart") {
+    FakeClock clock;
+    FixedRandom random(0.5);
+    FeedBook book(random);
+    book.Replace(feeds, one_per_host, clock.Now(), [](const FeedConfig& feed) {
+      StoredPoll stored;
+      if (feed.name == "a") stored.moved_to = "https://new.example/a";
+      return stored;
+    });
+    CHECK(book.StartDue(clock.Now()).size() == 1);
+  }
+}
+
 TEST_CASE("at start a feed the store has failing keeps its retry, within a day") {
   FakeClock clock;
   FixedRandom random(0.5);
@@ -117,9 +144,9 @@ TEST_CASE("at start a feed the store has failing keeps its retry, within a day")
   const auto now = clock.Now();
   book.Replace(kFeeds, {}, now, [&](const FeedConfig& feed) {
     StoredPoll stored;
-    if (feed.name == "a") stored = {Disabled(), 3, now + 2h};        // backing off
-    if (feed.name == "b") stored = {Disabled(), 1, now + 90 * 24h};  // a clock that was wrong
-    if (feed.name == "c") stored = {Disabled(), 0, now + 9min};      // healthy: polled at start
+    if (feed.name == "a") stored = {Disabled(), 3, now + 2h, ""};        // backing off
+    if (feed.name == "b") stored = {Disabled(), 1, now + 90 * 24h, ""};  // a clock that was wrong
+    if (feed.name == "c") stored = {Disabled(), 0, now + 9min, ""};      // healthy: polled at start
     return stored;
   });
   CHECK(book.Find("a")->failures == 3);
@@ -128,7 +155,9 @@ TEST_CASE("at start a feed the store has failing keeps its retry, within a day")
   CHECK(book.Find("c")->failures == 0);
   CHECK(book.Find("c")->next_due == now);
   // A reload keeps what the book knows; what the store says counts only for feeds it did not.
-  book.Replace(kFeeds, {}, now, [&](const FeedConfig&) { return StoredPoll{Disabled(), 9, {}}; });
+  book.Replace(kFeeds, {}, now, [&](const FeedConfig&) {
+    return StoredPoll{Disabled(), 9, {}, ""};
+  });
   CHECK(book.Find("a")->failures == 3);
   CHECK(book.Find("c")->failures == 0);
 }
