@@ -27,20 +27,76 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
+// Feed text as a terminal may show it: control characters (C0, DEL, and C1, which some
+// terminals obey in UTF-8, U+009B starting an escape sequence) and the bidirectional
+// overrides (which can make a line read as another) become U+FFFD. The feed parser drops
+// C0 controls already; a title is still a stranger's bytes reaching the editor's terminal.
+std::string Printable(const std::string& text) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    const auto third = i + 2 < text.size() ? static_cast<unsigned char>(text[i + 2]) : 0;
+    if (byte < 0x20 || byte == 0x7F) {
+      out += kReplacement;
+    } else if (byte == 0xC2 && next >= 0x80 && next <= 0x9F) {  // U+0080..U+009F
+      out += kReplacement;
+      ++i;
+    } else if (byte == 0xE2 && ((next == 0x80 && third >= 0xAA && third <= 0xAE) ||   // U+202A..E
+                                (next == 0x81 && third >= 0xA6 && third <= 0xA9))) {  // U+2066..9
+      out += kReplacement;
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// A string field; "" when it is missing or not a string: a message of another shape (from a
+// peer on the bus that is not the daemon) is read as far as it goes, not ended on.
+std::string StringOf(const json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : "";
+}
+
+// A string field of an alert as a terminal may show it.
+std::string Text(const json& object, const char* key) { return Printable(StringOf(object, key)); }
+
+// A number field, or `fallback` when it is missing or not a number.
+template <typename Number>
+Number NumberOf(const json& object, const char* key, Number fallback) {
+  if (!object.is_object()) return fallback;
+  auto found = object.find(key);
+  return found != object.end() && found->is_number() ? found->get<Number>() : fallback;
+}
+
 std::string Join(const json& list) {
   std::string joined;
+  if (!list.is_array()) return joined;
   for (const auto& entry : list) {
     if (!entry.is_string()) continue;
-    joined += (joined.empty() ? "" : ", ") + entry.get<std::string>();
+    joined += (joined.empty() ? "" : ", ") + Printable(entry.get<std::string>());
   }
   return joined;
+}
+
+// A member that is an object or array, or `null` when it is missing or of another type.
+const json& Member(const json& object, const char* key) {
+  static const json kNone;
+  if (!object.is_object()) return kNone;
+  auto found = object.find(key);
+  return found == object.end() ? kNone : *found;
 }
 
 // "UPDATE", "BURST" before the thread, so an editor tells news from confirmation at a glance;
 // nothing for a new story (or an alert of a daemon before stories).
 std::string KindTag(const json& alert) {
-  const std::string kind = alert.value("kind", "new");
-  if (kind == "new") return "";
+  const std::string kind = Text(alert, "kind");
+  if (kind.empty() || kind == "new") return "";
   std::string tag = kind;
   for (char& c : tag) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return tag + " ";
@@ -48,41 +104,47 @@ std::string KindTag(const json& alert) {
 
 // "5 sources: wire, daily, radio, agency, tv" for an alert of a story with more than one.
 std::string SourcesLine(const json& alert) {
-  const json& story = alert.value("story", json());
-  if (!story.is_object() || story.value("source_count", 0) < 2) return "";
-  return "    " + std::to_string(story.value("source_count", 0)) +
-         " sources: " + Join(story.value("sources", json::array())) + "\n";
+  const json& story = Member(alert, "story");
+  const auto sources = NumberOf<std::int64_t>(story, "source_count", 0);
+  if (sources < 2) return "";
+  return "    " + std::to_string(sources) + " sources: " + Join(Member(story, "sources")) + "\n";
 }
 
 std::string FormatBurst(const json& alert) {
-  const json& burst = alert.value("burst", json::object());
+  const json& burst = Member(alert, "burst");
   std::ostringstream out;
-  out << alert.value("detected_at", "") << "  #" << alert.value("seq", 0) << "  " << KindTag(alert)
-      << "[" << alert.value("thread", "") << "]  " << burst.value("stories", 0)
-      << " new stories since " << burst.value("window_start", "") << " (about "
-      << burst.value("expected", 0.0) << " expected)\n";
-  for (const json& story : alert.value("stories", json::array())) {
+  out << Text(alert, "detected_at") << "  #" << NumberOf<std::int64_t>(alert, "seq", 0) << "  "
+      << KindTag(alert) << "[" << Text(alert, "thread") << "]  "
+      << NumberOf<std::int64_t>(burst, "stories", 0) << " new stories since "
+      << Text(burst, "window_start") << " (about " << NumberOf(burst, "expected", 0.0)
+      << " expected)\n";
+  const json& stories = Member(alert, "stories");
+  for (const json& story : stories.is_array() ? stories : json::array()) {
     if (!story.is_object()) continue;
-    out << "    " << story.value("title", "") << "  (" << story.value("feed", "") << ")\n";
+    out << "    " << Text(story, "title") << "  (" << Text(story, "feed") << ")\n";
   }
   return out.str();
 }
 
 // Two lines an editor can scan: when, which thread, the headline and its source; then
 // the link and the words that made it match (or the story that carried it into the thread).
+// Every field is read as what it should be and shown printable: an alert is made of feed
+// text, and one of another shape (a peer on the bus that is not the daemon) is shown as far
+// as it goes rather than ending tail.
 std::string FormatAlert(const json& alert) {
-  if (alert.contains("burst")) return FormatBurst(alert);
-  const json& item = alert.value("item", json::object());
+  if (Member(alert, "burst").is_object()) return FormatBurst(alert);
+  const json& item = Member(alert, "item");
   std::ostringstream out;
-  out << alert.value("detected_at", "") << "  #" << alert.value("seq", 0) << "  " << KindTag(alert)
-      << "[" << alert.value("thread", "") << "]  " << item.value("title", "") << "  ("
-      << item.value("feed", "") << ")\n"
-      << "    " << item.value("link", "") << "\n";
+  out << Text(alert, "detected_at") << "  #" << NumberOf<std::int64_t>(alert, "seq", 0) << "  "
+      << KindTag(alert) << "[" << Text(alert, "thread") << "]  " << Text(item, "title") << "  ("
+      << Text(item, "feed") << ")\n"
+      << "    " << Text(item, "link") << "\n";
   if (alert.contains("via_story")) {
-    out << "    in the thread through story #" << alert.value("via_story", 0) << "\n";
+    out << "    in the thread through story #" << NumberOf<std::int64_t>(alert, "via_story", 0)
+        << "\n";
   } else {
-    out << "    matched: " << Join(alert.value("matched", json::array())) << "  score "
-        << alert.value("score", 0.0) << "\n";
+    out << "    matched: " << Join(Member(alert, "matched")) << "  score "
+        << NumberOf(alert, "score", 0.0) << "\n";
   }
   out << SourcesLine(alert);
   return out.str();
@@ -243,6 +305,8 @@ class ReplayClient {
   void Connect() {
     socket_.emplace(context_, zmq::socket_type::req);
     socket_->set(zmq::sockopt::linger, 0);
+    // A page of 1,000 alerts is well below this; an endpoint that sends more is not a daemon.
+    socket_->set(zmq::sockopt::maxmsgsize, std::int64_t{256} << 20);
     security_.Apply(*socket_);
     socket_->connect(endpoint_);
   }
@@ -376,6 +440,7 @@ struct StreamShared {
 class Stream {
  public:
   static constexpr std::chrono::seconds kReplayRetry{5};
+  static constexpr std::int64_t kLargestAlert = std::int64_t{16} << 20;
   static constexpr std::size_t kMostOwed = 100'000;
 
   // who: how messages name the daemon ("the daemon", or "the daemon at ENDPOINT" among several).
@@ -393,13 +458,22 @@ class Stream {
 
   const std::string& endpoint() const { return endpoint_; }
   const std::string& refusal() const { return refusal_; }
-  Kept kept() const { return {endpoint_, {cursor_.value_or(0), database_id_}}; }
+  // What --state keeps: while alerts are owed (replay failing), where they begin, so that a
+  // tail stopped meanwhile asks for them again; before the daemon has said anything, what the
+  // file held (a shard not heard from yet keeps its place).
+  Kept kept() const {
+    if (!cursor_) return {endpoint_, read_.value_or(Position{})};
+    return {endpoint_, {hole_after_.value_or(*cursor_), database_id_}};
+  }
+  void Remember(std::optional<Position> read) { read_ = std::move(read); }
   zmq::pollitem_t SubscriberItem() { return {subscriber_.handle(), 0, ZMQ_POLLIN, 0}; }
   zmq::pollitem_t HandshakeItem() { return {handshakes_.socket().handle(), 0, ZMQ_POLLIN, 0}; }
 
   // Throws zmq::error_t when the endpoint is not one ZeroMQ can connect to.
   void Subscribe() {
     shared_.security.Apply(subscriber_);
+    // Whatever is bound on the endpoint decides what arrives: one alert is far below this.
+    subscriber_.set(zmq::sockopt::maxmsgsize, kLargestAlert);
     std::string topic = "alert." + options_.thread;
     subscriber_.set(zmq::sockopt::subscribe, topic);
     subscriber_.set(zmq::sockopt::subscribe, "sys.heartbeat");
@@ -433,7 +507,7 @@ class Stream {
     if (topic.to_string() == "sys.heartbeat") return OnHeartbeat(parsed);
     // ZeroMQ filters by prefix: "alert.talks" also lets "alert.talks-2" through.
     if (!options_.thread.empty() && topic.to_string() != "alert." + options_.thread) return;
-    std::int64_t seq = parsed.value("seq", std::int64_t{0});
+    std::int64_t seq = NumberOf<std::int64_t>(parsed, "seq", 0);
     // Since a (re)connection, seqs may count in another database: replay says which first.
     if (cursor_ && !confirmed_) CatchUp();
     if (cursor_ && seq <= *cursor_) return;  // already shown
@@ -458,16 +532,20 @@ class Stream {
       replay_failing_ = false;
       ConfirmedByReply();
       const std::int64_t asked = *cursor_;
-      FollowDatabase(reply->value("database_id", ""));
-      const std::int64_t last = reply->value("last_seq", std::int64_t{0});
+      FollowDatabase(StringOf(*reply, "database_id"));
+      const std::int64_t last = NumberOf<std::int64_t>(*reply, "last_seq", 0);
       if (last < *cursor_) Rewound(last);
       if (*cursor_ != asked) continue;  // started over: ask again from there
       const json& alerts = (*reply)["alerts"];
       for (const json& alert : alerts) {
         if (printer_.Done()) return;
-        Show(alert, alert.dump(), alert.value("seq", *cursor_));
+        const std::int64_t seq = NumberOf<std::int64_t>(alert, "seq", 0);
+        // Shown already: an answer that does not move on (a replay server gone wrong) must
+        // not make tail print the same page for ever.
+        if (seq <= *cursor_) continue;
+        Show(alert, alert.dump(), seq);
       }
-      if (alerts.size() < 1000) {
+      if (alerts.size() < 1000 || *cursor_ == asked) {
         Advance(std::max(*cursor_, last));
         return;
       }
@@ -505,7 +583,11 @@ class Stream {
                 << "): its seqs number other alerts, so tail starts again from its first alert\n";
     }
     database_id_ = id;
-    if (replaced) Advance(0);
+    if (!replaced) return;
+    // What was owed counts in the old database's seqs: the new one's are all owed from 0.
+    if (hole_after_) hole_after_ = 0;
+    shown_since_hole_.clear();
+    Advance(0);
   }
 
   void Rewound(std::int64_t last) {
@@ -514,13 +596,14 @@ class Stream {
               << " that tail has shown: it was restored from an older copy, so tail goes on "
                  "from seq "
               << last << "\n";
+    if (hole_after_ && *hole_after_ > last) hole_after_ = last;
     Advance(last);
   }
 
   void OnHeartbeat(const json& heartbeat) {
-    FollowDatabase(heartbeat.value("database_id", ""));
+    FollowDatabase(StringOf(heartbeat, "database_id"));
     confirmed_ = true;
-    const std::int64_t last = heartbeat.value("last_seq", std::int64_t{0});
+    const std::int64_t last = NumberOf<std::int64_t>(heartbeat, "last_seq", 0);
     if (!cursor_) return Advance(last);  // tail shows what comes after it joined
     // Beyond us: missed some. Behind us: the database may have been restored; replay says.
     if (last == *cursor_ && !hole_after_) return;
@@ -552,14 +635,16 @@ class Stream {
       if (!reply) return ReplayFailed();
       replay_failing_ = false;
       const json& alerts = (*reply)["alerts"];
+      const std::int64_t asked = since;
       for (const json& alert : alerts) {
-        const std::int64_t seq = alert.value("seq", since);
-        since = std::max(since, seq);
+        const std::int64_t seq = NumberOf<std::int64_t>(alert, "seq", since);
+        if (seq <= since) continue;  // not after what was asked: shown, or not this hole's
+        since = seq;
         if (seq > *cursor_) break;
         if (!shown_since_hole_.contains(seq) && !printer_.Done())
           printer_.Print(alert, alert.dump());
       }
-      if (alerts.size() < 1000) break;
+      if (alerts.size() < 1000 || since == asked) break;
     }
     hole_after_.reset();
     shown_since_hole_.clear();
@@ -586,6 +671,7 @@ class Stream {
   ReplayClient replay_;
   AlertPrinter& printer_;
   std::optional<std::int64_t> cursor_;  // the last seq shown or skipped; none before the first
+  std::optional<Position> read_;        // the position --state held at start
   std::string database_id_;
   bool confirmed_ = false;  // a heartbeat or replay answer named the database since connecting
   bool replay_failing_ = false;
@@ -641,9 +727,13 @@ class Tailer {
     }
     std::vector<std::optional<Position>> starts;
     for (const auto& stream : streams_) {
-      auto start = StartingPosition(options_, stream->endpoint(), starts.empty());
+      const bool first = starts.empty();
+      auto start = StartingPosition(options_, stream->endpoint(), first);
       if (!start.ok()) return Fail(start.status().message());
       starts.push_back(*start);
+      if (!options_.state_file.empty()) {
+        stream->Remember(StateFile(options_.state_file).Read(stream->endpoint(), first));
+      }
     }
     for (const auto& stream : streams_) {
       try {

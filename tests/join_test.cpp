@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 #include <zmq_addon.hpp>
@@ -309,6 +311,79 @@ TEST_CASE("tail --thread with replay silent shows live alerts without asking rep
   }
   REQUIRE(tail.Wait(10s) == 0);
   CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{12, 14, 16, 18});
+}
+
+}  // namespace
+}  // namespace newsmon::testing
+
+namespace newsmon::testing {
+namespace {
+
+std::string ReadFileText(const std::string& path) {
+  std::ifstream file(path);
+  return std::string(std::istreambuf_iterator<char>(file), {});
+}
+
+// Seqs 2 and 3 owed (replay silent) while 4 is shown live: a tail stopped then must ask for
+// 2 and 3 when it starts again, so --state keeps where they begin, not the seq shown last.
+TEST_CASE("tail --state keeps where the alerts it owes begin while replay is silent") {
+  TempDir dir;
+  ScriptedBus bus(dir);
+  const std::string state = dir.File("tail.state");
+  Process tail({"tail", "--endpoint", bus.pub_endpoint, "--replay-endpoint", bus.replay_endpoint,
+                "--since", "0", "--state", state, "--json", "--count", "10"});
+  REQUIRE(bus.NextRequest() == 0);
+  bus.Answer({AlertNumbered(1)}, 1);
+  REQUIRE(bus.WaitSubscribed());
+  REQUIRE(WaitUntil([&] { return SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{1}; }));
+  bus.Publish("sys.heartbeat", {{"schema", 2}, {"last_seq", 3}, {"database_id", "db"}});
+  REQUIRE(bus.NextRequest() == 1);  // left unanswered
+  bus.Publish("alert.truces", AlertNumbered(4));
+  REQUIRE(WaitUntil(
+      [&] {
+        return SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{1, 4};
+      },
+      20s));
+  CHECK(ReadFileText(state) == "1 db\n");
+}
+
+// A bus peer that is not the daemon (anyone local may bind its endpoint while it is down)
+// sends fields of other types, and a hostile feed's title carries terminal controls.
+TEST_CASE("tail shows feed text without terminal controls and passes over ill-typed alerts") {
+  TempDir dir;
+  ScriptedBus bus(dir);
+  Process tail({"tail", "--endpoint", bus.pub_endpoint, "--replay-endpoint", bus.replay_endpoint,
+                "--count", "2"});
+  REQUIRE(bus.WaitSubscribed());
+  bus.Publish("sys.heartbeat", {{"schema", 2}, {"last_seq", 0}, {"database_id", "db"}});
+  bus.Publish("alert.truces", {{"seq", "1"}, {"item", {{"title", 5}}}});
+  nlohmann::json hostile = AlertNumbered(1);
+  // U+009B (a C1 "escape sequence" start), then "2J": clear the screen; U+202E reverses text.
+  hostile["item"]["title"] = "Ceasefire \u009b2J report \u202e\u001b[31m";
+  bus.Publish("alert.truces", hostile);
+  bus.Publish("alert.truces", AlertNumbered(2));
+  REQUIRE(tail.Wait(20s) == 0);
+  const std::string out = tail.Stdout();
+  CHECK(out.find("Ceasefire \xEF\xBF\xBD"
+                 "2J report \xEF\xBF\xBD\xEF\xBF\xBD[31m") != std::string::npos);
+  CHECK(out.find("\xC2\x9B") == std::string::npos);
+  CHECK(out.find('\x1b') == std::string::npos);
+  CHECK(out.find("Ceasefire report 2") != std::string::npos);
+}
+
+// A replay server gone wrong answers a full page that does not move on: tail printed it and
+// asked again, for ever (50,000 lines in 3 s).
+TEST_CASE("tail stops paging when a replay answer does not move on") {
+  TempDir dir;
+  ScriptedBus bus(dir);
+  Process tail({"tail", "--endpoint", bus.pub_endpoint, "--replay-endpoint", bus.replay_endpoint,
+                "--since", "5", "--json", "--count", "1"});
+  REQUIRE(bus.NextRequest() == 5);
+  bus.Answer(std::vector<nlohmann::json>(1000, AlertNumbered(3)), 5);
+  REQUIRE(bus.WaitSubscribed());
+  bus.Publish("alert.truces", AlertNumbered(6));
+  REQUIRE(tail.Wait(20s) == 0);
+  CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{6});
 }
 
 }  // namespace
