@@ -505,7 +505,7 @@ class IndexedClassifier final : public Classifier {
   bool TallyHits(const ThreadDefinition& thread, const Hit* begin, const Hit* end, Tally& tally,
                  Verdict& verdict) const {
     const double multipliers[] = {thread.title_weight, thread.summary_weight};
-    const std::vector<const Hit*> partners = PartnerHits(begin, end);
+    const std::vector<PartnerPlace> partners = PartnerPlaces(begin, end);
     for (const Hit* hit = begin; hit != end; ++hit) {
       if (!Qualifies(*hit, partners)) continue;
       const GroupInfo& group = groups_[terms_[hit->term].group];
@@ -535,26 +535,45 @@ class IndexedClassifier final : public Classifier {
     return (groups_[terms_[hit.term].group].fields & (1u << hit.field)) != 0;
   }
 
-  // Hits of `near` terms, which a group with `near` needs next to its own hits.
-  std::vector<const Hit*> PartnerHits(const Hit* begin, const Hit* end) const {
-    std::vector<const Hit*> partners;
+  // Where a `near` term hit, which a group with `near` needs next to its own hits: sorted and
+  // without repeats, so that whether a hit has one close is a binary search. Scanning every
+  // partner for every hit made an item of a few thousand repeated words cost seconds of the
+  // loop (docs/reliability.md).
+  struct PartnerPlace {
+    std::uint32_t group;
+    std::uint8_t field;
+    int position;
+    auto operator<=>(const PartnerPlace&) const = default;
+  };
+
+  std::vector<PartnerPlace> PartnerPlaces(const Hit* begin, const Hit* end) const {
+    std::vector<PartnerPlace> places;
     for (const Hit* hit = begin; hit != end; ++hit) {
-      if (terms_[hit->term].partner && InFields(*hit)) partners.push_back(hit);
+      if (terms_[hit->term].partner && InFields(*hit)) {
+        places.push_back({terms_[hit->term].group, hit->field, hit->position});
+      }
     }
-    return partners;
+    std::sort(places.begin(), places.end());
+    places.erase(std::unique(places.begin(), places.end()), places.end());
+    return places;
   }
 
   // Proximity: a hit of a group with `near` counts only next to a partner of that group.
-  bool Qualifies(const Hit& hit, const std::vector<const Hit*>& partners) const {
+  bool Qualifies(const Hit& hit, const std::vector<PartnerPlace>& partners) const {
     const TermInfo& term = terms_[hit.term];
     if (term.partner || !InFields(hit)) return false;
     const GroupInfo& group = groups_[term.group];
     if (!group.has_near) return true;
-    return std::any_of(partners.begin(), partners.end(), [&](const Hit* partner) {
-      return terms_[partner->term].group == term.group && partner->field == hit.field &&
-             partner->position != hit.position &&
-             std::abs(partner->position - hit.position) <= group.within;
-    });
+    // At most two steps: places are unique, and only one can be at the hit's own position.
+    for (auto place =
+             std::lower_bound(partners.begin(), partners.end(),
+                              PartnerPlace{term.group, hit.field, hit.position - group.within});
+         place != partners.end() && place->group == term.group && place->field == hit.field &&
+         place->position <= hit.position + group.within;
+         ++place) {
+      if (place->position != hit.position) return true;
+    }
+    return false;
   }
 
   // Terms earn a credit each, except in a group counted once, which earns one as a whole.
@@ -628,15 +647,20 @@ class IndexedClassifier final : public Classifier {
 
   // Whether context group `c` (by index within the thread) has a hit that counts. A headline
   // sets the context for the whole item; in the summary the context must be within `within`
-  // words of a positive scored hit.
+  // words of a positive scored hit. Those are in hit order (by field, then position), so the
+  // nearest is a binary search rather than a pass over all of them for each context hit.
   bool HasContextHit(std::uint32_t c, int within, const Tally& tally) const {
+    const auto& scored = tally.positive_hits;
+    const bool scored_in_title = !scored.empty() && scored.front()->field == 0;
     auto close = [&](const Hit* context) {
-      if (within == 0 || context->field == 0) return true;
-      return std::any_of(
-          tally.positive_hits.begin(), tally.positive_hits.end(), [&](const Hit* scored) {
-            return scored->field == 0 || (scored->field == context->field &&
-                                          std::abs(scored->position - context->position) <= within);
+      if (within == 0 || context->field == 0 || scored_in_title) return true;
+      auto nearest = std::lower_bound(
+          scored.begin(), scored.end(), std::pair(context->field, context->position - within),
+          [](const Hit* hit, const std::pair<std::uint8_t, int>& place) {
+            return std::pair(hit->field, hit->position) < place;
           });
+      return nearest != scored.end() && (*nearest)->field == context->field &&
+             (*nearest)->position <= context->position + within;
     };
     return std::any_of(tally.context_hits.begin(), tally.context_hits.end(), [&](const Hit* hit) {
       return groups_[terms_[hit->term].group].index == c && close(hit);
