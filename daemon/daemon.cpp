@@ -211,7 +211,7 @@ class DaemonImpl final : public Daemon {
                 return env_.clock.Now();  // the rest of a flood, next turn
               },
               [this](std::span<const WaitFd>, Clock::TimePoint) {
-                if (std::size_t served = parts_.replay->ServePending()) {
+                if (std::size_t served = parts_.replay->ServePending(outbox_.durable_through())) {
                   parts_.metrics->RecordReplayRequests(served);
                 }
               }});

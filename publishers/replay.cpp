@@ -35,7 +35,7 @@ class ZmqReplayServer final : public ReplayServer {
 
   int fd() const override { return fd_; }
 
-  std::size_t ServePending() override {
+  std::size_t ServePending(std::int64_t durable_through) override {
     std::size_t served = 0;
     has_pending_ = false;
     try {
@@ -47,10 +47,11 @@ class ZmqReplayServer final : public ReplayServer {
         }
         zmq::message_t request;
         if (!socket_.recv(request, zmq::recv_flags::dontwait)) break;
-        std::string reply = MoreFrames() ? ErrorReply(
-                                               "a request is one frame: a JSON object "
-                                               "such as {\"since\": 0}")
-                                         : ReplayReply(request.to_string(), store_, shard_);
+        std::string reply = MoreFrames()
+                                ? ErrorReply(
+                                      "a request is one frame: a JSON object "
+                                      "such as {\"since\": 0}")
+                                : ReplayReply(request.to_string(), store_, shard_, durable_through);
         socket_.send(zmq::buffer(reply), zmq::send_flags::dontwait);
         ++served;
       }
@@ -84,7 +85,8 @@ class ZmqReplayServer final : public ReplayServer {
 
 }  // namespace
 
-std::string ReplayReply(const std::string& request, Store& store, const std::string& shard) {
+std::string ReplayReply(const std::string& request, Store& store, const std::string& shard,
+                        std::int64_t durable_through) {
   json parsed = json::parse(request, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object()) {
     return ErrorReply("request must be a JSON object such as {\"since\": 0}");
@@ -104,8 +106,13 @@ std::string ReplayReply(const std::string& request, Store& store, const std::str
   auto last = store.LastSeq();
   if (!alerts.ok() || !last.ok()) return ErrorReply("database unavailable, try again");
   json list = json::array();
-  for (const OutboxEntry& entry : *alerts) list.push_back(json::parse(entry.body, nullptr, false));
-  json reply = {{"alerts", list}, {"last_seq", *last}, {"database_id", store.DatabaseId()}};
+  for (const OutboxEntry& entry : *alerts) {
+    if (entry.seq > durable_through) break;  // in seq order: the rest are not synced either
+    list.push_back(json::parse(entry.body, nullptr, false));
+  }
+  json reply = {{"alerts", list},
+                {"last_seq", std::min(*last, durable_through)},
+                {"database_id", store.DatabaseId()}};
   if (!shard.empty()) reply["shard"] = shard;
   return reply.dump(-1, ' ', false, json::error_handler_t::replace);
 }

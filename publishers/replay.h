@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,8 @@ inline constexpr std::int64_t kMaxReplayRequestBytes = 4096;  // a request is a 
 inline constexpr int kReplayQueuedAnswers = 4;
 inline constexpr std::size_t kReplayRequestsPerTurn = 16;
 
+inline constexpr std::int64_t kEveryStoredAlert = std::numeric_limits<std::int64_t>::max();
+
 class ReplayServer {
  public:
   virtual ~ReplayServer() = default;
@@ -38,13 +41,16 @@ class ReplayServer {
   // A descriptor that becomes readable when requests may be waiting (ZMQ_FD).
   virtual int fd() const = 0;
   // Answers the requests that have arrived, at most kReplayRequestsPerTurn; returns how many.
-  virtual std::size_t ServePending() = 0;
+  // Only alerts up to `durable_through` are told of (Outbox::durable_through): a seq handed
+  // out before the store synced it may name another alert after a power loss.
+  virtual std::size_t ServePending(std::int64_t durable_through = kEveryStoredAlert) = 0;
   // More requests are waiting than the last call served: the loop must come back at once
   // (ZMQ_FD is edge-triggered and will not wake it for them).
   virtual bool has_pending() const = 0;
 };
 
-// The reply to one request body; exposed for tests.
-std::string ReplayReply(const std::string& request, Store& store, const std::string& shard = "");
+// The reply to one request body, told of alerts up to durable_through; exposed for tests.
+std::string ReplayReply(const std::string& request, Store& store, const std::string& shard = "",
+                        std::int64_t durable_through = kEveryStoredAlert);
 
 }  // namespace newsmon

@@ -3,6 +3,7 @@
 // is driven by hand, as the daemon's loop drives it.
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
 #include "publishers/replay.h"
@@ -47,6 +48,31 @@ std::string Receive(zmq::socket_t& socket) {
   zmq::message_t reply;
   REQUIRE(socket.recv(reply));
   return reply.to_string();
+}
+
+// An alert stored but not yet synced may be taken back by a power loss and its seq given to
+// another: a client told of it would then skip the other as already seen (found by review;
+// the webhook and e-mail sinks wait for the sync since session 8).
+TEST_CASE("replay tells of the alerts the outbox has synced, not of those still to sync") {
+  Server server;
+  FetchRecord record;
+  record.feed = "wire";
+  record.config_url = "https://example.org/feed";
+  record.fetched_at = 1795424500;
+  record.status = Status::Ok();
+  record.new_items = {MatchingItem("a", "truces"), MatchingItem("b", "truces"),
+                      MatchingItem("c", "truces")};
+  auto seqs = server.store->RecordFetch(record);
+  REQUIRE(seqs.ok());
+  REQUIRE(seqs->size() == 3);
+  const auto all = nlohmann::json::parse(ReplayReply(R"({"since": 0})", *server.store));
+  CHECK(all["alerts"].size() == 3);
+  CHECK(all["last_seq"] == 3);
+  const auto synced =
+      nlohmann::json::parse(ReplayReply(R"({"since": 0})", *server.store, "", /*durable=*/2));
+  REQUIRE(synced["alerts"].size() == 2);
+  CHECK(synced["alerts"][1]["seq"] == 2);
+  CHECK(synced["last_seq"] == 2);
 }
 
 TEST_CASE("a request of several frames is answered with an error at once") {
