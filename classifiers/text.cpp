@@ -35,6 +35,7 @@ bool IsApostrophe(UChar32 c) {
     case 0x2BC:   // MODIFIER LETTER APOSTROPHE (the "correct" Ukrainian apostrophe)
     case 0x2018:  // LEFT SINGLE QUOTATION MARK
     case 0x2019:  // RIGHT SINGLE QUOTATION MARK (the usual typographic apostrophe)
+    case 0x2032:  // PRIME, typed for one too
       return true;
     default:
       return false;
@@ -129,6 +130,10 @@ icu::UnicodeString NormalizeUnicode(std::string_view utf8) {
   static const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
   icu::UnicodeString source = icu::UnicodeString::fromUTF8(
       icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
+  // The acute accent typed as an apostrophe ("об´єкт", "перемир´я"): NFKC would make it a
+  // space and a combining accent, cutting the word in two and the accent a word of its own.
+  // Before NFKC, so the table's entry for it (made by this function) is the same.
+  source.findAndReplace(u"\u00B4", u"'");
   if (!nfkc_cf || !nfd || !nfc) return source.foldCase();  // no ICU data: fold at least
 
   status = U_ZERO_ERROR;

@@ -163,6 +163,9 @@ TEST_CASE("Normalisation applies NFKC and strips accents sensibly", "[classifier
 
 TEST_CASE("Apostrophes join words, English possessives drop", "[classifier][text]") {
   CHECK(Words("перемир'я перемир’я перемирʼя перемир`я перемиря") == Strings(5, "перемиря"));
+  // The acute accent and the prime, typed for one in Ukrainian: NFKC made the accent a space
+  // and a combining mark, cutting "об´єкту" in two and shifting every later position.
+  CHECK(Words("об´єкту енергетики перемир′я") == Strings{"обєкту", "енергетики", "перемиря"});
   CHECK(Words("Kyiv's Russia’s allies' don't") == Strings{"kyiv", "russia", "allies", "dont"});
   CHECK(Words("'quoted' words") == Strings{"quoted", "words"});
 }

@@ -114,6 +114,7 @@ TEST_CASE("Fast and ICU text paths agree on hand-written edge cases", "[text][pa
       "Kyiv's mayor, the UN's envoy and Russia's 'special operation'",
       "don't can't won't o'clock rock'n'roll '90s 1990's 1'000'000 a'1 1'a x''y y' 'z",
       "ПЕРЕМИР’Я в Україні, м'ясо, пам`ять, об'єкт, сім'ї, ʼя",
+      "об´єкт, перемир´я, ´quoted´, a´, ´ alone, мʼ′я",
       "cease-fire, cease‐fire, cease‑fire — half-hearted, long-term-peace-deal-talks-now",
       "3.5%, 1,000,000, 12:30, 2025-12-10, 3,5 млн, $4.2bn, €10, 1/2, ½, x², H₂O",
       "https://example.org/news/2025/12/ceasefire?id=42&lang=en#top user@example.com",
