@@ -54,6 +54,11 @@ struct TermInfo {
   bool partner = false;
   text::Language language = text::Language::kUnknown;  // the group's `lang`
   std::string text;                                    // as written in the thread file
+  // The term whose credit this one earns: itself, or the first of its group that compiles to
+  // the same words ("violate" and "violation" are one stem). Forms of one word may be listed
+  // freely (docs/threads.md), and each earned the group's weight again at each further
+  // occurrence of the word.
+  std::uint32_t credit_term = 0;
 };
 
 // A distinct token sequence to look for, shared by every term that compiles to it.
@@ -259,12 +264,15 @@ class IndexedClassifier final : public Classifier {
                          const TermGroup& group, bool partner) {
       const text::TermOptions options{text::LanguageFromCode(group.lang), group.stem};
       std::unordered_set<std::string_view> seen;  // a search of the list made 80k terms take 4 s
+      std::map<std::vector<std::vector<text::TermWord>>, std::uint32_t> credit_terms;
       for (const std::string& term : terms) {
         // The same term twice in one list is one term.
         if (!seen.insert(term).second) continue;
         text::CompiledTerm compiled = text::CompileTerm(term, options);
         auto term_id = static_cast<std::uint32_t>(terms_.size());
-        terms_.push_back({group_id, partner, options.language, term});
+        const std::uint32_t credit_term =
+            credit_terms.emplace(compiled.variants, term_id).first->second;
+        terms_.push_back({group_id, partner, options.language, term, credit_term});
         for (std::vector<text::TermWord>& words : compiled.variants) {
           AddPattern(std::move(words), term_id);
         }
@@ -579,7 +587,8 @@ class IndexedClassifier final : public Classifier {
   // Terms earn a credit each, except in a group counted once, which earns one as a whole.
   std::uint64_t CreditKey(std::uint32_t term) const {
     const std::uint32_t group = terms_[term].group;
-    return groups_[group].once ? (std::uint64_t{1} << 32) | group : std::uint64_t{term};
+    return groups_[group].once ? (std::uint64_t{1} << 32) | group
+                               : std::uint64_t{terms_[term].credit_term};
   }
 
   Credits::iterator FindCredit(Credits& credited, std::uint32_t term) const {

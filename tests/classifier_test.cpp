@@ -406,6 +406,11 @@ terms = ["negotiation", "negotiator", "negotiating", "talks"]
   matches = classifier->Classify({"", "talks and negotiations"});
   REQUIRE(matches.size() == 1);
   CHECK(matches[0].score == Approx(4));
+  // The word again, further on: still the one credit of its forms (each further form earned
+  // the weight again at each further occurrence, so listing forms raised the score).
+  explained = classifier->Explain({"", "negotiations stall as negotiators leave"});
+  REQUIRE(explained.size() == 1);
+  CHECK(explained[0].match.score == Approx(2));
 
   // A term's credit moves to its better field only onto a word no other term of the group
   // has earned on: the summary word "ceasefire" earns once, the title word "ceased" once.
