@@ -217,8 +217,10 @@ class ScriptedBus {
     return nlohmann::json::parse(peer_.back().to_string()).value("since", std::int64_t{0});
   }
 
-  void Answer(const std::vector<nlohmann::json>& alerts, std::int64_t last_seq) {
-    nlohmann::json reply = {{"alerts", alerts}, {"last_seq", last_seq}, {"database_id", "db"}};
+  void Answer(const std::vector<nlohmann::json>& alerts, std::int64_t last_seq,
+              const std::string& database_id = "db") {
+    nlohmann::json reply = {
+        {"alerts", alerts}, {"last_seq", last_seq}, {"database_id", database_id}};
     const std::string text = reply.dump();
     peer_.back().rebuild(text.data(), text.size());
     zmq::send_multipart(replay_, peer_);
@@ -345,6 +347,41 @@ TEST_CASE("tail --state keeps where the alerts it owes begin while replay is sil
       },
       20s));
   CHECK(ReadFileText(state) == "1 db\n");
+}
+
+// Replay silent while alerts after seq 30 were owed, then the daemon comes back on another
+// database: what tail owes now is that database's alerts from its first, not from seq 30 (a
+// seq past all of them, so tail asked for nothing and missed them).
+TEST_CASE("tail that owed alerts when the database was replaced asks for the new one's first") {
+  TempDir dir;
+  ScriptedBus bus(dir);
+  Process tail({"tail", "--endpoint", bus.pub_endpoint, "--replay-endpoint", bus.replay_endpoint,
+                "--since", "30", "--json", "--count", "2"});
+  REQUIRE(bus.NextRequest() == 30);
+  bus.Answer({}, 30);
+  REQUIRE(bus.WaitSubscribed());
+  const auto heartbeat = [&](std::int64_t last, const std::string& id) {
+    bus.Publish("sys.heartbeat", {{"schema", 2}, {"last_seq", last}, {"database_id", id}});
+  };
+  // A handshake finished after the first answer: tail confirms the database once more.
+  heartbeat(30, "db");
+  if (auto since = bus.NextRequest(2s)) {
+    REQUIRE(since == 30);
+    bus.Answer({}, 30);
+  }
+  heartbeat(32, "db");
+  REQUIRE(bus.NextRequest() == 30);  // left unanswered: 31 and 32 are owed
+  heartbeat(2, "db2");               // the daemon is back on another database
+  // After its retry interval tail asks for what it owes, from the new database's start.
+  std::optional<std::int64_t> since;
+  for (int beat = 0; beat < 150 && !since; ++beat) {
+    heartbeat(2, "db2");
+    since = bus.NextRequest(100ms);
+  }
+  REQUIRE(since == 0);
+  bus.Answer({AlertNumbered(1), AlertNumbered(2)}, 2, "db2");
+  REQUIRE(tail.Wait(10s) == 0);
+  CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{1, 2});
 }
 
 // A bus peer that is not the daemon (anyone local may bind its endpoint while it is down)
