@@ -7,7 +7,7 @@ namespace newsmon {
 namespace {
 
 // A thread remembers at most this many stories: enough for a busy week of a busy thread; past
-// it the oldest are dropped, which only makes the baseline look quieter than it was.
+// it the oldest are dropped, and the baseline then starts after them.
 constexpr std::size_t kMaxRemembered = 20'000;
 
 }  // namespace
@@ -39,9 +39,15 @@ void BurstDetector::Observe(const std::string& thread, std::int64_t story, std::
                                    [](std::int64_t t, const Seen& seen) { return t < seen.at; });
   state.seen.insert(position, {at, story});
   if (state.seen.size() > kMaxRemembered) {
+    state.forgotten_through = std::max(state.forgotten_through, state.seen.front().at);
     state.ids.erase(state.seen.front().story);
     state.seen.erase(state.seen.begin());
   }
+}
+
+void BurstDetector::BurstAt(const std::string& thread, std::int64_t at) {
+  ThreadState& state = threads_[thread];
+  state.quiet_from = std::max(state.quiet_from, at + RuleOf(thread).window.count());
 }
 
 std::vector<Burst> BurstDetector::Check(std::int64_t now) {
@@ -63,13 +69,17 @@ bool BurstDetector::CheckThread(const std::string& thread, ThreadState& state, s
                                 Burst& out) {
   const BurstRule& rule = RuleOf(thread);
   const std::int64_t window = rule.window.count();
-  const std::int64_t baseline_start = std::max(now - rule.baseline.count(), history_start_);
+  // The baseline starts where the detector knows it: not before history, nor before the
+  // stories dropped for the cap (counted as silence, they made a busy thread look quiet).
+  const std::int64_t baseline_start =
+      std::max({now - rule.baseline.count(), history_start_, state.forgotten_through + 1});
   std::erase_if(state.seen, [&](const Seen& seen) {
     const bool forgotten = seen.at < now - rule.baseline.count();
     if (forgotten) state.ids.erase(seen.story);
     return forgotten;
   });
-  if (!rule.enabled || now < state.quiet_from) return false;
+  // A quiet time more than a window ahead was set by a clock since put back: it is over.
+  if (!rule.enabled || (now < state.quiet_from && state.quiet_from <= now + window)) return false;
   // Too little history to know what is usual: better no burst than one on every start-up.
   const std::int64_t span = now - window - baseline_start;
   if (span < window) return false;

@@ -53,6 +53,10 @@ class BurstDetector {
   // oldest time the store was asked about on start-up.
   void SetHistoryStart(std::int64_t at) { history_start_ = at; }
 
+  // `thread` burst at `at` (a stored burst alert, on start-up): it reports no other until a
+  // window after, as if this detector had reported it.
+  void BurstAt(const std::string& thread, std::int64_t at);
+
  private:
   struct Seen {
     std::int64_t at = 0;
@@ -62,6 +66,7 @@ class BurstDetector {
     std::vector<Seen> seen;       // by time; at most kMaxRemembered
     std::set<std::int64_t> ids;   // the stories of `seen`
     std::int64_t quiet_from = 0;  // a burst was reported; the next may come after this
+    std::int64_t forgotten_through = 0;  // the newest story dropped for the cap
   };
   const BurstRule& RuleOf(const std::string& thread) const;
   bool CheckThread(const std::string& thread, ThreadState& state, std::int64_t now, Burst& out);

@@ -18,6 +18,13 @@ Status BurstWatch::Start(const std::vector<ThreadDefinition>& threads, std::int6
   auto entries = store_.StoryEntriesSince(now - longest.count(), kFreshFor);
   if (!entries.ok()) return entries.status();
   for (const StoryEntry& entry : *entries) detector_.Observe(entry.thread, entry.story, entry.at);
+  // A surge reported before the restart is not reported again after it: a deploy or a
+  // crash loop would repeat its burst alert for as long as the surge is in the window.
+  for (const ThreadDefinition& thread : threads) {
+    auto last = store_.LastBurstAt(thread.id);
+    if (!last.ok()) return last.status();
+    if (*last > 0) detector_.BurstAt(thread.id, *last);
+  }
   return Status::Ok();
 }
 

@@ -383,6 +383,18 @@ class SqliteStore final : public Store {
     return since;
   }
 
+  Result<std::int64_t> LastBurstAt(const std::string& thread) override {
+    // Through alerts_thread (thread, seq): the thread's alerts, newest first.
+    auto stmt = db_.Prepare(
+        "SELECT created_at FROM alerts WHERE thread = ?1 AND kind = 'burst' ORDER BY seq DESC "
+        "LIMIT 1");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, thread);
+    const std::int64_t at = stmt->Step() ? stmt->ColumnInt(0) : 0;
+    if (!stmt->status().ok()) return stmt->status();
+    return at;
+  }
+
   Result<std::vector<Item>> Revisions(const std::string& feed, const std::string& id) override {
     auto stmt = db_.Prepare(
         "SELECT r.title, r.link, r.summary FROM item_revisions r JOIN items i ON i.id = r.item "

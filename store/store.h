@@ -177,6 +177,8 @@ class Store {
                                                             std::int64_t fresh_for) = 0;
   // When the database began to watch: the first item's fetch time; 0 for an empty one.
   virtual Result<std::int64_t> WatchingSince() = 0;
+  // When `thread` last burst (its newest `burst` alert's creation); 0 when it never did.
+  virtual Result<std::int64_t> LastBurstAt(const std::string& thread) = 0;
   // The previous versions of an item, oldest first (title, link, summary as they were).
   virtual Result<std::vector<Item>> Revisions(const std::string& feed, const std::string& id) = 0;
 

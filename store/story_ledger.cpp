@@ -124,7 +124,8 @@ Result<StoryAlertDecision> StoryLedger::Decide(std::int64_t story, const std::st
     return StoryAlertDecision::kNew;
   }
   if (!news) return StoryAlertDecision::kNone;
-  if (at - *last_alert_at >= update_window) {
+  // A last alert "in the future" was stamped by a clock since put back: it is past.
+  if (at - *last_alert_at >= update_window || *last_alert_at > at) {
     if (Status s = MarkAlerted(story, thread, at); !s.ok()) return s;
     return StoryAlertDecision::kUpdateNow;
   }
@@ -140,9 +141,10 @@ Result<std::vector<PendingStoryUpdate>> StoryLedger::DueUpdates(std::int64_t now
                                                                 std::size_t limit) {
   auto stmt = db_.Prepare(
       "SELECT story, thread, pending_item FROM story_threads WHERE pending_item IS NOT NULL "
-      "AND last_alert_at <= ?1 ORDER BY last_alert_at LIMIT ?2");
+      "AND (last_alert_at <= ?1 OR last_alert_at > ?3) ORDER BY last_alert_at LIMIT ?2");
   if (!stmt.ok()) return stmt.status();
-  stmt->Bind(1, now - update_window).Bind(2, static_cast<std::int64_t>(limit));
+  // After ?3 (now): stamped by a clock since put back, so due now, not in months.
+  stmt->Bind(1, now - update_window).Bind(2, static_cast<std::int64_t>(limit)).Bind(3, now);
   std::vector<PendingStoryUpdate> due;
   while (stmt->Step()) due.push_back({stmt->ColumnInt(0), stmt->ColumnText(1), stmt->ColumnInt(2)});
   if (!stmt->status().ok()) return stmt->status();

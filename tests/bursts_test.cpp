@@ -2,6 +2,8 @@
 // once; a busy thread at its usual pace does not; too little history never bursts.
 #include <catch2/catch.hpp>
 
+#include <random>
+
 #include "classifiers/bursts.h"
 
 namespace newsmon {
@@ -52,6 +54,41 @@ TEST_CASE("ten stories in fifteen minutes after a quiet day make one burst") {
     for (int i = 0; i < 6; ++i) detector.Observe("energy-strikes", 100 + i, kStart + kDay + 1300);
     CHECK(detector.Check(kStart + kDay + 1300).size() == 1);
   }
+}
+
+// BurstWatch reads the thread's last stored burst at start-up and says it here: without it
+// each restart (a deploy, a crash loop) reported the same surge again (found by review).
+TEST_CASE("a burst reported before a restart is not reported again after it") {
+  BurstDetector restarted = WithHistory(2);
+  restarted.BurstAt("energy-strikes", kStart + kDay + 4 * 90);  // the burst stored before
+  CHECK(TenStoriesInFifteenMinutes(restarted).empty());
+  // A stored burst time a year ahead (a clock since put back) holds nothing back.
+  BurstDetector ahead = WithHistory(2);
+  ahead.BurstAt("energy-strikes", kStart + 400 * kDay);
+  CHECK(TenStoriesInFifteenMinutes(ahead).size() == 1);
+}
+
+// Past its cap (20,000 stories) a thread drops its oldest: counted as silence over the whole
+// baseline, they made a busy thread look quiet and burst at its usual pace (found by review:
+// 106 bursts in ten days at a thousand stories a day; 2 with the cap lifted).
+TEST_CASE("a thread past its story cap does not burst at its usual pace") {
+  BurstRule rule;
+  rule.baseline = std::chrono::hours(24 * 30);
+  BurstDetector detector;
+  detector.SetRules({{"busy", rule}});
+  detector.SetHistoryStart(kStart);
+  // A thousand stories a day, arriving at random (a Poisson process, fixed seed), for forty
+  // days; bursts counted over the last ten.
+  std::mt19937_64 random(7);
+  std::exponential_distribution<double> gap(1000.0 / kDay);
+  std::int64_t story = 0;
+  int bursts = 0;
+  for (double at = kStart; at < kStart + 40 * kDay; at += gap(random)) {
+    const auto when = static_cast<std::int64_t>(at);
+    detector.Observe("busy", ++story, when);
+    if (when >= kStart + 30 * kDay) bursts += static_cast<int>(detector.Check(when).size());
+  }
+  CHECK(bursts <= 5);
 }
 
 TEST_CASE("a busy thread at its usual pace does not burst") {

@@ -121,6 +121,28 @@ TEST_CASE("a story alerts once as new, then at most one update per window as sou
   }
 }
 
+// The clock ran a year ahead when the story first alerted, then was put back: its last alert
+// is "in the future", so every source joining waited for a window that would not come for a
+// year (found by review).
+TEST_CASE("a story whose last alert a clock put ahead still updates, now") {
+  StoryStore s;
+  const std::int64_t ahead = kT0 + 365 * 86'400;
+  s.Add("wire", "a", 1, ahead);
+  REQUIRE(s.Alerts().size() == 1);
+  s.Add("bbc", "b", 1, kT0);  // the clock is right again: a new source, an update at once
+  REQUIRE(s.Alerts().size() == 2);
+  CHECK(s.Alerts()[1]["kind"] == "update");
+  SECTION("an update already waiting goes out at the next flush") {
+    StoryStore t;
+    t.Add("wire", "a", 1, ahead);
+    t.Add("bbc", "b", 1, ahead + 60);  // within the window, then: it waits
+    REQUIRE(t.Alerts().size() == 1);
+    auto flushed = t.store().FlushStoryUpdates(kT0, kWindow);
+    REQUIRE(flushed.ok());
+    CHECK(flushed->size() == 1);
+  }
+}
+
 TEST_CASE("two stories and two threads each have their own new alert") {
   StoryStore s;
   s.Add("wire", "a", 1, kT0);
