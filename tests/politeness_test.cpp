@@ -22,6 +22,26 @@ Resource Status(int status, std::string location = "") {
   return resource;
 }
 
+// A page that is not a feed (a home or maintenance page).
+Resource HtmlPage(std::string body, std::string etag = "") {
+  Resource page;
+  page.body = std::move(body);
+  page.content_type = "text/html";
+  page.etag = std::move(etag);
+  return page;
+}
+
+bool ItemStored(const TempDir& dir, const std::string& guid) {
+  return CountRows(dir.File("newsmon.db"),
+                   "SELECT COUNT(*) FROM items WHERE guid = '" + guid + "'") == 1;
+}
+
+void CheckNothingMoved(const LogCapture& log) {
+  for (const std::string& line : log.Lines()) {
+    CHECK(line.find("moved permanently") == std::string::npos);
+  }
+}
+
 TEST_CASE("a 301 moves the feed for good: later polls go straight to the new URL") {
   LogCapture log;
   TempDir dir;
@@ -45,24 +65,17 @@ TEST_CASE("a 301 to a page that is not a feed is not followed for good") {
   TempDir dir;
   FeedServer server;
   server.Serve("/feed.xml", Status(301, server.Url("/home.html")));
-  Resource home;
-  home.body = "<html><body>Welcome</body></html>";
-  home.content_type = "text/html";
-  server.Serve("/home.html", home);
+  server.Serve("/home.html", HtmlPage("<html><body>Welcome</body></html>"));
   Config config = TestConfig(dir, {{"wire", server.Url("/feed.xml")}});
   DaemonRunner runner(config);
   REQUIRE(server.WaitForHits("/home.html", 1));
   // The publisher puts the feed back: it is asked where the config says, and read.
   server.Serve("/feed.xml", Feed());
-  REQUIRE(WaitUntil([&] {
-    return CountRows(dir.File("newsmon.db"), "SELECT COUNT(*) FROM items WHERE guid = 'w1'") == 1;
-  }));
+  REQUIRE(WaitUntil([&] { return ItemStored(dir, "w1"); }));
   const std::size_t home_hits = server.HitCount("/home.html");
   REQUIRE(server.WaitForHits("/feed.xml", server.HitCount("/feed.xml") + 3));
   CHECK(server.HitCount("/home.html") == home_hits);
-  for (const std::string& line : log.Lines()) {
-    CHECK(line.find("moved permanently") == std::string::npos);
-  }
+  CheckNothingMoved(log);
 }
 
 TEST_CASE("a 301 to a page that answers the feed's validators with 304 is not followed for good") {
@@ -75,20 +88,12 @@ TEST_CASE("a 301 to a page that answers the feed's validators with 304 is not fo
   REQUIRE(server.WaitForHits("/feed.xml", 1));
   // The feed now points at a page with the site's ETag: curl asks it with the feed's, and the
   // page answers 304.
-  Resource home;
-  home.body = "<html><body>Back soon</body></html>";
-  home.content_type = "text/html";
-  home.etag = "\"site\"";
-  server.Serve("/home.html", home);
+  server.Serve("/home.html", HtmlPage("<html><body>Back soon</body></html>", "\"site\""));
   server.Serve("/feed.xml", Status(301, server.Url("/home.html")));
   REQUIRE(server.WaitForHits("/home.html", 1));
   server.Serve("/feed.xml", FeedResource({{"w2", "Weather", "Cold."}}, "\"two\""));
-  REQUIRE(WaitUntil([&] {
-    return CountRows(dir.File("newsmon.db"), "SELECT COUNT(*) FROM items WHERE guid = 'w2'") == 1;
-  }));
-  for (const std::string& line : log.Lines()) {
-    CHECK(line.find("moved permanently") == std::string::npos);
-  }
+  REQUIRE(WaitUntil([&] { return ItemStored(dir, "w2"); }));
+  CheckNothingMoved(log);
 }
 
 TEST_CASE("410 Gone disables the feed with a clear log line, also across restarts") {
