@@ -69,10 +69,11 @@ bool BurstDetector::CheckThread(const std::string& thread, ThreadState& state, s
                                 Burst& out) {
   const BurstRule& rule = RuleOf(thread);
   const std::int64_t window = rule.window.count();
-  // The baseline starts where the detector knows it: not before history, nor before the
-  // stories dropped for the cap (counted as silence, they made a busy thread look quiet).
-  const std::int64_t baseline_start =
-      std::max({now - rule.baseline.count(), history_start_, state.forgotten_through + 1});
+  // The baseline starts where the detector knows it: not before history or the thread's
+  // watch, nor before the stories dropped for the cap (counted as silence, they made a busy
+  // thread look quiet).
+  const std::int64_t baseline_start = std::max({now - rule.baseline.count(), history_start_,
+                                                state.watched_since, state.forgotten_through + 1});
   std::erase_if(state.seen, [&](const Seen& seen) {
     const bool forgotten = seen.at < now - rule.baseline.count();
     if (forgotten) state.ids.erase(seen.story);

@@ -52,6 +52,12 @@ class BurstDetector {
   // When history starts: before it, the baseline is unknown rather than quiet. Set to the
   // oldest time the store was asked about on start-up.
   void SetHistoryStart(std::int64_t at) { history_start_ = at; }
+  // When `thread` began to be watched (Store::WatchThread): its baseline starts no earlier. A
+  // thread added to a database that watched others for a month has no month of silence
+  // behind it.
+  void SetWatchedSince(const std::string& thread, std::int64_t at) {
+    threads_[thread].watched_since = at;
+  }
 
   // `thread` burst at `at` (a stored burst alert, on start-up): it reports no other until a
   // window after, as if this detector had reported it.
@@ -67,6 +73,7 @@ class BurstDetector {
     std::set<std::int64_t> ids;   // the stories of `seen`
     std::int64_t quiet_from = 0;  // a burst was reported; the next may come after this
     std::int64_t forgotten_through = 0;  // the newest story dropped for the cap
+    std::int64_t watched_since = 0;
   };
   const BurstRule& RuleOf(const std::string& thread) const;
   bool CheckThread(const std::string& thread, ThreadState& state, std::int64_t now, Burst& out);

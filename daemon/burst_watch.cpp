@@ -9,7 +9,7 @@
 namespace newsmon {
 
 Status BurstWatch::Start(const std::vector<ThreadDefinition>& threads, std::int64_t now) {
-  SetThreads(threads);
+  SetThreads(threads, now);
   auto since = store_.WatchingSince();
   if (!since.ok()) return since.status();
   detector_.SetHistoryStart(*since == 0 ? now : *since);
@@ -28,10 +28,20 @@ Status BurstWatch::Start(const std::vector<ThreadDefinition>& threads, std::int6
   return Status::Ok();
 }
 
-void BurstWatch::SetThreads(const std::vector<ThreadDefinition>& threads) {
+void BurstWatch::SetThreads(const std::vector<ThreadDefinition>& threads, std::int64_t now) {
   std::map<std::string, BurstRule> rules;
   for (const ThreadDefinition& thread : threads) rules[thread.id] = thread.burst;
   detector_.SetRules(std::move(rules));
+  for (const ThreadDefinition& thread : threads) {
+    auto since = store_.WatchThread(thread.id, now);
+    if (!since.ok()) {
+      // Only a thread new to the database needs the write (another process holding the
+      // lock, a full disk): watched from now in this run, and recorded at the next start.
+      spdlog::warn("cannot record when thread '{}' began to be watched: {}", thread.id,
+                   since.status().message());
+    }
+    detector_.SetWatchedSince(thread.id, since.ok() ? *since : now);
+  }
 }
 
 void BurstWatch::Observe(const nlohmann::json& alert) {

@@ -24,7 +24,8 @@ class BurstWatch {
   explicit BurstWatch(Store& store) : store_(store) {}
 
   Status Start(const std::vector<ThreadDefinition>& threads, std::int64_t now);
-  void SetThreads(const std::vector<ThreadDefinition>& threads);
+  // The threads of a (re)loaded config; one seen for the first time is watched from `now`.
+  void SetThreads(const std::vector<ThreadDefinition>& threads, std::int64_t now);
   // A published alert body; only fresh `new` alerts of stories count.
   void Observe(const nlohmann::json& alert);
   // Stores a burst alert for each thread bursting at `now`; returns how many it stored.

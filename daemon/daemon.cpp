@@ -418,7 +418,7 @@ class DaemonImpl final : public Daemon {
     fresh.shard = config_.shard;  // its heartbeats and replay answers name it
     pipeline_.SetClassifier(std::move(classifier));
     pipeline_.SetStoryRules(RulesOf(fresh));
-    bursts_.SetThreads(fresh.threads);
+    bursts_.SetThreads(fresh.threads, env_.clock.UnixSeconds());
     for (const FeedConfig& old : config_.feeds) {
       bool kept = std::any_of(fresh.feeds.begin(), fresh.feeds.end(),
                               [&](const FeedConfig& feed) { return feed.name == old.name; });

@@ -138,6 +138,16 @@ CREATE INDEX IF NOT EXISTS items_story ON items(story) WHERE story IS NOT NULL;
 -- before, which are analysed as before.
 ALTER TABLE items ADD COLUMN story_words TEXT;
 )sql",
+    R"sql(
+-- When each thread began to be watched (Store::WatchThread): its burst baseline starts there,
+-- so that a thread added to an old database does not take the time before it for silence.
+-- Threads that alerted before this schema count, as before, from the database's first item.
+CREATE TABLE IF NOT EXISTS thread_watch(thread TEXT PRIMARY KEY, since INTEGER NOT NULL)
+  WITHOUT ROWID;
+INSERT OR IGNORE INTO thread_watch(thread, since)
+  SELECT DISTINCT thread, COALESCE((SELECT fetched_at FROM items ORDER BY id LIMIT 1), 0)
+  FROM alerts;
+)sql",
 };
 
 std::string EvidenceJson(const ThreadMatch& match) {
@@ -379,6 +389,33 @@ class SqliteStore final : public Store {
         db_.Prepare("SELECT COALESCE((SELECT fetched_at FROM items ORDER BY id LIMIT 1), 0)");
     if (!stmt.ok()) return stmt.status();
     std::int64_t since = stmt->Step() ? stmt->ColumnInt(0) : 0;
+    if (!stmt->status().ok()) return stmt->status();
+    return since;
+  }
+
+  Result<std::int64_t> WatchThread(const std::string& thread, std::int64_t now) override {
+    // Read first: a known thread needs no write, so a start while another process holds the
+    // write lock still knows every known thread's watch.
+    auto known = WatchedSince(thread);
+    if (!known.ok() || known->has_value())
+      return known.ok() ? **known : Result<std::int64_t>(known.status());
+    // A thread without a row yet but with alerts was watched from its first alert at least
+    // (a database written by hand or by a test); through alerts_thread (thread, seq).
+    auto record = db_.Prepare(
+        "INSERT OR IGNORE INTO thread_watch(thread, since) VALUES (?1, MIN(?2, COALESCE("
+        "(SELECT created_at FROM alerts WHERE thread = ?1 ORDER BY seq LIMIT 1), ?2)))");
+    if (!record.ok()) return record.status();
+    if (Status s = record->Bind(1, thread).Bind(2, now).Run(); !s.ok()) return s;
+    auto since = WatchedSince(thread);
+    if (!since.ok()) return since.status();
+    return since->value_or(now);
+  }
+
+  Result<std::optional<std::int64_t>> WatchedSince(const std::string& thread) {
+    auto stmt = db_.Prepare("SELECT since FROM thread_watch WHERE thread = ?1");
+    if (!stmt.ok()) return stmt.status();
+    std::optional<std::int64_t> since;
+    if (stmt->Bind(1, thread).Step()) since = stmt->ColumnInt(0);
     if (!stmt->status().ok()) return stmt->status();
     return since;
   }

@@ -177,6 +177,10 @@ class Store {
                                                             std::int64_t fresh_for) = 0;
   // When the database began to watch: the first item's fetch time; 0 for an empty one.
   virtual Result<std::int64_t> WatchingSince() = 0;
+  // When `thread` began to be watched: recorded as `now` the first time a thread is asked
+  // about (or as its first alert's time, if it has one), then kept across restarts. A burst
+  // baseline starts no earlier.
+  virtual Result<std::int64_t> WatchThread(const std::string& thread, std::int64_t now) = 0;
   // When `thread` last burst (its newest `burst` alert's creation); 0 when it never did.
   virtual Result<std::int64_t> LastBurstAt(const std::string& thread) = 0;
   // The previous versions of an item, oldest first (title, link, summary as they were).

@@ -39,7 +39,7 @@ TEST_CASE("a new database gets the current schema in WAL mode") {
   TempDir dir;
   auto store = Store::Open(dir.File("n.db"));
   REQUIRE(store.ok());
-  CHECK(UserVersion(dir.File("n.db")) == 8);
+  CHECK(UserVersion(dir.File("n.db")) == 9);
   CHECK(std::filesystem::exists(dir.File("n.db-wal")));
 }
 
@@ -226,7 +226,7 @@ TEST_CASE("a database from a newer newsmon or a file that is no database is refu
   REQUIRE_FALSE(store.ok());
   CHECK(store.status().message() ==
         "database '" + newer +
-            "': database schema version 99 is newer than this newsmon understands (8); "
+            "': database schema version 99 is newer than this newsmon understands (9); "
             "upgrade newsmon");
 
   std::string junk = dir.Write("junk.db", std::string(4096, 'x'));
@@ -287,7 +287,7 @@ TEST_CASE("a schema 4 database gains stories, and its items and alerts stay as t
   REQUIRE(UserVersion(path) == 4);
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 8);
+  CHECK(UserVersion(path) == 9);
   CHECK(*(*store)->LastSeq() == 1);
   CHECK(*(*store)->LastStoryId() == 0);
   ClassifiedItem joined = MatchingItem("b", "truces");
@@ -399,8 +399,45 @@ TEST_CASE("an item's story words are kept, and a schema 7 database restores from
   ExecOn(path, "ALTER TABLE items DROP COLUMN story_words; PRAGMA user_version = 7");
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 8);
+  CHECK(UserVersion(path) == 9);
   CHECK(StoryItems(**store) == std::vector<std::string>{"1|Title a|", "2|Title b|"});
+}
+
+TEST_CASE("a thread is watched from when it is first asked about, or from its first alert") {
+  TempDir dir;
+  std::string path = dir.File("n.db");
+  auto store = Store::Open(path);
+  REQUIRE(store.ok());
+  FetchRecord record = Fetched({MatchingItem("a", "truces")});
+  record.fetched_at = 1'795'000'000;
+  REQUIRE((*store)->RecordFetch(record).ok());
+  // New to the database: from now, and still from then when asked again later.
+  CHECK(*(*store)->WatchThread("talks", 1'796'000'000) == 1'796'000'000);
+  CHECK(*(*store)->WatchThread("talks", 1'797'000'000) == 1'796'000'000);
+  // A thread that alerted before it was first asked about was watched at least from then.
+  CHECK(*(*store)->WatchThread("truces", 1'796'000'000) == 1'795'000'000);
+}
+
+TEST_CASE("a schema 8 database's threads are watched from its first item") {
+  TempDir dir;
+  std::string path = dir.File("n.db");
+  {
+    auto store = Store::Open(path);
+    REQUIRE(store.ok());
+    FetchRecord first = Fetched({MatchingItem("x", "")});
+    first.new_items[0].matches.clear();
+    first.fetched_at = 1'790'000'000;
+    REQUIRE((*store)->RecordFetch(first).ok());
+    FetchRecord later = Fetched({MatchingItem("a", "truces")});
+    later.fetched_at = 1'795'000'000;
+    REQUIRE((*store)->RecordFetch(later).ok());
+  }
+  ExecOn(path, "DROP TABLE thread_watch; PRAGMA user_version = 8");
+  auto store = Store::Open(path);
+  REQUIRE(store.ok());
+  CHECK(UserVersion(path) == 9);
+  CHECK(*(*store)->WatchThread("truces", 1'796'000'000) == 1'790'000'000);
+  CHECK(*(*store)->WatchThread("talks", 1'796'000'000) == 1'796'000'000);
 }
 
 TEST_CASE("a schema 3 database gains webhook cursors and keeps its alerts") {
@@ -419,7 +456,7 @@ TEST_CASE("a schema 3 database gains webhook cursors and keeps its alerts") {
   REQUIRE(UserVersion(path) == 3);
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 8);
+  CHECK(UserVersion(path) == 9);
   CHECK(*(*store)->LastSeq() == 1);
   CHECK_FALSE((*store)->WebhookCursor("ops")->has_value());
   REQUIRE((*store)->SetWebhookCursor("ops", 1).ok());
@@ -445,7 +482,7 @@ TEST_CASE("each database has a random identity of its own that reopening keeps")
          "PRAGMA user_version = 5");
   auto upgraded = Store::Open(path);
   REQUIRE(upgraded.ok());
-  CHECK(UserVersion(path) == 8);
+  CHECK(UserVersion(path) == 9);
   CHECK((*upgraded)->DatabaseId().size() == 32);
 }
 

@@ -204,23 +204,31 @@ TEST_CASE("a corrected headline is stored as a revision and alerts nobody, a dro
   CHECK(newsroom.Count("SELECT COUNT(*) FROM items WHERE guid = 'w1' AND title <> ''") == 1);
 }
 
+// Ten different events: each names another city, plant and consequence.
+const std::vector<std::pair<std::string, std::string>> kTenPowerEvents = {
+    {"Kharkiv thermal power plant burns after missile barrage", "Firefighters worked until dawn."},
+    {"Substation near Odesa knocked out by Shahed drones", "Trolleybuses stopped in the south."},
+    {"Dnipro hydroelectric power dam struck again", "Turbine hall damaged; water levels watched."},
+    {"Lviv substation hit in rare western attack", "Trams idle across the old town."},
+    {"Poltava gas-fired power unit set ablaze", "Naftogaz reports a pressure drop."},
+    {"Chernihiv combined heat and power plant destroyed", "Radiators cold in 40,000 flats."},
+    {"Sumy power station loses both boilers", "Generators now run the hospital."},
+    {"Zhytomyr grid operator reports power cable yard shelled", "Repair crews wait for clearance."},
+    {"Rivne nuclear power plant cuts output after line damage", "IAEA inspectors informed."},
+    {"Kherson power plant shelled from across the Dnipro", "Evacuation of the left bank halted."},
+};
+
+std::vector<FeedEntry> TenPowerEntries(std::int64_t published) {
+  std::vector<FeedEntry> entries;
+  for (std::size_t i = 0; i < kTenPowerEvents.size(); ++i) {
+    entries.push_back({"p" + std::to_string(i), kTenPowerEvents[i].first, kTenPowerEvents[i].second,
+                       Rfc822(published)});
+  }
+  return entries;
+}
+
 TEST_CASE("ten stories in fifteen minutes after a quiet day make one burst alert") {
-  // Ten different events: each names another city, plant and consequence.
-  const std::vector<std::pair<std::string, std::string>> events = {
-      {"Kharkiv thermal power plant burns after missile barrage",
-       "Firefighters worked until dawn."},
-      {"Substation near Odesa knocked out by Shahed drones", "Trolleybuses stopped in the south."},
-      {"Dnipro hydroelectric power dam struck again",
-       "Turbine hall damaged; water levels watched."},
-      {"Lviv substation hit in rare western attack", "Trams idle across the old town."},
-      {"Poltava gas-fired power unit set ablaze", "Naftogaz reports a pressure drop."},
-      {"Chernihiv combined heat and power plant destroyed", "Radiators cold in 40,000 flats."},
-      {"Sumy power station loses both boilers", "Generators now run the hospital."},
-      {"Zhytomyr grid operator reports power cable yard shelled",
-       "Repair crews wait for clearance."},
-      {"Rivne nuclear power plant cuts output after line damage", "IAEA inspectors informed."},
-      {"Kherson power plant shelled from across the Dnipro", "Evacuation of the left bank halted."},
-  };
+  const auto& events = kTenPowerEvents;
   Newsroom newsroom({"wire"});
   const std::int64_t now = std::time(nullptr);
   {
@@ -238,11 +246,7 @@ TEST_CASE("ten stories in fifteen minutes after a quiet day make one burst alert
     REQUIRE((*store)->MarkSent(1, now - 86'400).ok());
   }
   newsroom.Start();
-  std::vector<FeedEntry> entries;
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    entries.push_back({"p" + std::to_string(i), events[i].first, events[i].second, Rfc822(now)});
-  }
-  newsroom.Publish("wire", entries);
+  newsroom.Publish("wire", TenPowerEntries(now));
 
   std::vector<nlohmann::json> bursts;
   std::set<std::int64_t> stories;
@@ -270,6 +274,36 @@ TEST_CASE("ten stories in fifteen minutes after a quiet day make one burst alert
   CHECK(tail.status == 0);
   CHECK(tail.out.find("BURST [power]  ") != std::string::npos);
   CHECK(tail.out.find("new stories since ") != std::string::npos);
+}
+
+TEST_CASE("a thread added to a database watched for a month does not burst on its first stories") {
+  Newsroom newsroom({"wire"});
+  const std::int64_t now = std::time(nullptr);
+  {
+    // The database has watched other threads for a month: the new thread's month of "silence"
+    // behind it made its first ten stories a burst.
+    auto store = Store::Open(newsroom.config().database);
+    REQUIRE(store.ok());
+    FetchRecord record;
+    record.feed = "wire";
+    record.config_url = "https://example.org/wire";
+    record.fetched_at = now - 30 * 86'400;
+    record.new_items = {MatchingItem("a month ago", "elections")};
+    REQUIRE((*store)->RecordFetch(record).ok());
+    REQUIRE((*store)->MarkSent(1, now - 30 * 86'400).ok());
+  }
+  newsroom.Start();
+  newsroom.Publish("wire", TenPowerEntries(now));
+
+  std::set<std::int64_t> stories;
+  while (stories.size() < kTenPowerEvents.size()) {
+    auto alert = newsroom.NextAlert();
+    REQUIRE(alert);
+    CHECK((*alert)["kind"] == "new");
+    stories.insert((*alert)["story"]["id"].get<std::int64_t>());
+  }
+  CHECK(newsroom.LastSeq() == static_cast<std::int64_t>(kTenPowerEvents.size() + 1));
+  CHECK(newsroom.Count("SELECT COUNT(*) FROM alerts WHERE kind = 'burst'") == 0);
 }
 
 }  // namespace

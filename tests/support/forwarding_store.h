@@ -45,6 +45,9 @@ class ForwardingStore : public Store {
     return real_.StoryEntriesSince(s, f);
   }
   Result<std::int64_t> WatchingSince() override { return real_.WatchingSince(); }
+  Result<std::int64_t> WatchThread(const std::string& t, std::int64_t now) override {
+    return real_.WatchThread(t, now);
+  }
   Result<std::int64_t> LastBurstAt(const std::string& t) override { return real_.LastBurstAt(t); }
   Result<std::vector<Item>> Revisions(const std::string& f, const std::string& id) override {
     return real_.Revisions(f, id);
