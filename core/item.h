@@ -26,6 +26,10 @@ struct ParsedFeed {
   std::vector<Item> items;
   std::vector<std::string> warnings;
   std::optional<int> ttl_minutes;  // RSS <ttl>: how long the publisher asks us to cache it
+  // The document ended before its root element closed (a transfer or a generator cut short):
+  // what was read is kept, but its validators must not be, or the whole document would be
+  // answered 304 and the items past the cut never read.
+  bool cut_short = false;
 };
 
 // Identifies an item's content, so a known id with a new title or text is an update.

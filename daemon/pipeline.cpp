@@ -89,7 +89,7 @@ IngestReport Pipeline::Ingest(const FetchResponse& response, const std::string& 
     report.status = s;
     return report;  // the store is failing; retry the whole feed next time
   }
-  record.validators = {response.etag, response.last_modified};
+  if (!parsed->cut_short) record.validators = {response.etag, response.last_modified};
   report.new_items = record.new_items.size();
   report.updated_items = record.updated_items.size();
   return Record(std::move(record), std::move(report), /*items_read=*/true);

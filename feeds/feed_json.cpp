@@ -85,7 +85,10 @@ Result<ParsedFeed> ParseJsonFeed(std::string_view text, const ParseOptions& opti
       d.item.summary = HtmlToText(StringField(entry, "summary"));
       if (d.item.summary.empty()) d.item.summary = HtmlToText(StringField(entry, "content_html"));
       if (d.item.summary.empty()) {
-        d.item.summary = CollapseWhitespace(StringField(entry, "content_text"));
+        // Plain text by the spec, but generators put HTML there too (Google News' feeds, 100
+        // of 100 items): its tags must not reach the editor.
+        const std::string text = StringField(entry, "content_text");
+        d.item.summary = ContainsHtmlTags(text) ? HtmlToText(text) : CollapseWhitespace(text);
       }
       d.raw_date = Trimmed(StringField(entry, "date_published"));
       if (d.raw_date.empty()) d.raw_date = Trimmed(StringField(entry, "date_modified"));

@@ -20,6 +20,7 @@
 #include <pugixml.hpp>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/ascii.h"
@@ -55,7 +56,10 @@ constexpr std::size_t kMaxUrlBytes = 8 * 1024;  // ids and links; longer ones ar
 constexpr std::size_t kMaxBodyBytes = 64 * 1024 * 1024;
 
 // Default flags minus whitespace conversion in attributes; no doctype, PI or comment nodes.
-constexpr unsigned kParseFlags = pugi::parse_cdata | pugi::parse_escapes | pugi::parse_eol;
+// Whitespace-only text is kept: it is the space between the words of inline markup
+// ("<b>Russia</b> <i>and</i>") and between CDATA sections, which became "Russiaand".
+constexpr unsigned kParseFlags =
+    pugi::parse_cdata | pugi::parse_escapes | pugi::parse_eol | pugi::parse_ws_pcdata;
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && AsciiLower(a) == AsciiLower(b);
@@ -213,8 +217,11 @@ enum class Vocab { kRss, kAtom, kDc, kDcTerms, kContent, kMedia };
 
 class Reader {
  public:
-  Reader(const ParseOptions& options, std::string_view atom_ns)
-      : options_(options), atom_ns_(atom_ns) {}
+  // rss_ns: the namespace of an <rss> root, whatever it is: feeds declare ones no spec names
+  // (feedparser accepts "http://blogs.law.harvard.edu/tech/rss"), and their items were all
+  // passed over.
+  Reader(const ParseOptions& options, std::string_view atom_ns, std::string_view rss_ns = {})
+      : options_(options), atom_ns_(atom_ns), rss_ns_(rss_ns) {}
 
   // RSS element names are matched case-insensitively (feeds write <TiTlE>; iTunes and
   // feedparser accept it).
@@ -225,7 +232,7 @@ class Reader {
     const std::string_view ns = NamespaceOf(n);
     switch (vocab) {
       case Vocab::kRss:
-        return IsRssNs(ns);
+        return IsRssNs(ns) || (!rss_ns_.empty() && ns == rss_ns_);
       case Vocab::kAtom:
         return ns == atom_ns_;
       case Vocab::kDc:
@@ -317,7 +324,10 @@ class Reader {
   std::string RssLink(pugi::xml_node parent) const {
     for (pugi::xml_node c : parent.children()) {
       if (!Is(c, Vocab::kRss, "link")) continue;
-      std::string_view text = TrimAscii(c.child_value());
+      // All its text, not the first node's: with whitespace kept, a CDATA link's first node
+      // is the line break before it.
+      const std::string content = RawContent(c);
+      std::string_view text = TrimAscii(content);
       if (text.empty()) text = TrimAscii(c.attribute("href").value());  // <link href=""/>
       if (!text.empty()) return Url(c, text);
     }
@@ -463,6 +473,7 @@ class Reader {
  private:
   const ParseOptions& options_;
   std::string_view atom_ns_;
+  std::string_view rss_ns_;
   std::string document_base_;
 };
 
@@ -641,9 +652,10 @@ Result<ParsedFeed> ParseXml(std::string_view text, const ParseOptions& options,
   feed.warnings = std::move(warnings);
   const std::string_view atom_ns =
       kind == Kind::kAtom || kind == Kind::kAtomEntry ? NamespaceOf(root) : kAtom10Ns;
-  Reader reader(options, atom_ns);
+  Reader reader(options, atom_ns, kind == Kind::kRss ? NamespaceOf(root) : std::string_view());
   std::vector<pugi::xml_node> items = ReadFeedElement(kind, root, reader, feed);
   const bool dropped = DropHalfReadItem(scan, items);
+  feed.cut_short = !scan.unclosed.empty();
   if (scan.error_count > 0) feed.warnings.push_back(XmlErrorWarning(scan, items.size(), dropped));
   CapItems(items, feed.warnings);
   feeds_internal::FinishItems(ReadItems(kind, reader, items), options, feed);
@@ -674,6 +686,56 @@ Result<ParsedFeed> Parse(std::string_view body, const ParseOptions& options) {
 }  // namespace
 
 namespace feeds_internal {
+namespace {
+
+// A date of news: not a placeholder (0, the Unix epoch, a CMS's 1900) and not in the future
+// beyond a misdeclared zone or a clock a little ahead; a typo'd year (2052) would pin the
+// item on top of every list and outlive any retention.
+bool Plausible(std::int64_t published, std::int64_t fetched_at) {
+  constexpr std::int64_t k1995 = 788'918'400;
+  constexpr std::int64_t kDay = 86'400;
+  return published >= k1995 && (fetched_at == 0 || published <= fetched_at + kDay);
+}
+
+// What tells apart items of one feed that share an id: only what the feed says, so that it is
+// stable across polls.
+std::string IdentityKey(const Item& item, const ItemDraft& draft) {
+  std::string key = item.title + '\x1f' + draft.raw_date;
+  if (item.title.empty() && draft.raw_date.empty()) key += '\x1f' + draft.content_key;
+  return key;
+}
+
+// Items of one feed that share an id while saying different things (a podcast's one link for
+// every episode, a CMS that gives every item the section's guid) get their title and date
+// added to it: under the one id, the pipeline took each later item for a revision of the
+// first, and all but one were never stored. Items that repeat one another keep their id.
+// Returns how many ids were changed.
+int TellApartSharedIds(std::vector<Item>& items, std::size_t first,
+                       const std::vector<std::string>& keys) {
+  struct Seen {
+    const std::string* key;
+    bool differs = false;
+  };
+  std::unordered_map<std::string_view, Seen> by_id;
+  for (std::size_t i = first; i < items.size(); ++i) {
+    auto [seen, inserted] = by_id.try_emplace(items[i].id, Seen{&keys[i - first]});
+    if (!inserted && *seen->second.key != keys[i - first]) seen->second.differs = true;
+  }
+  std::vector<bool> shared(items.size() - first);
+  for (std::size_t i = first; i < items.size(); ++i) shared[i - first] = by_id[items[i].id].differs;
+  by_id.clear();  // its keys view the ids changed below
+  int changed = 0;
+  for (std::size_t i = first; i < items.size(); ++i) {
+    if (!shared[i - first]) continue;
+    const std::string suffix = "#" + Hex64(Fnv1a(keys[i - first]));
+    TruncateUtf8(items[i].id, kMaxUrlBytes - suffix.size());
+    items[i].id += suffix;
+    ++changed;
+  }
+  return changed;
+}
+
+}  // namespace
 
 void FinishItems(std::vector<ItemDraft> drafts, const ParseOptions& options, ParsedFeed& feed) {
   if (drafts.size() > kMaxItems) {
@@ -681,21 +743,29 @@ void FinishItems(std::vector<ItemDraft> drafts, const ParseOptions& options, Par
                             " items; kept the first " + std::to_string(kMaxItems));
     drafts.resize(kMaxItems);
   }
-  int titles_cut = 0, summaries_cut = 0, urls_cut = 0, bad_dates = 0;
-  std::string bad_date_example;
+  int titles_cut = 0, summaries_cut = 0, urls_cut = 0, bad_dates = 0, implausible_dates = 0;
+  std::string bad_date_example, implausible_date_example;
   if (TruncateUtf8(feed.title, kMaxTitleBytes)) ++titles_cut;
   feed.title = CleanUtf8(feed.title);
   feed.link = CleanUtf8(feed.link);
   TruncateUtf8(feed.link, kMaxUrlBytes);
 
+  const std::size_t first_item = feed.items.size();
+  std::vector<std::string> identity_keys;
+  identity_keys.reserve(drafts.size());
   feed.items.reserve(feed.items.size() + drafts.size());
   for (ItemDraft& d : drafts) {
     Item item = std::move(d.item);
     item.link = CleanUtf8(item.link);
     if (!d.raw_date.empty()) {
       item.published = ParseFeedDate(d.raw_date);
-      if (!item.published && bad_dates++ == 0)
+      if (item.published && !Plausible(*item.published, options.fetched_at)) {
+        item.published.reset();
+        if (implausible_dates++ == 0)
+          implausible_date_example = CleanUtf8(d.raw_date.substr(0, 64));
+      } else if (!item.published && bad_dates++ == 0) {
         bad_date_example = CleanUtf8(d.raw_date.substr(0, 64));
+      }
     }
     if (!item.published && options.fetched_at != 0) {
       item.published = options.fetched_at;
@@ -703,12 +773,8 @@ void FinishItems(std::vector<ItemDraft> drafts, const ParseOptions& options, Par
     }
     std::string id = std::string(TrimAscii(d.id));
     if (id.empty()) id = item.link;
-    if (id.empty()) {
-      // Stable across polls: only what the feed says, never fetched_at.
-      std::string key = item.title + '\x1f' + d.raw_date;
-      if (item.title.empty() && d.raw_date.empty()) key += '\x1f' + d.content_key;
-      id = "hash:" + Hex64(Fnv1a(key));
-    }
+    identity_keys.push_back(IdentityKey(item, d));
+    if (id.empty()) id = "hash:" + Hex64(Fnv1a(identity_keys.back()));
     item.id = CleanUtf8(id);
     item.title = CleanUtf8(item.title);
     item.summary = CleanUtf8(item.summary);
@@ -719,13 +785,22 @@ void FinishItems(std::vector<ItemDraft> drafts, const ParseOptions& options, Par
     feed.items.push_back(std::move(item));
   }
 
+  const int ids_shared = TellApartSharedIds(feed.items, first_item, identity_keys);
+
   const auto add = [&](int count, const std::string& what) {
     if (count > 0) feed.warnings.push_back(std::to_string(count) + " " + what);
   };
+  add(ids_shared,
+      "item(s) share their id with an item that says something else; told apart by "
+      "title and date");
   add(titles_cut, "title(s) cut to " + std::to_string(kMaxTitleBytes) + " bytes");
   add(summaries_cut, "summary(ies) cut to " + std::to_string(kMaxSummaryBytes) + " bytes");
   add(urls_cut, "id(s) or link(s) cut to " + std::to_string(kMaxUrlBytes) + " bytes");
   add(bad_dates, "item date(s) not understood, e.g. '" + bad_date_example + "'");
+  add(implausible_dates,
+      "item date(s) before 1995 or more than a day ahead, read as the fetch "
+      "time, e.g. '" +
+          implausible_date_example + "'");
 }
 
 }  // namespace feeds_internal

@@ -80,6 +80,30 @@ TEST_CASE("a feed that turns to garbage and back loses no item and repeats none"
   for (const Hit& hit : server.Hits("/wire.xml")) CHECK(hit.if_none_match != "\"garbage\"");
 }
 
+TEST_CASE("a feed cut off mid-document is asked for in full again, not with its validators") {
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/wire.xml", FeedResource({}, "\"v0\""));
+  Config config = TestConfig(dir, {{"wire", server.Url("/wire.xml")}}, kNoStories);
+  Subscriber subscriber(config.publish.endpoint, {"alert.", "sys."});
+  DaemonRunner daemon(config);
+  REQUIRE(subscriber.WaitConnected());
+  // A generator that died half-way through the second item, under the version's ETag; then
+  // the whole document under the same one, as a server that tags versions, not bytes, sends.
+  Resource whole = FeedResource({kFirst, kSecond}, "\"v1\"");
+  Resource cut = whole;
+  cut.body.resize(cut.body.find(kSecond.title) + 5);
+  server.Serve("/wire.xml", cut);
+  auto first = subscriber.ReceiveTopic("alert.", 10s);
+  REQUIRE(first);
+  CHECK(first->body["item"]["id"] == kFirst.guid);
+  server.Serve("/wire.xml", whole);
+  // Asked with v1, the server would answer 304 for as long as the version lasts.
+  auto second = subscriber.ReceiveTopic("alert.", 15s);
+  REQUIRE(second);
+  CHECK(second->body["item"]["id"] == kSecond.guid);
+}
+
 // A self-signed certificate for 127.0.0.1 made by the openssl command, as tests/feeds_h2_test.
 struct Certificate {
   std::string key;

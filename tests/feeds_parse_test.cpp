@@ -1,5 +1,6 @@
 // Feed parser: RSS 2.0 / RSS 1.0 / Atom fixtures, failures with user-facing messages,
 // recovery, encodings, dates, HTML to text, and the real news corpus.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <filesystem>
@@ -715,6 +716,20 @@ TEST_CASE("ParseFeedDate: RFC 822/1123 forms", "[feeds][dates]") {
   CHECK(ParseFeedDate("Mon, 23 Nov 2026 13:00 pm GMT") == std::nullopt);
 }
 
+TEST_CASE("ParseFeedDate: zone abbreviations of news feeds", "[feeds][dates]") {
+  // Each was read as UTC: up to seven hours off, and ahead of the fetch east of Greenwich.
+  const std::int64_t t = kNov23At9;
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 10:00:00 MEZ") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 11:00:00 MESZ") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 12:00:00 EAT") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 12:00:00 IDT") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 11:00:00 SAST") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 14:00:00 PKT") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 16:00:00 WIB") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 04:00:00 ET") == t);
+  CHECK(ParseFeedDate("Mon, 23 Nov 2026 01:00 am PT") == t);
+}
+
 TEST_CASE("ParseFeedDate: RFC 3339 / ISO 8601 forms", "[feeds][dates]") {
   const std::int64_t t = kNov23At9;
   CHECK(ParseFeedDate("2026-11-23T09:00:00Z") == t);
@@ -746,6 +761,131 @@ TEST_CASE("ParseFeedDate: unparseable text gives nullopt", "[feeds][dates]") {
     INFO(bad);
     CHECK(ParseFeedDate(bad) == std::nullopt);
   }
+}
+
+std::vector<std::string> IdsOf(const ParsedFeed& feed) {
+  std::vector<std::string> ids;
+  for (const Item& item : feed.items) ids.push_back(item.id);
+  return ids;
+}
+
+std::string RssOf(const std::string& items) {
+  return "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>" + items +
+         "</channel></rss>";
+}
+
+TEST_CASE("Items that share an id but say different things stay apart", "[feeds][ids]") {
+  // A podcast's one link for every episode: under the one id, every item after the first was
+  // taken for a revision of it, and only one was ever stored.
+  const std::string body = RssOf(
+      "<item><title>Salon du livre</title><link>http://radio.example/capsule</link>"
+      "<pubDate>Mon, 23 Nov 2026 09:00:00 GMT</pubDate></item>"
+      "<item><title>D\xC3\xA9"
+      "bit France</title><link>http://radio.example/capsule</link>"
+      "<pubDate>Sun, 22 Nov 2026 09:00:00 GMT</pubDate></item>"
+      "<item><title>Salon du livre</title><link>http://radio.example/capsule</link>"
+      "<pubDate>Mon, 23 Nov 2026 09:00:00 GMT</pubDate></item>"
+      "<item><guid>only-once</guid><title>Alone</title></item>");
+  const ParsedFeed feed = MustParse(body);
+  REQUIRE(feed.items.size() == 4);
+  const std::vector<std::string> ids = IdsOf(feed);
+  CHECK(ids[0].starts_with("http://radio.example/capsule#"));
+  CHECK(ids[1].starts_with("http://radio.example/capsule#"));
+  CHECK(ids[0] != ids[1]);
+  CHECK(ids[2] == ids[0]);  // a repeat of the first item is the same item
+  CHECK(ids[3] == "only-once");
+  CHECK(feed.warnings ==
+        std::vector<std::string>{"3 item(s) share their id with an item that says something else; "
+                                 "told apart by title and date"});
+  // The next poll gives each the same id: the episode added on top takes none of theirs.
+  const ParsedFeed next = MustParse(
+      RssOf("<item><title>Nouvel \xC3\xA9pisode</title><link>http://radio.example/capsule</link>"
+            "<pubDate>Tue, 24 Nov 2026 09:00:00 GMT</pubDate></item>" +
+            body.substr(body.find("<item>"), body.find("</channel>") - body.find("<item>"))));
+  REQUIRE(next.items.size() == 5);
+  CHECK(next.items[1].id == ids[0]);
+  CHECK(next.items[2].id == ids[1]);
+
+  const fs::path rsr = kCorpus / "feeds/rome/rome-modules/src/test/resources/xml/rsr.xml";
+  if (!fs::exists(rsr)) {
+    WARN("corpus missing: " << rsr.string() << " (skipping the real feed)");
+    return;
+  }
+  const ParsedFeed real = MustParse(ReadFile(rsr));
+  std::vector<std::string> real_ids = IdsOf(real);
+  std::sort(real_ids.begin(), real_ids.end());
+  CHECK(real.items.size() == 15);
+  CHECK(std::unique(real_ids.begin(), real_ids.end()) == real_ids.end());
+}
+
+TEST_CASE("Space between inline elements and CDATA sections is kept", "[feeds][html]") {
+  const ParsedFeed feed = MustParse(
+      "<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title>"
+      "<entry><id>a</id><title type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">"
+      "<b>Live:</b> <i>Kyiv</i> hit by drones</div></title>"
+      "<summary type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">Officials in "
+      "<b>Kyiv</b> <em>said</em> <a href=\"x\">air defences</a> were active.</div></summary>"
+      "</entry></feed>");
+  REQUIRE(feed.items.size() == 1);
+  CHECK(feed.items[0].title == "Live: Kyiv hit by drones");
+  CHECK(feed.items[0].summary == "Officials in Kyiv said air defences were active.");
+
+  const ParsedFeed rss = MustParse(
+      RssOf("<item><guid>u</guid><title><![CDATA[Strikes on]]> <![CDATA[Odesa port]]></title>"
+            "<link>\n  <![CDATA[https://example.org/odesa]]>\n</link>"
+            "<description>Delegations from <b>Russia</b> <b>and</b> <b>Ukraine</b> met."
+            "</description></item>"));
+  REQUIRE(rss.items.size() == 1);
+  CHECK(rss.items[0].title == "Strikes on Odesa port");
+  CHECK(rss.items[0].link == "https://example.org/odesa");
+  CHECK(rss.items[0].summary == "Delegations from Russia and Ukraine met.");
+}
+
+TEST_CASE("An RSS feed in a namespace no spec names still gives its items", "[feeds][rss]") {
+  for (const char* ns : {"http://blogs.law.harvard.edu/tech/rss", "http://purl.org/rss/2.1/",
+                         "http://www.w3.org/2005/Atom"}) {
+    INFO(ns);
+    const ParsedFeed feed = MustParse(std::string("<?xml version=\"1.0\"?><rss version=\"2.0\" "
+                                                  "xmlns=\"") +
+                                      ns +
+                                      "\"><channel><title>Wire</title><item><guid>a</guid>"
+                                      "<title>Truce holds</title><link>https://example.org/a"
+                                      "</link></item></channel></rss>");
+    CHECK(feed.title == "Wire");
+    REQUIRE(feed.items.size() == 1);
+    CHECK(feed.items[0].title == "Truce holds");
+    CHECK(feed.items[0].link == "https://example.org/a");
+  }
+}
+
+TEST_CASE("Placeholder and far-future dates are read as the fetch time", "[feeds][dates]") {
+  const ParsedFeed feed = MustParse(
+      RssOf("<item><guid>epoch</guid><title>a</title><pubDate>1970-01-01T00:00:00Z</pubDate>"
+            "</item><item><guid>typo</guid><title>b</title><pubDate>2052-07-05T10:00:00Z"
+            "</pubDate></item><item><guid>ok</guid><title>c</title><pubDate>Tue, 24 Nov 2026 "
+            "08:00:00 GMT</pubDate></item>"),
+      {"https://example.org/feed", "", kNov23At9});
+  REQUIRE(feed.items.size() == 3);
+  CHECK(feed.items[0].published == kNov23At9);
+  CHECK(feed.items[0].published_estimated);
+  CHECK(feed.items[1].published == kNov23At9);
+  CHECK(feed.items[1].published_estimated);
+  CHECK(feed.items[2].published == kNov23At9 + kDay - 3600);  // within a day ahead: kept
+  CHECK_FALSE(feed.items[2].published_estimated);
+  CHECK(feed.warnings ==
+        std::vector<std::string>{"2 item date(s) before 1995 or more than a day ahead, read as the "
+                                 "fetch time, e.g. '1970-01-01T00:00:00Z'"});
+}
+
+TEST_CASE("JSON Feed content_text holding HTML is read as HTML", "[feeds][json]") {
+  const ParsedFeed feed = MustParse(
+      R"({"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [
+        {"id": "1", "title": "EU sends helicopters",
+         "content_text": "<a href=\"https://news.example/1\" target=\"_blank\">EU sends helicopters to fight wildfires</a>&nbsp;&nbsp;<font color=\"#6f6f6f\">Reuters</font>"},
+        {"id": "2", "title": "plain", "content_text": "Fish & chips:  5 < 6"}]})");
+  REQUIRE(feed.items.size() == 2);
+  CHECK(feed.items[0].summary == "EU sends helicopters to fight wildfires Reuters");
+  CHECK(feed.items[1].summary == "Fish & chips: 5 < 6");
 }
 
 TEST_CASE("HtmlToText", "[feeds][html]") {
