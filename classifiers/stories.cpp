@@ -236,11 +236,12 @@ class Clusterer final : public StoryClusterer {
     Learn(words);
     if (!link.empty()) {
       if (auto same = by_link_.find(link); same != by_link_.end()) {
-        if (auto story = stories_.find(same->second); story != stories_.end() &&
-                                                      Joinable(story->second, item.published) &&
-                                                      SameArticle(story->second, vector)) {
-          Join(story->second, vector, item.published);
-          return {story->second.id, false, 1.0, std::move(written)};
+        auto story = stories_.find(same->second);
+        if (story != stories_.end() && Joinable(story->second, item.published)) {
+          if (const auto similarity = LinkSimilarity(story->second, vector)) {
+            Join(story->second, vector, item.published);
+            return {story->second.id, false, *similarity, std::move(written)};
+          }
         }
       }
     }
@@ -449,20 +450,23 @@ class Clusterer final : public StoryClusterer {
     postings_ = std::move(postings);
   }
 
-  // A link shared by items whose words have little in common is not one article: some feeds
-  // give every item their home page, or put the item's identity after a '#', which canonical
-  // links drop. Without this, every report of such a feed joined its first item's story, and
-  // later ones from the same feed alerted nothing (they count as copies).
-  bool SameArticle(const Story& story, const Vector& vector) const {
+  // How alike an item is to the story whose link it shares; nullopt when too little for one
+  // article. A link shared by items whose words have little in common is not one article:
+  // some feeds give every item their home page, or put the item's identity after a '#', which
+  // canonical links drop. Without this, every report of such a feed joined its first item's
+  // story. The similarity is the words', not 1: a live page's link carries one report after
+  // another, and taken for copies, the later ones alerted nothing.
+  std::optional<double> LinkSimilarity(const Story& story, const Vector& vector) const {
     const double norm2 = Norm2(vector);
-    if (norm2 == 0 || story.norm2 <= 0) return true;  // nothing to compare: trust the link
+    if (norm2 == 0 || story.norm2 <= 0) return 1.0;  // nothing to compare: trust the link
     double similarity =
         SparseDot(vector, story.slots, [&](std::uint32_t slot) { return story.centroid[slot]; }) /
         std::sqrt(norm2 * story.norm2);
     for (const Member& member : story.members) {
       similarity = std::max(similarity, Cosine(vector, norm2, member.vector, member.norm2));
     }
-    return similarity >= options_.threshold / 2;
+    if (similarity < options_.threshold / 2) return std::nullopt;
+    return std::max(similarity, std::numeric_limits<double>::min());  // 0 means "started"
   }
 
   // The open story most similar to `vector`. The dot products with every story's centroid are

@@ -56,7 +56,9 @@ struct StoryItem {
 struct StoryAssignment {
   std::int64_t story = 0;  // ids count from 1 in the order stories start
   bool started = false;    // the item started the story
-  double similarity = 0;   // to the story it joined (1 for the same link); 0 when started
+  // To the story it joined, also when by the same link (1 when there are no words to
+  // compare); 0 when started.
+  double similarity = 0;
   // The item's words as the clusterer read them (stems and title/lead weights, in the order
   // read), to store with the item and hand back to Restore as StoryItem::words. Empty when
   // they cannot be written down (a stem holding the separator); Restore then analyses.
