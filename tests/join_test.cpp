@@ -349,6 +349,25 @@ TEST_CASE("tail --state keeps where the alerts it owes begin while replay is sil
   CHECK(ReadFileText(state) == "1 db\n");
 }
 
+// Two daemons, one of them silent while tail ran: its line in --state stays as it was, so the
+// next tail goes on from there. It was written back as "0 -", and that daemon's alerts were
+// shown again from its first.
+TEST_CASE("tail --state keeps the line of a daemon it did not hear from") {
+  TempDir dir, dir_a, dir_b;
+  ScriptedBus a(dir_a), b(dir_b);
+  const std::string silent_line = "7 dbB " + b.pub_endpoint + "\n";
+  const std::string state = dir.Write("tail.state", "5 dbA " + a.pub_endpoint + "\n" + silent_line);
+  Process tail({"tail", "--endpoint", a.pub_endpoint, "--replay-endpoint", a.replay_endpoint,
+                "--endpoint", b.pub_endpoint, "--replay-endpoint", b.replay_endpoint, "--state",
+                state, "--json", "--count", "1"});
+  REQUIRE(a.WaitSubscribed());
+  a.Publish("sys.heartbeat", {{"schema", 2}, {"last_seq", 6}, {"database_id", "dbA"}});
+  a.Publish("alert.truces", AlertNumbered(7));
+  REQUIRE(tail.Wait(20s) == 0);
+  CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{7});
+  CHECK(ReadFileText(state) == "7 dbA " + a.pub_endpoint + "\n" + silent_line);
+}
+
 // Replay silent while alerts after seq 30 were owed, then the daemon comes back on another
 // database: what tail owes now is that database's alerts from its first, not from seq 30 (a
 // seq past all of them, so tail asked for nothing and missed them).
