@@ -49,7 +49,6 @@ constexpr std::string_view kContentNs = "http://purl.org/rss/1.0/modules/content
 constexpr std::string_view kMediaNs = "http://search.yahoo.com/mrss/";
 constexpr std::string_view kUndeclaredNs = "urn:newsmon:undeclared-prefix";
 
-constexpr std::size_t kMaxItems = 1000;
 constexpr std::size_t kMaxTitleBytes = 1024;
 constexpr std::size_t kMaxSummaryBytes = 64 * 1024;
 constexpr std::size_t kMaxUrlBytes = 8 * 1024;  // ids and links; longer ones are garbage
@@ -611,11 +610,14 @@ std::string XmlErrorWarning(const feeds_internal::XmlScan& scan, std::size_t rec
   return warning;
 }
 
-void CapItems(std::vector<pugi::xml_node>& items, std::vector<std::string>& warnings) {
-  if (items.size() <= kMaxItems) return;
-  warnings.push_back("feed has " + std::to_string(items.size()) + " items; kept the first " +
-                     std::to_string(kMaxItems));
-  items.resize(kMaxItems);
+std::vector<ItemDraft> ReadItems(Kind kind, const Reader& reader,
+                                 const std::vector<pugi::xml_node>& items);
+
+void CapItems(Kind kind, const Reader& reader, std::vector<pugi::xml_node>& items,
+              std::vector<std::string>& warnings) {
+  if (items.size() <= feeds_internal::kMaxItems) return;
+  const std::vector<ItemDraft> ends = ReadItems(kind, reader, {items.front(), items.back()});
+  feeds_internal::KeepNewestEnd(items, ends[0].raw_date, ends[1].raw_date, warnings);
 }
 
 std::vector<ItemDraft> ReadItems(Kind kind, const Reader& reader,
@@ -657,7 +659,7 @@ Result<ParsedFeed> ParseXml(std::string_view text, const ParseOptions& options,
   const bool dropped = DropHalfReadItem(scan, items);
   feed.cut_short = !scan.unclosed.empty();
   if (scan.error_count > 0) feed.warnings.push_back(XmlErrorWarning(scan, items.size(), dropped));
-  CapItems(items, feed.warnings);
+  CapItems(kind, reader, items, feed.warnings);
   feeds_internal::FinishItems(ReadItems(kind, reader, items), options, feed);
   return feed;
 }
@@ -739,9 +741,8 @@ int TellApartSharedIds(std::vector<Item>& items, std::size_t first,
 
 void FinishItems(std::vector<ItemDraft> drafts, const ParseOptions& options, ParsedFeed& feed) {
   if (drafts.size() > kMaxItems) {
-    feed.warnings.push_back("feed has " + std::to_string(drafts.size()) +
-                            " items; kept the first " + std::to_string(kMaxItems));
-    drafts.resize(kMaxItems);
+    const std::string first_date = drafts.front().raw_date, last_date = drafts.back().raw_date;
+    KeepNewestEnd(drafts, first_date, last_date, feed.warnings);
   }
   int titles_cut = 0, summaries_cut = 0, urls_cut = 0, bad_dates = 0, implausible_dates = 0;
   std::string bad_date_example, implausible_date_example;

@@ -80,6 +80,25 @@ struct ItemDraft {
                             // empty: the hash id then keys on it
 };
 
+// A feed holds at most kMaxItems items. Most list the newest first; one that lists them
+// oldest first (its last item dated after its first) keeps its last ones, or its new items
+// would never be read.
+inline constexpr std::size_t kMaxItems = 1000;
+template <typename Items>
+void KeepNewestEnd(Items& items, std::string_view first_date, std::string_view last_date,
+                   std::vector<std::string>& warnings) {
+  const std::string count = std::to_string(items.size());
+  const auto first = ParseFeedDate(first_date), last = ParseFeedDate(last_date);
+  if (first && last && *last > *first) {
+    items.erase(items.begin(), items.end() - static_cast<std::ptrdiff_t>(kMaxItems));
+    warnings.push_back("feed has " + count + " items, oldest first; kept the last " +
+                       std::to_string(kMaxItems));
+  } else {
+    items.resize(kMaxItems);
+    warnings.push_back("feed has " + count + " items; kept the first " + std::to_string(kMaxItems));
+  }
+}
+
 // The common end of every format: item cap, dates (with the fetched_at fallback), ids
 // (guid/atom:id, else the link, else a hash of title and date), field caps, and the
 // content warnings. Appends to feed.items and feed.warnings.

@@ -578,6 +578,21 @@ TEST_CASE("Caps: 1,000 items, long titles and summaries are cut with warnings", 
   CHECK(many.items.back().title == "n999");
   CHECK(many.warnings == std::vector<std::string>{"feed has 1005 items; kept the first 1000"});
 
+  // Oldest first (the last item dated after the first): the newest are the last ones, and
+  // keeping the first 1,000 never read a new item again.
+  std::string dated;
+  for (int i = 0; i < 1005; ++i) {
+    dated += "<item><guid>g" + std::to_string(i) + "</guid><pubDate>2026-11-" +
+             std::to_string(10 + i / 100) + "T" + std::to_string(10 + i % 10) + ":00:00Z" +
+             "</pubDate></item>";
+  }
+  const ParsedFeed oldest_first = MustParse(MiniRss(dated));
+  REQUIRE(oldest_first.items.size() == 1000);
+  CHECK(oldest_first.items.front().id == "g5");
+  CHECK(oldest_first.items.back().id == "g1004");
+  CHECK(oldest_first.warnings ==
+        std::vector<std::string>{"feed has 1005 items, oldest first; kept the last 1000"});
+
   // 2-byte characters, so the cut has to respect UTF-8 boundaries.
   std::string long_title;
   for (int i = 0; i < 1000; ++i) long_title += "\xC3\xA9";
