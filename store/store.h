@@ -64,8 +64,9 @@ struct ClassifiedItem {
   // tracked, and then every match alerts as `new`. Ignored for updated items: an item keeps
   // the story it was stored with.
   std::int64_t story = 0;
-  // How close the item was to the story it joined: 1 for the same link, 0 when it started
-  // the story. A near copy (kNearCopy or more) of its own outlet's item brings nothing new.
+  // How close the item was to the story it joined (by its words, also when it joined by the
+  // same link), 0 when it started the story. A near copy (kNearCopy or more) of its own
+  // outlet's item brings nothing new.
   double story_similarity = 0;
   // The words the clusterer read (StoryAssignment::words), so that a restart rebuilds the
   // item's story from them instead of analysing its text again; empty stores none.
