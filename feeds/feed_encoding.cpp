@@ -15,10 +15,15 @@
 // US-ASCII default for it was dropped by RFC 7303 and no feed reader applies it to real
 // feeds (feedparser still does; see docs/conformance.md).
 //
-// Two deviations from the labels, both what browsers and feed readers do: ISO-8859-1 and
-// US-ASCII are read as windows-1252 (WHATWG Encoding Standard), and a body labelled with a
+// Deviations from the labels, all what browsers and feed readers do: ISO-8859-1 and
+// US-ASCII are read as windows-1252 (WHATWG Encoding Standard); a body labelled with a
 // single-byte or legacy charset that is valid UTF-8 with non-ASCII characters is read as
-// UTF-8 (the label is practically always the mistake).
+// UTF-8 (the label is practically always the mistake); and, as feedparser's
+// convert_to_utf8 tries its candidates in turn, a label is passed over when the bytes show
+// it wrong. A UTF-8 label on bytes that are mostly not UTF-8 gives way to the next label,
+// then to uchardet; ISO-8859-1 or US-ASCII on an XML Content-Type (the default servers
+// attach to every response: Apache's AddDefaultCharset, nginx's charset) gives way to a
+// declaration naming another charset the bytes are valid in. Each time a warning says so.
 //
 // Warnings starting "encoding error" mean the bytes are not what the document says (not
 // well-formed per XML 1.0 section 4.3.3); others are notes.
@@ -26,9 +31,11 @@
 #include <unicode/ucnv.h>
 #include <unicode/ucnv_cb.h>
 #include <unicode/unistr.h>
+#include <unicode/utf8.h>
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -111,16 +118,32 @@ bool IsWideName(std::string_view name) {
 }
 
 // WHATWG Encoding Standard: these labels mean windows-1252 (their superset) in practice.
-std::string IcuName(const std::string& charset) {
+bool IsLatin1Name(std::string_view charset) {
   static constexpr std::string_view kLatin1[] = {
       "iso-8859-1", "iso8859-1",   "iso_8859-1",    "latin1",   "latin-1",
       "l1",         "cp819",       "ibm819",        "us-ascii", "ascii",
       "iso-ir-100", "csisolatin1", "ansi_x3.4-1968"};
   for (std::string_view name : kLatin1) {
-    if (charset == name) return "windows-1252";
+    if (charset == name) return true;
   }
+  return false;
+}
+
+std::string IcuName(const std::string& charset) {
+  if (IsLatin1Name(charset)) return "windows-1252";
   if (charset == "x-mac-cyrillic" || charset == "mac-cyrillic") return "x-mac-cyrillic";
   return charset;
+}
+
+// A charset label and where it came from ("Content-Type", "the XML declaration").
+struct Label {
+  std::string charset;  // lower case; empty when there is none
+  std::string source;
+};
+
+std::string InvalidSequences(std::size_t errors, std::string_view charset) {
+  return "encoding error: " + std::to_string(errors) + " byte sequence(s) invalid in " +
+         std::string(charset) + " replaced with U+FFFD";
 }
 
 // Counts what ICU substitutes, then substitutes as the default callback does.
@@ -183,27 +206,38 @@ DecodedBody FromUtf8(std::string_view body, std::size_t shift, std::vector<std::
 DecodedBody FromCharset(std::string_view body, const std::string& charset,
                         const std::string& source, std::vector<std::string>& warnings);
 
+// uchardet's guess for bytes that are not UTF-8, read with ICU.
+struct Guess {
+  DecodedBody body;
+  std::string charset;
+  std::size_t errors = 0;  // byte sequences invalid in `charset`, replaced with U+FFFD
+};
+
+// Nullopt when uchardet has no guess, or one that names UTF-8 or ASCII (which the bytes are
+// not), or one ICU does not know.
+std::optional<Guess> Detect(std::string_view body) {
+  Guess guess;
+  guess.charset = DetectCharset(body);
+  if (guess.charset.empty() || IsUtf8Name(guess.charset) || guess.charset == "ascii") {
+    return std::nullopt;
+  }
+  guess.body.converted = true;
+  if (!ConvertToUtf8(body, IcuName(guess.charset).c_str(), guess.body.utf8, guess.errors)) {
+    return std::nullopt;
+  }
+  return guess;
+}
+
 // No usable label: UTF-8 if it is, else uchardet's guess (an error: XML without a
 // declaration must be UTF-8 or UTF-16).
 DecodedBody Undeclared(std::string_view body, std::vector<std::string>& warnings) {
   if (IsValidUtf8(body)) return FromUtf8(body, 0, warnings);
-  const std::string detected = DetectCharset(body);
-  if (detected.empty() || IsUtf8Name(detected) || detected == "ascii") {
-    return FromUtf8(body, 0, warnings);
-  }
-  DecodedBody out;
-  out.converted = true;
-  std::size_t errors = 0;
-  if (!ConvertToUtf8(body, IcuName(detected).c_str(), out.utf8, errors)) {
-    return FromUtf8(body, 0, warnings);
-  }
+  std::optional<Guess> guess = Detect(body);
+  if (!guess) return FromUtf8(body, 0, warnings);
   warnings.push_back("encoding error: no encoding declared and the bytes are not UTF-8; read as " +
-                     detected + " (detected)");
-  if (errors > 0) {
-    warnings.push_back("encoding error: " + std::to_string(errors) +
-                       " byte sequence(s) invalid in " + detected + " replaced with U+FFFD");
-  }
-  return out;
+                     guess->charset + " (detected)");
+  if (guess->errors > 0) warnings.push_back(InvalidSequences(guess->errors, guess->charset));
+  return std::move(guess->body);
 }
 
 bool IsKnownCharset(const std::string& charset) {
@@ -236,14 +270,93 @@ DecodedBody FromCharset(std::string_view body, const std::string& charset,
   out.converted = true;
   std::size_t errors = 0;
   if (ConvertToUtf8(body, IcuName(charset).c_str(), out.utf8, errors)) {
-    if (errors > 0) {
-      warnings.push_back("encoding error: " + std::to_string(errors) +
-                         " byte sequence(s) invalid in " + charset + " replaced with U+FFFD");
-    }
+    if (errors > 0) warnings.push_back(InvalidSequences(errors, charset));
     return out;
   }
   warnings.push_back("encoding error: unknown encoding '" + charset + "' in " + source);
   return Undeclared(body, warnings);
+}
+
+// Whether bytes labelled UTF-8 are really in another encoding: most of their non-ASCII
+// sequences are not UTF-8, and there are enough of them to tell. A few stray bytes in UTF-8
+// text are damage, better replaced with U+FFFD than taken as a reason to read every other
+// character as something else.
+bool MostlyNotUtf8(std::string_view body) {
+  constexpr std::size_t kFewestToTell = 4;
+  const auto* s = reinterpret_cast<const std::uint8_t*>(body.data());
+  const std::int64_t length = static_cast<std::int64_t>(body.size());
+  std::size_t valid = 0, invalid = 0;
+  for (std::int64_t i = 0; i < length;) {
+    if (s[i] < 0x80) {
+      ++i;
+      continue;
+    }
+    UChar32 c;
+    U8_NEXT(s, i, length, c);
+    ++(c < 0 ? invalid : valid);
+  }
+  return invalid >= kFewestToTell && invalid > valid;
+}
+
+// `body` read as `charset` when that is an 8-bit or multi-byte charset ICU knows and every
+// byte sequence is valid in it: the test a label the other one contradicts must pass.
+std::optional<DecodedBody> DecodesCleanly(std::string_view body, const std::string& charset) {
+  if (charset.empty() || IsUtf8Name(charset) || IsWideName(charset)) return std::nullopt;
+  DecodedBody out;
+  out.converted = true;
+  std::size_t errors = 0;
+  if (!ConvertToUtf8(body, IcuName(charset).c_str(), out.utf8, errors) || errors > 0) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+// `label` says UTF-8 but the bytes are mostly something else. `other` (the declaration
+// after the Content-Type, or the reverse) is a note when it fits: the document is right,
+// only the label that beat it is not. uchardet's guess is an error: nothing said what the
+// bytes are. With neither, UTF-8 with U+FFFD, as without this step.
+DecodedBody FromContradictedUtf8(std::string_view body, const Label& label, const Label& other,
+                                 std::vector<std::string>& warnings) {
+  const std::string said =
+      "'" + label.charset + "' in " + label.source + " but the bytes are not UTF-8; read as ";
+  if (std::optional<DecodedBody> out = DecodesCleanly(body, other.charset)) {
+    warnings.push_back("encoding " + said + other.charset + " (" + other.source + ")");
+    return std::move(*out);
+  }
+  std::optional<Guess> guess = Detect(body);
+  if (!guess) return FromUtf8(body, 0, warnings);
+  warnings.push_back("encoding error: " + said + guess->charset + " (detected)");
+  if (guess->errors > 0) warnings.push_back(InvalidSequences(guess->errors, guess->charset));
+  return std::move(guess->body);
+}
+
+// `body` by its first label; `other` is the next one, possibly empty.
+DecodedBody FromLabels(std::string_view body, const Label& label, const Label& other,
+                       std::vector<std::string>& warnings) {
+  if (IsUtf8Name(label.charset) && !IsValidUtf8(body) && MostlyNotUtf8(body)) {
+    return FromContradictedUtf8(body, label, other, warnings);
+  }
+  return FromCharset(body, label.charset, label.source, warnings);
+}
+
+// An XML Content-Type's charset beats the declaration (RFC 7303), except a server default
+// (ISO-8859-1, US-ASCII) against a declaration that names another charset the bytes are
+// valid in: that declaration was written for these bytes, the default for none in
+// particular. Only bytes that are neither ASCII nor UTF-8 read differently by the two.
+DecodedBody FromXmlContentType(std::string_view body, const Label& header, const Label& declaration,
+                               std::vector<std::string>& warnings) {
+  if (!IsLatin1Name(header.charset) || declaration.charset.empty() ||
+      IcuName(declaration.charset) == IcuName(header.charset) || IsValidUtf8(body)) {
+    return FromLabels(body, header, declaration, warnings);
+  }
+  const std::string disagree = "encoding '" + header.charset + "' in Content-Type but '" +
+                               declaration.charset + "' in the XML declaration";
+  if (std::optional<DecodedBody> out = DecodesCleanly(body, declaration.charset)) {
+    warnings.push_back(disagree + "; read as " + declaration.charset);
+    return std::move(*out);
+  }
+  warnings.push_back(disagree + ", which does not decode these bytes; read as " + header.charset);
+  return FromCharset(body, header.charset, header.source, warnings);
 }
 
 }  // namespace
@@ -281,10 +394,7 @@ DecodedBody DecodeBody(std::string_view body, std::string_view content_type,
     out.converted = true;
     std::size_t errors = 0;
     if (ConvertToUtf8(body.substr(bom), wide, out.utf8, errors)) {
-      if (errors > 0) {
-        warnings.push_back("encoding error: " + std::to_string(errors) +
-                           " byte sequence(s) invalid in " + wide + " replaced with U+FFFD");
-      }
+      if (errors > 0) warnings.push_back(InvalidSequences(errors, wide));
       return out;
     }
   }
@@ -295,12 +405,13 @@ DecodedBody DecodeBody(std::string_view body, std::string_view content_type,
 
   // 2.-5. Labels.
   const ContentType type = ParseContentType(content_type);
-  const std::string declared = DeclaredEncoding(body);
-  if (!type.charset.empty() && IsXmlMediaType(type.media_type)) {
-    return FromCharset(body, type.charset, "Content-Type", warnings);
+  const Label header{type.charset, "Content-Type"};
+  const Label declaration{DeclaredEncoding(body), "the XML declaration"};
+  if (!header.charset.empty() && IsXmlMediaType(type.media_type)) {
+    return FromXmlContentType(body, header, declaration, warnings);
   }
-  if (!declared.empty()) return FromCharset(body, declared, "the XML declaration", warnings);
-  if (!type.charset.empty()) return FromCharset(body, type.charset, "Content-Type", warnings);
+  if (!declaration.charset.empty()) return FromLabels(body, declaration, header, warnings);
+  if (!header.charset.empty()) return FromLabels(body, header, Label(), warnings);
   return Undeclared(body, warnings);
 }
 

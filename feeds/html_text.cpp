@@ -214,6 +214,17 @@ bool DecodeEntity(std::string_view s, std::size_t& i, std::string& out) {
   return true;
 }
 
+// Character references decoded, everything else as it is.
+std::string DecodeReferences(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    if (text[i] == '&' && DecodeEntity(text, i, out)) continue;
+    out += text[i++];
+  }
+  return out;
+}
+
 // Tags that sit inside a run of text; every other tag separates words.
 bool IsInlineTag(std::string_view name) {
   static constexpr std::string_view kInline[] = {
@@ -234,88 +245,170 @@ std::size_t FindCaseInsensitive(std::string_view haystack, std::string_view need
   return std::string_view::npos;
 }
 
+bool IsTagSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+bool IsNameChar(char c) { return IsAsciiAlpha(c) || IsAsciiDigit(c) || c == '-' || c == ':'; }
+
+// Whether s[j..], right after a tag name that no '>' follows, goes on as an attribute list
+// (a space, a name, '='): a tag the generator cut off ("<a href=\"https://exa"), markup to
+// drop with the rest. Prose after a '<' ("<half of the 2020 level") is text.
+bool StartsAttributes(std::string_view s, std::size_t j) {
+  std::size_t k = j;
+  while (k < s.size() && IsTagSpace(s[k])) ++k;
+  if (k == j) return false;
+  const std::size_t name = k;
+  while (k < s.size() && IsNameChar(s[k])) ++k;
+  return k > name && k < s.size() && s[k] == '=';
+}
+
 // One pass: tags out (block tags become spaces), script/style bodies dropped, comments
 // dropped, CDATA sections kept as text, character references decoded. Whitespace is left
-// for the caller to collapse.
-std::string StripTagsAndDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n) {
-    const char c = s[i];
-    if (c == '&') {
-      if (!DecodeEntity(s, i, out)) {
-        out += '&';
-        ++i;
-      }
-      continue;
-    }
-    if (c != '<') {
-      // The text up to the next reference or tag in one append: most of a fragment is text.
-      std::size_t stop = i + 1;
-      while (stop < n && s[stop] != '&' && s[stop] != '<') ++stop;
-      out.append(s.data() + i, stop - i);
-      i = stop;
-      continue;
-    }
-    const std::string_view rest = s.substr(i);
-    if (rest.starts_with("<!--")) {
-      const std::size_t end = s.find("-->", i + 4);
-      i = end == std::string_view::npos ? n : end + 3;
-      continue;
-    }
-    if (rest.starts_with("<![CDATA[")) {
-      const std::size_t end = s.find("]]>", i + 9);
-      const std::size_t stop = end == std::string_view::npos ? n : end;
-      out.append(s.substr(i + 9, stop - (i + 9)));
-      i = end == std::string_view::npos ? n : end + 3;
-      continue;
-    }
-    if (rest.size() > 1 && (rest[1] == '!' || rest[1] == '?')) {  // doctype, PI
-      const std::size_t end = s.find('>', i);
-      i = end == std::string_view::npos ? n : end + 1;
-      continue;
-    }
-    const bool closing = rest.size() > 1 && rest[1] == '/';
-    std::size_t j = i + 1 + (closing ? 1 : 0);
-    if (j >= n || !IsAsciiAlpha(s[j])) {  // "a < b", "<3": literal text
-      out += '<';
-      ++i;
-      continue;
-    }
-    std::string name;
-    while (j < n && (IsAsciiAlpha(s[j]) || IsAsciiDigit(s[j]) || s[j] == '-' || s[j] == ':')) {
-      name += AsciiLower(s[j]);
-      ++j;
-    }
-    // Skip attributes, honouring quotes (a quoted value may hold '>').
-    while (j < n && s[j] != '>') {
-      if (s[j] == '"' || s[j] == '\'') {
-        const std::size_t close = s.find(s[j], j + 1);
-        j = close == std::string_view::npos ? n : close + 1;
-      } else {
-        ++j;
-      }
-    }
-    if (j >= n) break;  // unterminated tag: the rest is markup, not text
-    i = j + 1;
-    const bool self_closing = s[j - 1] == '/';
-    const bool hidden = name == "script" || name == "style";
-    if (!closing && !self_closing && hidden) {
-      const std::string end_tag = "</" + name;
-      const std::size_t end = FindCaseInsensitive(s, end_tag, i);
-      if (end == std::string_view::npos) {
-        i = n;
-      } else {
-        const std::size_t gt = s.find('>', end);
-        i = gt == std::string_view::npos ? n : gt + 1;
-      }
-    }
-    if (!hidden && !IsInlineTag(name)) out += ' ';
+// for the caller to collapse. A '<' that starts nothing (no letter, '/', '!' or '?' after
+// it, or no '>' anywhere after it) is text, and a script or style that is not closed costs
+// only its tag, never the text after it; only an unclosed comment and a tag cut off in its
+// attributes still run to the end. Each search remembers what it found missing, so a
+// fragment full of unclosed markup is still read in time linear in its length.
+class TagStripper {
+ public:
+  explicit TagStripper(std::string_view s) : s_(s), last_gt_(s.rfind('>')) {
+    out_.reserve(s.size());
   }
-  return out;
-}
+
+  std::string Run() {
+    while (i_ < s_.size()) {
+      const char c = s_[i_];
+      if (c == '&') {
+        Reference();
+      } else if (c == '<') {
+        Markup();
+      } else {
+        Text();
+      }
+    }
+    return std::move(out_);
+  }
+
+  // Whether tags in the output may be markup still: the input held no markup but a wrapping
+  // div (Atom xhtml's, TypePad's around escaped HTML), so it was escaped HTML, or held CDATA,
+  // whose content is HTML as it stands. Otherwise the input was HTML, and tags it escaped
+  // are what its page shows as text ("a &lt;script&gt; tag").
+  bool tags_may_be_markup() const { return !saw_markup_ || saw_cdata_; }
+
+ private:
+  static constexpr std::size_t npos = std::string_view::npos;
+
+  bool GtAfter(std::size_t i) const { return last_gt_ != npos && last_gt_ > i; }
+
+  void Literal() {
+    out_ += '<';
+    ++i_;
+  }
+
+  void Reference() {
+    if (!DecodeEntity(s_, i_, out_)) {
+      out_ += '&';
+      ++i_;
+    }
+  }
+
+  // The text up to the next reference or tag in one append: most of a fragment is text.
+  void Text() {
+    std::size_t stop = i_ + 1;
+    while (stop < s_.size() && s_[stop] != '&' && s_[stop] != '<') ++stop;
+    out_.append(s_.data() + i_, stop - i_);
+    i_ = stop;
+  }
+
+  void Markup() {
+    const std::string_view rest = s_.substr(i_);
+    if (rest.starts_with("<![CDATA[")) return Cdata();
+    if (rest.size() > 1 && (rest[1] == '!' || rest[1] == '?')) return Declaration(rest);
+    Tag();
+  }
+
+  void Cdata() {
+    saw_cdata_ = true;
+    const std::size_t end = s_.find("]]>", i_ + 9);
+    const std::size_t stop = end == npos ? s_.size() : end;
+    out_.append(s_.substr(i_ + 9, stop - (i_ + 9)));
+    i_ = end == npos ? s_.size() : end + 3;
+  }
+
+  // A comment, doctype or processing instruction. A comment with no "-->" ends at the next
+  // '>' as a browser's bogus comment does, or with no '>' at the end, as HTML says.
+  void Declaration(std::string_view rest) {
+    const bool comment = rest.starts_with("<!--");
+    if (!comment && !GtAfter(i_)) return Literal();  // "<!DOCTYPE" written as text
+    saw_markup_ = true;
+    if (comment && !comment_end_missing_) {
+      const std::size_t end = s_.find("-->", i_ + 4);
+      if (end != npos) {
+        i_ = end + 3;
+        return;
+      }
+      comment_end_missing_ = true;
+    }
+    i_ = GtAfter(i_) ? s_.find('>', i_) + 1 : s_.size();
+  }
+
+  void Tag() {
+    const bool closing = i_ + 1 < s_.size() && s_[i_ + 1] == '/';
+    std::size_t j = i_ + 1 + (closing ? 1 : 0);
+    if (j >= s_.size() || !IsAsciiAlpha(s_[j])) return Literal();  // "a < b", "<3"
+    std::string name;
+    for (; j < s_.size() && IsNameChar(s_[j]); ++j) name += AsciiLower(s_[j]);
+    if (!GtAfter(j - 1)) {
+      if (!StartsAttributes(s_, j)) return Literal();
+      saw_markup_ = true;
+      i_ = s_.size();  // a tag cut off: the rest is markup, not text
+      return;
+    }
+    const std::size_t end = TagEnd(j);
+    saw_markup_ = saw_markup_ || name != "div";
+    i_ = end + 1;
+    const bool self_closing = s_[end - 1] == '/';
+    const bool hidden = name == "script" || name == "style";
+    if (hidden && !closing && !self_closing) SkipHidden(name);
+    if (!hidden && !IsInlineTag(name)) out_ += ' ';
+  }
+
+  // The '>' ending a tag whose name ends before s_[j], which GtAfter has promised. Quoted
+  // attribute values may hold '>'; once quotes have run past the last '>' they are not
+  // trusted again, which keeps the scan linear.
+  std::size_t TagEnd(std::size_t j) {
+    for (std::size_t k = j; trust_quotes_ && k < s_.size(); ++k) {
+      if (s_[k] == '>') return k;
+      if (s_[k] != '"' && s_[k] != '\'') continue;
+      k = s_.find(s_[k], k + 1);
+      if (k == npos) break;
+    }
+    trust_quotes_ = false;
+    return s_.find('>', j);
+  }
+
+  // Past the body and end tag of a script or style; without an end tag only the start tag
+  // was dropped: the text after it is what a mention of "<script>" in prose goes on with.
+  void SkipHidden(const std::string& name) {
+    bool& missing = close_missing_[name == "script" ? 0 : 1];
+    if (missing) return;
+    const std::size_t end = FindCaseInsensitive(s_, "</" + name, i_);
+    if (end == npos) {
+      missing = true;
+      return;
+    }
+    const std::size_t gt = s_.find('>', end);
+    i_ = gt == npos ? s_.size() : gt + 1;
+  }
+
+  std::string_view s_;
+  std::size_t i_ = 0;
+  std::string out_;
+  const std::size_t last_gt_;  // of the last '>', or npos
+  bool saw_markup_ = false;    // but div tags
+  bool saw_cdata_ = false;
+  bool trust_quotes_ = true;
+  bool comment_end_missing_ = false;
+  bool close_missing_[2] = {false, false};  // no "</script", "</style" after where looked
+};
 
 }  // namespace
 
@@ -391,16 +484,32 @@ std::string DecodeEntitiesToText(std::string_view text) {
     safe = SanitizeUtf8(text);
     text = safe;
   }
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size();) {
-    if (text[i] == '&' && DecodeEntity(text, i, out)) continue;
-    out += text[i++];
-  }
-  return CollapseWhitespace(out);
+  return CollapseWhitespace(DecodeReferences(text));
 }
 
 }  // namespace feeds_internal
+
+namespace {
+
+// Whether `text` shows markup as text ("<head>", "</x>", "<!--"): a code sample, an escaped
+// XML dump. References it shows ("&lt;") are then meant as text too.
+bool ShowsMarkup(std::string_view text) {
+  for (std::size_t i = text.find('<'); i != std::string_view::npos; i = text.find('<', i + 1)) {
+    const char next = i + 1 < text.size() ? text[i + 1] : ' ';
+    if (IsAsciiAlpha(next) || next == '/' || next == '!' || next == '?') return true;
+  }
+  return false;
+}
+
+// References the first pass left, escaped twice ("Trump&amp;#039;s" in CDATA), decoded. HTML
+// escaped three times (Reddit's, beside real tags) holds tags only now: those are stripped.
+std::string DecodeAgain(std::string_view text) {
+  std::string decoded = DecodeReferences(text);
+  if (feeds_internal::ContainsHtmlTags(decoded)) decoded = TagStripper(decoded).Run();
+  return decoded;
+}
+
+}  // namespace
 
 std::string HtmlToText(std::string_view html) {
   std::string safe;
@@ -408,10 +517,14 @@ std::string HtmlToText(std::string_view html) {
     safe = SanitizeUtf8(html);
     html = safe;
   }
-  std::string text = StripTagsAndDecode(html);
-  // Double-escaped HTML ("&lt;p&gt;" inside an RSS description): the first pass turned the
-  // escaped tags into real ones, a second pass strips them. Never more than two passes.
-  if (feeds_internal::ContainsHtmlTags(text)) text = StripTagsAndDecode(text);
+  TagStripper first(html);
+  std::string text = first.Run();
+  // What the first pass uncovered was escaped once more than its markup. Double-escaped HTML
+  // ("&lt;p&gt;" in an RSS description) holds tags now: a second pass strips them.
+  if (first.tags_may_be_markup() && feeds_internal::ContainsHtmlTags(text)) {
+    return feeds_internal::CollapseWhitespace(TagStripper(text).Run());
+  }
+  if (text.find('&') != std::string::npos && !ShowsMarkup(text)) text = DecodeAgain(text);
   return feeds_internal::CollapseWhitespace(text);
 }
 

@@ -108,7 +108,9 @@ TEST_CASE("feed documents shaped for quadratic work parse in linear time", "[hos
   }
   SECTION("deep nesting closed by end tags that match nothing") {
     auto make = [](int n) { return Rss(Repeat("<a>", n) + Repeat("</b>", n)); };
-    CHECK(GrowthOfTenfold(make, Parse, 10'000) < 4);
+    // A tree 100,000 elements deep outgrows the caches: linear work grows 4.8-5.4 times here
+    // (measured on 2026-12-05, the same on the code of the last passing CI), quadratic 100.
+    CHECK(GrowthOfTenfold(make, Parse, 10'000) < 8);
   }
   SECTION("many namespace prefixes in scope, each looked up") {
     auto make = [](int n) {
