@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "feeds/feed_parser.h"
+#include "tests/support/growth.h"
 
 namespace fs = std::filesystem;
 using newsmon::HtmlToText;
@@ -34,30 +35,10 @@ std::string Rss(std::string_view items) {
          std::string(items) + "</channel></rss>";
 }
 
-double ThreadCpuSeconds() {
-  timespec now{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
-}
-
-// CPU time of one input ten times as long as ten inputs together, fastest of five: about 1
-// for linear work, about 10 for quadratic (tests/hostile_input_test.cpp measures the same way).
+// About 1 for linear work, about 10 for quadratic (tests/support/growth.h).
 double GrowthOfTenfold(const std::function<std::string(int)>& make, int n) {
-  const std::string small = make(n), large = make(10 * n);
-  const auto fastest = [](const std::function<void()>& run) {
-    double best = 1e9;
-    for (int i = 0; i < 5; ++i) {
-      const double start = ThreadCpuSeconds();
-      run();
-      best = std::min(best, ThreadCpuSeconds() - start);
-    }
-    return best;
-  };
-  const double small_time = fastest([&] {
-    for (int k = 0; k < 10; ++k) HtmlToText(small);
-  });
-  const double large_time = fastest([&] { HtmlToText(large); });
-  return large_time / std::max(small_time, 1e-6);
+  return newsmon::testing::GrowthOfTenfold(
+      make, [](const std::string& text) { HtmlToText(text); }, n);
 }
 
 std::string Repeat(std::string_view piece, int times) {
