@@ -75,7 +75,9 @@ struct Story {
   // the postings: a deque allocates a 512-byte block for its first element, and most stories
   // and words have only a few (the allocations were a tenth of the clusterer's time).
   std::vector<Member> members;
-  std::string link;  // the first item's canonical link
+  // Its items' canonical links, the first kStoryLinksKept of them: an item at one of them is
+  // that article again (StoryAssignment::same_link), whichever feed carries it.
+  std::vector<std::string> links;
 };
 
 // Token text -> word, by open addressing: each token of each item is looked up here, and a
@@ -239,15 +241,15 @@ class Clusterer final : public StoryClusterer {
         auto story = stories_.find(same->second);
         if (story != stories_.end() && Joinable(story->second, item.published)) {
           if (const auto similarity = LinkSimilarity(story->second, vector)) {
-            Join(story->second, vector, item.published);
-            return {story->second.id, false, *similarity, std::move(written)};
+            Join(story->second, vector, link, item.published);
+            return {story->second.id, false, *similarity, std::move(written), /*same_link=*/true};
           }
         }
       }
     }
     auto [best, similarity] = Nearest(vector, item.published);
     if (best != nullptr && similarity >= options_.threshold) {
-      Join(*best, vector, item.published);
+      Join(*best, vector, link, item.published);
       return {best->id, false, similarity, std::move(written)};
     }
     return {Start(std::move(vector), link, item.published), true, 0.0, std::move(written)};
@@ -260,11 +262,12 @@ class Clusterer final : public StoryClusterer {
     Vector vector = Weigh(words);
     Learn(words);
     ReserveIdsThrough(id);
+    const std::string link = CanonicalLink(item.link);
     if (auto story = stories_.find(id); story != stories_.end()) {
-      Join(story->second, vector, item.published);
+      Join(story->second, vector, link, item.published);
       return;
     }
-    Open(id, std::move(vector), CanonicalLink(item.link), item.published);
+    Open(id, std::move(vector), link, item.published);
   }
 
   // The function words are in the token tables from the start, as kFunctionWord: a token
@@ -530,12 +533,11 @@ class Clusterer final : public StoryClusterer {
     Story& story = stories_[id];
     story.id = id;
     story.first_active = published;
-    story.link = link;
-    if (!link.empty()) by_link_[link] = id;
-    Join(story, vector, published);
+    Join(story, vector, link, published);
   }
 
-  void Join(Story& story, const Vector& vector, std::int64_t published) {
+  void Join(Story& story, const Vector& vector, const std::string& link, std::int64_t published) {
+    AddLink(story, link);
     std::vector<std::pair<WordId, std::uint32_t>> slots;
     slots.reserve(story.slots.size() + vector.size());
     auto kept = story.slots.begin();
@@ -561,6 +563,15 @@ class Clusterer final : public StoryClusterer {
     if (story.members.size() > kMaxMembers) story.members.erase(story.members.begin());
     story.last_active = std::max(story.last_active, published);
     activity_.push_back({story.id, story.last_active});
+  }
+
+  void AddLink(Story& story, const std::string& link) {
+    if (link.empty() || story.links.size() >= kStoryLinksKept ||
+        std::find(story.links.begin(), story.links.end(), link) != story.links.end()) {
+      return;
+    }
+    story.links.push_back(link);
+    by_link_[link] = story.id;
   }
 
   // A word's postings keep only its most recent stories: a word in hundreds of open stories
@@ -594,9 +605,11 @@ class Clusterer final : public StoryClusterer {
 
   void Close(std::unordered_map<std::int64_t, Story>::iterator story) {
     for (const auto& [word, slot] : story->second.slots) Unpost(word, &story->second);
-    if (auto link = by_link_.find(story->second.link);
-        link != by_link_.end() && link->second == story->first) {
-      by_link_.erase(link);
+    for (const std::string& link : story->second.links) {
+      if (auto entry = by_link_.find(link);
+          entry != by_link_.end() && entry->second == story->first) {
+        by_link_.erase(entry);
+      }
     }
     stories_.erase(story);
   }
@@ -658,48 +671,10 @@ class Clusterer final : public StoryClusterer {
   std::int64_t last_id_ = 0;
 };
 
-bool TrackingParameter(std::string_view name) {
-  static constexpr std::string_view kExact[] = {
-      "fbclid", "gclid",          "dclid", "msclkid", "yclid", "mc_cid",    "mc_eid",     "ocid",
-      "cmpid",  "traffic_source", "ref",   "ref_src", "smid",  "at_medium", "at_campaign"};
-  if (name.starts_with("utm_")) return true;
-  return std::find(std::begin(kExact), std::end(kExact), name) != std::end(kExact);
-}
-
 }  // namespace
 
 std::unique_ptr<StoryClusterer> StoryClusterer::Create(const StoryOptions& options) {
   return std::make_unique<Clusterer>(options);
-}
-
-std::string CanonicalLink(std::string_view url) {
-  url = Trim(url);
-  if (url.empty()) return "";
-  url = url.substr(0, url.find('#'));
-  const std::size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return std::string(url);
-  const std::size_t host_end = std::min(url.find_first_of("/?", scheme_end + 3), url.size());
-  std::string host = AsciiLower(url.substr(scheme_end + 3, host_end - scheme_end - 3));
-  if (host.starts_with("www.")) host.erase(0, 4);
-  // The scheme is left out: http and https copies of a link are one article.
-  std::string_view rest = url.substr(host_end);
-  std::string_view path = rest.substr(0, rest.find('?'));
-  std::string canonical = host + std::string(path);
-  while (canonical.size() > host.size() + 1 && canonical.back() == '/') canonical.pop_back();
-  if (const std::size_t query = rest.find('?'); query != std::string_view::npos) {
-    std::string kept;
-    std::string_view parameters = rest.substr(query + 1);
-    while (!parameters.empty()) {
-      const std::size_t amp = parameters.find('&');
-      std::string_view parameter = parameters.substr(0, amp);
-      if (!parameter.empty() && !TrackingParameter(parameter.substr(0, parameter.find('=')))) {
-        kept += (kept.empty() ? "?" : "&") + std::string(parameter);
-      }
-      parameters = amp == std::string_view::npos ? "" : parameters.substr(amp + 1);
-    }
-    canonical += kept;
-  }
-  return canonical;
 }
 
 }  // namespace newsmon

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "classifiers/analysis.h"
+#include "core/canonical_link.h"  // CanonicalLink, which decides which items are one article
 
 namespace newsmon {
 
@@ -63,6 +64,9 @@ struct StoryAssignment {
   // read), to store with the item and hand back to Restore as StoryItem::words. Empty when
   // they cannot be written down (a stem holding the separator); Restore then analyses.
   std::string words = {};
+  // Joined by its canonical link, which an item of the story already had: that article again,
+  // in another feed or a later version (a live page), so no new source whatever its words.
+  bool same_link = false;
 };
 
 class StoryClusterer {
@@ -79,9 +83,5 @@ class StoryClusterer {
   virtual void ReserveIdsThrough(std::int64_t id) = 0;
   virtual std::size_t open_stories() const = 0;  // stories still inside the window
 };
-
-// The link without what only tracks the reader: lowercased scheme and host, no "www.", no
-// fragment, no utm_* / fbclid / gclid / … query parameters, no trailing slash.
-std::string CanonicalLink(std::string_view url);
 
 }  // namespace newsmon

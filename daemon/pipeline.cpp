@@ -110,7 +110,7 @@ Status Pipeline::SortItems(const std::string& feed, std::vector<Item> items, std
       StoryAssignment story = StoryOf(item, analysis, now);
       (*known)[item.id] = ContentHash(item);
       record.new_items.push_back({std::move(item), std::move(matches), story.story,
-                                  story.similarity, std::move(story.words)});
+                                  story.similarity, std::move(story.words), story.same_link});
     } else if (std::string hash = ContentHash(item); stored->second != hash) {
       stored->second = std::move(hash);
       auto matches = classifier_->Classify({item.title, item.summary});
@@ -146,7 +146,7 @@ void Pipeline::RememberUnstoredStories(const FetchRecord& record, bool stored) {
   auto& placed = unstored_stories_[record.feed];
   for (const ClassifiedItem& item : record.new_items) {
     placed[item.item.id] = {item.story, item.story_similarity == 0, item.story_similarity,
-                            item.story_words};
+                            item.story_words, item.story_same_link};
   }
 }
 

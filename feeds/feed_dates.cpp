@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "feeds/feed_parser.h"
+#include "feeds/feed_parser_internal.h"
 
 namespace newsmon {
 namespace {
@@ -342,6 +343,7 @@ void DropLeadingWeekday(std::vector<std::string_view>& tokens) {
 struct Rfc822Date {
   Fields f;
   bool have_time = false, have_zone = false;
+  bool zone_guessed = false;  // an unknown abbreviation, taken for UTC
   int meridiem = 0;  // 1 "am", 2 "pm"
 };
 
@@ -408,6 +410,7 @@ bool ReadZoneName(std::string_view tok, const std::string& lower, Rfc822Date& da
   // than no date at all. Anything else unknown means this is not a date.
   if (date.have_time && !date.have_zone && tok.size() <= 5) {
     date.have_zone = true;
+    date.zone_guessed = true;
     return true;
   }
   return false;
@@ -451,13 +454,14 @@ bool ReadRfc822Token(std::string_view tok, Rfc822Date& date) {
 // RFC 822 / 1123 / 2822 and the forms feeds actually send: "Mon, 23 Nov 2026 09:00:00 GMT",
 // "23 Nov 2026 09:00 +0200", "Monday, 23 November 26 9:00:00 EST", "Nov 23 2026 09:00:00",
 // "Mon Nov 23 09:00:00 2026" (asctime), "Mon, 23 Nov 2026 09:00:00 +0000 (UTC)".
-std::optional<std::int64_t> ParseRfc822(std::string_view s) {
+std::optional<std::int64_t> ParseRfc822(std::string_view s, bool& zone_guessed) {
   std::vector<std::string_view> tokens = Rfc822Tokens(s);
   DropLeadingWeekday(tokens);
   Rfc822Date date;
   for (std::string_view tok : tokens) {
     if (!ReadRfc822Token(tok, date)) return std::nullopt;
   }
+  zone_guessed = date.zone_guessed;
   Fields& f = date.f;
   if (f.day < 0 || f.month <= 0 || f.year < 0) return std::nullopt;
   if (date.meridiem != 0) {  // "8:19 pm": 12-hour clock
@@ -470,6 +474,14 @@ std::optional<std::int64_t> ParseRfc822(std::string_view s) {
 }  // namespace
 
 std::optional<std::int64_t> ParseFeedDate(std::string_view text) {
+  bool zone_guessed = false;
+  return feeds_internal::ParseFeedDate(text, zone_guessed);
+}
+
+namespace feeds_internal {
+
+std::optional<std::int64_t> ParseFeedDate(std::string_view text, bool& zone_guessed) {
+  zone_guessed = false;
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\n' ||
                            text.front() == '\r')) {
     text.remove_prefix(1);
@@ -500,7 +512,9 @@ std::optional<std::int64_t> ParseFeedDate(std::string_view text) {
     iso += text.substr(i - 1);
     return ParseIso8601(iso);
   }
-  return ParseRfc822(text);
+  return ParseRfc822(text, zone_guessed);
 }
+
+}  // namespace feeds_internal
 
 }  // namespace newsmon

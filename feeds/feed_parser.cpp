@@ -745,7 +745,8 @@ void FinishItems(std::vector<ItemDraft> drafts, const ParseOptions& options, Par
     KeepNewestEnd(drafts, first_date, last_date, feed.warnings);
   }
   int titles_cut = 0, summaries_cut = 0, urls_cut = 0, bad_dates = 0, implausible_dates = 0;
-  std::string bad_date_example, implausible_date_example;
+  int zones_guessed = 0;
+  std::string bad_date_example, implausible_date_example, zone_guessed_example;
   if (TruncateUtf8(feed.title, kMaxTitleBytes)) ++titles_cut;
   feed.title = CleanUtf8(feed.title);
   feed.link = CleanUtf8(feed.link);
@@ -759,7 +760,10 @@ void FinishItems(std::vector<ItemDraft> drafts, const ParseOptions& options, Par
     Item item = std::move(d.item);
     item.link = CleanUtf8(item.link);
     if (!d.raw_date.empty()) {
-      item.published = ParseFeedDate(d.raw_date);
+      bool zone_guessed = false;
+      item.published = ParseFeedDate(d.raw_date, zone_guessed);
+      if (zone_guessed && item.published && zones_guessed++ == 0)
+        zone_guessed_example = CleanUtf8(d.raw_date.substr(0, 64));
       if (item.published && !Plausible(*item.published, options.fetched_at)) {
         item.published.reset();
         if (implausible_dates++ == 0)
@@ -798,6 +802,9 @@ void FinishItems(std::vector<ItemDraft> drafts, const ParseOptions& options, Par
   add(summaries_cut, "summary(ies) cut to " + std::to_string(kMaxSummaryBytes) + " bytes");
   add(urls_cut, "id(s) or link(s) cut to " + std::to_string(kMaxUrlBytes) + " bytes");
   add(bad_dates, "item date(s) not understood, e.g. '" + bad_date_example + "'");
+  add(zones_guessed,
+      "item date(s) with a time zone not known, read as UTC (up to half a day off), e.g. '" +
+          zone_guessed_example + "'");
   add(implausible_dates,
       "item date(s) before 1995 or more than a day ahead, read as the fetch "
       "time, e.g. '" +

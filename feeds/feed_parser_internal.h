@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +82,10 @@ struct ItemDraft {
                             // empty: the hash id then keys on it
 };
 
+// ParseFeedDate, also telling whether the date's zone was an abbreviation it does not know
+// and took for UTC (then up to half a day off: the parser warns).
+std::optional<std::int64_t> ParseFeedDate(std::string_view text, bool& zone_guessed);
+
 // A feed holds at most kMaxItems items. Most list the newest first; one that lists them
 // oldest first (its last item dated after its first) keeps its last ones, or its new items
 // would never be read.
@@ -88,7 +94,7 @@ template <typename Items>
 void KeepNewestEnd(Items& items, std::string_view first_date, std::string_view last_date,
                    std::vector<std::string>& warnings) {
   const std::string count = std::to_string(items.size());
-  const auto first = ParseFeedDate(first_date), last = ParseFeedDate(last_date);
+  const auto first = newsmon::ParseFeedDate(first_date), last = newsmon::ParseFeedDate(last_date);
   if (first && last && *last > *first) {
     items.erase(items.begin(), items.end() - static_cast<std::ptrdiff_t>(kMaxItems));
     warnings.push_back("feed has " + count + " items, oldest first; kept the last " +

@@ -793,7 +793,8 @@ ON CONFLICT(name) DO UPDATE SET
     // clusterer's threshold.
     auto new_source = stories_.Join(story, item_row, classified.item.feed, record.fetched_at,
                                     /*matters=*/!matches->empty(),
-                                    /*first=*/classified.story_similarity == 0);
+                                    /*first=*/classified.story_similarity == 0,
+                                    /*same_article=*/classified.story_same_link);
     if (!new_source.ok()) return new_source.status();
     for (const ThreadMatch& match : *matches) {
       if (Status s = InsertMatch(item_row, match); !s.ok()) return s;

@@ -71,6 +71,9 @@ struct ClassifiedItem {
   // The words the clusterer read (StoryAssignment::words), so that a restart rebuilds the
   // item's story from them instead of analysing its text again; empty stores none.
   std::string story_words = {};
+  // It joined its story by the link of an item already in it (StoryAssignment::same_link):
+  // the same article, so its feed is no new source (one outlet's article in two of its feeds).
+  bool story_same_link = false;
 };
 
 inline constexpr double kNearCopy = 0.8;

@@ -1,6 +1,9 @@
 #include "store/story_ledger.h"
 
+#include <algorithm>
 #include <limits>
+
+#include "core/canonical_link.h"
 
 namespace newsmon {
 namespace {
@@ -16,10 +19,10 @@ constexpr std::int64_t kLastSeenStep = 3600;
 }  // namespace
 
 Result<bool> StoryLedger::Join(std::int64_t story, std::int64_t item_row, const std::string& feed,
-                               std::int64_t at, bool matters, bool first) {
+                               std::int64_t at, bool matters, bool first, bool same_article) {
   if (first) {
     if (!matters) return false;
-    return WriteJoin(story, item_row, feed, at);
+    return WriteJoin(story, item_row, feed, at, /*same_article=*/false);
   }
   auto written = Written(story);
   if (!written.ok()) return written.status();
@@ -27,7 +30,7 @@ Result<bool> StoryLedger::Join(std::int64_t story, std::int64_t item_row, const 
     if (!matters) return false;
     if (Status s = Replay(story, item_row); !s.ok()) return s;
   }
-  return WriteJoin(story, item_row, feed, at);
+  return WriteJoin(story, item_row, feed, at, same_article);
 }
 
 Status StoryLedger::Write(std::int64_t story) {
@@ -47,18 +50,25 @@ Result<bool> StoryLedger::Written(std::int64_t story) {
 
 Status StoryLedger::Replay(std::int64_t story, std::int64_t before) {
   auto items = db_.Prepare(
-      "SELECT id, feed, fetched_at FROM items WHERE story = ?1 AND id < ?2 ORDER BY id");
+      "SELECT id, feed, fetched_at, link FROM items WHERE story = ?1 AND id < ?2 ORDER BY id");
   if (!items.ok()) return items.status();
   items->Bind(1, story).Bind(2, before);
+  std::vector<std::string> links;  // what the clusterer keeps of the story's (kStoryLinksKept)
   while (items->Step()) {
-    auto joined = WriteJoin(story, items->ColumnInt(0), items->ColumnText(1), items->ColumnInt(2));
+    std::string link = CanonicalLink(items->ColumnText(3));
+    const bool same_article = std::find(links.begin(), links.end(), link) != links.end();
+    if (!same_article && !link.empty() && links.size() < kStoryLinksKept) {
+      links.push_back(std::move(link));
+    }
+    auto joined = WriteJoin(story, items->ColumnInt(0), items->ColumnText(1), items->ColumnInt(2),
+                            same_article);
     if (!joined.ok()) return joined.status();
   }
   return items->status();
 }
 
 Result<bool> StoryLedger::WriteJoin(std::int64_t story, std::int64_t item_row,
-                                    const std::string& feed, std::int64_t at) {
+                                    const std::string& feed, std::int64_t at, bool same_article) {
   auto start = db_.Prepare(
       "INSERT INTO stories(id, first_item, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3) "
       "ON CONFLICT(id) DO UPDATE SET last_seen = ?3 WHERE last_seen < ?3 - ?4");
@@ -67,6 +77,7 @@ Result<bool> StoryLedger::WriteJoin(std::int64_t story, std::int64_t item_row,
       !s.ok()) {
     return s;
   }
+  if (same_article) return false;
   auto source = db_.Prepare(
       "INSERT OR IGNORE INTO story_sources(story, feed, joined_at) VALUES (?1, ?2, ?3)");
   if (!source.ok()) return source.status();

@@ -37,10 +37,13 @@ class StoryLedger {
   // thread), replaying the joins of its earlier items; most stories never alert, and their
   // rows would be written for nothing. Once written they are kept up to date with every item.
   // `first`: the item started the story, so nothing of it can be written yet (most items:
-  // this spares them even the look-up). Returns whether feed is a source the story did not
-  // have (false when nothing is written).
+  // this spares them even the look-up). `same_article`: the item has the link of an item
+  // already in the story (ClassifiedItem::story_same_link), so its feed is no new source: one
+  // outlet's article in two of its feeds is one source. Replayed items are judged by the same
+  // rule, from their stored links. Returns whether feed is a source the story did not have (false
+  // when nothing is written).
   Result<bool> Join(std::int64_t story, std::int64_t item_row, const std::string& feed,
-                    std::int64_t at, bool matters, bool first);
+                    std::int64_t at, bool matters, bool first, bool same_article);
   // The threads the story has alerted in, in the order it entered them.
   Result<std::vector<std::string>> Threads(std::int64_t story);
   Result<StoryRef> Ref(std::int64_t story);
@@ -65,7 +68,7 @@ class StoryLedger {
   // rows are what writing them at each join would have left.
   Status Replay(std::int64_t story, std::int64_t before);
   Result<bool> WriteJoin(std::int64_t story, std::int64_t item_row, const std::string& feed,
-                         std::int64_t at);
+                         std::int64_t at, bool same_article);
 
   sqlite::Database& db_;
 };

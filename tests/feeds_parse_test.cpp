@@ -873,6 +873,24 @@ TEST_CASE("An RSS feed in a namespace no spec names still gives its items", "[fe
   }
 }
 
+// Zones newsmon does not know are read as UTC (better hours off than no date), and the
+// operator is told, with an example to add: until session 11 it happened silently.
+TEST_CASE("Dates in an unknown time zone are read as UTC, with a warning", "[feeds][dates]") {
+  const ParsedFeed feed = MustParse(
+      RssOf("<item><guid>a</guid><title>a</title><pubDate>Mon, 23 Nov 2026 09:00:00 XYZT"
+            "</pubDate></item><item><guid>b</guid><title>b</title><pubDate>Mon, 23 Nov 2026 "
+            "08:00:00 XYZT</pubDate></item><item><guid>c</guid><title>c</title><pubDate>Mon, "
+            "23 Nov 2026 10:00:00 MEZ</pubDate></item>"),
+      {"https://example.org/feed", "", kNov23At9});
+  REQUIRE(feed.items.size() == 3);
+  CHECK(feed.items[0].published == kNov23At9);
+  CHECK(feed.items[1].published == kNov23At9 - 3600);
+  CHECK(feed.items[2].published == kNov23At9);
+  CHECK(feed.warnings == std::vector<std::string>{
+                             "2 item date(s) with a time zone not known, read as UTC (up to half "
+                             "a day off), e.g. 'Mon, 23 Nov 2026 09:00:00 XYZT'"});
+}
+
 TEST_CASE("Placeholder and far-future dates are read as the fetch time", "[feeds][dates]") {
   const ParsedFeed feed = MustParse(
       RssOf("<item><guid>epoch</guid><title>a</title><pubDate>1970-01-01T00:00:00Z</pubDate>"

@@ -162,6 +162,36 @@ TEST_CASE("one strike in five outlets is one new alert, then one update naming a
   CHECK(tail.out.find("    5 sources: ") != std::string::npos);
 }
 
+// The shipped config reads BBC's world and Europe feeds, which carry many of the same articles:
+// the second copy counted as a second source and sent an update naming BBC twice.
+TEST_CASE("one outlet's article in two of its feeds is one source and sends no update") {
+  Newsroom newsroom({"bbc-world", "bbc-europe", "wire"});
+  newsroom.Start();
+  const FeedEntry article = kKyivStrike[1].entry;
+  newsroom.Publish("bbc-world", {article});
+  newsroom.Publish("bbc-europe", {article});
+  newsroom.Publish("wire", {kKyivStrike[0].entry});
+  REQUIRE(newsroom.WaitForCount("SELECT COUNT(*) FROM items", 3));
+  REQUIRE(newsroom.WaitForCount("SELECT COUNT(*) FROM story_threads WHERE pending_item IS NOT NULL",
+                                0));
+
+  std::vector<nlohmann::json> alerts;
+  while (alerts.empty() || alerts.back()["story"]["source_count"] < 2) {
+    auto alert = newsroom.NextAlert();
+    REQUIRE(alert);
+    alerts.push_back(*alert);
+  }
+  CHECK(newsroom.LastSeq() == alerts.back()["seq"]);  // nothing more was stored
+  REQUIRE(alerts.size() == 2);
+  CHECK(alerts[0]["kind"] == "new");
+  CHECK(alerts[1]["kind"] == "update");
+  CHECK(alerts[1]["story"]["source_count"] == 2);
+  std::set<std::string> sources;
+  for (const auto& source : alerts[1]["story"]["sources"]) sources.insert(source);
+  CHECK(sources.count("wire") == 1);
+  CHECK(sources.count("bbc-world") + sources.count("bbc-europe") == 1);
+}
+
 TEST_CASE("two strikes the same morning are two stories, each alerted as new") {
   Newsroom newsroom({"wire", "daily"});
   newsroom.Start();

@@ -63,6 +63,12 @@ TEST_CASE("the same link is the same story whatever the words, tracking paramete
       {"Corrected: talks opened on Monday", "", "http://example.org/talks/#top", kMorning + 60});
   CHECK(again.story == first.story);
   CHECK(again.similarity > 0);
+  CHECK(again.same_link);
+  CHECK_FALSE(first.same_link);
+  StoryAssignment rewrite = stories->Add(
+      {"Corrected: talks opened on Monday", "", "https://other.example/geneva", kMorning + 120});
+  CHECK(rewrite.story == first.story);
+  CHECK_FALSE(rewrite.same_link);  // another outlet's words, not the article again
 }
 
 TEST_CASE("reports that share a live page's link are told from copies by their words") {

@@ -29,6 +29,19 @@ class StoryStore {
     REQUIRE(store_->RecordFetch(Record(feed, at, {classified}, {})).ok());
   }
 
+  // Item `id` of `feed` at `link`, which the clusterer found to be the story's first link.
+  void AddCopy(const std::string& feed, const std::string& id, const std::string& link,
+               std::int64_t story, std::int64_t at, const std::string& thread = "truces") {
+    ClassifiedItem classified = MatchingItem(id, thread);
+    classified.item.feed = feed;
+    classified.item.link = link;
+    if (thread.empty()) classified.matches.clear();
+    classified.story = story;
+    classified.story_similarity = 1.0;
+    classified.story_same_link = true;
+    REQUIRE(store_->RecordFetch(Record(feed, at, {classified}, {})).ok());
+  }
+
   void Revise(const std::string& feed, const std::string& id, std::int64_t at,
               const std::string& title, std::vector<std::string> threads) {
     ClassifiedItem revised = MatchingItem(id, "truces");
@@ -217,6 +230,29 @@ TEST_CASE("a story that first matches late names the sources and first sight of 
     CHECK(s.Alerts()[1]["kind"] == "update");
     CHECK(s.Alerts()[1]["story"]["sources"] == nlohmann::json{"wire", "bbc", "dw", "rfi", "ap"});
   }
+}
+
+TEST_CASE("an article carried by a second feed of its outlet is no new source") {
+  StoryStore s;
+  s.Add("bbc-world", "a", 1, kT0);
+  s.AddCopy("bbc-europe", "a-eu", "https://example.org/a", 1, kT0 + 60);
+  CHECK(s.Alerts().size() == 1);
+  CHECK_FALSE(s.store().NextStoryUpdateDue(kWindow)->has_value());
+  s.Add("dw", "c", 1, kT0 + 2 * kWindow);
+  REQUIRE(s.Alerts().size() == 2);
+  CHECK(s.Alerts()[1]["story"]["sources"] == nlohmann::json{"bbc-world", "dw"});
+}
+
+// The story's rows are written only when it first matters, from its stored items: the copy
+// is then told by its link, as the clusterer told it.
+TEST_CASE("a copy stored before its story mattered is no source later either") {
+  StoryStore s;
+  s.Add("bbc-world", "a", 1, kT0, /*thread=*/"");
+  s.AddCopy("bbc-europe", "a-eu", "http://www.example.org/a/?at_medium=RSS", 1, kT0 + 60, "");
+  s.Add("dw", "c", 1, kT0 + 120);
+  REQUIRE(s.Alerts().size() == 1);
+  CHECK(s.Alerts()[0]["story"]["sources"] == nlohmann::json{"bbc-world", "dw"});
+  CHECK(s.Alerts()[0]["story"]["source_count"] == 2);
 }
 
 TEST_CASE("a revision that makes a quiet story's item match names the story's sources") {
