@@ -80,12 +80,22 @@ struct Story {
   std::vector<std::string> links;
 };
 
-// Token text -> word, by open addressing: each token of each item is looked up here, and a
-// probe of one flat array costs less than std::unordered_map's hash into a bucket and walk
-// along node pointers. A key of up to 16 bytes (nearly every English word, Cyrillic ones up to
-// eight letters) is held in its slot, so most look-ups read one cache line: with the keys in
-// strings of their own, the probe and the key were two cache misses per token and most of
-// what reading an item's words cost (bench/ingest-bench, docs/stories.md).
+// Text -> word, by open addressing: each token of each item is looked up here, and a probe of
+// one flat array costs less than std::unordered_map's hash into a bucket and walk along node
+// pointers. A probe is one cache miss (the table outgrows the cache), and nothing else:
+// - Keys::kKept (the words' own table, which must never confuse two words): a key of up to 16
+//   bytes (nearly every English word, Cyrillic ones up to eight letters) is held in its
+//   32-byte slot; with the keys in strings of their own, the probe and the key were two cache
+//   misses per token (bench/ingest-bench, docs/stories.md).
+// - Keys::kHashed (the tokens' cache in front of it): a slot holds only the key's 64-bit hash
+//   and length, 16 bytes, so the table is half the size and twice as many of its slots stay in
+//   the cache (ingest-bench: 1.30 -> 1.26). Two tokens of equal length and hash would read as
+//   one word: among 100,000 real tokens the chance that any two collide is below 10^-9, and a
+//   feed that forged a collision would only cluster its item as if it had written the other
+//   word, which it could do anyway. Restore reads words through the kKept table.
+enum class Keys { kKept, kHashed };
+
+template <Keys kKeys>
 class TokenTable {
  public:
   // Null when the text was never inserted.
@@ -112,20 +122,31 @@ class TokenTable {
     slot.hash = hash;
     slot.word = word;
     slot.size = static_cast<std::uint32_t>(text.size());
-    if (text.size() <= kHeadBytes) {
-      std::copy(text.begin(), text.end(), slot.head);
-    } else {
-      std::copy_n(text.begin(), kLongHeadBytes, slot.head);
-      const auto tail = static_cast<std::uint32_t>(tails_.size());
-      std::memcpy(slot.head + kLongHeadBytes, &tail, sizeof tail);
-      tails_.append(text.substr(kLongHeadBytes));
+    if constexpr (kKeys == Keys::kKept) {
+      if (text.size() <= kHeadBytes) {
+        std::copy(text.begin(), text.end(), slot.head);
+      } else {
+        std::copy_n(text.begin(), kLongHeadBytes, slot.head);
+        const auto tail = static_cast<std::uint32_t>(tails_.size());
+        std::memcpy(slot.head + kLongHeadBytes, &tail, sizeof tail);
+        tails_.append(text.substr(kLongHeadBytes));
+      }
     }
     Place(slot);
     ++used_;
   }
 
+  // Room for `keys` without growing.
+  void Reserve(std::size_t keys) {
+    std::size_t size = 64;
+    while (size < 2 * keys) size *= 2;
+    if (size > slots_.size()) Rehash(size);
+  }
+
+  // Keeps the table's size: the words come back after a compaction, and growing again by
+  // doubling from empty would rehash them all several times over.
   void Clear() {
-    slots_.clear();
+    std::fill(slots_.begin(), slots_.end(), Slot{});
     tails_.clear();
     used_ = 0;
   }
@@ -135,26 +156,39 @@ class TokenTable {
   static constexpr std::size_t kHeadBytes = 16;
   // A longer key keeps this much in its slot, then where the rest starts in tails_.
   static constexpr std::size_t kLongHeadBytes = kHeadBytes - sizeof(std::uint32_t);
-  struct Slot {
+  struct KeptSlot {
     std::uint64_t hash = 0;
     WordId word = 0;
     std::uint32_t size = kEmpty;  // the key's bytes; kEmpty: a free slot
     char head[kHeadBytes] = {};
   };
-  static_assert(sizeof(Slot) == 32, "two slots to a cache line");
+  static_assert(sizeof(KeptSlot) == 32, "two slots to a cache line");
+  struct HashedSlot {
+    std::uint64_t hash = 0;
+    WordId word = 0;
+    std::uint32_t size = kEmpty;
+  };
+  static_assert(sizeof(HashedSlot) == 16, "four slots to a cache line");
+  using Slot = std::conditional_t<kKeys == Keys::kKept, KeptSlot, HashedSlot>;
 
   bool Equals(const Slot& slot, std::string_view text) const {
-    if (text.size() <= kHeadBytes) return std::equal(text.begin(), text.end(), slot.head);
-    if (!std::equal(text.begin(), text.begin() + kLongHeadBytes, slot.head)) return false;
-    std::uint32_t tail = 0;
-    std::memcpy(&tail, slot.head + kLongHeadBytes, sizeof tail);
-    return text.substr(kLongHeadBytes) ==
-           std::string_view(tails_).substr(tail, text.size() - kLongHeadBytes);
+    if constexpr (kKeys == Keys::kHashed) {
+      return true;  // hash and length matched
+    } else {
+      if (text.size() <= kHeadBytes) return std::equal(text.begin(), text.end(), slot.head);
+      if (!std::equal(text.begin(), text.begin() + kLongHeadBytes, slot.head)) return false;
+      std::uint32_t tail = 0;
+      std::memcpy(&tail, slot.head + kLongHeadBytes, sizeof tail);
+      return text.substr(kLongHeadBytes) ==
+             std::string_view(tails_).substr(tail, text.size() - kLongHeadBytes);
+    }
   }
 
-  void Grow() {
+  void Grow() { Rehash(std::max<std::size_t>(64, 2 * slots_.size())); }
+
+  void Rehash(std::size_t size) {
     std::vector<Slot> old = std::move(slots_);
-    slots_.assign(std::max<std::size_t>(64, 2 * old.size()), Slot{});
+    slots_.assign(size, Slot{});
     for (const Slot& slot : old) {
       if (slot.size != kEmpty) Place(slot);
     }
@@ -167,9 +201,11 @@ class TokenTable {
   }
 
   std::vector<Slot> slots_;  // a power of two, at most half full
-  std::string tails_;        // long keys' bytes past their heads
+  std::string tails_;        // long keys' bytes past their heads (Keys::kKept)
   std::size_t used_ = 0;
 };
+
+using TokenIds = TokenTable<Keys::kHashed>;
 
 double Norm2(const Vector& vector) {
   double sum = 0;
@@ -209,7 +245,10 @@ struct TokenRead {
 
 class Clusterer final : public StoryClusterer {
  public:
-  explicit Clusterer(const StoryOptions& options) : options_(options) { SeedFunctionWords(); }
+  explicit Clusterer(const StoryOptions& options) : options_(options) {
+    ReserveVocabulary();
+    SeedFunctionWords();
+  }
 
   // Compaction renumbers the words, so it waits until the item is placed: the item's vector,
   // weighed before, holds the old numbers (docs/stories.md).
@@ -270,10 +309,23 @@ class Clusterer final : public StoryClusterer {
     Open(id, std::move(vector), link, item.published);
   }
 
+  // A daemon's vocabulary passes kVocabularyReserved within its first few thousand items and
+  // stays above it (news-2025: 10,365 distinct tokens and 7,191 words in 2,659 items). Grown
+  // from empty by doubling, the tables rehashed every key several times and touched fresh
+  // pages all through the first hours: 2 µs of the clusterer's 8 per item over those 2,659
+  // (bench/ingest-bench, docs/stories.md). About 3 MiB, allocated once.
+  void ReserveVocabulary() {
+    for (TokenIds& ids : token_ids_) ids.Reserve(kVocabularyReserved);
+    ids_.Reserve(kVocabularyReserved);
+    words_.reserve(kVocabularyReserved);
+    document_frequency_.reserve(kVocabularyReserved);
+    postings_.reserve(kVocabularyReserved);
+  }
+
   // The function words are in the token tables from the start, as kFunctionWord: a token
   // the table does not know is then never one, and needs no check against the list.
   void SeedFunctionWords() {
-    for (TokenTable& ids : token_ids_) {
+    for (TokenIds& ids : token_ids_) {
       for (std::string_view word : kFunctionWords) {
         const std::uint64_t hash = Fnv1a(word);
         if (ids.Find(word, hash) == nullptr) ids.Insert(word, hash, kFunctionWord);
@@ -325,7 +377,7 @@ class Clusterer final : public StoryClusterer {
   // The tokens to read, hashed, their table slots fetched ahead: each look-up misses the cache
   // (the table outgrows it), and asked for together the misses overlap instead of each waiting
   // for the one before (bench/ingest-bench, docs/stories.md).
-  void Gather(const text::TokenizedText& tokens, double weight, int words, const TokenTable& ids) {
+  void Gather(const text::TokenizedText& tokens, double weight, int words, const TokenIds& ids) {
     for (int position = 0; position < words; ++position) {
       const text::Token& token = tokens.tokens[static_cast<std::size_t>(tokens.first_at[position])];
       if (token.text.size() < 2) continue;
@@ -335,7 +387,7 @@ class Clusterer final : public StoryClusterer {
     }
   }
 
-  void AddWord(const TokenRead& read, TokenTable& ids, Vector& out, std::string* written) {
+  void AddWord(const TokenRead& read, TokenIds& ids, Vector& out, std::string* written) {
     const text::Token& token = *read.token;
     WordId id;
     if (const WordId* found = ids.Find(token.text, read.hash)) {
@@ -540,6 +592,7 @@ class Clusterer final : public StoryClusterer {
     AddLink(story, link);
     std::vector<std::pair<WordId, std::uint32_t>> slots;
     slots.reserve(story.slots.size() + vector.size());
+    story.centroid.reserve(story.centroid.size() + vector.size());
     auto kept = story.slots.begin();
     for (const auto& [word, weight] : vector) {
       while (kept != story.slots.end() && kept->first < word) slots.push_back(*kept++);
@@ -634,6 +687,7 @@ class Clusterer final : public StoryClusterer {
   // times per item: a kind, a stem of about seven bytes (more for Cyrillic ones), an end.
   static constexpr std::size_t kWrittenBytesPerToken = 12;
 
+  static constexpr std::size_t kVocabularyReserved = 16384;
   static constexpr double kIdfPrior = 50;
   static constexpr int kDecayEvery = 20000;
   static constexpr std::size_t kMaxPostings = 64;
@@ -657,11 +711,11 @@ class Clusterer final : public StoryClusterer {
   // Word -> id. An open-addressing table like the tokens': restoring a window of 50,000 items
   // interns a million words, and std::unordered_map spent a quarter of the restore on them
   // (docs/performance.md, warm cycle).
-  TokenTable ids_;
+  TokenTable<Keys::kKept> ids_;
   // Each token's word (or kFunctionWord) by its text, so a token costs one lookup rather than
   // a function-word check and an interning; [1] for Ukrainian items, whose Cyrillic words are
   // not stemmed. Cleared with each compaction, as the ids change.
-  std::array<TokenTable, 2> token_ids_;
+  std::array<TokenIds, 2> token_ids_;
   static constexpr WordId kFunctionWord = std::numeric_limits<WordId>::max();
   std::vector<std::string> words_;          // by id
   std::vector<double> document_frequency_;  // by id
