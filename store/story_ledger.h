@@ -62,6 +62,7 @@ class StoryLedger {
 
  private:
   Result<bool> Written(std::int64_t story);
+  Status ReadSources(std::int64_t story, StoryRef& ref);
   // Writes the story's rows if they are not yet, from every item that carries its id.
   Status Write(std::int64_t story);
   // Replays the joins of the story's items stored before item `before`, oldest first, so its

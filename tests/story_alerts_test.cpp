@@ -84,6 +84,23 @@ class StoryStore {
   std::unique_ptr<Store> store_;
 };
 
+TEST_CASE("an update names the first fifty sources to join in their order and counts them all") {
+  StoryStore s;
+  std::vector<std::string> joined;
+  for (int i = 0; i < 60; ++i) {
+    // Named against the order they join, so that neither names nor rows can stand in for it.
+    std::string feed = "outlet-" + std::to_string(100 - i);
+    s.Add(feed, "item-" + std::to_string(i), 1, kT0 + i);
+    joined.push_back(std::move(feed));
+  }
+  REQUIRE(s.store().FlushStoryUpdates(kT0 + kWindow, kWindow)->size() == 1);
+  auto alerts = s.Alerts();
+  REQUIRE(alerts.size() == 2);
+  CHECK(alerts[1]["story"]["source_count"] == 60);
+  CHECK(alerts[1]["story"]["sources"] ==
+        nlohmann::json(std::vector<std::string>(joined.begin(), joined.begin() + 50)));
+}
+
 TEST_CASE("a story alerts once as new, then at most one update per window as sources join") {
   StoryStore s;
   s.Add("wire", "a", 1, kT0);
@@ -208,7 +225,8 @@ TEST_CASE("a changed item is kept as a revision and alerts only for a thread it 
   CHECK(s.store().Revisions("wire", "a")->size() == 2);
 }
 
-TEST_CASE("a story that first matches late names the sources and first sight of its earlier items") {
+TEST_CASE(
+    "a story that first matches late names the sources and first sight of its earlier items") {
   StoryStore s;
   s.Add("wire", "a", 1, kT0, /*thread=*/"");
   s.Add("bbc", "b", 1, kT0 + 60, "");
