@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "core/ascii.h"
+#include "core/item.h"
 
 namespace newsmon {
 namespace {
@@ -46,6 +47,18 @@ std::string CanonicalLink(std::string_view url) {
     canonical += kept;
   }
   return canonical;
+}
+
+std::string ItemIdentity(const Item& item) {
+  const std::string link = CanonicalLink(item.link);
+  if (link.empty() && item.title.empty() && item.summary.empty()) return "";
+  std::uint64_t hash = kFnvOffsetBasis;
+  for (std::string_view field :
+       {std::string_view(link), std::string_view(item.title), std::string_view(item.summary)}) {
+    hash = Fnv1a(field, hash);
+    hash = Fnv1aStep(hash, 0xff);  // field separator: no UTF-8 text holds this byte
+  }
+  return Hex64(hash);
 }
 
 }  // namespace newsmon

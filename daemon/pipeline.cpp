@@ -85,24 +85,39 @@ IngestReport Pipeline::Ingest(const FetchResponse& response, const std::string& 
   report.items_seen = parsed->items.size();
   if (parsed->ttl_minutes) report.ttl = std::chrono::minutes(*parsed->ttl_minutes);
   record.story_rules = story_rules_;
-  if (Status s = SortItems(response.feed, std::move(parsed->items), now, record); !s.ok()) {
-    report.status = s;
+  auto renamed = SortItems(response.feed, std::move(parsed->items), now, record);
+  if (!renamed.ok()) {
+    report.status = renamed.status();
     return report;  // the store is failing; retry the whole feed next time
   }
   if (!parsed->cut_short) record.validators = {response.etag, response.last_modified};
   report.new_items = record.new_items.size();
   report.updated_items = record.updated_items.size();
+  if (*renamed > 0) {
+    report.warnings.push_back(std::to_string(*renamed) +
+                              " item(s) stored before came back under a new id (the feed's ids "
+                              "change from poll to poll); known by their link, title and "
+                              "summary, not alerted again");
+  }
   return Record(std::move(record), std::move(report), /*items_read=*/true);
 }
 
-Status Pipeline::SortItems(const std::string& feed, std::vector<Item> items, std::int64_t now,
-                           FetchRecord& record) {
+Result<std::size_t> Pipeline::SortItems(const std::string& feed, std::vector<Item> items,
+                                        std::int64_t now, FetchRecord& record) {
   std::vector<std::string> ids;
   for (const Item& item : items) ids.push_back(item.id);
   auto known = store_.KnownItemIds(feed, ids);
   if (!known.ok()) return known.status();
-  for (Item& item : items) {
+  auto renamed = RenamedItems(feed, items, *known);
+  if (!renamed.ok()) return renamed.status();
+  std::size_t renamed_count = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    Item& item = items[i];
     item.feed = feed;
+    if ((*renamed)[i]) {
+      ++renamed_count;
+      continue;
+    }
     auto stored = known->find(item.id);
     if (stored == known->end()) {
       const Analysis analysis({item.title, item.summary});
@@ -117,7 +132,26 @@ Status Pipeline::SortItems(const std::string& feed, std::vector<Item> items, std
       record.updated_items.push_back({std::move(item), std::move(matches)});
     }
   }
-  return Status::Ok();
+  return renamed_count;
+}
+
+// Which items, under an id not stored, are an item stored under another (ItemIdentity): a
+// feed that gives its items a new id at each poll alerted them at each poll (with stories, once
+// their story had closed or after a restart).
+Result<std::vector<bool>> Pipeline::RenamedItems(
+    const std::string& feed, const std::vector<Item>& items,
+    const std::unordered_map<std::string, std::string>& known) {
+  std::vector<std::string> identities(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!known.contains(items[i].id)) identities[i] = ItemIdentity(items[i]);
+  }
+  auto stored = store_.KnownIdentities(feed, identities);
+  if (!stored.ok()) return stored.status();
+  std::vector<bool> renamed(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    renamed[i] = !identities[i].empty() && stored->contains(identities[i]);
+  }
+  return renamed;
 }
 
 StoryAssignment Pipeline::StoryOf(const Item& item, const Analysis& analysis, std::int64_t now) {

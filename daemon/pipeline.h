@@ -53,9 +53,11 @@ class Pipeline {
 
  private:
   // Splits items into new ones (classified, with their story) and known ones whose content
-  // changed (classified afresh).
-  Status SortItems(const std::string& feed, std::vector<Item> items, std::int64_t now,
-                   FetchRecord& record);
+  // changed (classified afresh). Returns how many were known under another id (RenamedItems).
+  Result<std::size_t> SortItems(const std::string& feed, std::vector<Item> items, std::int64_t now,
+                                FetchRecord& record);
+  Result<std::vector<bool>> RenamedItems(const std::string& feed, const std::vector<Item>& items,
+                                         const std::unordered_map<std::string, std::string>& known);
   StoryAssignment StoryOf(const Item& item, const Analysis& analysis, std::int64_t now);
   // items_read: the feed was parsed and its items sorted (not a failed fetch or a 304).
   IngestReport Record(FetchRecord record, IngestReport report, bool items_read = false);

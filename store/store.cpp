@@ -148,6 +148,13 @@ INSERT OR IGNORE INTO thread_watch(thread, since)
   SELECT DISTINCT thread, COALESCE((SELECT fetched_at FROM items ORDER BY id LIMIT 1), 0)
   FROM alerts;
 )sql",
+    R"sql(
+-- Each item's ItemIdentity (core/item.h), so that an item its feed gives a new id at every
+-- poll is known under the new one (Store::KnownIdentities). Kept when an item is pruned, as
+-- its guid is. NULL for items stored before: such a feed alerts its current items once more.
+ALTER TABLE items ADD COLUMN identity TEXT;
+CREATE INDEX items_identity ON items(feed, identity) WHERE identity IS NOT NULL;
+)sql",
 };
 
 std::string EvidenceJson(const ThreadMatch& match) {
@@ -241,6 +248,21 @@ class SqliteStore final : public Store {
     for (const std::string& id : ids) {
       stmt->Bind(1, feed).Bind(2, id);
       if (stmt->Step()) known[id] = stmt->ColumnText(0);
+      if (!stmt->status().ok()) return stmt->status();
+      stmt->Reset();
+    }
+    return known;
+  }
+
+  Result<std::unordered_set<std::string>> KnownIdentities(
+      const std::string& feed, const std::vector<std::string>& identities) override {
+    auto stmt = db_.Prepare("SELECT 1 FROM items WHERE feed = ?1 AND identity = ?2");
+    if (!stmt.ok()) return stmt.status();
+    std::unordered_set<std::string> known;
+    for (const std::string& identity : identities) {
+      if (identity.empty()) continue;
+      stmt->Bind(1, feed).Bind(2, identity);
+      if (stmt->Step()) known.insert(identity);
       if (!stmt->status().ok()) return stmt->status();
       stmt->Reset();
     }
@@ -755,8 +777,9 @@ ON CONFLICT(name) DO UPDATE SET
     const Item& item = classified.item;
     auto insert = db_.Prepare(
         "INSERT OR IGNORE INTO items(feed, guid, title, link, published, summary, fetched_at, "
-        "published_estimated, content_hash, story, story_words) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULLIF(?10, 0), NULLIF(?11, ''))");
+        "published_estimated, content_hash, story, story_words, identity) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULLIF(?10, 0), NULLIF(?11, ''), "
+        "NULLIF(?12, ''))");
     if (!insert.ok()) return insert.status();
     Status s = insert->Bind(1, item.feed)
                    .Bind(2, item.id)
@@ -769,6 +792,7 @@ ON CONFLICT(name) DO UPDATE SET
                    .Bind(9, ContentHash(item))
                    .Bind(10, classified.story)
                    .Bind(11, classified.story_words)
+                   .Bind(12, ItemIdentity(item))
                    .Run();
     if (!s.ok()) return s;
     if (db_.Changes() == 0) return Status::Ok();  // already stored: never alert twice

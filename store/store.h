@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/item.h"
@@ -153,6 +154,10 @@ class Store {
   // ContentHash ("" when stored before hashes were kept).
   virtual Result<std::unordered_map<std::string, std::string>> KnownItemIds(
       const std::string& feed, const std::vector<std::string>& ids) = 0;
+  // Which of these ItemIdentity values (core/item.h) an item stored for this feed has: an item
+  // whose id is not stored but whose identity is, is that item under a new id.
+  virtual Result<std::unordered_set<std::string>> KnownIdentities(
+      const std::string& feed, const std::vector<std::string>& identities) = 0;
   // Returns the seqs of the alerts it created, in order.
   virtual Result<std::vector<std::int64_t>> RecordFetch(const FetchRecord& record) = 0;
 

@@ -93,6 +93,67 @@ TEST_CASE("a new item produces one alert, 304s and restarts publish nothing agai
   }
 }
 
+// The truce item as a feed that rebuilds its ids at every poll gives it: version n has a guid
+// and a link of its own (a generation stamp, a tracking parameter), the same text.
+Resource RenamedTruce(int version, const std::string& summary = "Both sides confirmed it.") {
+  const std::string n = std::to_string(version);
+  Resource resource;
+  resource.body =
+      "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Wire</title><item>"
+      "<guid isPermaLink=\"false\">truce-1-generated-" +
+      n +
+      "</guid><title>Ceasefire agreed along the front</title>"
+      "<link>https://example.org/truce-1?utm_source=rss&amp;utm_content=" +
+      n + "</link><description>" + summary + "</description></item></channel></rss>";
+  return resource;
+}
+
+// Serves each version in turn and waits for the daemon to have read it.
+void ServeInTurn(FeedServer& server, Subscriber& subscriber, int first, int last) {
+  for (int version = first; version <= last; ++version) {
+    server.Serve("/wire.xml", RenamedTruce(version));
+    WaitForPolls(server, "/wire.xml", 2, subscriber);
+  }
+}
+
+TEST_CASE("an item its feed gives a new id at every poll alerts once, also after a restart") {
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/wire.xml", FeedResource({kWeatherItem}));
+  const bool stories = GENERATE(true, false);
+  CAPTURE(stories);
+  Config config = TestConfig(dir, {{"wire", server.Url("/wire.xml")}},
+                             stories ? "" : "\n[stories]\nenabled = false\n");
+  Subscriber subscriber(config.publish.endpoint, {"alert.", "sys."});
+  auto runner = std::make_unique<DaemonRunner>(config);
+  REQUIRE(subscriber.WaitConnected());
+  server.Serve("/wire.xml", RenamedTruce(1));
+  auto first = subscriber.ReceiveTopic("alert.", 10s);
+  REQUIRE(first);
+  CHECK(first->body["item"]["id"] == "truce-1-generated-1");
+
+  ServeInTurn(server, subscriber, 2, 4);
+  runner.reset();
+  runner = std::make_unique<DaemonRunner>(config);
+  REQUIRE(subscriber.WaitConnected());
+  ServeInTurn(server, subscriber, 5, 6);
+  CHECK(AlertsAmong(subscriber.skipped()) == 0);
+  CHECK_FALSE(subscriber.ReceiveTopic("alert.", 300ms));
+  CHECK(CountRows(dir.File("newsmon.db"), "SELECT COUNT(*) FROM items") == 2);  // and weather
+
+  SECTION("a new report at the same link under the same title is an item of its own") {
+    // A live page: one link and one headline for report after report.
+    server.Serve("/wire.xml", RenamedTruce(7, "Shelling resumed after the truce."));
+    CHECK(WaitUntil(
+        [&] { return CountRows(dir.File("newsmon.db"), "SELECT COUNT(*) FROM items") == 3; }));
+    if (!stories) {  // with stories it is news of the story: an update after its window
+      auto next = subscriber.ReceiveTopic("alert.", 10s);
+      REQUIRE(next);
+      CHECK(next->body["item"]["id"] == "truce-1-generated-7");
+    }
+  }
+}
+
 TEST_CASE("the first poll after a restart sends the validators stored in SQLite") {
   TempDir dir;
   FeedServer server;

@@ -39,7 +39,7 @@ TEST_CASE("a new database gets the current schema in WAL mode") {
   TempDir dir;
   auto store = Store::Open(dir.File("n.db"));
   REQUIRE(store.ok());
-  CHECK(UserVersion(dir.File("n.db")) == 9);
+  CHECK(UserVersion(dir.File("n.db")) == 10);
   CHECK(std::filesystem::exists(dir.File("n.db-wal")));
 }
 
@@ -226,7 +226,7 @@ TEST_CASE("a database from a newer newsmon or a file that is no database is refu
   REQUIRE_FALSE(store.ok());
   CHECK(store.status().message() ==
         "database '" + newer +
-            "': database schema version 99 is newer than this newsmon understands (9); "
+            "': database schema version 99 is newer than this newsmon understands (10); "
             "upgrade newsmon");
 
   std::string junk = dir.Write("junk.db", std::string(4096, 'x'));
@@ -255,9 +255,15 @@ TEST_CASE("webhook cursors are kept per sink and survive reopening") {
   CHECK_FALSE((*store)->WebhookCursor("other")->has_value());
 }
 
-// Undoes schemas 7 to 5 (stories) by hand, leaving what newsmon before stories wrote.
-constexpr const char* kBackToSchema4 =
-    "ALTER TABLE items DROP COLUMN story_words; DROP INDEX items_story; DROP TABLE database_identity; DROP TABLE story_threads; DROP TABLE story_sources; "
+// Undoes schema 10 (item identities) by hand; every older schema lacks it too.
+const std::string kBackToSchema9 =
+    "DROP INDEX items_identity; ALTER TABLE items DROP COLUMN identity; ";
+
+// Undoes schemas 10 to 5 (stories) by hand, leaving what newsmon before stories wrote.
+const std::string kBackToSchema4 =
+    kBackToSchema9 +
+    "ALTER TABLE items DROP COLUMN story_words; DROP INDEX items_story; DROP TABLE "
+    "database_identity; DROP TABLE story_threads; DROP TABLE story_sources; "
     "DROP TABLE stories; DROP TABLE item_revisions; "
     "ALTER TABLE items DROP COLUMN story; ALTER TABLE matches DROP COLUMN threshold; "
     "ALTER TABLE matches DROP COLUMN via_story; ALTER TABLE alerts DROP COLUMN kind; "
@@ -287,7 +293,7 @@ TEST_CASE("a schema 4 database gains stories, and its items and alerts stay as t
   REQUIRE(UserVersion(path) == 4);
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 9);
+  CHECK(UserVersion(path) == 10);
   CHECK(*(*store)->LastSeq() == 1);
   CHECK(*(*store)->LastStoryId() == 0);
   ClassifiedItem joined = MatchingItem("b", "truces");
@@ -354,12 +360,11 @@ TEST_CASE("a restart past its limit restores the newest items of the window, old
   }
   auto restored = [&](std::int64_t since, std::size_t limit) {
     std::vector<std::int64_t> stories;
-    REQUIRE((*store)
-                ->ForEachStoryItemSince(since, limit,
-                                        [&](const StoredStoryItem& item) {
-                                          stories.push_back(item.story);
-                                        })
-                .ok());
+    REQUIRE(
+        (*store)
+            ->ForEachStoryItemSince(
+                since, limit, [&](const StoredStoryItem& item) { stories.push_back(item.story); })
+            .ok());
     return stories;
   };
   CHECK(restored(0, 10) == std::vector<std::int64_t>{1, 2, 3, 4, 5, 6});
@@ -393,13 +398,13 @@ TEST_CASE("an item's story words are kept, and a schema 7 database restores from
     ClassifiedItem bare = MatchingItem("b", "truces");
     bare.story = 2;  // stored without words
     REQUIRE((*store)->RecordFetch(Fetched({worded, bare})).ok());
-    CHECK(StoryItems(**store) ==
-          std::vector<std::string>{"1|Title a|ATtruce\x1f", "2|Title b|"});
+    CHECK(StoryItems(**store) == std::vector<std::string>{"1|Title a|ATtruce\x1f", "2|Title b|"});
   }
-  ExecOn(path, "ALTER TABLE items DROP COLUMN story_words; PRAGMA user_version = 7");
+  ExecOn(path,
+         kBackToSchema9 + "ALTER TABLE items DROP COLUMN story_words; PRAGMA user_version = 7");
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 9);
+  CHECK(UserVersion(path) == 10);
   CHECK(StoryItems(**store) == std::vector<std::string>{"1|Title a|", "2|Title b|"});
 }
 
@@ -432,12 +437,32 @@ TEST_CASE("a schema 8 database's threads are watched from its first item") {
     later.fetched_at = 1'795'000'000;
     REQUIRE((*store)->RecordFetch(later).ok());
   }
-  ExecOn(path, "DROP TABLE thread_watch; PRAGMA user_version = 8");
+  ExecOn(path, kBackToSchema9 + "DROP TABLE thread_watch; PRAGMA user_version = 8");
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 9);
+  CHECK(UserVersion(path) == 10);
   CHECK(*(*store)->WatchThread("truces", 1'796'000'000) == 1'790'000'000);
   CHECK(*(*store)->WatchThread("talks", 1'796'000'000) == 1'796'000'000);
+}
+
+TEST_CASE("a schema 9 database gains item identities for the items stored from then on") {
+  TempDir dir;
+  std::string path = dir.File("n.db");
+  const ClassifiedItem before = MatchingItem("a", "truces");
+  REQUIRE((*Store::Open(path))->RecordFetch(Fetched({before})).ok());
+  ExecOn(path, kBackToSchema9 + "PRAGMA user_version = 9");
+  auto store = Store::Open(path);
+  REQUIRE(store.ok());
+  CHECK(UserVersion(path) == 10);
+  const ClassifiedItem after = MatchingItem("b", "truces");
+  REQUIRE((*store)->RecordFetch(Fetched({after})).ok());
+  const std::string old_identity = ItemIdentity(before.item);
+  const std::string new_identity = ItemIdentity(after.item);
+  REQUIRE(old_identity != new_identity);
+  auto known = (*store)->KnownIdentities("wire", {old_identity, new_identity, ""});
+  REQUIRE(known.ok());
+  CHECK(*known == std::unordered_set<std::string>{new_identity});
+  CHECK((*store)->KnownIdentities("other", {new_identity})->empty());  // per feed
 }
 
 TEST_CASE("a schema 3 database gains webhook cursors and keeps its alerts") {
@@ -456,7 +481,7 @@ TEST_CASE("a schema 3 database gains webhook cursors and keeps its alerts") {
   REQUIRE(UserVersion(path) == 3);
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 9);
+  CHECK(UserVersion(path) == 10);
   CHECK(*(*store)->LastSeq() == 1);
   CHECK_FALSE((*store)->WebhookCursor("ops")->has_value());
   REQUIRE((*store)->SetWebhookCursor("ops", 1).ok());
@@ -477,12 +502,12 @@ TEST_CASE("each database has a random identity of its own that reopening keeps")
   CHECK((*Store::Open(dir.File("b.db")))->DatabaseId() != first_id);
 
   // A schema 5 database (before identities) gains one.
-  ExecOn(path,
-         "ALTER TABLE items DROP COLUMN story_words; DROP TABLE database_identity; "
-         "PRAGMA user_version = 5");
+  ExecOn(path, kBackToSchema9 +
+                   "ALTER TABLE items DROP COLUMN story_words; DROP TABLE database_identity; "
+                   "PRAGMA user_version = 5");
   auto upgraded = Store::Open(path);
   REQUIRE(upgraded.ok());
-  CHECK(UserVersion(path) == 9);
+  CHECK(UserVersion(path) == 10);
   CHECK((*upgraded)->DatabaseId().size() == 32);
 }
 
