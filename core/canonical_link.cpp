@@ -49,16 +49,27 @@ std::string CanonicalLink(std::string_view url) {
   return canonical;
 }
 
-std::string ItemIdentity(const Item& item) {
+std::uint64_t ItemIdentity(const Item& item) {
   const std::string link = CanonicalLink(item.link);
-  if (link.empty() && item.title.empty() && item.summary.empty()) return "";
+  if (link.empty() && item.title.empty() && item.summary.empty()) return 0;
+  // A summary's length, beginning and end: a long one (a whole article) is hashed for every
+  // item of every document read, and a report that kept the length, the first and the last
+  // kSummaryEnds bytes of another's and changed only its middle is not one a feed sends.
+  constexpr std::size_t kSummaryEnds = 1024;
+  std::string_view summary = item.summary;
+  std::string_view tail;
+  if (summary.size() > 2 * kSummaryEnds) {
+    tail = summary.substr(summary.size() - kSummaryEnds);
+    summary = summary.substr(0, kSummaryEnds);
+  }
+  const std::string length = std::to_string(item.summary.size());
   std::uint64_t hash = kFnvOffsetBasis;
-  for (std::string_view field :
-       {std::string_view(link), std::string_view(item.title), std::string_view(item.summary)}) {
+  for (std::string_view field : {std::string_view(link), std::string_view(item.title), summary,
+                                 tail, std::string_view(length)}) {
     hash = Fnv1a(field, hash);
     hash = Fnv1aStep(hash, 0xff);  // field separator: no UTF-8 text holds this byte
   }
-  return Hex64(hash);
+  return hash == 0 ? 1 : hash;  // 0 says "none"
 }
 
 }  // namespace newsmon

@@ -35,13 +35,13 @@ struct ParsedFeed {
 // Identifies an item's content, so a known id with a new title or text is an update.
 std::string ContentHash(const Item& item);
 
-// What makes an item the one already stored when its feed gives it another id at each poll (a
-// rotating guid, a tracking parameter in the link it is known by, a generation time in the
-// hash of an item with neither): its canonical link, title and summary, all three the same.
-// Text alone is not enough with a link (a live page gives one link and title to report after
-// report), nor a link alone (some feeds give every item their home page). "" for an item with
-// none of the three.
-std::string ItemIdentity(const Item& item);
+// What makes an item the one its feed's last document had when the feed gives it another id
+// at each poll (a rotating guid, a tracking parameter in the link it is known by, a generation
+// time in the hash of an item with neither): its canonical link, title and summary, all three
+// the same. Text alone is not enough with a link (a live page gives one link and title to
+// report after report), nor a link alone (some feeds give every item their home page). 0 for
+// an item with none of the three.
+std::uint64_t ItemIdentity(const Item& item);
 
 // One hit of a thread's term in an item: what an editor needs to see why it matched.
 struct MatchedTerm {

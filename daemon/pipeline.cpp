@@ -108,7 +108,7 @@ Result<std::size_t> Pipeline::SortItems(const std::string& feed, std::vector<Ite
   for (const Item& item : items) ids.push_back(item.id);
   auto known = store_.KnownItemIds(feed, ids);
   if (!known.ok()) return known.status();
-  auto renamed = RenamedItems(feed, items, *known);
+  auto renamed = RenamedItems(feed, items, *known, record);
   if (!renamed.ok()) return renamed.status();
   std::size_t renamed_count = 0;
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -135,22 +135,24 @@ Result<std::size_t> Pipeline::SortItems(const std::string& feed, std::vector<Ite
   return renamed_count;
 }
 
-// Which items, under an id not stored, are an item stored under another (ItemIdentity): a
-// feed that gives its items a new id at each poll alerted them at each poll (with stories, once
-// their story had closed or after a restart).
+// Which items, under an id not stored, are an item of the feed's last document under
+// another (ItemIdentity): a feed that gives its items a new id at each poll alerted them at each
+// poll (with stories, once their story had closed or after a restart). The identities of this
+// document's items are kept in the record for the next.
 Result<std::vector<bool>> Pipeline::RenamedItems(
     const std::string& feed, const std::vector<Item>& items,
-    const std::unordered_map<std::string, std::string>& known) {
-  std::vector<std::string> identities(items.size());
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (!known.contains(items[i].id)) identities[i] = ItemIdentity(items[i]);
-  }
-  auto stored = store_.KnownIdentities(feed, identities);
-  if (!stored.ok()) return stored.status();
+    const std::unordered_map<std::string, std::string>& known, FetchRecord& record) {
+  auto last = store_.LastItemIdentities(feed);
+  if (!last.ok()) return last.status();
+  std::sort(last->begin(), last->end());
+  std::vector<std::uint64_t> identities(items.size());
   std::vector<bool> renamed(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
-    renamed[i] = !identities[i].empty() && stored->contains(identities[i]);
+    identities[i] = ItemIdentity(items[i]);
+    renamed[i] = identities[i] != 0 && !known.contains(items[i].id) &&
+                 std::binary_search(last->begin(), last->end(), identities[i]);
   }
+  record.item_identities = std::move(identities);
   return renamed;
 }
 

@@ -57,7 +57,8 @@ class Pipeline {
   Result<std::size_t> SortItems(const std::string& feed, std::vector<Item> items, std::int64_t now,
                                 FetchRecord& record);
   Result<std::vector<bool>> RenamedItems(const std::string& feed, const std::vector<Item>& items,
-                                         const std::unordered_map<std::string, std::string>& known);
+                                         const std::unordered_map<std::string, std::string>& known,
+                                         FetchRecord& record);
   StoryAssignment StoryOf(const Item& item, const Analysis& analysis, std::int64_t now);
   // items_read: the feed was parsed and its items sorted (not a failed fetch or a 304).
   IngestReport Record(FetchRecord record, IngestReport report, bool items_read = false);

@@ -187,6 +187,11 @@ Statement& Statement::Bind(int index, std::string_view value) {
   return *this;
 }
 
+Statement& Statement::BindBlob(int index, std::string_view bytes) {
+  sqlite3_bind_blob(handle_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
 Statement& Statement::BindNull(int index) {
   sqlite3_bind_null(handle_, index);
   return *this;
@@ -232,6 +237,13 @@ std::string_view Statement::ColumnView(int index) const {
   int size = sqlite3_column_bytes(handle_, index);
   return text ? std::string_view(reinterpret_cast<const char*>(text), static_cast<size_t>(size))
               : std::string_view();
+}
+
+std::string_view Statement::ColumnBlob(int index) const {
+  const void* bytes = sqlite3_column_blob(handle_, index);
+  int size = sqlite3_column_bytes(handle_, index);
+  return bytes ? std::string_view(static_cast<const char*>(bytes), static_cast<size_t>(size))
+               : std::string_view();
 }
 
 bool Statement::ColumnIsNull(int index) const {

@@ -59,6 +59,7 @@ class Statement {
   Statement& Bind(int index, std::int64_t value);
   Statement& Bind(int index, double value);
   Statement& Bind(int index, std::string_view value);
+  Statement& BindBlob(int index, std::string_view bytes);
   Statement& BindNull(int index);
   Statement& Bind(int index, const std::optional<std::int64_t>& value);
 
@@ -73,6 +74,8 @@ class Statement {
   std::string ColumnText(int index) const;
   // The text without a copy: valid until the next Step, Reset or the statement's end.
   std::string_view ColumnView(int index) const;
+  // A BLOB's bytes, likewise without a copy.
+  std::string_view ColumnBlob(int index) const;
   bool ColumnIsNull(int index) const;
   std::optional<std::int64_t> ColumnOptionalInt(int index) const;
 

@@ -149,13 +149,35 @@ INSERT OR IGNORE INTO thread_watch(thread, since)
   FROM alerts;
 )sql",
     R"sql(
--- Each item's ItemIdentity (core/item.h), so that an item its feed gives a new id at every
--- poll is known under the new one (Store::KnownIdentities). Kept when an item is pruned, as
--- its guid is. NULL for items stored before: such a feed alerts its current items once more.
-ALTER TABLE items ADD COLUMN identity TEXT;
-CREATE INDEX items_identity ON items(feed, identity) WHERE identity IS NOT NULL;
+-- The ItemIdentity (core/item.h) of each item of the feed's last document read, 8 bytes each,
+-- little-endian: an item the next document gives another id is known by it
+-- (Store::LastItemIdentities). NULL until a document is read with this schema.
+ALTER TABLE feeds ADD COLUMN item_identities BLOB;
 )sql",
 };
+
+// Little-endian whatever the machine, so that a database file moved to another keeps them.
+std::string EncodeIdentities(const std::vector<std::uint64_t>& identities) {
+  std::string bytes;
+  bytes.reserve(8 * identities.size());
+  for (std::uint64_t identity : identities) {
+    for (int shift = 0; shift < 64; shift += 8) bytes += static_cast<char>(identity >> shift);
+  }
+  return bytes;
+}
+
+std::vector<std::uint64_t> DecodeIdentities(std::string_view bytes) {
+  std::vector<std::uint64_t> identities;
+  for (std::size_t at = 0; at + 8 <= bytes.size(); at += 8) {
+    std::uint64_t identity = 0;
+    for (int i = 7; i >= 0; --i) {
+      identity =
+          identity << 8 | static_cast<unsigned char>(bytes[at + static_cast<std::size_t>(i)]);
+    }
+    identities.push_back(identity);
+  }
+  return identities;
+}
 
 std::string EvidenceJson(const ThreadMatch& match) {
   nlohmann::json evidence = nlohmann::json::array();
@@ -254,19 +276,13 @@ class SqliteStore final : public Store {
     return known;
   }
 
-  Result<std::unordered_set<std::string>> KnownIdentities(
-      const std::string& feed, const std::vector<std::string>& identities) override {
-    auto stmt = db_.Prepare("SELECT 1 FROM items WHERE feed = ?1 AND identity = ?2");
+  Result<std::vector<std::uint64_t>> LastItemIdentities(const std::string& feed) override {
+    auto stmt = db_.Prepare("SELECT item_identities FROM feeds WHERE name = ?1");
     if (!stmt.ok()) return stmt.status();
-    std::unordered_set<std::string> known;
-    for (const std::string& identity : identities) {
-      if (identity.empty()) continue;
-      stmt->Bind(1, feed).Bind(2, identity);
-      if (stmt->Step()) known.insert(identity);
-      if (!stmt->status().ok()) return stmt->status();
-      stmt->Reset();
-    }
-    return known;
+    std::vector<std::uint64_t> identities;
+    if (stmt->Bind(1, feed).Step()) identities = DecodeIdentities(stmt->ColumnBlob(0));
+    if (!stmt->status().ok()) return stmt->status();
+    return identities;
   }
 
   Result<std::vector<std::int64_t>> RecordFetch(const FetchRecord& record) override {
@@ -680,10 +696,11 @@ class SqliteStore final : public Store {
     // row as it was).
     auto stmt = db_.Prepare(R"sql(
 INSERT INTO feeds(name, url, config_url, etag, last_modified, last_attempt, last_success,
-                  last_error, consecutive_failures, disabled, state_since)
+                  last_error, consecutive_failures, disabled, state_since, item_identities)
 VALUES (?1, COALESCE(NULLIF(?8, ''), ?2), ?2, ?3, ?4, ?5, CASE WHEN ?6 THEN ?5 ELSE 0 END, ?7,
-        CASE WHEN ?6 THEN 0 ELSE 1 END, ?9, ?5)
+        CASE WHEN ?6 THEN 0 ELSE 1 END, ?9, ?5, ?10)
 ON CONFLICT(name) DO UPDATE SET
+  item_identities = COALESCE(?10, item_identities),
   url = CASE WHEN ?8 <> '' THEN ?8 WHEN config_url <> ?2 THEN ?2 ELSE url END,
   config_url = ?2,
   disabled = ?9,
@@ -700,6 +717,11 @@ ON CONFLICT(name) DO UPDATE SET
                               ELSE consecutive_failures + 1 END
 )sql");
     if (!stmt.ok()) return stmt.status();
+    if (r.item_identities) {
+      stmt->BindBlob(10, EncodeIdentities(*r.item_identities));
+    } else {
+      stmt->BindNull(10);
+    }
     return stmt->Bind(1, r.feed)
         .Bind(2, r.config_url)
         .Bind(3, r.validators.etag)
@@ -777,9 +799,8 @@ ON CONFLICT(name) DO UPDATE SET
     const Item& item = classified.item;
     auto insert = db_.Prepare(
         "INSERT OR IGNORE INTO items(feed, guid, title, link, published, summary, fetched_at, "
-        "published_estimated, content_hash, story, story_words, identity) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULLIF(?10, 0), NULLIF(?11, ''), "
-        "NULLIF(?12, ''))");
+        "published_estimated, content_hash, story, story_words) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULLIF(?10, 0), NULLIF(?11, ''))");
     if (!insert.ok()) return insert.status();
     Status s = insert->Bind(1, item.feed)
                    .Bind(2, item.id)
@@ -792,7 +813,6 @@ ON CONFLICT(name) DO UPDATE SET
                    .Bind(9, ContentHash(item))
                    .Bind(10, classified.story)
                    .Bind(11, classified.story_words)
-                   .Bind(12, ItemIdentity(item))
                    .Run();
     if (!s.ok()) return s;
     if (db_.Changes() == 0) return Status::Ok();  // already stored: never alert twice

@@ -10,7 +10,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "core/item.h"
@@ -102,6 +101,9 @@ struct FetchRecord {
   // a thread they newly match gets an `update` alert.
   std::vector<ClassifiedItem> updated_items;
   StoryRules story_rules;
+  // Set when the document was read: the ItemIdentity of each of its items, kept for the
+  // next (Store::LastItemIdentities).
+  std::optional<std::vector<std::uint64_t>> item_identities;
 };
 
 // A stored item with a story, as a restart rebuilds the open stories from it. Views into the
@@ -154,10 +156,10 @@ class Store {
   // ContentHash ("" when stored before hashes were kept).
   virtual Result<std::unordered_map<std::string, std::string>> KnownItemIds(
       const std::string& feed, const std::vector<std::string>& ids) = 0;
-  // Which of these ItemIdentity values (core/item.h) an item stored for this feed has: an item
-  // whose id is not stored but whose identity is, is that item under a new id.
-  virtual Result<std::unordered_set<std::string>> KnownIdentities(
-      const std::string& feed, const std::vector<std::string>& identities) = 0;
+  // The ItemIdentity (core/item.h) of each item of the feed's last document read
+  // (FetchRecord::item_identities), empty before one was: an item of the next document under
+  // an id not stored but with one of these identities is that item under a new id.
+  virtual Result<std::vector<std::uint64_t>> LastItemIdentities(const std::string& feed) = 0;
   // Returns the seqs of the alerts it created, in order.
   virtual Result<std::vector<std::int64_t>> RecordFetch(const FetchRecord& record) = 0;
 

@@ -146,7 +146,7 @@ TEST_CASE("a restart from stored words puts the next items in the same stories a
   }
   Exec(from_text, "UPDATE items SET story_words = NULL");
   Exec(from_schema7,
-       "DROP INDEX items_identity; ALTER TABLE items DROP COLUMN identity; "
+       "ALTER TABLE feeds DROP COLUMN item_identities; "
        "ALTER TABLE items DROP COLUMN story_words; PRAGMA user_version = 7");
 
   const std::int64_t now = items.back().published;

@@ -22,9 +22,8 @@ class ForwardingStore : public Store {
       const std::string& f, const std::vector<std::string>& ids) override {
     return real_.KnownItemIds(f, ids);
   }
-  Result<std::unordered_set<std::string>> KnownIdentities(
-      const std::string& f, const std::vector<std::string>& identities) override {
-    return real_.KnownIdentities(f, identities);
+  Result<std::vector<std::uint64_t>> LastItemIdentities(const std::string& f) override {
+    return real_.LastItemIdentities(f);
   }
   Result<std::vector<std::int64_t>> RecordFetch(const FetchRecord& r) override {
     return real_.RecordFetch(r);
