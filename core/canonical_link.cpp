@@ -63,9 +63,13 @@ std::uint64_t ItemIdentity(const Item& item) {
     summary = summary.substr(0, kSummaryEnds);
   }
   const std::string length = std::to_string(item.summary.size());
+  // The date the feed gave, not one estimated from the fetch: an alert of the same words at a
+  // later time ("Air raid alert in the Kyiv region") is another event.
+  const std::string published =
+      item.published && !item.published_estimated ? std::to_string(*item.published) : "";
   std::uint64_t hash = kFnvOffsetBasis;
   for (std::string_view field : {std::string_view(link), std::string_view(item.title), summary,
-                                 tail, std::string_view(length)}) {
+                                 tail, std::string_view(length), std::string_view(published)}) {
     hash = Fnv1a(field, hash);
     hash = Fnv1aStep(hash, 0xff);  // field separator: no UTF-8 text holds this byte
   }

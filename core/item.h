@@ -37,10 +37,11 @@ std::string ContentHash(const Item& item);
 
 // What makes an item the one its feed's last document had when the feed gives it another id
 // at each poll (a rotating guid, a tracking parameter in the link it is known by, a generation
-// time in the hash of an item with neither): its canonical link, title and summary, all three
-// the same. Text alone is not enough with a link (a live page gives one link and title to
-// report after report), nor a link alone (some feeds give every item their home page). 0 for
-// an item with none of the three.
+// time in the hash of an item with neither): its canonical link, title, summary and the date
+// the feed gave it, all the same. Text alone is not enough with a link (a live page gives one
+// link and title to report after report), nor a link alone (some feeds give every item their
+// home page), nor either without the date (an alert feed repeats its words for each new
+// alert). 0 for an item with no link, title or summary.
 std::uint64_t ItemIdentity(const Item& item);
 
 // One hit of a thread's term in an item: what an editor needs to see why it matched.

@@ -144,13 +144,21 @@ Result<std::vector<bool>> Pipeline::RenamedItems(
     const std::unordered_map<std::string, std::string>& known, FetchRecord& record) {
   auto last = store_.LastItemIdentities(feed);
   if (!last.ok()) return last.status();
-  std::sort(last->begin(), last->end());
   std::vector<std::uint64_t> identities(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) identities[i] = ItemIdentity(items[i]);
+  // Each of the last document's items can be found once: by its own id first, so that a
+  // document holding an item and another of the same identity under a new id (two alerts of
+  // the same words) has two items, not one renamed.
+  std::unordered_map<std::uint64_t, int> unclaimed;
+  for (std::uint64_t identity : *last) ++unclaimed[identity];
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (known.contains(items[i].id)) --unclaimed[identities[i]];
+  }
   std::vector<bool> renamed(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
-    identities[i] = ItemIdentity(items[i]);
-    renamed[i] = identities[i] != 0 && !known.contains(items[i].id) &&
-                 std::binary_search(last->begin(), last->end(), identities[i]);
+    if (identities[i] == 0 || known.contains(items[i].id)) continue;
+    auto left = unclaimed.find(identities[i]);
+    renamed[i] = left != unclaimed.end() && left->second-- > 0;
   }
   record.item_identities = std::move(identities);
   return renamed;

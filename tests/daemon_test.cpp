@@ -154,6 +154,52 @@ TEST_CASE("an item its feed gives a new id at every poll alerts once, also after
   }
 }
 
+// An alert feed's document: its items share their words and link, and differ by guid and,
+// when given, date.
+Resource AlertFeed(const std::vector<std::pair<std::string, std::string>>& guids_and_dates) {
+  std::string xml = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Alerts</title>";
+  for (const auto& [guid, date] : guids_and_dates) {
+    xml += "<item><guid isPermaLink=\"false\">" + guid +
+           "</guid><title>Truce violated in the Kyiv region</title>"
+           "<link>https://example.org/alerts</link><description>Shelling reported.</description>";
+    if (!date.empty()) xml += "<pubDate>" + date + "</pubDate>";
+    xml += "</item>";
+  }
+  Resource resource;
+  resource.body = xml + "</channel></rss>";
+  return resource;
+}
+
+TEST_CASE("an alert feed that repeats its words for each new alert alerts each one") {
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/alerts.xml", FeedResource({kWeatherItem}));
+  Config config =
+      TestConfig(dir, {{"alerts", server.Url("/alerts.xml")}}, "\n[stories]\nenabled = false\n");
+  Subscriber subscriber(config.publish.endpoint, {"alert.", "sys."});
+  DaemonRunner runner(config);
+  REQUIRE(subscriber.WaitConnected());
+  const std::string dated = GENERATE(std::string(), std::string("Mon, 23 Nov 2026 08:00:00 GMT"));
+  CAPTURE(dated);
+  // The second alert's date, when the feed dates them: an hour after the first.
+  const std::string later = dated.empty() ? "" : "Mon, 23 Nov 2026 09:00:00 GMT";
+
+  server.Serve("/alerts.xml", AlertFeed({{"alert-1", dated}}));
+  auto first = subscriber.ReceiveTopic("alert.", 10s);
+  REQUIRE(first);
+  CHECK(first->body["item"]["id"] == "alert-1");
+  server.Serve("/alerts.xml", AlertFeed({{"alert-2", later}, {"alert-1", dated}}));
+  auto second = subscriber.ReceiveTopic("alert.", 10s);
+  REQUIRE(second);
+  CHECK(second->body["item"]["id"] == "alert-2");
+  if (!dated.empty()) {  // alone in the feed, only its date tells it from the last one
+    server.Serve("/alerts.xml", AlertFeed({{"alert-3", "Mon, 23 Nov 2026 10:00:00 GMT"}}));
+    auto third = subscriber.ReceiveTopic("alert.", 10s);
+    REQUIRE(third);
+    CHECK(third->body["item"]["id"] == "alert-3");
+  }
+}
+
 TEST_CASE("the first poll after a restart sends the validators stored in SQLite") {
   TempDir dir;
   FeedServer server;
