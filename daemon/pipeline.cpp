@@ -96,8 +96,8 @@ IngestReport Pipeline::Ingest(const FetchResponse& response, const std::string& 
   if (*renamed > 0) {
     report.warnings.push_back(std::to_string(*renamed) +
                               " item(s) stored before came back under a new id (the feed's ids "
-                              "change from poll to poll); known by their link, title and "
-                              "summary, not alerted again");
+                              "change from poll to poll); known by their link, title, summary "
+                              "and date, not alerted again");
   }
   return Record(std::move(record), std::move(report), /*items_read=*/true);
 }

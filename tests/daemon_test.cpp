@@ -117,6 +117,7 @@ void ServeInTurn(FeedServer& server, Subscriber& subscriber, int first, int last
 }
 
 TEST_CASE("an item its feed gives a new id at every poll alerts once, also after a restart") {
+  LogCapture log;
   TempDir dir;
   FeedServer server;
   server.Serve("/wire.xml", FeedResource({kWeatherItem}));
@@ -133,6 +134,10 @@ TEST_CASE("an item its feed gives a new id at every poll alerts once, also after
   CHECK(first->body["item"]["id"] == "truce-1-generated-1");
 
   ServeInTurn(server, subscriber, 2, 4);
+  CHECK(
+      log.WaitFor("feed 'wire': 1 item(s) stored before came back under a new id (the feed's "
+                  "ids change from poll to poll); known by their link, title, summary and "
+                  "date, not alerted again"));
   runner.reset();
   runner = std::make_unique<DaemonRunner>(config);
   REQUIRE(subscriber.WaitConnected());
