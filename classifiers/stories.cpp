@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <deque>
@@ -80,57 +81,40 @@ struct Story {
   std::vector<std::string> links;
 };
 
-// Text -> word, by open addressing: each token of each item is looked up here, and a probe of
-// one flat array costs less than std::unordered_map's hash into a bucket and walk along node
-// pointers. A probe is one cache miss (the table outgrows the cache), and nothing else:
-// - Keys::kKept (the words' own table, which must never confuse two words): a key of up to 16
-//   bytes (nearly every English word, Cyrillic ones up to eight letters) is held in its
-//   32-byte slot; with the keys in strings of their own, the probe and the key were two cache
-//   misses per token (bench/ingest-bench, docs/stories.md).
-// - Keys::kHashed (the tokens' cache in front of it): a slot holds only the key's 64-bit hash
-//   and length, 16 bytes, so the table is half the size and twice as many of its slots stay in
-//   the cache (ingest-bench: 1.30 -> 1.26). Two tokens of equal length and hash would read as
-//   one word: among 100,000 real tokens the chance that any two collide is below 10^-9, and a
-//   feed that forged a collision would only cluster its item as if it had written the other
-//   word, which it could do anyway. Restore reads words through the kKept table.
-enum class Keys { kKept, kHashed };
-
-template <Keys kKeys>
-class TokenTable {
+// Word -> id, by open addressing: a probe of one flat array costs less than
+// std::unordered_map's hash into a bucket and walk along node pointers, and restoring a window
+// of 50,000 items interns a million words. It must never confuse two words, so it keeps the
+// keys: one of up to 16 bytes (nearly every English word, Cyrillic ones up to eight letters)
+// in its 32-byte slot, so that a probe is one cache miss, not one for the slot and one for a
+// string of its own (bench/ingest-bench, docs/stories.md).
+class WordTable {
  public:
-  // Null when the text was never inserted.
-  const WordId* Find(std::string_view text, std::uint64_t hash) const {
+  // Null when the word was never inserted.
+  const WordId* Find(std::string_view word, std::uint64_t hash) const {
     if (slots_.empty()) return nullptr;
     for (std::size_t i = hash & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
       const Slot& slot = slots_[i];
       if (slot.size == kEmpty) return nullptr;
-      if (slot.hash == hash && slot.size == text.size() && Equals(slot, text)) return &slot.word;
+      if (slot.hash == hash && slot.size == word.size() && Equals(slot, word)) return &slot.id;
     }
   }
 
-  // Asks for the cache line Find(…, hash) reads first, so that several look-ups' misses overlap.
-  void Prefetch(std::uint64_t hash) const {
-    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
-  }
-
-  // text must not be in the table yet. Not inserted once the long keys' bytes would pass what
+  // `word` must not be in the table yet. Not inserted once the long keys' bytes would pass what
   // a slot's 32-bit offset reaches (4 GiB of words between two compactions).
-  void Insert(std::string_view text, std::uint64_t hash, WordId word) {
-    if (text.size() >= kEmpty - tails_.size()) return;
-    if (2 * (used_ + 1) > slots_.size()) Grow();
+  void Insert(std::string_view word, std::uint64_t hash, WordId id) {
+    if (word.size() >= kEmpty - tails_.size()) return;
+    if (2 * (used_ + 1) > slots_.size()) Rehash(std::max<std::size_t>(64, 2 * slots_.size()));
     Slot slot;
     slot.hash = hash;
-    slot.word = word;
-    slot.size = static_cast<std::uint32_t>(text.size());
-    if constexpr (kKeys == Keys::kKept) {
-      if (text.size() <= kHeadBytes) {
-        std::copy(text.begin(), text.end(), slot.head);
-      } else {
-        std::copy_n(text.begin(), kLongHeadBytes, slot.head);
-        const auto tail = static_cast<std::uint32_t>(tails_.size());
-        std::memcpy(slot.head + kLongHeadBytes, &tail, sizeof tail);
-        tails_.append(text.substr(kLongHeadBytes));
-      }
+    slot.id = id;
+    slot.size = static_cast<std::uint32_t>(word.size());
+    if (word.size() <= kHeadBytes) {
+      std::copy(word.begin(), word.end(), slot.head);
+    } else {
+      std::copy_n(word.begin(), kLongHeadBytes, slot.head);
+      const auto tail = static_cast<std::uint32_t>(tails_.size());
+      std::memcpy(slot.head + kLongHeadBytes, &tail, sizeof tail);
+      tails_.append(word.substr(kLongHeadBytes));
     }
     Place(slot);
     ++used_;
@@ -138,8 +122,7 @@ class TokenTable {
 
   // Room for `keys` without growing.
   void Reserve(std::size_t keys) {
-    std::size_t size = 64;
-    while (size < 2 * keys) size *= 2;
+    const std::size_t size = std::bit_ceil(std::max<std::size_t>(64, 2 * keys));
     if (size > slots_.size()) Rehash(size);
   }
 
@@ -156,35 +139,22 @@ class TokenTable {
   static constexpr std::size_t kHeadBytes = 16;
   // A longer key keeps this much in its slot, then where the rest starts in tails_.
   static constexpr std::size_t kLongHeadBytes = kHeadBytes - sizeof(std::uint32_t);
-  struct KeptSlot {
+  struct Slot {
     std::uint64_t hash = 0;
-    WordId word = 0;
+    WordId id = 0;
     std::uint32_t size = kEmpty;  // the key's bytes; kEmpty: a free slot
     char head[kHeadBytes] = {};
   };
-  static_assert(sizeof(KeptSlot) == 32, "two slots to a cache line");
-  struct HashedSlot {
-    std::uint64_t hash = 0;
-    WordId word = 0;
-    std::uint32_t size = kEmpty;
-  };
-  static_assert(sizeof(HashedSlot) == 16, "four slots to a cache line");
-  using Slot = std::conditional_t<kKeys == Keys::kKept, KeptSlot, HashedSlot>;
+  static_assert(sizeof(Slot) == 32, "two slots to a cache line");
 
-  bool Equals(const Slot& slot, std::string_view text) const {
-    if constexpr (kKeys == Keys::kHashed) {
-      return true;  // hash and length matched
-    } else {
-      if (text.size() <= kHeadBytes) return std::equal(text.begin(), text.end(), slot.head);
-      if (!std::equal(text.begin(), text.begin() + kLongHeadBytes, slot.head)) return false;
-      std::uint32_t tail = 0;
-      std::memcpy(&tail, slot.head + kLongHeadBytes, sizeof tail);
-      return text.substr(kLongHeadBytes) ==
-             std::string_view(tails_).substr(tail, text.size() - kLongHeadBytes);
-    }
+  bool Equals(const Slot& slot, std::string_view word) const {
+    if (word.size() <= kHeadBytes) return std::equal(word.begin(), word.end(), slot.head);
+    if (!std::equal(word.begin(), word.begin() + kLongHeadBytes, slot.head)) return false;
+    std::uint32_t tail = 0;
+    std::memcpy(&tail, slot.head + kLongHeadBytes, sizeof tail);
+    return word.substr(kLongHeadBytes) ==
+           std::string_view(tails_).substr(tail, word.size() - kLongHeadBytes);
   }
-
-  void Grow() { Rehash(std::max<std::size_t>(64, 2 * slots_.size())); }
 
   void Rehash(std::size_t size) {
     std::vector<Slot> old = std::move(slots_);
@@ -201,11 +171,95 @@ class TokenTable {
   }
 
   std::vector<Slot> slots_;  // a power of two, at most half full
-  std::string tails_;        // long keys' bytes past their heads (Keys::kKept)
+  std::string tails_;        // long keys' bytes past their heads
   std::size_t used_ = 0;
 };
 
-using TokenIds = TokenTable<Keys::kHashed>;
+// Token text -> word, in front of the WordTable: each token of each item is looked up here,
+// one probe and so one cache miss (the table outgrows the cache) per token. A slot holds no
+// key, only 32 bits of the token's 64-bit hash and the word, 8 bytes, so the table is a
+// quarter of a WordTable and four times as many of its slots stay in the cache (16-byte slots
+// of hash and length: ingest-bench 1.30 -> 1.26; 8 bytes: docs/stories.md). The slot a probe
+// starts at is the hash's low bits, so two tokens read as one word only when the table puts
+// them in one run of slots and the high halves of their hashes agree: for a new token about
+// one chance in 2^32 per slot of its run (1.5 on average at most half full), 10^-5 over a
+// day's 100,000 distinct tokens. It would cluster one item as if it had written the other
+// word, as a feed could by writing it; words as restored go through the WordTable.
+class TokenCache {
+ public:
+  // Null when no token of this hash was inserted.
+  const WordId* Find(std::uint64_t hash) const {
+    if (slots_.empty()) return nullptr;
+    const std::uint32_t tag = Tag(hash);
+    for (std::size_t i = hash & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      const Slot& slot = slots_[i];
+      if (slot.tag == kFree) return nullptr;
+      if (slot.tag == tag) return &slot.word;
+    }
+  }
+
+  // Asks for the cache line Find(hash) reads first, so that several look-ups' misses overlap.
+  void Prefetch(std::uint64_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+  }
+
+  // No token of this hash may be in the cache yet.
+  void Insert(std::uint64_t hash, WordId word) {
+    if (2 * (used_ + 1) > slots_.size()) Rehash(std::max<std::size_t>(64, 2 * slots_.size()));
+    Place(hash, word);
+  }
+
+  // Inserted, and kept through Clear and growth: the function words, so that a token the
+  // cache does not know is never one.
+  void Pin(std::uint64_t hash, WordId word) {
+    pinned_.push_back({hash, word});
+    if (Find(hash) == nullptr) Insert(hash, word);
+  }
+
+  // Room for `keys` without growing.
+  void Reserve(std::size_t keys) {
+    const std::size_t size = std::bit_ceil(std::max<std::size_t>(64, 2 * keys));
+    if (size > slots_.size()) Rehash(size);
+  }
+
+  // All but the pinned; keeps the cache's size, as WordTable::Clear does.
+  void Clear() { Rehash(slots_.size()); }
+
+ private:
+  static constexpr std::uint32_t kFree = 0;
+  struct Slot {
+    std::uint32_t tag = kFree;
+    WordId word = 0;
+  };
+  static_assert(sizeof(Slot) == 8, "eight slots to a cache line");
+
+  static std::uint32_t Tag(std::uint64_t hash) {
+    const auto tag = static_cast<std::uint32_t>(hash >> 32);
+    return tag == kFree ? 1 : tag;
+  }
+
+  // A slot keeps too little of its hash to be placed again in a table of another size, so a
+  // rehash starts afresh from the pinned words; the rest come back as they are read, through
+  // the WordTable. Only a cache past its reserve grows, and a compaction clears it anyway.
+  void Rehash(std::size_t size) {
+    slots_.assign(size, Slot{});
+    used_ = 0;
+    for (const auto& [hash, word] : pinned_) {
+      if (Find(hash) == nullptr) Place(hash, word);
+    }
+  }
+
+  void Place(std::uint64_t hash, WordId word) {
+    std::size_t i = hash & (slots_.size() - 1);
+    while (slots_[i].tag != kFree) i = (i + 1) & (slots_.size() - 1);
+    slots_[i] = {Tag(hash), word};
+    ++used_;
+  }
+
+  std::vector<std::pair<std::uint64_t, WordId>> pinned_;
+  std::vector<Slot> slots_;  // a power of two, at most half full
+  std::size_t used_ = 0;
+};
 
 double Norm2(const Vector& vector) {
   double sum = 0;
@@ -247,7 +301,7 @@ class Clusterer final : public StoryClusterer {
  public:
   explicit Clusterer(const StoryOptions& options) : options_(options) {
     ReserveVocabulary();
-    SeedFunctionWords();
+    PinFunctionWords();
   }
 
   // Compaction renumbers the words, so it waits until the item is placed: the item's vector,
@@ -270,17 +324,19 @@ class Clusterer final : public StoryClusterer {
  private:
   StoryAssignment Place(const StoryItem& item) {
     Expire(item.published);
-    const std::string link = CanonicalLink(item.link);
+    std::string made;
+    const std::string& link =
+        item.canonical_link ? *item.canonical_link : (made = CanonicalLink(item.link));
     std::string written;
-    const Vector words = Words(item, &written);
-    Vector vector = Weigh(words);
-    Learn(words);
+    Vector vector = Words(item, &written);
+    Weigh(vector);
+    Learn(vector);
     if (!link.empty()) {
       if (auto same = by_link_.find(link); same != by_link_.end()) {
         auto story = stories_.find(same->second);
         if (story != stories_.end() && Joinable(story->second, item.published)) {
           if (const auto similarity = LinkSimilarity(story->second, vector)) {
-            Join(story->second, vector, link, item.published);
+            Join(story->second, std::move(vector), link, item.published);
             return {story->second.id, false, *similarity, std::move(written), /*same_link=*/true};
           }
         }
@@ -288,7 +344,7 @@ class Clusterer final : public StoryClusterer {
     }
     auto [best, similarity] = Nearest(vector, item.published);
     if (best != nullptr && similarity >= options_.threshold) {
-      Join(*best, vector, link, item.published);
+      Join(*best, std::move(vector), link, item.published);
       return {best->id, false, similarity, std::move(written)};
     }
     return {Start(std::move(vector), link, item.published), true, 0.0, std::move(written)};
@@ -297,13 +353,13 @@ class Clusterer final : public StoryClusterer {
   void PlaceRestored(const StoryItem& item, std::int64_t id) {
     Expire(item.published);
     std::optional<Vector> read = ReadWords(item.words);
-    const Vector words = read ? std::move(*read) : Words(item, nullptr);
-    Vector vector = Weigh(words);
-    Learn(words);
+    Vector vector = read ? std::move(*read) : Words(item, nullptr);
+    Weigh(vector);
+    Learn(vector);
     ReserveIdsThrough(id);
     const std::string link = CanonicalLink(item.link);
     if (auto story = stories_.find(id); story != stories_.end()) {
-      Join(story->second, vector, link, item.published);
+      Join(story->second, std::move(vector), link, item.published);
       return;
     }
     Open(id, std::move(vector), link, item.published);
@@ -315,21 +371,18 @@ class Clusterer final : public StoryClusterer {
   // pages all through the first hours: 2 µs of the clusterer's 8 per item over those 2,659
   // (bench/ingest-bench, docs/stories.md). About 3 MiB, allocated once.
   void ReserveVocabulary() {
-    for (TokenIds& ids : token_ids_) ids.Reserve(kVocabularyReserved);
+    for (TokenCache& ids : token_ids_) ids.Reserve(kVocabularyReserved);
     ids_.Reserve(kVocabularyReserved);
     words_.reserve(kVocabularyReserved);
     document_frequency_.reserve(kVocabularyReserved);
     postings_.reserve(kVocabularyReserved);
   }
 
-  // The function words are in the token tables from the start, as kFunctionWord: a token
-  // the table does not know is then never one, and needs no check against the list.
-  void SeedFunctionWords() {
-    for (TokenIds& ids : token_ids_) {
-      for (std::string_view word : kFunctionWords) {
-        const std::uint64_t hash = Fnv1a(word);
-        if (ids.Find(word, hash) == nullptr) ids.Insert(word, hash, kFunctionWord);
-      }
+  // The function words are in the token caches for good, as kFunctionWord: a token the
+  // cache does not know is then never one, and needs no check against the list.
+  void PinFunctionWords() {
+    for (TokenCache& ids : token_ids_) {
+      for (std::string_view word : kFunctionWords) ids.Pin(Fnv1a(word), kFunctionWord);
     }
   }
 
@@ -377,7 +430,7 @@ class Clusterer final : public StoryClusterer {
   // The tokens to read, hashed, their table slots fetched ahead: each look-up misses the cache
   // (the table outgrows it), and asked for together the misses overlap instead of each waiting
   // for the one before (bench/ingest-bench, docs/stories.md).
-  void Gather(const text::TokenizedText& tokens, double weight, int words, const TokenIds& ids) {
+  void Gather(const text::TokenizedText& tokens, double weight, int words, const TokenCache& ids) {
     for (int position = 0; position < words; ++position) {
       const text::Token& token = tokens.tokens[static_cast<std::size_t>(tokens.first_at[position])];
       if (token.text.size() < 2) continue;
@@ -387,14 +440,14 @@ class Clusterer final : public StoryClusterer {
     }
   }
 
-  void AddWord(const TokenRead& read, TokenIds& ids, Vector& out, std::string* written) {
+  void AddWord(const TokenRead& read, TokenCache& ids, Vector& out, std::string* written) {
     const text::Token& token = *read.token;
     WordId id;
-    if (const WordId* found = ids.Find(token.text, read.hash)) {
+    if (const WordId* found = ids.Find(read.hash)) {
       id = *found;
     } else {
       id = Intern(token.stem.empty() ? token.text : token.stem);
-      ids.Insert(token.text, read.hash, id);
+      ids.Insert(read.hash, id);
     }
     if (id == kFunctionWord) return;
     out.push_back({id, read.weight});
@@ -447,16 +500,15 @@ class Clusterer final : public StoryClusterer {
     return std::log((documents_ + kIdfPrior) / (document_frequency_[word] + 1.0));
   }
 
-  Vector Weigh(const Vector& words) const {
-    Vector vector = words;
-    for (auto& [word, weight] : vector) weight *= Idf(word);
-    return vector;
+  // Before Learn counts the item's own words.
+  void Weigh(Vector& words) const {
+    for (auto& [word, weight] : words) weight *= Idf(word);
   }
 
   // Counts decay by half every kDecayEvery items, so the table forgets the words of past
   // events; then words neither frequent nor in an open story leave the vocabulary, which keeps
   // it bounded however long the daemon runs.
-  void Learn(const Vector& words) {
+  void Learn(const Vector& words) {  // reads only the words, not their weights
     for (const auto& [word, weight] : words) document_frequency_[word] += 1.0;
     documents_ += 1.0;
     if (++since_decay_ < kDecayEvery) return;
@@ -482,7 +534,6 @@ class Clusterer final : public StoryClusterer {
     std::vector<double> frequencies;
     ids_.Clear();
     for (auto& ids : token_ids_) ids.Clear();
-    SeedFunctionWords();
     for (std::size_t word = 0; word < words_.size(); ++word) {
       if (!keep[word]) continue;
       renumbered[word] = static_cast<WordId>(words.size());
@@ -585,10 +636,10 @@ class Clusterer final : public StoryClusterer {
     Story& story = stories_[id];
     story.id = id;
     story.first_active = published;
-    Join(story, vector, link, published);
+    Join(story, std::move(vector), link, published);
   }
 
-  void Join(Story& story, const Vector& vector, const std::string& link, std::int64_t published) {
+  void Join(Story& story, Vector vector, const std::string& link, std::int64_t published) {
     AddLink(story, link);
     std::vector<std::pair<WordId, std::uint32_t>> slots;
     slots.reserve(story.slots.size() + vector.size());
@@ -612,7 +663,8 @@ class Clusterer final : public StoryClusterer {
     slots.insert(slots.end(), kept, story.slots.end());
     story.slots = std::move(slots);
     story.norm2 = std::max(story.norm2, 0.0);
-    story.members.push_back({vector, Norm2(vector)});
+    const double norm2 = Norm2(vector);
+    story.members.push_back({std::move(vector), norm2});
     if (story.members.size() > kMaxMembers) story.members.erase(story.members.begin());
     story.last_active = std::max(story.last_active, published);
     activity_.push_back({story.id, story.last_active});
@@ -708,14 +760,13 @@ class Clusterer final : public StoryClusterer {
   std::vector<TokenRead> tokens_;                  // Words' scratch, likewise
   std::unordered_map<std::string, std::int64_t> by_link_;
   std::deque<std::pair<std::int64_t, std::int64_t>> activity_;  // (story, last_active) in order
-  // Word -> id. An open-addressing table like the tokens': restoring a window of 50,000 items
-  // interns a million words, and std::unordered_map spent a quarter of the restore on them
-  // (docs/performance.md, warm cycle).
-  TokenTable<Keys::kKept> ids_;
+  // Word -> id: restoring a window of 50,000 items interns a million words, and
+  // std::unordered_map spent a quarter of the restore on them (docs/performance.md, warm cycle).
+  WordTable ids_;
   // Each token's word (or kFunctionWord) by its text, so a token costs one lookup rather than
   // a function-word check and an interning; [1] for Ukrainian items, whose Cyrillic words are
   // not stemmed. Cleared with each compaction, as the ids change.
-  std::array<TokenIds, 2> token_ids_;
+  std::array<TokenCache, 2> token_ids_;
   static constexpr WordId kFunctionWord = std::numeric_limits<WordId>::max();
   std::vector<std::string> words_;          // by id
   std::vector<double> document_frequency_;  // by id

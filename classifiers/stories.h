@@ -48,6 +48,9 @@ struct StoryItem {
   // Title and summary already analysed (the pipeline's, shared with the classifier); when
   // null the clusterer analyses them itself.
   const Analysis* analysis = nullptr;
+  // CanonicalLink(link), when the caller has it already (the pipeline's, which identifies the
+  // item by it too); when null the clusterer makes it.
+  const std::string* canonical_link = nullptr;
   // For Restore: the words Add read from this item (StoryAssignment::words, as stored). When
   // set and readable, title and summary are not analysed again: analysing every item of the
   // window was nearly all of what a start with stories cost (docs/performance.md).

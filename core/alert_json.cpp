@@ -8,26 +8,6 @@
 
 namespace newsmon {
 
-std::vector<std::string> ThreadMatch::MatchedTerms() const {
-  std::vector<std::string> terms;
-  for (const MatchedTerm& hit : evidence) {
-    if (std::find(terms.begin(), terms.end(), hit.term) == terms.end()) terms.push_back(hit.term);
-  }
-  return terms;
-}
-
-std::string ContentHash(const Item& item) {
-  // FNV-1a: a change detector, not a security boundary. Its basis is not the standard one
-  // (a digit short), and stays so: every stored item's content hash was computed with it, and
-  // another basis would make each of them look updated once.
-  std::uint64_t hash = 1469598103934665603ULL;
-  for (const std::string* field : {&item.title, &item.link, &item.summary}) {
-    hash = Fnv1a(*field, hash);
-    hash = Fnv1aStep(hash, 0xff);  // field separator
-  }
-  return Hex64(hash);
-}
-
 std::string AlertTopic(const std::string& thread) { return "alert." + thread; }
 
 const char* AlertKindName(AlertKind kind) {

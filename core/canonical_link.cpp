@@ -4,7 +4,6 @@
 #include <iterator>
 
 #include "core/ascii.h"
-#include "core/item.h"
 
 namespace newsmon {
 namespace {
@@ -47,33 +46,6 @@ std::string CanonicalLink(std::string_view url) {
     canonical += kept;
   }
   return canonical;
-}
-
-std::uint64_t ItemIdentity(const Item& item) {
-  const std::string link = CanonicalLink(item.link);
-  if (link.empty() && item.title.empty() && item.summary.empty()) return 0;
-  // A summary's length, beginning and end: a long one (a whole article) is hashed for every
-  // item of every document read, and a report that kept the length, the first and the last
-  // kSummaryEnds bytes of another's and changed only its middle is not one a feed sends.
-  constexpr std::size_t kSummaryEnds = 1024;
-  std::string_view summary = item.summary;
-  std::string_view tail;
-  if (summary.size() > 2 * kSummaryEnds) {
-    tail = summary.substr(summary.size() - kSummaryEnds);
-    summary = summary.substr(0, kSummaryEnds);
-  }
-  const std::string length = std::to_string(item.summary.size());
-  // The date the feed gave, not one estimated from the fetch: an alert of the same words at a
-  // later time ("Air raid alert in the Kyiv region") is another event.
-  const std::string published =
-      item.published && !item.published_estimated ? std::to_string(*item.published) : "";
-  std::uint64_t hash = kFnvOffsetBasis;
-  for (std::string_view field : {std::string_view(link), std::string_view(item.title), summary,
-                                 tail, std::string_view(length), std::string_view(published)}) {
-    hash = Fnv1a(field, hash);
-    hash = Fnv1aStep(hash, 0xff);  // field separator: no UTF-8 text holds this byte
-  }
-  return hash == 0 ? 1 : hash;  // 0 says "none"
 }
 
 }  // namespace newsmon

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace newsmon {
@@ -41,8 +42,10 @@ std::string ContentHash(const Item& item);
 // the feed gave it, all the same. Text alone is not enough with a link (a live page gives one
 // link and title to report after report), nor a link alone (some feeds give every item their
 // home page), nor either without the date (an alert feed repeats its words for each new
-// alert). 0 for an item with no link, title or summary.
-std::uint64_t ItemIdentity(const Item& item);
+// alert). 0 for an item with no link, title or summary. canonical_link is
+// CanonicalLink(item.link) (core/canonical_link.h), which the pipeline computes once per item
+// for this and for the story clusterer.
+std::uint64_t ItemIdentity(const Item& item, std::string_view canonical_link);
 
 // One hit of a thread's term in an item: what an editor needs to see why it matched.
 struct MatchedTerm {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/canonical_link.h"
 #include "feeds/feed_parser.h"
 
 namespace newsmon {
@@ -108,7 +109,10 @@ Result<std::size_t> Pipeline::SortItems(const std::string& feed, std::vector<Ite
   for (const Item& item : items) ids.push_back(item.id);
   auto known = store_.KnownItemIds(feed, ids);
   if (!known.ok()) return known.status();
-  auto renamed = RenamedItems(feed, items, *known, record);
+  std::vector<std::string> links;  // canonical, for the items' identities and their stories
+  links.reserve(items.size());
+  for (const Item& item : items) links.push_back(CanonicalLink(item.link));
+  auto renamed = RenamedItems(feed, items, links, *known, record);
   if (!renamed.ok()) return renamed.status();
   std::size_t renamed_count = 0;
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -122,7 +126,7 @@ Result<std::size_t> Pipeline::SortItems(const std::string& feed, std::vector<Ite
     if (stored == known->end()) {
       const Analysis analysis({item.title, item.summary});
       auto matches = classifier_->Classify(analysis);
-      StoryAssignment story = StoryOf(item, analysis, now);
+      StoryAssignment story = StoryOf(item, analysis, links[i], now);
       (*known)[item.id] = ContentHash(item);
       record.new_items.push_back({std::move(item), std::move(matches), story.story,
                                   story.similarity, std::move(story.words), story.same_link});
@@ -140,23 +144,25 @@ Result<std::size_t> Pipeline::SortItems(const std::string& feed, std::vector<Ite
 // poll (with stories, once their story had closed or after a restart). The identities of this
 // document's items are kept in the record for the next.
 Result<std::vector<bool>> Pipeline::RenamedItems(
-    const std::string& feed, const std::vector<Item>& items,
+    const std::string& feed, const std::vector<Item>& items, const std::vector<std::string>& links,
     const std::unordered_map<std::string, std::string>& known, FetchRecord& record) {
   auto last = store_.LastItemIdentities(feed);
   if (!last.ok()) return last.status();
   std::vector<std::uint64_t> identities(items.size());
-  for (std::size_t i = 0; i < items.size(); ++i) identities[i] = ItemIdentity(items[i]);
+  for (std::size_t i = 0; i < items.size(); ++i) identities[i] = ItemIdentity(items[i], links[i]);
   // Each of the last document's items can be found once: by its own id first, so that a
   // document holding an item and another of the same identity under a new id (two alerts of
   // the same words) has two items, not one renamed.
   std::unordered_map<std::uint64_t, int> unclaimed;
   for (std::uint64_t identity : *last) ++unclaimed[identity];
+  std::vector<bool> stored(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
-    if (known.contains(items[i].id)) --unclaimed[identities[i]];
+    stored[i] = known.contains(items[i].id);
+    if (stored[i]) --unclaimed[identities[i]];
   }
   std::vector<bool> renamed(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
-    if (identities[i] == 0 || known.contains(items[i].id)) continue;
+    if (identities[i] == 0 || stored[i]) continue;
     auto left = unclaimed.find(identities[i]);
     renamed[i] = left != unclaimed.end() && left->second-- > 0;
   }
@@ -164,7 +170,8 @@ Result<std::vector<bool>> Pipeline::RenamedItems(
   return renamed;
 }
 
-StoryAssignment Pipeline::StoryOf(const Item& item, const Analysis& analysis, std::int64_t now) {
+StoryAssignment Pipeline::StoryOf(const Item& item, const Analysis& analysis,
+                                  const std::string& canonical_link, std::int64_t now) {
   if (!stories_) return {};
   if (auto unstored = unstored_stories_.find(item.feed); unstored != unstored_stories_.end()) {
     if (auto placed = unstored->second.find(item.id); placed != unstored->second.end()) {
@@ -173,6 +180,7 @@ StoryAssignment Pipeline::StoryOf(const Item& item, const Analysis& analysis, st
   }
   StoryItem story = ForStories(item, now);
   story.analysis = &analysis;
+  story.canonical_link = &canonical_link;
   return stories_->Add(story);
 }
 

@@ -56,10 +56,13 @@ class Pipeline {
   // changed (classified afresh). Returns how many were known under another id (RenamedItems).
   Result<std::size_t> SortItems(const std::string& feed, std::vector<Item> items, std::int64_t now,
                                 FetchRecord& record);
+  // links: each item's CanonicalLink, made once for its identity and its story.
   Result<std::vector<bool>> RenamedItems(const std::string& feed, const std::vector<Item>& items,
+                                         const std::vector<std::string>& links,
                                          const std::unordered_map<std::string, std::string>& known,
                                          FetchRecord& record);
-  StoryAssignment StoryOf(const Item& item, const Analysis& analysis, std::int64_t now);
+  StoryAssignment StoryOf(const Item& item, const Analysis& analysis,
+                          const std::string& canonical_link, std::int64_t now);
   // items_read: the feed was parsed and its items sorted (not a failed fetch or a 304).
   IngestReport Record(FetchRecord record, IngestReport report, bool items_read = false);
   void RememberUnstoredStories(const FetchRecord& record, bool stored);

@@ -165,6 +165,23 @@ TEST_CASE("a story open across the halving of the word counts still gathers its 
   CHECK(report.story == first.story);
 }
 
+TEST_CASE("function words join no stories after the token cache outgrows its reserve") {
+  auto stories = StoryClusterer::Create();
+  // 20,000 tokens of made-up words, more than the cache holds before it grows (16,384).
+  for (int i = 0; i < 10'000; ++i) {
+    const std::string title = Nonce(2 * i) + " " + Nonce(2 * i + 1);
+    stories->Add({title, "", "https://f.example/" + std::to_string(i), kMorning + i / 10});
+  }
+  // Read as words, these would share five rare ones.
+  const StoryAssignment first = stories->Add(
+      {"What they said about it and when", "", "https://a.example/1", kMorning + 1000});
+  const StoryAssignment second =
+      stories->Add({"Who said what about it and why", "", "https://b.example/2", kMorning + 1001});
+  CHECK(first.started);
+  CHECK(second.started);
+  CHECK(second.story != first.story);
+}
+
 struct Stored {
   std::string title;
   std::string summary;
