@@ -155,7 +155,9 @@ TEST_CASE("tail --since last goes on from the end of a database restored from an
   Process tail({"tail", "--endpoint", config.publish.endpoint, "--replay-endpoint",
                 config.publish.replay_endpoint, "--since", "last", "--state", state, "--json",
                 "--count", "1"});
-  REQUIRE(WaitUntil([&] { return ReadFile(state).rfind("2 ", 0) == 0; }));
+  // Under load (ASan, -j 2) the first replay request can outlive its 2 s timeout, and tail then
+  // rests kReplayRetry (5 s) before asking again: wait as long as for the tail itself.
+  REQUIRE(WaitUntil([&] { return ReadFile(state).rfind("2 ", 0) == 0; }, 20s));
   server.Serve("/wire.xml", FeedResource(TruceItems(3)));
   REQUIRE(tail.Wait(20s) == 0);
   CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{3});
