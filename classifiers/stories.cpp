@@ -53,6 +53,14 @@ struct Posting {
   std::uint32_t slot;
 };
 
+// What the clusterer knows of a word besides its text, side by side: weighing an item reads
+// its words' counts, and looking for its stories then reads their postings, which the count
+// brought into the cache with it (one cache miss per word, not two; docs/stories.md).
+struct alignas(32) WordStats {
+  double frequency = 0;  // of the items it was in, halved every kDecayEvery items
+  std::vector<Posting> postings;
+};
+
 struct Member {
   Vector vector;
   double norm2 = 0;
@@ -374,8 +382,7 @@ class Clusterer final : public StoryClusterer {
     for (TokenCache& ids : token_ids_) ids.Reserve(kVocabularyReserved);
     ids_.Reserve(kVocabularyReserved);
     words_.reserve(kVocabularyReserved);
-    document_frequency_.reserve(kVocabularyReserved);
-    postings_.reserve(kVocabularyReserved);
+    word_stats_.reserve(kVocabularyReserved);
   }
 
   // The function words are in the token caches for good, as kFunctionWord: a token the
@@ -391,8 +398,7 @@ class Clusterer final : public StoryClusterer {
     if (const WordId* found = ids_.Find(word, hash)) return *found;
     const auto id = static_cast<WordId>(words_.size());
     words_.emplace_back(word);
-    document_frequency_.push_back(0);
-    postings_.emplace_back();
+    word_stats_.emplace_back();
     ids_.Insert(word, hash, id);
     return id;
   }
@@ -497,7 +503,7 @@ class Clusterer final : public StoryClusterer {
   // Rarer words weigh more: log((N + prior) / (df + 1)), with a prior so that the first items
   // do not treat every word as rare.
   double Idf(WordId word) const {
-    return std::log((documents_ + kIdfPrior) / (document_frequency_[word] + 1.0));
+    return std::log((documents_ + kIdfPrior) / (word_stats_[word].frequency + 1.0));
   }
 
   // Before Learn counts the item's own words.
@@ -509,12 +515,12 @@ class Clusterer final : public StoryClusterer {
   // events; then words neither frequent nor in an open story leave the vocabulary, which keeps
   // it bounded however long the daemon runs.
   void Learn(const Vector& words) {  // reads only the words, not their weights
-    for (const auto& [word, weight] : words) document_frequency_[word] += 1.0;
+    for (const auto& [word, weight] : words) word_stats_[word].frequency += 1.0;
     documents_ += 1.0;
     if (++since_decay_ < kDecayEvery) return;
     since_decay_ = 0;
     documents_ /= 2;
-    for (double& df : document_frequency_) df /= 2;
+    for (WordStats& stats : word_stats_) stats.frequency /= 2;
     compact_due_ = true;  // once the item being learnt from is placed
   }
 
@@ -522,7 +528,7 @@ class Clusterer final : public StoryClusterer {
     compact_due_ = false;
     std::vector<bool> keep(words_.size());
     for (std::size_t word = 0; word < words_.size(); ++word) {
-      keep[word] = document_frequency_[word] >= 0.5;
+      keep[word] = word_stats_[word].frequency >= 0.5;
     }
     for (const auto& [id, story] : stories_) {
       for (const auto& [word, slot] : story.slots) keep[word] = true;
@@ -531,7 +537,7 @@ class Clusterer final : public StoryClusterer {
     constexpr WordId kGone = std::numeric_limits<WordId>::max();
     std::vector<WordId> renumbered(words_.size(), kGone);
     std::vector<std::string> words;
-    std::vector<double> frequencies;
+    std::vector<WordStats> stats;
     ids_.Clear();
     for (auto& ids : token_ids_) ids.Clear();
     for (std::size_t word = 0; word < words_.size(); ++word) {
@@ -539,21 +545,16 @@ class Clusterer final : public StoryClusterer {
       renumbered[word] = static_cast<WordId>(words.size());
       ids_.Insert(words_[word], Fnv1a(words_[word]), renumbered[word]);
       words.push_back(std::move(words_[word]));
-      frequencies.push_back(document_frequency_[word]);
+      stats.push_back(std::move(word_stats_[word]));
     }
     words_ = std::move(words);
-    document_frequency_ = std::move(frequencies);
+    word_stats_ = std::move(stats);
     for (auto& [id, story] : stories_) {
       for (auto& [word, slot] : story.slots) word = renumbered[word];  // order kept
       for (Member& member : story.members) {
         for (auto& [word, weight] : member.vector) word = renumbered[word];
       }
     }
-    std::vector<std::vector<Posting>> postings(words_.size());
-    for (std::size_t word = 0; word < renumbered.size(); ++word) {
-      if (renumbered[word] != kGone) postings[renumbered[word]] = std::move(postings_[word]);
-    }
-    postings_ = std::move(postings);
   }
 
   // How alike an item is to the story whose link it shares; nullopt when too little for one
@@ -589,7 +590,7 @@ class Clusterer final : public StoryClusterer {
     std::vector<Story*>& sharing = sharing_;
     sharing.clear();
     for (const auto& [word, weight] : vector) {
-      for (const Posting& posting : postings_[word]) {
+      for (const Posting& posting : word_stats_[word].postings) {
         Story& story = *posting.story;
         if (story.visit != visit_) {
           story.visit = visit_;
@@ -682,7 +683,7 @@ class Clusterer final : public StoryClusterer {
   // A word's postings keep only its most recent stories: a word in hundreds of open stories
   // is no evidence for any of them, and the cap bounds the work per item.
   void Post(WordId word, Posting posting) {
-    std::vector<Posting>& postings = postings_[word];
+    std::vector<Posting>& postings = word_stats_[word].postings;
     postings.push_back(posting);
     if (postings.size() > kMaxPostings) postings.erase(postings.begin());
   }
@@ -720,7 +721,7 @@ class Clusterer final : public StoryClusterer {
   }
 
   void Unpost(WordId word, const Story* story) {
-    auto& list = postings_[word];
+    auto& list = word_stats_[word].postings;
     list.erase(std::remove_if(list.begin(), list.end(),
                               [&](const Posting& posting) { return posting.story == story; }),
                list.end());
@@ -751,9 +752,6 @@ class Clusterer final : public StoryClusterer {
 
   StoryOptions options_;
   std::unordered_map<std::int64_t, Story> stories_;
-  // By word id: ids are dense (interned in order, renumbered at each compaction), so a word's
-  // postings are one index away rather than a hash lookup for every word of every item.
-  std::vector<std::vector<Posting>> postings_;
   std::uint64_t visit_ = 0;      // Nearest's passes, to tell a story's scratch dot product fresh
   std::vector<Story*> sharing_;  // Nearest's scratch, kept for its capacity
   std::vector<std::pair<double, Story*>> ranked_;  // likewise
@@ -768,8 +766,10 @@ class Clusterer final : public StoryClusterer {
   // not stemmed. Cleared with each compaction, as the ids change.
   std::array<TokenCache, 2> token_ids_;
   static constexpr WordId kFunctionWord = std::numeric_limits<WordId>::max();
-  std::vector<std::string> words_;          // by id
-  std::vector<double> document_frequency_;  // by id
+  // By word id: ids are dense (interned in order, renumbered at each compaction), so a word's
+  // count and postings are one index away rather than a hash lookup for every word of every item.
+  std::vector<std::string> words_;
+  std::vector<WordStats> word_stats_;
   double documents_ = 0;
   int since_decay_ = 0;
   bool compact_due_ = false;
