@@ -271,4 +271,11 @@ Status Transaction::Commit() {
   return status;
 }
 
+ReadTransaction::ReadTransaction(Database& db) : db_(db), open_(db.Exec("BEGIN").ok()) {}
+
+ReadTransaction::~ReadTransaction() {
+  // A read-only transaction has nothing to lose: COMMIT only ends it.
+  if (open_) static_cast<void>(db_.Exec("COMMIT"));
+}
+
 }  // namespace newsmon::sqlite

@@ -266,6 +266,7 @@ class SqliteStore final : public Store {
       const std::string& feed, const std::vector<std::string>& ids) override {
     auto stmt = db_.Prepare("SELECT content_hash FROM items WHERE feed = ?1 AND guid = ?2");
     if (!stmt.ok()) return stmt.status();
+    sqlite::ReadTransaction snapshot(db_);
     std::unordered_map<std::string, std::string> known;
     for (const std::string& id : ids) {
       stmt->Bind(1, feed).Bind(2, id);

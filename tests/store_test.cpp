@@ -5,6 +5,7 @@
 
 #include <limits>
 
+#include "store/sqlite.h"
 #include "store/store.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
@@ -41,6 +42,36 @@ TEST_CASE("a new database gets the current schema in WAL mode") {
   REQUIRE(store.ok());
   CHECK(UserVersion(dir.File("n.db")) == 10);
   CHECK(std::filesystem::exists(dir.File("n.db-wal")));
+}
+
+TEST_CASE("a read transaction inside a write transaction leaves the write to its owner") {
+  TempDir dir;
+  auto db = sqlite::Database::Open(dir.File("plain.db"));
+  REQUIRE(db.ok());
+  REQUIRE(db->Exec("CREATE TABLE t(x INTEGER)").ok());
+  auto count = [&] {
+    auto stmt = db->Prepare("SELECT count(*) FROM t");
+    REQUIRE(stmt.ok());
+    REQUIRE(stmt->Step());
+    return stmt->ColumnInt(0);
+  };
+  {
+    sqlite::Transaction write(*db);
+    REQUIRE(write.begin_status().ok());
+    REQUIRE(db->Exec("INSERT INTO t VALUES (1)").ok());
+    {
+      sqlite::ReadTransaction read(*db);
+      CHECK(count() == 1);
+    }
+    // Not committed by the read's end: the write's owner rolls it back.
+  }
+  CHECK(count() == 0);
+  {
+    sqlite::ReadTransaction read(*db);
+    CHECK(count() == 0);
+  }
+  REQUIRE(db->Exec("INSERT INTO t VALUES (2)").ok());  // no transaction left open
+  CHECK(count() == 1);
 }
 
 TEST_CASE("alert seqs are gapless across reopening, and stored items never alert twice") {
