@@ -614,11 +614,18 @@ class Stream {
       if (last > *cursor_) {
         if (!hole_after_) hole_after_ = *cursor_;
         Advance(last);
+      } else if (last < *cursor_) {
+        // The heartbeat names the database tail follows, and it ends before what tail has
+        // shown: restored from an older copy. Waiting for replay to confirm would hide the
+        // live alerts numbered up to tail's cursor, new ones all, until it answers.
+        Rewound(last);
       }
       return;
     }
     if (hole_after_) FillHole();
-    if (!replay_failing_ && last != *cursor_) CatchUp();
+    // Also after a failure that left nothing owed (FillHole then asks nothing): once the rest
+    // is over, a heartbeat beyond or behind tail is asked about again.
+    if (!ReplayResting() && last != *cursor_) CatchUp();
   }
 
   // Replay failed less than kReplayRetry ago: asking again now would only wait its timeout.

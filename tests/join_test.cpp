@@ -317,6 +317,55 @@ TEST_CASE("tail --thread with replay silent shows live alerts without asking rep
   CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{12, 14, 16, 18});
 }
 
+// A database restored from an older copy while replay is silent: the heartbeat says where it
+// ends, and the alerts after that are new, though numbered below what tail had shown.
+TEST_CASE(
+    "tail goes on from a restored database's end that a heartbeat gives while replay is silent") {
+  TempDir dir;
+  ScriptedBus bus(dir);
+  Process tail({"tail", "--endpoint", bus.pub_endpoint, "--replay-endpoint", bus.replay_endpoint,
+                "--since", "41", "--json", "--count", "1"});
+  REQUIRE(bus.NextRequest() == 41);  // left unanswered: tail gives up after its timeout
+  REQUIRE(bus.WaitSubscribed());
+  REQUIRE(WaitUntil([&] { return !tail.Stderr().empty(); }));
+  bus.Publish("sys.heartbeat", {{"schema", 2}, {"last_seq", 2}, {"database_id", "db"}});
+  REQUIRE(WaitUntil([&] { return tail.Stderr().find("ends at seq 2") != std::string::npos; }));
+  bus.Publish("alert.truces", AlertNumbered(3));
+  REQUIRE(tail.Wait(10s) == 0);
+  CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{3});
+  CHECK(tail.Stderr() == "newsmon tail: no answer from replay endpoint '" + bus.replay_endpoint +
+                             "'; showing live alerts only for now\n"
+                             "newsmon tail: the daemon's database ends at seq 2, before seq 41 "
+                             "that tail has shown: it was restored from an older copy, so tail "
+                             "goes on from seq 2\n");
+}
+
+// Replay timed out when nothing was owed yet: later heartbeats must still make tail ask.
+TEST_CASE("tail asks replay again after its rest when a later heartbeat shows alerts it missed") {
+  TempDir dir;
+  ScriptedBus bus(dir);
+  Process tail({"tail", "--endpoint", bus.pub_endpoint, "--replay-endpoint", bus.replay_endpoint,
+                "--since", "41", "--json", "--count", "2"});
+  REQUIRE(bus.NextRequest() == 41);  // left unanswered
+  REQUIRE(bus.WaitSubscribed());
+  REQUIRE(WaitUntil([&] { return !tail.Stderr().empty(); }));
+  // Heartbeats at tail's own seq past its rest (5 s): nothing owed, nothing to ask.
+  for (int beat = 0; beat < 70; ++beat) {
+    bus.Publish("sys.heartbeat", {{"schema", 2}, {"last_seq", 41}, {"database_id", "db"}});
+    REQUIRE_FALSE(bus.NextRequest(100ms));
+  }
+  // Then 42 and 43 go out where tail does not hear them.
+  std::optional<std::int64_t> since;
+  for (int beat = 0; beat < 50 && !since; ++beat) {
+    bus.Publish("sys.heartbeat", {{"schema", 2}, {"last_seq", 43}, {"database_id", "db"}});
+    since = bus.NextRequest(100ms);
+  }
+  REQUIRE(since == 41);
+  bus.Answer({AlertNumbered(42), AlertNumbered(43)}, 43);
+  REQUIRE(tail.Wait(10s) == 0);
+  CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{42, 43});
+}
+
 }  // namespace
 }  // namespace newsmon::testing
 
