@@ -155,15 +155,19 @@ TEST_CASE("tail --since last goes on from the end of a database restored from an
   Process tail({"tail", "--endpoint", config.publish.endpoint, "--replay-endpoint",
                 config.publish.replay_endpoint, "--since", "last", "--state", state, "--json",
                 "--count", "1"});
-  // Under load (ASan, -j 2) the first replay request can outlive its 2 s timeout, and tail then
-  // rests kReplayRetry (5 s) before asking again: wait as long as for the tail itself.
+  // Under load (ASan, -j 2) the first replay request can outlive its 2 s timeout: tail then
+  // says so and takes the next heartbeat's word for where the database ends.
   REQUIRE(WaitUntil([&] { return ReadFile(state).rfind("2 ", 0) == 0; }, 20s));
   server.Serve("/wire.xml", FeedResource(TruceItems(3)));
   REQUIRE(tail.Wait(20s) == 0);
   CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{3});
-  CHECK(tail.Stderr() ==
-        "newsmon tail: the daemon's database ends at seq 2, before seq 41 that tail has shown: "
-        "it was restored from an older copy, so tail goes on from seq 2\n");
+  const std::string rewound =
+      "newsmon tail: the daemon's database ends at seq 2, before seq 41 that tail has shown: "
+      "it was restored from an older copy, so tail goes on from seq 2\n";
+  const std::string slow_replay = "newsmon tail: no answer from replay endpoint '" +
+                                  config.publish.replay_endpoint +
+                                  "'; showing live alerts only for now\n";
+  CHECK((tail.Stderr() == rewound || tail.Stderr() == slow_replay + rewound));
 }
 
 TEST_CASE("tail without a replay endpoint says so once and goes on showing live alerts") {
