@@ -127,13 +127,17 @@ Result<std::size_t> Pipeline::SortItems(const std::string& feed, std::vector<Ite
       const Analysis analysis({item.title, item.summary});
       auto matches = classifier_->Classify(analysis);
       StoryAssignment story = StoryOf(item, analysis, links[i], now);
-      (*known)[item.id] = ContentHash(item);
+      std::string hash = ContentHash(item);
+      (*known)[item.id] = hash;
       record.new_items.push_back({std::move(item), std::move(matches), story.story,
-                                  story.similarity, std::move(story.words), story.same_link});
+                                  story.similarity, std::move(story.words), story.same_link,
+                                  std::move(hash)});
     } else if (std::string hash = ContentHash(item); stored->second != hash) {
-      stored->second = std::move(hash);
+      stored->second = hash;
       auto matches = classifier_->Classify({item.title, item.summary});
-      record.updated_items.push_back({std::move(item), std::move(matches)});
+      ClassifiedItem updated{std::move(item), std::move(matches)};
+      updated.content_hash = std::move(hash);
+      record.updated_items.push_back(std::move(updated));
     }
   }
   return renamed_count;

@@ -215,6 +215,10 @@ bool HasThread(const std::vector<ThreadMatch>& matches, const std::string& threa
 // and the rest on the next turn of the loop.
 constexpr std::size_t kFlushBatch = 100;
 
+std::string HashOf(const ClassifiedItem& classified) {
+  return classified.content_hash.empty() ? ContentHash(classified.item) : classified.content_hash;
+}
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(sqlite::Database db, std::string shard)
@@ -748,7 +752,7 @@ ON CONFLICT(name) DO UPDATE SET
     const std::int64_t item_row = row->ColumnInt(0);
     const std::int64_t story = row->ColumnInt(1);
     if (Status s = KeepRevision(item_row, fetched_at); !s.ok()) return s;
-    if (Status s = OverwriteItem(item_row, item, fetched_at); !s.ok()) return s;
+    if (Status s = OverwriteItem(item_row, updated, fetched_at); !s.ok()) return s;
     auto before = MatchedThreads(item_row);
     if (!before.ok()) return before.status();
     for (const ThreadMatch& match : updated.matches) {
@@ -771,7 +775,9 @@ ON CONFLICT(name) DO UPDATE SET
     return stmt->Bind(1, item_row).Bind(2, replaced_at).Run();
   }
 
-  Status OverwriteItem(std::int64_t item_row, const Item& item, std::int64_t fetched_at) {
+  Status OverwriteItem(std::int64_t item_row, const ClassifiedItem& updated,
+                       std::int64_t fetched_at) {
+    const Item& item = updated.item;
     auto stmt = db_.Prepare(
         "UPDATE items SET title = ?2, link = ?3, summary = ?4, content_hash = ?5, "
         "updated_at = ?6 WHERE id = ?1");
@@ -780,7 +786,7 @@ ON CONFLICT(name) DO UPDATE SET
         .Bind(2, item.title)
         .Bind(3, item.link)
         .Bind(4, item.summary)
-        .Bind(5, ContentHash(item))
+        .Bind(5, HashOf(updated))
         .Bind(6, fetched_at)
         .Run();
   }
@@ -811,7 +817,7 @@ ON CONFLICT(name) DO UPDATE SET
                    .Bind(6, item.summary)
                    .Bind(7, record.fetched_at)
                    .Bind(8, std::int64_t{item.published_estimated})
-                   .Bind(9, ContentHash(item))
+                   .Bind(9, HashOf(classified))
                    .Bind(10, classified.story)
                    .Bind(11, classified.story_words)
                    .Run();

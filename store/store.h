@@ -74,6 +74,9 @@ struct ClassifiedItem {
   // It joined its story by the link of an item already in it (StoryAssignment::same_link):
   // the same article, so its feed is no new source (one outlet's article in two of its feeds).
   bool story_same_link = false;
+  // ContentHash(item), when the caller has made it (the pipeline does, to tell updates);
+  // empty: the store makes it.
+  std::string content_hash = {};
 };
 
 inline constexpr double kNearCopy = 0.8;

@@ -217,6 +217,11 @@ TEST_CASE("a corrected headline is stored as a revision and alerts nobody, a dro
   auto alert = newsroom.NextAlert();
   REQUIRE(alert);
   CHECK((*alert)["kind"] == "new");
+  // The feed adds an item and leaves the report as it was: the report is no revision.
+  const FeedEntry weather = {"x1", "Frost expected across the north tonight", ""};
+  newsroom.Publish("wire", {report, weather});
+  REQUIRE(newsroom.WaitForCount("SELECT COUNT(*) FROM items", 2));
+  CHECK(newsroom.Count("SELECT COUNT(*) FROM item_revisions") == 0);
 
   report.title = "Russian drones hit Kyiv power plant, cutting electricity to 100,000 homes";
   newsroom.Publish("wire", {report});
