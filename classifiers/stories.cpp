@@ -220,8 +220,8 @@ class TokenCache {
   // Inserted, and kept through Clear and growth: the function words, so that a token the
   // cache does not know is never one.
   void Pin(std::uint64_t hash, WordId word) {
-    pinned_.push_back({hash, word});
-    if (Find(hash) == nullptr) Insert(hash, word);
+    if (Find(hash) == nullptr) Insert(hash, word);  // before pinned_ holds it: a rehash places
+    pinned_.push_back({hash, word});                // the pinned ones, then Insert this one
   }
 
   // Room for `keys` without growing.
@@ -250,6 +250,8 @@ class TokenCache {
   // rehash starts afresh from the pinned words; the rest come back as they are read, through
   // the WordTable. Only a cache past its reserve grows, and a compaction clears it anyway.
   void Rehash(std::size_t size) {
+    // Never too small for the pinned words (a Clear before any Reserve asks for 0 slots).
+    size = std::max(size, std::bit_ceil(std::max<std::size_t>(64, 4 * pinned_.size())));
     slots_.assign(size, Slot{});
     used_ = 0;
     for (const auto& [hash, word] : pinned_) {

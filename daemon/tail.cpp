@@ -597,6 +597,8 @@ class Stream {
                  "from seq "
               << last << "\n";
     if (hole_after_ && *hole_after_ > last) hole_after_ = last;
+    // The old copy's seqs past its end number other alerts in this one: not shown yet.
+    shown_since_hole_.erase(shown_since_hole_.upper_bound(last), shown_since_hole_.end());
     Advance(last);
   }
 
@@ -614,12 +616,10 @@ class Stream {
       if (last > *cursor_) {
         if (!hole_after_) hole_after_ = *cursor_;
         Advance(last);
-      } else if (last < *cursor_) {
-        // The heartbeat names the database tail follows, and it ends before what tail has
-        // shown: restored from an older copy. Waiting for replay to confirm would hide the
-        // live alerts numbered up to tail's cursor, new ones all, until it answers.
-        Rewound(last);
       }
+      // A heartbeat behind tail is no proof of a restored copy: it says how far the daemon
+      // has published, and replay also answers alerts stored but not yet sent. Replay says,
+      // once the rest is over.
       return;
     }
     if (hole_after_) FillHole();

@@ -274,8 +274,9 @@ Status Transaction::Commit() {
 ReadTransaction::ReadTransaction(Database& db) : db_(db), open_(db.Exec("BEGIN").ok()) {}
 
 ReadTransaction::~ReadTransaction() {
-  // A read-only transaction has nothing to lose: COMMIT only ends it.
-  if (open_) static_cast<void>(db_.Exec("COMMIT"));
+  // A read-only transaction has nothing to lose: COMMIT only ends it, and should it fail,
+  // ROLLBACK does, so that the connection is not left inside it.
+  if (open_ && !db_.Exec("COMMIT").ok()) static_cast<void>(db_.Exec("ROLLBACK"));
 }
 
 }  // namespace newsmon::sqlite
