@@ -156,7 +156,7 @@ TEST_CASE("tail --since last goes on from the end of a database restored from an
                 config.publish.replay_endpoint, "--since", "last", "--state", state, "--json",
                 "--count", "1"});
   // Under load (ASan, -j 2) the first replay request can outlive its 2 s timeout: tail then
-  // says so and takes the next heartbeat's word for where the database ends.
+  // says so, rests 5 s and asks again at the next heartbeat.
   REQUIRE(WaitUntil([&] { return ReadFile(state).rfind("2 ", 0) == 0; }, 20s));
   server.Serve("/wire.xml", FeedResource(TruceItems(3)));
   REQUIRE(tail.Wait(20s) == 0);
