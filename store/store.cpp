@@ -154,6 +154,45 @@ INSERT OR IGNORE INTO thread_watch(thread, since)
 -- (Store::LastItemIdentities). NULL until a document is read with this schema.
 ALTER TABLE feeds ADD COLUMN item_identities BLOB;
 )sql",
+    R"sql(
+-- A story's rows in one B-tree, ordered by story (store/story_ledger.h): a commit that stores
+-- items of a story in a thread wrote a page of each of seven B-trees (three tables, their
+-- keys and indexes), now mostly one (docs/stories.md, session 14). `part` says what a row is:
+-- 0 the story (at: first seen, item: its first item), 1 a source (name: the feed, at: when it
+-- joined, item: the item that brought it), 2 a thread the story is in (name: the thread, at:
+-- its last alert of the story, item: the newest item whose `update` waits). A story's last
+-- sight is no longer kept: retention asks its items (Store::PruneItemsBefore).
+CREATE TABLE story_ledger(
+  story INTEGER NOT NULL,
+  part INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  item INTEGER,
+  PRIMARY KEY(story, part, name)
+) WITHOUT ROWID;
+CREATE INDEX story_ledger_pending ON story_ledger(at) WHERE part = 2 AND item IS NOT NULL;
+INSERT INTO story_ledger(story, part, name, at, item)
+  SELECT id, 0, '', first_seen, first_item FROM stories;
+-- The item that brought a source orders sources that joined in the same second; before this
+-- schema the row's own number did, and the feed's first item of the story keeps that order.
+INSERT INTO story_ledger(story, part, name, at, item)
+  SELECT story, 1, feed, joined_at,
+         (SELECT MIN(i.id) FROM items i WHERE i.story = s.story AND i.feed = s.feed)
+  FROM story_sources s;
+INSERT INTO story_ledger(story, part, name, at, item)
+  SELECT story, 2, thread, last_alert_at, pending_item FROM story_threads;
+DROP TABLE story_threads;
+DROP TABLE story_sources;
+DROP TABLE stories;
+-- The old tables' names, to read (an operator's queries, docs/stories.md).
+CREATE VIEW stories AS SELECT story AS id, item AS first_item, at AS first_seen,
+  (SELECT MAX(fetched_at) FROM items WHERE items.story = story_ledger.story) AS last_seen
+  FROM story_ledger WHERE part = 0;
+CREATE VIEW story_sources AS SELECT story, name AS feed, at AS joined_at, item
+  FROM story_ledger WHERE part = 1;
+CREATE VIEW story_threads AS SELECT story, name AS thread, at AS last_alert_at,
+  item AS pending_item FROM story_ledger WHERE part = 2;
+)sql",
 };
 
 // Little-endian whatever the machine, so that a database file moved to another keeps them.
@@ -372,7 +411,7 @@ class SqliteStore final : public Store {
   Result<std::int64_t> LastStoryId() override {
     // Items too: a story whose rows were never written has its id only there.
     auto stmt = db_.Prepare(
-        "SELECT MAX(COALESCE((SELECT MAX(id) FROM stories), 0), "
+        "SELECT MAX(COALESCE((SELECT MAX(story) FROM story_ledger), 0), "
         "COALESCE((SELECT MAX(story) FROM items WHERE story IS NOT NULL), 0))");
     if (!stmt.ok()) return stmt.status();
     std::int64_t id = stmt->Step() ? stmt->ColumnInt(0) : 0;
@@ -581,9 +620,14 @@ class SqliteStore final : public Store {
     if (!transaction.begin_status().ok()) return transaction.begin_status();
     // Alerts keep their JSON; an item keeps (feed, guid) so it is never alerted again.
     // Stories and revisions go with the items' text; the last statement counts the items.
+    // A story goes with the batch that prunes an item of it when none of its items is
+    // newer than the cutoff: found through the pruned items' story ids, so that no index of
+    // a story's last sight is written with every story.
     const char* kPrune[] = {
-        "DELETE FROM stories WHERE id IN (SELECT id FROM stories WHERE last_seen < ?1 "
-        "ORDER BY last_seen LIMIT ?2)",
+        "DELETE FROM story_ledger WHERE story IN (SELECT pruned.story FROM items pruned WHERE "
+        "pruned.id IN (SELECT id FROM items WHERE pruned = 0 AND fetched_at < ?1 "
+        "ORDER BY fetched_at LIMIT ?2) AND pruned.story IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM items later WHERE later.story = pruned.story AND later.fetched_at >= ?1))",
         "DELETE FROM item_revisions WHERE item IN (SELECT id FROM items WHERE pruned = 0 AND "
         "fetched_at < ?1 ORDER BY fetched_at LIMIT ?2)",
         "DELETE FROM matches WHERE item IN (SELECT id FROM items WHERE pruned = 0 AND "
@@ -651,9 +695,23 @@ class SqliteStore final : public Store {
 
  private:
   Status Migrate() {
-    auto version_stmt = db_.Prepare("PRAGMA user_version");
-    if (!version_stmt.ok()) return version_stmt.status();
-    int version = version_stmt->Step() ? static_cast<int>(version_stmt->ColumnInt(0)) : 0;
+    auto version = UserVersion();
+    if (!version.ok()) return version.status();
+    return MigrateFrom(*version);
+  }
+
+  // Its statement is done before the migrations run: a migration that drops a table fails
+  // ("database table is locked") while any statement of the connection is still active,
+  // since dropping moves pages in an auto-vacuum database.
+  Result<int> UserVersion() {
+    auto stmt = db_.Prepare("PRAGMA user_version");
+    if (!stmt.ok()) return stmt.status();
+    const int version = stmt->Step() ? static_cast<int>(stmt->ColumnInt(0)) : 0;
+    if (!stmt->status().ok()) return stmt->status();
+    return version;
+  }
+
+  Status MigrateFrom(int version) {
     constexpr int kLatest = static_cast<int>(std::size(kMigrations));
     if (version > kLatest) {
       return Status::Error("database schema version " + std::to_string(version) +
@@ -952,9 +1010,10 @@ ON CONFLICT(name) DO UPDATE SET
   // A story by its first item; id 0 when the story is no longer stored.
   Result<BurstStory> DescribeStory(std::int64_t story) {
     auto stmt = db_.Prepare(
-        "SELECT s.id, i.title, i.link, i.feed, s.first_seen, "
-        "(SELECT COUNT(*) FROM story_sources WHERE story = s.id) FROM stories s "
-        "LEFT JOIN items i ON i.id = s.first_item WHERE s.id = ?1");
+        "SELECT s.story, i.title, i.link, i.feed, s.at, "
+        "(SELECT COUNT(*) FROM story_ledger WHERE story = s.story AND part = 1) "
+        "FROM story_ledger s LEFT JOIN items i ON i.id = s.item "
+        "WHERE s.story = ?1 AND s.part = 0 AND s.name = ''");
     if (!stmt.ok()) return stmt.status();
     stmt->Bind(1, story);
     BurstStory described;

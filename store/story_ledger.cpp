@@ -13,10 +13,6 @@ namespace {
 // outlets carry is what an editor wants to see; a list of two hundred is noise in a message.
 constexpr std::size_t kSourcesNamed = 50;
 
-// A story's last_seen only decides when retention removes it, so it moves in steps of an hour
-// rather than with every item: most items then write no story row at all.
-constexpr std::int64_t kLastSeenStep = 3600;
-
 }  // namespace
 
 Result<bool> StoryLedger::Join(std::int64_t story, std::int64_t item_row, const std::string& feed,
@@ -42,7 +38,7 @@ Status StoryLedger::Write(std::int64_t story) {
 }
 
 Result<bool> StoryLedger::Written(std::int64_t story) {
-  auto stmt = db_.Prepare("SELECT 1 FROM stories WHERE id = ?1");
+  auto stmt = db_.Prepare("SELECT 1 FROM story_ledger WHERE story = ?1 AND part = 0 AND name = ''");
   if (!stmt.ok()) return stmt.status();
   const bool written = stmt->Bind(1, story).Step();
   if (!stmt->status().ok()) return stmt->status();
@@ -71,23 +67,22 @@ Status StoryLedger::Replay(std::int64_t story, std::int64_t before) {
 Result<bool> StoryLedger::WriteJoin(std::int64_t story, std::int64_t item_row,
                                     const std::string& feed, std::int64_t at, bool same_article) {
   auto start = db_.Prepare(
-      "INSERT INTO stories(id, first_item, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3) "
-      "ON CONFLICT(id) DO UPDATE SET last_seen = ?3 WHERE last_seen < ?3 - ?4");
+      "INSERT OR IGNORE INTO story_ledger(story, part, name, at, item) VALUES (?1, 0, '', ?3, ?2)");
   if (!start.ok()) return start.status();
-  if (Status s = start->Bind(1, story).Bind(2, item_row).Bind(3, at).Bind(4, kLastSeenStep).Run();
+  if (Status s = start->Bind(1, story).Bind(2, item_row).Bind(3, at).Run(); !s.ok()) return s;
+  if (same_article) return false;
+  auto source = db_.Prepare(
+      "INSERT OR IGNORE INTO story_ledger(story, part, name, at, item) VALUES (?1, 1, ?2, ?3, ?4)");
+  if (!source.ok()) return source.status();
+  if (Status s = source->Bind(1, story).Bind(2, feed).Bind(3, at).Bind(4, item_row).Run();
       !s.ok()) {
     return s;
   }
-  if (same_article) return false;
-  auto source = db_.Prepare(
-      "INSERT OR IGNORE INTO story_sources(story, feed, joined_at) VALUES (?1, ?2, ?3)");
-  if (!source.ok()) return source.status();
-  if (Status s = source->Bind(1, story).Bind(2, feed).Bind(3, at).Run(); !s.ok()) return s;
   return db_.Changes() > 0;
 }
 
 Result<std::vector<std::string>> StoryLedger::Threads(std::int64_t story) {
-  auto stmt = db_.Prepare("SELECT thread FROM story_threads WHERE story = ?1 ORDER BY rowid");
+  auto stmt = db_.Prepare("SELECT name FROM story_ledger WHERE story = ?1 AND part = 2");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, story);
   std::vector<std::string> threads;
@@ -99,36 +94,37 @@ Result<std::vector<std::string>> StoryLedger::Threads(std::int64_t story) {
 Result<StoryRef> StoryLedger::Ref(std::int64_t story) {
   StoryRef ref;
   ref.id = story;
-  auto head = db_.Prepare("SELECT first_seen FROM stories WHERE id = ?1");
-  if (!head.ok()) return head.status();
-  head->Bind(1, story);
-  if (head->Step()) ref.first_seen = head->ColumnInt(0);
-  if (!head->status().ok()) return head->status();
-  if (Status s = ReadSources(story, ref); !s.ok()) return s;
+  if (Status s = ReadHeadAndSources(story, ref); !s.ok()) return s;
   return ref;
 }
 
-// All of the story's sources are counted, and the first kSourcesNamed to join named, in the
-// order they joined. Sorted here rather than by ORDER BY: SQLite's sorter, set up for every
-// alert, cost more than the rest of the alert's rows together (callgrind, docs/stories.md),
-// and a story has at most one row per feed.
-Status StoryLedger::ReadSources(std::int64_t story, StoryRef& ref) {
-  auto stmt = db_.Prepare("SELECT joined_at, rowid, feed FROM story_sources WHERE story = ?1");
+// The story's row and its sources are neighbours in the ledger: one range read. All of the
+// sources are counted, and the first kSourcesNamed to join named, in the order they joined
+// (the item that brought each orders those of one second). Sorted here rather than by ORDER
+// BY: SQLite's sorter, set up for every alert, cost more than the rest of the alert's rows
+// together (callgrind, docs/stories.md), and a story has at most one row per feed.
+Status StoryLedger::ReadHeadAndSources(std::int64_t story, StoryRef& ref) {
+  auto stmt =
+      db_.Prepare("SELECT part, at, item, name FROM story_ledger WHERE story = ?1 AND part <= 1");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, story);
   struct Source {
-    std::int64_t joined_at, row;
+    std::int64_t joined_at, item;
     std::string feed;
   };
   std::vector<Source> sources;
   while (stmt->Step()) {
-    sources.push_back({stmt->ColumnInt(0), stmt->ColumnInt(1), stmt->ColumnText(2)});
+    if (stmt->ColumnInt(0) == 0) {
+      ref.first_seen = stmt->ColumnInt(1);
+      continue;
+    }
+    sources.push_back({stmt->ColumnInt(1), stmt->ColumnInt(2), stmt->ColumnText(3)});
   }
   if (!stmt->status().ok()) return stmt->status();
   const std::size_t named = std::min(sources.size(), kSourcesNamed);
   std::partial_sort(sources.begin(), sources.begin() + static_cast<std::ptrdiff_t>(named),
                     sources.end(), [](const Source& a, const Source& b) {
-                      return std::tie(a.joined_at, a.row) < std::tie(b.joined_at, b.row);
+                      return std::tie(a.joined_at, a.item) < std::tie(b.joined_at, b.item);
                     });
   ref.source_count = static_cast<std::int64_t>(sources.size());
   for (std::size_t i = 0; i < named; ++i) ref.sources.push_back(std::move(sources[i].feed));
@@ -139,7 +135,7 @@ Result<StoryAlertDecision> StoryLedger::Decide(std::int64_t story, const std::st
                                                std::int64_t item_row, std::int64_t at, bool news,
                                                std::int64_t update_window) {
   auto state =
-      db_.Prepare("SELECT last_alert_at FROM story_threads WHERE story = ?1 AND thread = ?2");
+      db_.Prepare("SELECT at FROM story_ledger WHERE story = ?1 AND part = 2 AND name = ?2");
   if (!state.ok()) return state.status();
   state->Bind(1, story).Bind(2, thread);
   std::optional<std::int64_t> last_alert_at;
@@ -147,7 +143,7 @@ Result<StoryAlertDecision> StoryLedger::Decide(std::int64_t story, const std::st
   if (!state->status().ok()) return state->status();
   if (!last_alert_at) {
     auto enter =
-        db_.Prepare("INSERT INTO story_threads(story, thread, last_alert_at) VALUES (?1, ?2, ?3)");
+        db_.Prepare("INSERT INTO story_ledger(story, part, name, at) VALUES (?1, 2, ?2, ?3)");
     if (!enter.ok()) return enter.status();
     if (Status s = enter->Bind(1, story).Bind(2, thread).Bind(3, at).Run(); !s.ok()) return s;
     return StoryAlertDecision::kNew;
@@ -159,7 +155,7 @@ Result<StoryAlertDecision> StoryLedger::Decide(std::int64_t story, const std::st
     return StoryAlertDecision::kUpdateNow;
   }
   auto wait =
-      db_.Prepare("UPDATE story_threads SET pending_item = ?3 WHERE story = ?1 AND thread = ?2");
+      db_.Prepare("UPDATE story_ledger SET item = ?3 WHERE story = ?1 AND part = 2 AND name = ?2");
   if (!wait.ok()) return wait.status();
   if (Status s = wait->Bind(1, story).Bind(2, thread).Bind(3, item_row).Run(); !s.ok()) return s;
   return StoryAlertDecision::kPending;
@@ -169,8 +165,8 @@ Result<std::vector<PendingStoryUpdate>> StoryLedger::DueUpdates(std::int64_t now
                                                                 std::int64_t update_window,
                                                                 std::size_t limit) {
   auto stmt = db_.Prepare(
-      "SELECT story, thread, pending_item FROM story_threads WHERE pending_item IS NOT NULL "
-      "AND (last_alert_at <= ?1 OR last_alert_at > ?3) ORDER BY last_alert_at LIMIT ?2");
+      "SELECT story, name, item FROM story_ledger WHERE part = 2 AND item IS NOT NULL "
+      "AND (at <= ?1 OR at > ?3) ORDER BY at LIMIT ?2");
   if (!stmt.ok()) return stmt.status();
   // After ?3 (now): stamped by a clock since put back, so due now, not in months.
   stmt->Bind(1, now - update_window).Bind(2, static_cast<std::int64_t>(limit)).Bind(3, now);
@@ -182,24 +178,22 @@ Result<std::vector<PendingStoryUpdate>> StoryLedger::DueUpdates(std::int64_t now
 
 Status StoryLedger::MarkAlerted(std::int64_t story, const std::string& thread, std::int64_t at) {
   auto stmt = db_.Prepare(
-      "UPDATE story_threads SET last_alert_at = ?3, pending_item = NULL "
-      "WHERE story = ?1 AND thread = ?2");
+      "UPDATE story_ledger SET at = ?3, item = NULL WHERE story = ?1 AND part = 2 AND name = ?2");
   if (!stmt.ok()) return stmt.status();
   return stmt->Bind(1, story).Bind(2, thread).Bind(3, at).Run();
 }
 
 Status StoryLedger::Enter(std::int64_t story, const std::string& thread, std::int64_t at) {
-  if (Status s = Write(story); !s.ok()) return s;  // story_threads rows need the story's row
+  if (Status s = Write(story); !s.ok()) return s;  // a thread's row needs the story's rows
   auto stmt = db_.Prepare(
-      "INSERT INTO story_threads(story, thread, last_alert_at) VALUES (?1, ?2, ?3) "
-      "ON CONFLICT(story, thread) DO UPDATE SET last_alert_at = ?3, pending_item = NULL");
+      "INSERT INTO story_ledger(story, part, name, at) VALUES (?1, 2, ?2, ?3) "
+      "ON CONFLICT(story, part, name) DO UPDATE SET at = ?3, item = NULL");
   if (!stmt.ok()) return stmt.status();
   return stmt->Bind(1, story).Bind(2, thread).Bind(3, at).Run();
 }
 
 Result<std::optional<std::int64_t>> StoryLedger::NextDue(std::int64_t update_window) {
-  auto stmt =
-      db_.Prepare("SELECT MIN(last_alert_at) FROM story_threads WHERE pending_item IS NOT NULL");
+  auto stmt = db_.Prepare("SELECT MIN(at) FROM story_ledger WHERE part = 2 AND item IS NOT NULL");
   if (!stmt.ok()) return stmt.status();
   std::optional<std::int64_t> due;
   if (stmt->Step() && !stmt->ColumnIsNull(0)) due = stmt->ColumnInt(0) + update_window;

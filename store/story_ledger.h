@@ -1,6 +1,8 @@
 // The store's bookkeeping of stories (internal to store/): which feeds reported a story, which
-// threads it is in, and which `update` alert waits for its window. Every call runs inside the
-// caller's transaction, so a story's state and the alerts it causes commit together.
+// threads it is in, and which `update` alert waits for its window, all in the rows of one
+// table ordered by story (`story_ledger`, schema 11), so a commit writes few pages of it. Every
+// call runs inside the caller's transaction, so a story's state and the alerts it causes
+// commit together.
 #pragma once
 
 #include <cstdint>
@@ -44,7 +46,7 @@ class StoryLedger {
   // when nothing is written).
   Result<bool> Join(std::int64_t story, std::int64_t item_row, const std::string& feed,
                     std::int64_t at, bool matters, bool first, bool same_article);
-  // The threads the story has alerted in, in the order it entered them.
+  // The threads the story has alerted in, by name.
   Result<std::vector<std::string>> Threads(std::int64_t story);
   Result<StoryRef> Ref(std::int64_t story);
   // Decides, and records, what item_row of story means for thread; `news`: the item brings a
@@ -62,7 +64,7 @@ class StoryLedger {
 
  private:
   Result<bool> Written(std::int64_t story);
-  Status ReadSources(std::int64_t story, StoryRef& ref);
+  Status ReadHeadAndSources(std::int64_t story, StoryRef& ref);
   // Writes the story's rows if they are not yet, from every item that carries its id.
   Status Write(std::int64_t story);
   // Replays the joins of the story's items stored before item `before`, oldest first, so its

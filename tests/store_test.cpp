@@ -40,7 +40,7 @@ TEST_CASE("a new database gets the current schema in WAL mode") {
   TempDir dir;
   auto store = Store::Open(dir.File("n.db"));
   REQUIRE(store.ok());
-  CHECK(UserVersion(dir.File("n.db")) == 10);
+  CHECK(UserVersion(dir.File("n.db")) == 11);
   CHECK(std::filesystem::exists(dir.File("n.db-wal")));
 }
 
@@ -257,7 +257,7 @@ TEST_CASE("a database from a newer newsmon or a file that is no database is refu
   REQUIRE_FALSE(store.ok());
   CHECK(store.status().message() ==
         "database '" + newer +
-            "': database schema version 99 is newer than this newsmon understands (10); "
+            "': database schema version 99 is newer than this newsmon understands (11); "
             "upgrade newsmon");
 
   std::string junk = dir.Write("junk.db", std::string(4096, 'x'));
@@ -287,7 +287,8 @@ TEST_CASE("webhook cursors are kept per sink and survive reopening") {
 }
 
 // Undoes schema 10 (item identities) by hand; every older schema lacks it too.
-const std::string kBackToSchema9 = "ALTER TABLE feeds DROP COLUMN item_identities; ";
+const std::string kBackToSchema9 =
+    std::string(kBackToSchema10) + "ALTER TABLE feeds DROP COLUMN item_identities; ";
 
 // Undoes schemas 10 to 5 (stories) by hand, leaving what newsmon before stories wrote.
 const std::string kBackToSchema4 =
@@ -323,7 +324,7 @@ TEST_CASE("a schema 4 database gains stories, and its items and alerts stay as t
   REQUIRE(UserVersion(path) == 4);
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 10);
+  CHECK(UserVersion(path) == 11);
   CHECK(*(*store)->LastSeq() == 1);
   CHECK(*(*store)->LastStoryId() == 0);
   ClassifiedItem joined = MatchingItem("b", "truces");
@@ -434,7 +435,7 @@ TEST_CASE("an item's story words are kept, and a schema 7 database restores from
          kBackToSchema9 + "ALTER TABLE items DROP COLUMN story_words; PRAGMA user_version = 7");
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 10);
+  CHECK(UserVersion(path) == 11);
   CHECK(StoryItems(**store) == std::vector<std::string>{"1|Title a|", "2|Title b|"});
 }
 
@@ -470,7 +471,7 @@ TEST_CASE("a schema 8 database's threads are watched from its first item") {
   ExecOn(path, kBackToSchema9 + "DROP TABLE thread_watch; PRAGMA user_version = 8");
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 10);
+  CHECK(UserVersion(path) == 11);
   CHECK(*(*store)->WatchThread("truces", 1'796'000'000) == 1'790'000'000);
   CHECK(*(*store)->WatchThread("talks", 1'796'000'000) == 1'796'000'000);
 }
@@ -482,7 +483,7 @@ TEST_CASE("a feed keeps its last document's item identities, also over a failed 
   ExecOn(path, kBackToSchema9 + "PRAGMA user_version = 9");
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 10);
+  CHECK(UserVersion(path) == 11);
   CHECK((*store)->LastItemIdentities("wire")->empty());  // none read with this schema yet
 
   FetchRecord read = Fetched({});
@@ -496,6 +497,60 @@ TEST_CASE("a feed keeps its last document's item identities, also over a failed 
   REQUIRE((*store)->RecordFetch(failed).ok());
   CHECK(*(*store)->LastItemIdentities("wire") == identities);
   CHECK((*store)->LastItemIdentities("other")->empty());
+}
+
+// Item `id` of `feed` in `story`, matching truces, stored at `at`; updates wait 600 s.
+FetchRecord StoryFetched(const std::string& feed, const std::string& id, std::int64_t story,
+                         std::int64_t at) {
+  ClassifiedItem classified = MatchingItem(id, "truces");
+  classified.item.feed = feed;
+  classified.story = story;
+  classified.story_similarity = 0.3;
+  FetchRecord record = Fetched({classified});
+  record.feed = feed;
+  record.fetched_at = at;
+  record.story_rules = {600, {}};
+  return record;
+}
+
+nlohmann::json AlertBody(Store& store, std::int64_t seq) {
+  auto stored = store.AlertsAfter(seq - 1, 1, "");
+  REQUIRE(stored.ok());
+  REQUIRE(stored->size() == 1);
+  return nlohmann::json::parse(stored->front().body);
+}
+
+TEST_CASE("a schema 10 database's stories keep their sources in order and their waiting update") {
+  TempDir dir;
+  std::string path = dir.File("n.db");
+  const std::int64_t t0 = 1'795'424'400;
+  {
+    auto store = Store::Open(path);
+    REQUIRE(store.ok());
+    REQUIRE((*store)->RecordFetch(StoryFetched("wire", "a", 7, t0)).ok());
+    REQUIRE((*store)->RecordFetch(StoryFetched("bbc", "b", 7, t0 + 60)).ok());  // waits
+    REQUIRE((*store)->RecordFetch(StoryFetched("afp", "c", 7, t0 + 60)).ok());  // same second
+  }
+  ExecOn(path, std::string(kBackToSchema10) + "PRAGMA user_version = 10");
+  auto store = Store::Open(path);
+  REQUIRE(store.ok());
+  CHECK(UserVersion(path) == 11);
+  CHECK(*(*store)->LastStoryId() == 7);
+  CHECK((*store)->NextStoryUpdateDue(600)->value() == t0 + 600);
+  auto flushed = (*store)->FlushStoryUpdates(t0 + 600, 600);
+  REQUIRE(flushed.ok());
+  REQUIRE(flushed->size() == 1);
+  nlohmann::json update = AlertBody(**store, flushed->front());
+  CHECK(update["kind"] == "update");
+  CHECK(update["item"]["id"] == "c");
+  CHECK(update["story"]["sources"] == nlohmann::json{"wire", "bbc", "afp"});
+  CHECK(update["story"]["first_seen"] == "2026-11-23T09:00:00Z");
+  // A source that joins after the upgrade comes after them.
+  auto seqs = (*store)->RecordFetch(StoryFetched("dpa", "d", 7, t0 + 1300));
+  REQUIRE(seqs.ok());
+  REQUIRE(seqs->size() == 1);
+  CHECK(AlertBody(**store, seqs->front())["story"]["sources"] ==
+        nlohmann::json{"wire", "bbc", "afp", "dpa"});
 }
 
 TEST_CASE("a schema 3 database gains webhook cursors and keeps its alerts") {
@@ -514,7 +569,7 @@ TEST_CASE("a schema 3 database gains webhook cursors and keeps its alerts") {
   REQUIRE(UserVersion(path) == 3);
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK(UserVersion(path) == 10);
+  CHECK(UserVersion(path) == 11);
   CHECK(*(*store)->LastSeq() == 1);
   CHECK_FALSE((*store)->WebhookCursor("ops")->has_value());
   REQUIRE((*store)->SetWebhookCursor("ops", 1).ok());
@@ -540,7 +595,7 @@ TEST_CASE("each database has a random identity of its own that reopening keeps")
                    "PRAGMA user_version = 5");
   auto upgraded = Store::Open(path);
   REQUIRE(upgraded.ok());
-  CHECK(UserVersion(path) == 10);
+  CHECK(UserVersion(path) == 11);
   CHECK((*upgraded)->DatabaseId().size() == 32);
 }
 

@@ -298,5 +298,31 @@ TEST_CASE("stories and revisions are pruned with their items' text") {
   CHECK(s.Alerts().size() == 1);  // alerts keep their JSON
 }
 
+// The stories a burst alert names, by id: a story no longer stored is left out.
+std::vector<std::int64_t> NamedInBurst(Store& store, std::int64_t story) {
+  BurstAlert burst;
+  burst.thread = "truces";
+  auto seq = store.InsertBurstAlert(burst, {story});
+  REQUIRE(seq.ok());
+  auto stored = store.AlertsAfter(*seq - 1, 1, "");
+  REQUIRE(stored.ok());
+  const nlohmann::json body = nlohmann::json::parse(stored->at(0).body);
+  std::vector<std::int64_t> ids;
+  for (const auto& named : body["stories"]) {
+    ids.push_back(named["id"].get<std::int64_t>());
+  }
+  return ids;
+}
+
+TEST_CASE("a story's rows stay until its last item is pruned") {
+  StoryStore s;
+  s.Add("wire", "a", 1, kT0);
+  s.Add("bbc", "b", 1, kT0 + 200);
+  REQUIRE(s.store().PruneItemsBefore(kT0 + 100, 500).ok());
+  CHECK(NamedInBurst(s.store(), 1) == std::vector<std::int64_t>{1});
+  REQUIRE(s.store().PruneItemsBefore(kT0 + 300, 500).ok());
+  CHECK(NamedInBurst(s.store(), 1).empty());
+}
+
 }  // namespace
 }  // namespace newsmon::testing

@@ -18,6 +18,7 @@
 #include "classifiers/stories.h"
 #include "daemon/pipeline.h"
 #include "store/store.h"
+#include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
 
 namespace newsmon::testing {
@@ -145,9 +146,10 @@ TEST_CASE("a restart from stored words puts the next items in the same stories a
     std::filesystem::copy_file(first, copy);
   }
   Exec(from_text, "UPDATE items SET story_words = NULL");
-  Exec(from_schema7,
-       "ALTER TABLE feeds DROP COLUMN item_identities; "
-       "ALTER TABLE items DROP COLUMN story_words; PRAGMA user_version = 7");
+  Exec(from_schema7, (std::string(kBackToSchema10) +
+                      "ALTER TABLE feeds DROP COLUMN item_identities; "
+                      "ALTER TABLE items DROP COLUMN story_words; PRAGMA user_version = 7")
+                         .c_str());
 
   const std::int64_t now = items.back().published;
   auto words = RunOn(from_words, items, stored, items.size(), now);

@@ -12,6 +12,27 @@
 
 namespace newsmon::testing {
 
+// Undoes schema 11 (a story's rows in one table, store/story_ledger.h) by hand: the tables of
+// schemas 5 to 10, with the same rows, for tests of older databases.
+inline constexpr const char* kBackToSchema10 =
+    "DROP VIEW story_threads; DROP VIEW story_sources; DROP VIEW stories; "
+    "CREATE TABLE stories(id INTEGER PRIMARY KEY, first_item INTEGER REFERENCES items(id) "
+    "ON DELETE SET NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL); "
+    "CREATE INDEX stories_last_seen ON stories(last_seen); "
+    "CREATE TABLE story_sources(story INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE, "
+    "feed TEXT NOT NULL, joined_at INTEGER NOT NULL, PRIMARY KEY(story, feed)); "
+    "CREATE TABLE story_threads(story INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE, "
+    "thread TEXT NOT NULL, last_alert_at INTEGER NOT NULL, pending_item INTEGER REFERENCES "
+    "items(id) ON DELETE SET NULL, PRIMARY KEY(story, thread)); "
+    "CREATE INDEX story_threads_pending ON story_threads(last_alert_at) "
+    "WHERE pending_item IS NOT NULL; "
+    "INSERT INTO stories SELECT story, item, at, COALESCE((SELECT MAX(fetched_at) FROM items "
+    "WHERE items.story = story_ledger.story), at) FROM story_ledger WHERE part = 0; "
+    "INSERT INTO story_sources SELECT story, name, at FROM story_ledger WHERE part = 1 "
+    "ORDER BY story, at, item; "
+    "INSERT INTO story_threads SELECT story, name, at, item FROM story_ledger WHERE part = 2; "
+    "DROP TABLE story_ledger; ";
+
 struct FeedEntry {
   std::string guid;
   std::string title;
