@@ -531,11 +531,15 @@ TEST_CASE("a schema 10 database's stories keep their sources in order and their 
     REQUIRE((*store)->RecordFetch(StoryFetched("bbc", "b", 7, t0 + 60)).ok());  // waits
     REQUIRE((*store)->RecordFetch(StoryFetched("afp", "c", 7, t0 + 60)).ok());  // same second
   }
-  ExecOn(path, std::string(kBackToSchema10) + "PRAGMA user_version = 10");
+  // And the rows of a story whose items retention had pruned before the old rule reached it.
+  ExecOn(path, std::string(kBackToSchema10) +
+                   "INSERT INTO stories VALUES (9, NULL, 1795000000, 1795000000); "
+                   "INSERT INTO story_sources VALUES (9, 'gone', 1795000000); "
+                   "PRAGMA user_version = 10");
   auto store = Store::Open(path);
   REQUIRE(store.ok());
   CHECK(UserVersion(path) == 11);
-  CHECK(*(*store)->LastStoryId() == 7);
+  CHECK(*(*store)->LastStoryId() == 7);  // story 9's rows are gone
   CHECK((*store)->NextStoryUpdateDue(600)->value() == t0 + 600);
   auto flushed = (*store)->FlushStoryUpdates(t0 + 600, 600);
   REQUIRE(flushed.ok());
