@@ -8,7 +8,9 @@
 // (pairs of items put together rightly). Reports the training dates; --blind adds the blind
 // ones (the newest third of the dates), tables only; --errors lists the training stories it
 // split. --sweep prints the training figures for a
-// range of thresholds, to choose one; never sweep on the blind dates.
+// range of thresholds, to choose one; never sweep on the blind dates. --baseline words,
+// bigrams or simhash clusters with shingle Jaccard or SimHash instead (bench/story_baselines.h),
+// --threshold then being theirs.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -18,10 +20,12 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "bench/story_baselines.h"
 #include "classifiers/labelled_set.h"
 #include "classifiers/stories.h"
 #include "core/time_format.h"
@@ -77,7 +81,7 @@ Result<std::vector<Labelled>> Load(const std::string& path, const std::string& c
 // running daemon would have met them: the unlabelled dates teach the clusterer which words are
 // common before the labelled ones come (their stories expire in between).
 void Cluster(std::vector<Labelled>& labelled, const std::string& corpus,
-             const StoryOptions& options) {
+             std::unique_ptr<StoryClusterer> clusterer) {
   struct Arrival {
     std::int64_t when;
     StoryItem item;
@@ -107,7 +111,6 @@ void Cluster(std::vector<Labelled>& labelled, const std::string& corpus,
   }
   std::stable_sort(arrivals.begin(), arrivals.end(),
                    [](const Arrival& a, const Arrival& b) { return a.when < b.when; });
-  auto clusterer = StoryClusterer::Create(options);
   const auto start = std::chrono::steady_clock::now();
   for (Arrival& arrival : arrivals) {
     std::int64_t story = clusterer->Add(arrival.item).story;
@@ -186,6 +189,7 @@ int main(int argc, char** argv) {
   std::string labels = NEWSMON_SOURCE_DIR "/tests/data/story-labels.jsonl";
   std::string corpus = NEWSMON_SOURCE_DIR "/../shared/corpus";
   StoryOptions options;
+  std::optional<bench::StoryBaseline> baseline;
   bool sweep = false, blind = false, errors = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -201,10 +205,16 @@ int main(int argc, char** argv) {
       blind = true;
     else if (arg == "--errors")
       errors = true;
+    else if (arg == "--baseline" && i + 1 < argc && std::string(argv[i + 1]) == "words")
+      baseline = bench::StoryBaseline::kWordJaccard, ++i;
+    else if (arg == "--baseline" && i + 1 < argc && std::string(argv[i + 1]) == "bigrams")
+      baseline = bench::StoryBaseline::kBigramJaccard, ++i;
+    else if (arg == "--baseline" && i + 1 < argc && std::string(argv[i + 1]) == "simhash")
+      baseline = bench::StoryBaseline::kSimHash, ++i;
     else {
       std::fprintf(stderr,
                    "usage: %s [--labels FILE] [--corpus DIR] [--threshold T] [--sweep] "
-                   "[--blind]\n",
+                   "[--blind] [--errors] [--baseline words|bigrams|simhash]\n",
                    argv[0]);
       return arg == "--help" ? 0 : 2;
     }
@@ -222,9 +232,16 @@ int main(int argc, char** argv) {
               "stories", "clusters", "B3 P", "B3 R", "B3 F1", "pair P", "pair R", "pair F1");
   std::vector<double> thresholds = {options.threshold};
   if (sweep) thresholds = {0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6};
+  if (sweep && baseline == bench::StoryBaseline::kSimHash) {
+    thresholds = {2, 4, 6, 8, 10, 12, 14, 16, 18};
+  } else if (sweep && baseline) {
+    thresholds = {0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6};
+  }
   for (double threshold : thresholds) {
     options.threshold = threshold;
-    Cluster(*labelled, corpus, options);
+    Cluster(*labelled, corpus,
+            baseline ? bench::CreateBaselineClusterer(*baseline, threshold)
+                     : StoryClusterer::Create(options));
     Print("training", threshold, Score(*labelled, Split::kTraining));
     if (blind && !sweep) Print("blind", threshold, Score(*labelled, Split::kBlind));
   }
