@@ -10,7 +10,8 @@
 // split. --sweep prints the training figures for a
 // range of thresholds, to choose one; never sweep on the blind dates. --baseline words,
 // bigrams or simhash clusters with shingle Jaccard or SimHash instead (bench/story_baselines.h),
-// --threshold then being theirs.
+// --threshold then being theirs. --assignments prints every item's story, in arrival order:
+// a change to the clusterer meant to keep its clusters is checked by comparing two runs.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -81,7 +82,7 @@ Result<std::vector<Labelled>> Load(const std::string& path, const std::string& c
 // running daemon would have met them: the unlabelled dates teach the clusterer which words are
 // common before the labelled ones come (their stories expire in between).
 void Cluster(std::vector<Labelled>& labelled, const std::string& corpus,
-             std::unique_ptr<StoryClusterer> clusterer) {
+             std::unique_ptr<StoryClusterer> clusterer, bool print_assignments) {
   struct Arrival {
     std::int64_t when;
     StoryItem item;
@@ -115,6 +116,7 @@ void Cluster(std::vector<Labelled>& labelled, const std::string& corpus,
   for (Arrival& arrival : arrivals) {
     std::int64_t story = clusterer->Add(arrival.item).story;
     if (arrival.labelled) arrival.labelled->cluster = story;
+    if (print_assignments) std::printf("%lld\n", static_cast<long long>(story));
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -190,7 +192,7 @@ int main(int argc, char** argv) {
   std::string corpus = NEWSMON_SOURCE_DIR "/../shared/corpus";
   StoryOptions options;
   std::optional<bench::StoryBaseline> baseline;
-  bool sweep = false, blind = false, errors = false;
+  bool sweep = false, blind = false, errors = false, assignments = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--labels" && i + 1 < argc)
@@ -205,6 +207,8 @@ int main(int argc, char** argv) {
       blind = true;
     else if (arg == "--errors")
       errors = true;
+    else if (arg == "--assignments")
+      assignments = true;
     else if (arg == "--baseline" && i + 1 < argc && std::string(argv[i + 1]) == "words")
       baseline = bench::StoryBaseline::kWordJaccard, ++i;
     else if (arg == "--baseline" && i + 1 < argc && std::string(argv[i + 1]) == "bigrams")
@@ -214,7 +218,7 @@ int main(int argc, char** argv) {
     else {
       std::fprintf(stderr,
                    "usage: %s [--labels FILE] [--corpus DIR] [--threshold T] [--sweep] "
-                   "[--blind] [--errors] [--baseline words|bigrams|simhash]\n",
+                   "[--blind] [--errors] [--assignments] [--baseline words|bigrams|simhash]\n",
                    argv[0]);
       return arg == "--help" ? 0 : 2;
     }
@@ -241,7 +245,8 @@ int main(int argc, char** argv) {
     options.threshold = threshold;
     Cluster(*labelled, corpus,
             baseline ? bench::CreateBaselineClusterer(*baseline, threshold)
-                     : StoryClusterer::Create(options));
+                     : StoryClusterer::Create(options),
+            assignments);
     Print("training", threshold, Score(*labelled, Split::kTraining));
     if (blind && !sweep) Print("blind", threshold, Score(*labelled, Split::kBlind));
   }
