@@ -13,14 +13,13 @@
 namespace newsmon::bench {
 
 // The labelled real news of tests/data that exist in this checkout: news-cited.jsonl (English
-// items of January to March 2026, training since the English cut moved to 2026-03-28),
-// news-cited-2.jsonl and news-cited-3.jsonl (English items dated from 2026-03-28, blind; the
-// fourth batch from outlets that follow the war closely, docs/labelling.md).
+// items of January to March 2026), news-cited-2.jsonl and news-cited-3.jsonl (English items of
+// 2026-03-28 to 10-01; training since the English cut moved to 2026-10-02) and
+// news-cited-4.jsonl (English items of 2026-10-02 to 10-09, blind; docs/labelling.md).
 inline std::vector<std::string> DefaultLabelFiles() {
   std::vector<std::string> files;
-  for (const char* name :
-       {"news-labels.jsonl", "news-uk.jsonl", "news-cited.jsonl", "news-cited-2.jsonl",
-        "news-cited-3.jsonl"}) {
+  for (const char* name : {"news-labels.jsonl", "news-uk.jsonl", "news-cited.jsonl",
+                           "news-cited-2.jsonl", "news-cited-3.jsonl", "news-cited-4.jsonl"}) {
     const std::string path = std::string(NEWSMON_SOURCE_DIR "/tests/data/") + name;
     if (std::filesystem::exists(path)) files.push_back(path);
   }

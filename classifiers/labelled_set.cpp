@@ -143,19 +143,7 @@ std::string SortableDate(const std::string& date) { return date.size() == 7 ? da
 
 namespace {
 
-// The `news` corpus was split by thirds of its own dates before the cut became one date: its
-// items before 2026-07-31 were tuned on then, so they stay in training (its later items were
-// blind and stay blind), whatever their language.
-struct CorpusException {
-  const char* corpus;
-  const char* blind_from;
-};
-constexpr CorpusException kCutExceptions[] = {{"news", "2026-07-31"}};
-
-std::string BlindFrom(const std::string& corpus, const std::string& lang) {
-  for (const CorpusException& exception : kCutExceptions) {
-    if (corpus == exception.corpus) return exception.blind_from;
-  }
+std::string BlindFrom(const std::string& lang) {
   return lang == "en" ? kBlindFromEnglish : kBlindFrom;
 }
 
@@ -174,7 +162,7 @@ std::vector<std::string> AssignSplits(std::vector<LabelledItem>& items) {
   for (LabelledItem& item : items) {
     if (item.date.empty()) continue;  // undated: the written set, in no split
     const std::string date = SortableDate(item.date);
-    const std::string cut = BlindFrom(item.corpus, item.lang);
+    const std::string cut = BlindFrom(item.lang);
     const bool blind = date >= cut;
     item.split = blind ? Split::kBlind : Split::kTraining;
     Count& count = counts[{item.corpus, cut}];
@@ -188,10 +176,7 @@ std::vector<std::string> AssignSplits(std::vector<LabelledItem>& items) {
   }
   std::vector<std::string> cuts;
   cuts.push_back(std::string("blind from ") + kBlindFromEnglish + " in English, from " +
-                 kBlindFrom +
-                 " in Ukrainian, Russian and any other language, in every corpus "
-                 "(news: from " +
-                 BlindFrom("news", "en") + ")");
+                 kBlindFrom + " in Ukrainian, Russian and any other language, in every corpus");
   for (const auto& [key, count] : counts) {
     std::string languages;
     for (const std::string& lang : count.languages) {

@@ -63,18 +63,18 @@ Status ResolveCorpusText(std::vector<LabelledItem>& items, const std::string& co
                          const CorpusReader& read);
 
 // The first day of the blind split of the labelled real news, by the item's language
-// (docs/labelling.md, "Split"). English items are blind from 2026-03-28: the cited English batch
-// of January to March 2026 (news-cited), run blind once, became training for the third tuning,
-// and newer English items (news-cited-2) judge it. Every other item (Ukrainian, Russian, the odd
+// (docs/labelling.md, "Split"). English items are blind from 2026-10-02: the English batches
+// dated from 2026-03-28 (news-cited-2, news-cited-3, and `news` from 2026-07-31), run blind once
+// with the third tuning's rules, became training for the fourth, and a fifth batch of
+// 2026-10-02 to 10-09 (news-cited-4) judges it. Every other item (Ukrainian, Russian, the odd
 // other language, or none given) stays blind from 2025-11-23: no newer Ukrainian or Russian news
 // could be found, and nobody has tuned on those items.
-inline constexpr char kBlindFromEnglish[] = "2026-03-28";
+inline constexpr char kBlindFromEnglish[] = "2026-10-02";
 inline constexpr char kBlindFrom[] = "2025-11-23";
 
 // Puts each dated item in the training or the blind split: blind when dated on or after its
 // language's cut (kBlindFromEnglish for `lang` "en", else kBlindFrom; a month without a day counts
-// as its last day), in any corpus, except the `news` corpus, whose items before 2026-07-31 were
-// tuned on under the old per-corpus cut and stay in training (from 2026-07-31 they are blind).
+// as its last day), in any corpus.
 // Undated (written) items stay kWritten. Returns a line saying where the cuts fall, then one per
 // corpus and cut, with the languages under it
 // ("news-ru (lv, ru): blind from 2025-11-23, 163 of 1191 items, 13 of 50 dates").
