@@ -96,7 +96,7 @@ class BaselineClusterer final : public StoryClusterer {
     Expire(item.published);
     Member member;
     member.shingles = ShinglesOf(item, baseline_ == StoryBaseline::kBigramJaccard ? 2 : 1);
-    member.fingerprint = SimHashOf(member.shingles);
+    if (baseline_ == StoryBaseline::kSimHash) member.fingerprint = SimHashOf(member.shingles);
     const std::string link = CanonicalLink(item.link);
     std::int64_t story = 0;
     if (auto same = by_link_.find(link);

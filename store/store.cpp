@@ -415,14 +415,14 @@ class SqliteStore final : public Store {
   }
 
   Result<std::int64_t> LastStoryId() override {
+    auto written = stories_.LastId();
+    if (!written.ok()) return written.status();
     // Items too: a story whose rows were never written has its id only there.
-    auto stmt = db_.Prepare(
-        "SELECT MAX(COALESCE((SELECT MAX(story) FROM story_ledger), 0), "
-        "COALESCE((SELECT MAX(story) FROM items WHERE story IS NOT NULL), 0))");
+    auto stmt = db_.Prepare("SELECT COALESCE(MAX(story), 0) FROM items WHERE story IS NOT NULL");
     if (!stmt.ok()) return stmt.status();
-    std::int64_t id = stmt->Step() ? stmt->ColumnInt(0) : 0;
+    const std::int64_t in_items = stmt->Step() ? stmt->ColumnInt(0) : 0;
     if (!stmt->status().ok()) return stmt->status();
-    return id;
+    return std::max(*written, in_items);
   }
 
   Result<std::int64_t> InsertBurstAlert(BurstAlert alert,
@@ -434,7 +434,7 @@ class SqliteStore final : public Store {
     alert.seq = *last + 1;
     alert.shard = shard_;
     for (std::int64_t story : story_ids) {
-      auto described = DescribeStory(story);
+      auto described = stories_.Describe(story);
       if (!described.ok()) return described.status();
       if (described->id != 0) alert.story_list.push_back(std::move(described).value());
     }
@@ -626,19 +626,8 @@ class SqliteStore final : public Store {
     if (!transaction.begin_status().ok()) return transaction.begin_status();
     // Alerts keep their JSON; an item keeps (feed, guid) so it is never alerted again.
     // Stories and revisions go with the items' text; the last statement counts the items.
-    // A story goes with the batch that prunes an item of it when its newest item is older
-    // than the cutoff: found through the pruned items' story ids, so that no index of a
-    // story's last sight is written with every story. "Newest" is the last stored, one step
-    // back along items(story) whatever the story's size (asking for any item at or after the
-    // cutoff walked all of them, pruned ones too, for each pruned item: a batch of a story of
-    // 20,000 items took 0.84 s); after a clock was put back it may be older than an earlier
-    // item, and the story's rows then go early, to be written again if an item joins it.
+    if (Status s = stories_.ForgetWithItemsBefore(cutoff, batch); !s.ok()) return s;
     const char* kPrune[] = {
-        "DELETE FROM story_ledger WHERE story IN (SELECT DISTINCT pruned.story FROM items pruned "
-        "WHERE pruned.id IN (SELECT id FROM items WHERE pruned = 0 AND fetched_at < ?1 "
-        "ORDER BY fetched_at LIMIT ?2) AND pruned.story IS NOT NULL AND (SELECT "
-        "newest.fetched_at FROM items newest WHERE newest.story = pruned.story ORDER BY "
-        "newest.id DESC LIMIT 1) < ?1)",
         "DELETE FROM item_revisions WHERE item IN (SELECT id FROM items WHERE pruned = 0 AND "
         "fetched_at < ?1 ORDER BY fetched_at LIMIT ?2)",
         "DELETE FROM matches WHERE item IN (SELECT id FROM items WHERE pruned = 0 AND "
@@ -1016,24 +1005,6 @@ ON CONFLICT(name) DO UPDATE SET
                    .Run();
     if (s.ok()) seqs.push_back(alert.seq);
     return s;
-  }
-
-  // A story by its first item; id 0 when the story is no longer stored.
-  Result<BurstStory> DescribeStory(std::int64_t story) {
-    auto stmt = db_.Prepare(
-        "SELECT s.story, i.title, i.link, i.feed, s.at, "
-        "(SELECT COUNT(*) FROM story_ledger WHERE story = s.story AND part = 1) "
-        "FROM story_ledger s LEFT JOIN items i ON i.id = s.item "
-        "WHERE s.story = ?1 AND s.part = 0 AND s.name = ''");
-    if (!stmt.ok()) return stmt.status();
-    stmt->Bind(1, story);
-    BurstStory described;
-    if (stmt->Step()) {
-      described = {stmt->ColumnInt(0),  stmt->ColumnText(1), stmt->ColumnText(2),
-                   stmt->ColumnText(3), stmt->ColumnInt(4),  stmt->ColumnInt(5)};
-    }
-    if (!stmt->status().ok()) return stmt->status();
-    return described;
   }
 
   // Columns 0-6: feed, guid, title, link, published, summary, published_estimated.

@@ -61,6 +61,13 @@ class StoryLedger {
   // are written first if they were not.
   Status Enter(std::int64_t story, const std::string& thread, std::int64_t at);
   Result<std::optional<std::int64_t>> NextDue(std::int64_t update_window);
+  // The story by its first item, for a burst alert; id 0 when its rows are not stored.
+  Result<BurstStory> Describe(std::int64_t story);
+  // The largest story id with rows (0 for none).
+  Result<std::int64_t> LastId();
+  // Removes the rows of the stories that the next `batch` items fetched before `cutoff`
+  // (the ones Store::PruneItemsBefore prunes next) belong to, when no item of them is newer.
+  Status ForgetWithItemsBefore(std::int64_t cutoff, std::size_t batch);
 
  private:
   Result<bool> Written(std::int64_t story);
