@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -113,7 +114,12 @@ TEST_CASE("board without an answer from replay says so once and holds live alert
   const std::string said = "newsmon board: no answer from replay endpoint '" + nowhere +
                            "'; holding live alerts only for now\n";
   REQUIRE(WaitUntil([&] { return board.process().Stderr() == said; }));
-  std::this_thread::sleep_for(300ms);  // heartbeats give the board the bus's last seq
+  // A heartbeat gives the board the bus's database and last seq, which it then holds.
+  REQUIRE(WaitUntil([&] {
+    auto response = client.Get("/alerts");
+    return response &&
+           json::parse(response->body, nullptr, false).value("database_id", "") == "db1";
+  }));
   bus.Publish(BoardAlert(1, "Live ceasefire"));
   bus.Publish(BoardAlert(2, "Live truce"));
   CHECK(WaitUntil([&] { return HeldSeqs(client) == std::vector<std::int64_t>{1, 2}; }, 1s));
@@ -201,8 +207,14 @@ TEST_CASE("board passes heartbeats on as SSE events of type heartbeat") {
   CHECK(stream.find("\"database_id\":\"db1\"") != std::string::npos);
 
   // An open stream does not keep the board from stopping.
-  std::thread reader([&] { httplib::Client("127.0.0.1", board.port()).Get("/events"); });
-  std::this_thread::sleep_for(200ms);
+  std::atomic<bool> streaming = false;
+  std::thread reader([&] {
+    httplib::Client("127.0.0.1", board.port()).Get("/events", [&](const char*, std::size_t) {
+      streaming = true;
+      return true;
+    });
+  });
+  CHECK(WaitUntil([&] { return streaming.load(); }));
   board.process().Signal(SIGTERM);
   CHECK(board.process().Wait(5s) == 0);
   reader.join();

@@ -128,6 +128,12 @@ TEST_CASE("an item its feed gives a new id at every poll alerts once, also after
   Subscriber subscriber(config.publish.endpoint, {"alert.", "sys."});
   auto runner = std::make_unique<DaemonRunner>(config);
   REQUIRE(subscriber.WaitConnected());
+  // The weather item is read before the truce replaces it (a slow start, under TSan, once
+  // polled the truce first): the item counts below include it.
+  const auto items = [&] {
+    return CountRows(dir.File("newsmon.db"), "SELECT COUNT(*) FROM items");
+  };
+  REQUIRE(WaitUntil([&] { return items() == 1; }));
   server.Serve("/wire.xml", RenamedTruce(1));
   auto first = subscriber.ReceiveTopic("alert.", 10s);
   REQUIRE(first);
@@ -144,13 +150,12 @@ TEST_CASE("an item its feed gives a new id at every poll alerts once, also after
   ServeInTurn(server, subscriber, 5, 6);
   CHECK(AlertsAmong(subscriber.skipped()) == 0);
   CHECK_FALSE(subscriber.ReceiveTopic("alert.", 300ms));
-  CHECK(CountRows(dir.File("newsmon.db"), "SELECT COUNT(*) FROM items") == 2);  // and weather
+  CHECK(items() == 2);  // and weather
 
   SECTION("a new report at the same link under the same title is an item of its own") {
     // A live page: one link and one headline for report after report.
     server.Serve("/wire.xml", RenamedTruce(7, "Shelling resumed after the truce."));
-    CHECK(WaitUntil(
-        [&] { return CountRows(dir.File("newsmon.db"), "SELECT COUNT(*) FROM items") == 3; }));
+    CHECK(WaitUntil([&] { return items() == 3; }));
     if (!stories) {  // with stories it is news of the story: an update after its window
       auto next = subscriber.ReceiveTopic("alert.", 10s);
       REQUIRE(next);
