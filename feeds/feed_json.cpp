@@ -5,9 +5,12 @@
 // 1.0 said "string"), url (else external_url), title, content_html / content_text /
 // summary, date_published (else date_modified). Links resolve against the URL the body
 // came from. Invalid JSON is an error; so is JSON without a JSON Feed "version" (the
-// jsonfeed.org URL, or a bare "1.0"/"1.1" with an items array).
+// jsonfeed.org URL, or a bare "1.0"/"1.1" with an items array). A document that ends early
+// (its generator or a proxy cut it short) keeps its complete items, as a truncated XML feed
+// does, with a warning; the item it ended inside is dropped.
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,30 +39,139 @@ std::string Trimmed(std::string s) {
   return s.substr(first, last - first + 1);
 }
 
+// What a JSON text that ends early held: the values read, with the containers still open
+// at the end closed where they stood.
+struct CutShort {
+  Json document;
+  bool dropped_item = false;  // the text ended inside an element of the top-level "items"
+};
+
+// Builds the document as Json::parse does (nlohmann's own DOM builder is in its detail
+// namespace, not its interface), so that what came before the end of a cut-short text is
+// kept. Only containers that are still open are pointed to: a parent array grows only once
+// its open child has closed, so the pointers stay valid.
+class CutShortReader final : public nlohmann::json_sax<Json> {
+ public:
+  // nullopt when the text is wrong before its end: that is not a cut-short document.
+  static std::optional<CutShort> Read(std::string_view text) {
+    CutShortReader reader(text.size());
+    if (Json::sax_parse(text.begin(), text.end(), &reader) || !reader.cut_short_) {
+      return std::nullopt;
+    }
+    CutShort read;
+    read.dropped_item = reader.DropItemReadInPart();
+    read.document = std::move(reader.root_);
+    return read;
+  }
+
+  bool null() override { return Put(nullptr); }
+  bool boolean(bool value) override { return Put(value); }
+  bool number_integer(number_integer_t value) override { return Put(value); }
+  bool number_unsigned(number_unsigned_t value) override { return Put(value); }
+  bool number_float(number_float_t value, const string_t&) override { return Put(value); }
+  bool string(string_t& value) override { return Put(std::move(value)); }
+  bool binary(binary_t&) override { return false; }  // JSON text has none
+  bool start_object(std::size_t) override { return Open(Json::object()); }
+  bool start_array(std::size_t) override { return Open(Json::array()); }
+  bool end_object() override { return Close(); }
+  bool end_array() override { return Close(); }
+  bool key(string_t& name) override {
+    key_ = std::move(name);
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception&) override {
+    cut_short_ = position >= size_;
+    return false;
+  }
+
+ private:
+  explicit CutShortReader(std::size_t size) : size_(size) {}
+
+  Json* Place(Json value) {
+    if (open_.empty()) {
+      root_ = std::move(value);
+      return &root_;
+    }
+    Json& parent = *open_.back();
+    if (parent.is_object()) return &(parent[key_] = std::move(value));
+    parent.push_back(std::move(value));
+    return &parent.back();
+  }
+  bool Put(Json value) {
+    Place(std::move(value));
+    return true;
+  }
+  bool Open(Json container) {
+    open_.push_back(Place(std::move(container)));
+    return true;
+  }
+  bool Close() {
+    open_.pop_back();
+    return true;
+  }
+
+  // Open at the end: the document, its "items" array and one of its elements.
+  bool DropItemReadInPart() {
+    if (open_.size() < 3 || !root_.is_object()) return false;
+    const auto items = root_.find("items");
+    if (items == root_.end() || !items->is_array() || open_[1] != &*items ||
+        open_[2] != &items->back()) {
+      return false;
+    }
+    items->erase(items->size() - 1);
+    return true;
+  }
+
+  const std::size_t size_;
+  Json root_;
+  std::vector<Json*> open_;
+  std::string key_;
+  bool cut_short_ = false;
+};
+
 }  // namespace
 
 Result<ParsedFeed> ParseJsonFeed(std::string_view text, const ParseOptions& options,
                                  std::vector<std::string> warnings) {
   Json doc;
+  std::optional<CutShort> cut;
+  std::string invalid;
   try {
     doc = Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {
     // what() ends with the text read so far ("; last read: '…'"): not for a log line.
     std::string what = e.what();
-    what = what.substr(0, std::min(what.find("; last read"), std::size_t{200}));
-    return Status::Error("not a feed: invalid JSON (" + what + ")");
+    invalid = "not a feed: invalid JSON (" +
+              what.substr(0, std::min(what.find("; last read"), std::size_t{200})) + ")";
+    cut = CutShortReader::Read(text);
+    if (!cut) return Status::Error(invalid);
+    doc = std::move(cut->document);
   }
-  if (!doc.is_object()) return Status::Error("not a feed: the document is JSON but not an object");
+  if (!doc.is_object()) {
+    return Status::Error(cut ? invalid : "not a feed: the document is JSON but not an object");
+  }
   const std::string version = StringField(doc, "version");
   const auto items_it = doc.find("items");
   const bool has_items = items_it != doc.end() && items_it->is_array();
-  if (version.find("jsonfeed.org/version/") == std::string::npos) {
+  // A generator that sorts its keys writes "version" after "items", so a cut-short text
+  // shows what it is by the links only a JSON Feed's top level has.
+  const bool cut_feed = cut && version.empty() && has_items &&
+                        (doc.contains("feed_url") || doc.contains("home_page_url"));
+  if (!cut_feed && version.find("jsonfeed.org/version/") == std::string::npos) {
     // The version URL is what tells a JSON Feed from any other JSON with "items"; a bare
-    // "1.0" / "1.1", which some generators write, is accepted with a note.
+    // "1.0" / "1.1", which some generators write, is accepted with a note. A cut-short text
+    // that does not show it is a JSON Feed before its end is just invalid JSON.
     if ((version != "1" && version != "1.0" && version != "1.1") || !has_items) {
-      return Status::Error("not a feed: the document is JSON but not a JSON Feed");
+      return Status::Error(cut ? invalid : "not a feed: the document is JSON but not a JSON Feed");
     }
     warnings.push_back("JSON Feed version '" + version + "' is not the jsonfeed.org URL");
+  }
+  if (cut) {
+    const std::size_t kept = has_items ? items_it->size() : 0;
+    warnings.push_back("JSON error: the document ends early, after " + std::to_string(text.size()) +
+                       " bytes (truncated); recovered " + std::to_string(kept) + " item(s)" +
+                       (cut->dropped_item ? " and dropped the incomplete last one" : ""));
   }
 
   ParsedFeed feed;

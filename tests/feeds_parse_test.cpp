@@ -231,8 +231,70 @@ TEST_CASE("JSON Feed 1.0 and 1.1", "[feeds][json]") {
         std::vector<std::string>{"JSON Feed version '1.1' is not the jsonfeed.org URL"});
   CHECK(ErrorOf(R"({"version": "2.0", "items": []})") ==
         "not a feed: the document is JSON but not a JSON Feed");
-  CHECK(ErrorOf(R"({"version": "https://jsonfeed.org/version/1.1", "items": [)")
+  CHECK(ErrorOf(R"({"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "a"} {}]})")
             .starts_with("not a feed: invalid JSON ([json.exception.parse_error.101] parse error"));
+}
+
+TEST_CASE("a JSON Feed cut short keeps its complete items and says it was truncated",
+          "[feeds][json]") {
+  const std::string head = R"({"version": "https://jsonfeed.org/version/1.1", "title": "Wire",)"
+                           R"( "items": [{"id": "1", "title": "Ceasefire holds"},)"
+                           R"( {"id": "2", "title": "Talks resume", "tags": ["a", {"b": 1}]},)";
+  const std::string third = R"( {"id": "3", "title": "Power plant hit"}]})";
+  REQUIRE(MustParse(head + third).items.size() == 3);
+
+  const std::string inside_third = head + third.substr(0, 20);
+  const ParsedFeed cut = MustParse(inside_third);
+  CHECK(cut.title == "Wire");
+  REQUIRE(cut.items.size() == 2);
+  CHECK(cut.items[0].title == "Ceasefire holds");
+  CHECK(cut.items[1].title == "Talks resume");
+  CHECK(cut.warnings ==
+        std::vector<std::string>{
+            "JSON error: the document ends early, after " + std::to_string(inside_third.size()) +
+            " bytes (truncated); recovered 2 item(s) and dropped the incomplete "
+            "last one"});
+
+  // Cut between items: none was read in part.
+  const ParsedFeed between = MustParse(head);
+  CHECK(between.items.size() == 2);
+  CHECK(between.warnings == std::vector<std::string>{"JSON error: the document ends early, after " +
+                                                     std::to_string(head.size()) +
+                                                     " bytes (truncated); recovered 2 item(s)"});
+  // Cut inside an item's nested array: that item is still the one dropped.
+  CHECK(MustParse(head.substr(0, head.find("{\"b\""))).items.size() == 1);
+  CHECK(MustParse(R"({"version": "https://jsonfeed.org/version/1.1", "items": [)").items.empty());
+  // "items" an object, as in a whole document: no items.
+  CHECK(MustParse(R"({"version": "https://jsonfeed.org/version/1.1", "items": {"a": {"id": "1)")
+            .items.empty());
+
+  // Cut before it says it is a JSON Feed, or wrong before its end: invalid JSON, as before.
+  CHECK(ErrorOf(R"({"title": "Wire", "version": "https://jsonfeed.org/ver)")
+            .starts_with("not a feed: invalid JSON ([json.exception.parse_error.101] parse error"));
+  CHECK(ErrorOf(R"({"title": "Wire", "items": [{"id": "1"},)")
+            .starts_with("not a feed: invalid JSON ("));
+  CHECK(ErrorOf(R"([{"version": "https://jsonfeed.org/version/1.1", "items": [)")
+            .starts_with("not a feed: invalid JSON ("));
+
+  // Keys in order, "version" last: a JSON Feed's links say what it is.
+  CHECK(MustParse(R"({"feed_url": "https://a.example/feed.json", "items": [{"id": "1"}, {"i)")
+            .items.size() == 1);
+
+  // A real one: NetNewsWire's parser tests keep a JSON Feed cut off in mid-sentence, with
+  // its keys in order ("version" after "items") and a newline after the cut.
+  const fs::path partial = kCorpus / "feeds/rsparser/allthis-partial.json";
+  if (!fs::exists(partial)) {
+    WARN("corpus missing: " << partial.string() << " not found; skipping the real file");
+    return;
+  }
+  const ParsedFeed whole = MustParse(ReadFile(kCorpus / "feeds/rsparser/allthis.json"));
+  const ParsedFeed recovered = MustParse(ReadFile(partial));
+  REQUIRE(!recovered.items.empty());
+  REQUIRE(recovered.items.size() < whole.items.size());
+  for (std::size_t i = 0; i < recovered.items.size(); ++i) {
+    CHECK(recovered.items[i].title == whole.items[i].title);
+    CHECK(recovered.items[i].summary == whole.items[i].summary);
+  }
 }
 
 TEST_CASE("Atom: xhtml, base64, relative ids, entry documents, alternate choice", "[feeds][atom]") {
