@@ -10,7 +10,6 @@
 // does, with a warning; the item it ended inside is dropped.
 #include <algorithm>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,29 +38,36 @@ std::string Trimmed(std::string s) {
   return s.substr(first, last - first + 1);
 }
 
-// What a JSON text that ends early held: the values read, with the containers still open
-// at the end closed where they stood.
-struct CutShort {
+// What the reader made of a JSON text.
+struct JsonRead {
   Json document;
-  bool dropped_item = false;  // the text ended inside an element of the top-level "items"
+  std::string error;          // why the text is not JSON; empty when it is, or is cut short
+  bool cut_short = false;     // the text ended inside the document: what came before is kept
+  bool dropped_item = false;  // ... and it ended inside an element of the top-level "items"
+  bool too_deep = false;      // values nested deeper than kMaxDepth were left out
 };
 
 // Builds the document as Json::parse does (nlohmann's own DOM builder is in its detail
-// namespace, not its interface), so that what came before the end of a cut-short text is
-// kept. Only containers that are still open are pointed to: a parent array grows only once
-// its open child has closed, so the pointers stay valid.
-class CutShortReader final : public nlohmann::json_sax<Json> {
+// namespace, not its interface), for two things Json::parse cannot do: keep what came
+// before the end of a cut-short text, and leave out what is nested deeper than kMaxDepth
+// (nlohmann's dump() and copies recurse once per level, so an item of a million nested
+// arrays overflowed the stack). Only containers that are still open are pointed to: a
+// parent array grows only once its open child has closed, so the pointers stay valid.
+class JsonReader final : public nlohmann::json_sax<Json> {
  public:
-  // nullopt when the text is wrong before its end: that is not a cut-short document.
-  static std::optional<CutShort> Read(std::string_view text) {
-    CutShortReader reader(text.size());
-    if (Json::sax_parse(text.begin(), text.end(), &reader) || !reader.cut_short_) {
-      return std::nullopt;
-    }
-    CutShort read;
-    read.dropped_item = reader.DropItemReadInPart();
-    read.document = std::move(reader.root_);
-    return read;
+  // A JSON Feed is 3 levels deep, 5 with authors; extensions rarely add more than a few.
+  static constexpr std::size_t kMaxDepth = 64;
+
+  static JsonRead Read(std::string_view text) {
+    // A text cut inside a string can end in a newline (rsparser's allthis-partial.json): it
+    // is no sign of a complete document, so white space at the end does not count.
+    const std::size_t end = text.find_last_not_of(" \t\r\n");
+    text = text.substr(0, end == std::string_view::npos ? 0 : end + 1);
+    JsonReader reader(text.size());
+    Json::sax_parse(text.begin(), text.end(), &reader);
+    reader.read_.dropped_item = reader.read_.cut_short && reader.DropItemReadInPart();
+    reader.read_.document = std::move(reader.root_);
+    return std::move(reader.read_);
   }
 
   bool null() override { return Put(nullptr); }
@@ -79,14 +85,22 @@ class CutShortReader final : public nlohmann::json_sax<Json> {
     key_ = std::move(name);
     return true;
   }
+  // nlohmann counts the read of the end of input as a character: an error past the last
+  // one is the text ending early; any other is the text being wrong.
   bool parse_error(std::size_t position, const std::string&,
-                   const nlohmann::detail::exception&) override {
-    cut_short_ = position >= size_;
+                   const nlohmann::detail::exception& error) override {
+    if (position > size_) {
+      read_.cut_short = true;
+      return false;
+    }
+    // what() ends with the text read so far ("; last read: '…'"): not for a log line.
+    const std::string what = error.what();
+    read_.error = what.substr(0, std::min(what.find("; last read"), std::size_t{200}));
     return false;
   }
 
  private:
-  explicit CutShortReader(std::size_t size) : size_(size) {}
+  explicit JsonReader(std::size_t size) : size_(size) {}
 
   Json* Place(Json value) {
     if (open_.empty()) {
@@ -99,15 +113,24 @@ class CutShortReader final : public nlohmann::json_sax<Json> {
     return &parent.back();
   }
   bool Put(Json value) {
-    Place(std::move(value));
+    if (skipped_depth_ == 0) Place(std::move(value));
     return true;
   }
   bool Open(Json container) {
+    if (skipped_depth_ > 0 || open_.size() == kMaxDepth) {
+      ++skipped_depth_;
+      read_.too_deep = true;
+      return true;
+    }
     open_.push_back(Place(std::move(container)));
     return true;
   }
   bool Close() {
-    open_.pop_back();
+    if (skipped_depth_ > 0) {
+      --skipped_depth_;
+    } else {
+      open_.pop_back();
+    }
     return true;
   }
 
@@ -124,58 +147,67 @@ class CutShortReader final : public nlohmann::json_sax<Json> {
   }
 
   const std::size_t size_;
+  JsonRead read_;
   Json root_;
   std::vector<Json*> open_;
+  std::size_t skipped_depth_ = 0;
   std::string key_;
-  bool cut_short_ = false;
 };
+
+// Whether the document read is a JSON Feed, with the warnings that go with it.
+Status CheckJsonFeed(const JsonRead& read, std::size_t size, std::vector<std::string>& warnings) {
+  const Json& doc = read.document;
+  // A cut-short text that does not show it is a JSON Feed before its end is just invalid.
+  const Status invalid = Status::Error("not a feed: invalid JSON (the document ends early, after " +
+                                       std::to_string(size) + " bytes)");
+  if (!doc.is_object()) {
+    return read.cut_short ? invalid
+                          : Status::Error("not a feed: the document is JSON but not an object");
+  }
+  const std::string version = StringField(doc, "version");
+  const auto items = doc.find("items");
+  const bool has_items = items != doc.end() && items->is_array();
+  // A generator that sorts its keys writes "version" after "items", so a cut-short text
+  // shows what it is by the links only a JSON Feed's top level has.
+  const bool cut_feed = read.cut_short && version.empty() && has_items &&
+                        (doc.contains("feed_url") || doc.contains("home_page_url"));
+  if (!cut_feed && version.find("jsonfeed.org/version/") == std::string::npos) {
+    // The version URL is what tells a JSON Feed from any other JSON with "items"; a bare
+    // "1.0" / "1.1", which some generators write, is accepted with a note.
+    if ((version != "1" && version != "1.0" && version != "1.1") || !has_items) {
+      return read.cut_short ? invalid
+                            : Status::Error("not a feed: the document is JSON but not a JSON Feed");
+    }
+    warnings.push_back("JSON Feed version '" + version + "' is not the jsonfeed.org URL");
+  }
+  if (read.cut_short) {
+    warnings.push_back("JSON error: the document ends early, after " + std::to_string(size) +
+                       " bytes (truncated); recovered " +
+                       std::to_string(has_items ? items->size() : 0) + " item(s)" +
+                       (read.dropped_item ? " and dropped the incomplete last one" : ""));
+  }
+  if (read.too_deep) {
+    warnings.push_back("JSON error: values nested deeper than " +
+                       std::to_string(JsonReader::kMaxDepth) + " levels left out");
+  }
+  return Status::Ok();
+}
 
 }  // namespace
 
 Result<ParsedFeed> ParseJsonFeed(std::string_view text, const ParseOptions& options,
                                  std::vector<std::string> warnings) {
-  Json doc;
-  std::optional<CutShort> cut;
-  std::string invalid;
-  try {
-    doc = Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
-    // what() ends with the text read so far ("; last read: '…'"): not for a log line.
-    std::string what = e.what();
-    invalid = "not a feed: invalid JSON (" +
-              what.substr(0, std::min(what.find("; last read"), std::size_t{200})) + ")";
-    cut = CutShortReader::Read(text);
-    if (!cut) return Status::Error(invalid);
-    doc = std::move(cut->document);
-  }
-  if (!doc.is_object()) {
-    return Status::Error(cut ? invalid : "not a feed: the document is JSON but not an object");
-  }
-  const std::string version = StringField(doc, "version");
+  const JsonRead read = JsonReader::Read(text);
+  if (!read.error.empty()) return Status::Error("not a feed: invalid JSON (" + read.error + ")");
+  if (Status is_feed = CheckJsonFeed(read, text.size(), warnings); !is_feed.ok()) return is_feed;
+  const Json& doc = read.document;
   const auto items_it = doc.find("items");
   const bool has_items = items_it != doc.end() && items_it->is_array();
-  // A generator that sorts its keys writes "version" after "items", so a cut-short text
-  // shows what it is by the links only a JSON Feed's top level has.
-  const bool cut_feed = cut && version.empty() && has_items &&
-                        (doc.contains("feed_url") || doc.contains("home_page_url"));
-  if (!cut_feed && version.find("jsonfeed.org/version/") == std::string::npos) {
-    // The version URL is what tells a JSON Feed from any other JSON with "items"; a bare
-    // "1.0" / "1.1", which some generators write, is accepted with a note. A cut-short text
-    // that does not show it is a JSON Feed before its end is just invalid JSON.
-    if ((version != "1" && version != "1.0" && version != "1.1") || !has_items) {
-      return Status::Error(cut ? invalid : "not a feed: the document is JSON but not a JSON Feed");
-    }
-    warnings.push_back("JSON Feed version '" + version + "' is not the jsonfeed.org URL");
-  }
-  if (cut) {
-    const std::size_t kept = has_items ? items_it->size() : 0;
-    warnings.push_back("JSON error: the document ends early, after " + std::to_string(text.size()) +
-                       " bytes (truncated); recovered " + std::to_string(kept) + " item(s)" +
-                       (cut->dropped_item ? " and dropped the incomplete last one" : ""));
-  }
 
   ParsedFeed feed;
   feed.format = "json";
+  feed.cut_short =
+      read.cut_short;  // so the pipeline keeps no validators of a document it did not get whole
   feed.warnings = std::move(warnings);
   feed.title = HtmlToText(StringField(doc, "title"));
   feed.link = ResolveUrl(options.base_url, StringField(doc, "home_page_url"));

@@ -235,6 +235,26 @@ TEST_CASE("JSON Feed 1.0 and 1.1", "[feeds][json]") {
             .starts_with("not a feed: invalid JSON ([json.exception.parse_error.101] parse error"));
 }
 
+TEST_CASE("a JSON Feed nested a million levels deep is read without what lies below level 64",
+          "[feeds][json]") {
+  // Without a title or date, an item's id is a hash of its JSON text, which nlohmann writes
+  // out one call deeper per level: this overflowed the stack.
+  const std::size_t levels = 1'000'000;
+  const std::string deep = R"({"version": "https://jsonfeed.org/version/1.1", "items": [)"
+                           R"({"url": "https://a.example/1", "x": )" +
+                           std::string(levels, '[') + std::string(levels, ']') +
+                           R"(}, {"id": "2", "title": "Talks resume"}]})";
+  const ParsedFeed feed = MustParse(deep);
+  REQUIRE(feed.items.size() == 2);
+  CHECK(feed.items[0].link == "https://a.example/1");
+  CHECK(feed.items[1].title == "Talks resume");
+  CHECK(feed.warnings ==
+        std::vector<std::string>{"JSON error: values nested deeper than 64 levels left out"});
+  CHECK(ErrorOf(R"({"version": "https://jsonfeed.org/version/1.1", "items": [{"id": 1e999}]})") ==
+        "not a feed: invalid JSON ([json.exception.out_of_range.406] number overflow parsing "
+        "'1e999')");
+}
+
 TEST_CASE("a JSON Feed cut short keeps its complete items and says it was truncated",
           "[feeds][json]") {
   const std::string head = R"({"version": "https://jsonfeed.org/version/1.1", "title": "Wire",)"
@@ -268,13 +288,27 @@ TEST_CASE("a JSON Feed cut short keeps its complete items and says it was trunca
   CHECK(MustParse(R"({"version": "https://jsonfeed.org/version/1.1", "items": {"a": {"id": "1)")
             .items.empty());
 
-  // Cut before it says it is a JSON Feed, or wrong before its end: invalid JSON, as before.
-  CHECK(ErrorOf(R"({"title": "Wire", "version": "https://jsonfeed.org/ver)")
-            .starts_with("not a feed: invalid JSON ([json.exception.parse_error.101] parse error"));
+  // Its validators are not kept: the next poll asks for the whole document again.
+  CHECK(cut.cut_short);
+  CHECK_FALSE(MustParse(head + third).cut_short);
+
+  // Cut before it says it is a JSON Feed: invalid JSON.
+  const std::string unsaid = R"({"title": "Wire", "version": "https://jsonfeed.org/ver)";
+  CHECK(ErrorOf(unsaid) == "not a feed: invalid JSON (the document ends early, after " +
+                               std::to_string(unsaid.size()) + " bytes)");
   CHECK(ErrorOf(R"({"title": "Wire", "items": [{"id": "1"},)")
-            .starts_with("not a feed: invalid JSON ("));
+            .starts_with("not a feed: invalid JSON (the document ends early"));
   CHECK(ErrorOf(R"([{"version": "https://jsonfeed.org/version/1.1", "items": [)")
-            .starts_with("not a feed: invalid JSON ("));
+            .starts_with("not a feed: invalid JSON (the document ends early"));
+  // Whole, then something after it, even at the very end: wrong, not cut short.
+  CHECK(
+      ErrorOf(head + third + "x")
+          .starts_with(
+              "not a feed: invalid JSON ([json.exception.parse_error.101] parse error at line 1"));
+  CHECK(
+      ErrorOf(head + third + "]\n")
+          .starts_with(
+              "not a feed: invalid JSON ([json.exception.parse_error.101] parse error at line 1"));
 
   // Keys in order, "version" last: a JSON Feed's links say what it is.
   CHECK(MustParse(R"({"feed_url": "https://a.example/feed.json", "items": [{"id": "1"}, {"i)")

@@ -59,8 +59,9 @@ std::string FindChromeDriver() { return FindOnPath({"chromedriver"}); }
 Browser::Browser(const TempDir& dir, int width, int height)
     : driver_(Process::Program({FindChromeDriver(), "--port=0"})) {
   client_ = std::make_unique<httplib::Client>("127.0.0.1", DriverPort(*driver_));
-  // Starting Chromium on a cold machine takes seconds; loading a page may too.
-  client_->set_read_timeout(60, 0);
+  // Starting Chromium on a cold machine takes seconds; loading a page may too. A call that
+  // hangs fails in 20 s, so a test fails with its message inside CTest's timeout.
+  client_->set_read_timeout(20, 0);
   const json options = {
       {"binary", FindChromium()},
       {"args",
