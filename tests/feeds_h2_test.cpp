@@ -32,6 +32,7 @@
 #include "feeds/fetcher.h"
 #include "tests/support/feed_server.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
 
@@ -39,18 +40,6 @@ namespace newsmon::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// The full path of program on PATH, or "" when it is not installed.
-std::string FindProgram(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::stringstream directories(path ? path : "/usr/bin:/bin");
-  std::string directory;
-  while (std::getline(directories, directory, ':')) {
-    std::string candidate = (directory.empty() ? "." : directory) + "/" + program;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
-}
 
 // A program run for one test with stdout and stderr going to a log file; killed and reaped
 // when it goes out of scope if it has not exited by then.

@@ -4,9 +4,7 @@
 #include <unistd.h>
 
 #include <httplib.h>
-#include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "tests/support/wait.h"
@@ -16,17 +14,6 @@ namespace {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
-
-std::string FindOnPath(std::initializer_list<const char*> names) {
-  std::stringstream path(std::getenv("PATH") ? std::getenv("PATH") : "");
-  for (std::string directory; std::getline(path, directory, ':');) {
-    for (const char* name : names) {
-      const std::string candidate = directory + "/" + name;
-      if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-  }
-  return "";
-}
 
 // chromedriver picks a free port for --port=0 and says which once it listens.
 int DriverPort(Process& driver) {
@@ -53,8 +40,11 @@ std::string DecodeBase64(const std::string& text) {
 
 }  // namespace
 
-std::string FindChromium() { return FindOnPath({"chromium", "chromium-browser"}); }
-std::string FindChromeDriver() { return FindOnPath({"chromedriver"}); }
+std::string FindChromium() {
+  const std::string chromium = FindProgram("chromium");
+  return chromium.empty() ? FindProgram("chromium-browser") : chromium;
+}
+std::string FindChromeDriver() { return FindProgram("chromedriver"); }
 
 Browser::Browser(const TempDir& dir, int width, int height)
     : driver_(Process::Program({FindChromeDriver(), "--port=0"})) {

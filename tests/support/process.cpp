@@ -5,14 +5,26 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "tests/support/temp_dir.h"
 
 namespace newsmon::testing {
+
+std::string FindProgram(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::stringstream directories(path ? path : "/usr/bin:/bin");
+  for (std::string directory; std::getline(directories, directory, ':');) {
+    std::string candidate = (directory.empty() ? "." : directory) + "/" + program;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
 
 Process::Process(const std::vector<std::string>& args, const std::string& stdin_text,
                  const std::vector<std::string>& env)

@@ -45,6 +45,9 @@ struct Completed {
   std::string err;
 };
 
+// The full path of program on PATH, or "" when it is not installed.
+std::string FindProgram(const std::string& program);
+
 // Runs `newsmon args...` to completion.
 Completed RunNewsmon(const std::vector<std::string>& args, const std::string& stdin_text = "");
 
