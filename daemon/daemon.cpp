@@ -53,8 +53,8 @@ class DaemonImpl final : public Daemon {
         feeds_(env.random),
         outbox_(*parts_.store, *parts_.publisher, env.clock, env.random),
         heartbeat_(
-            *parts_.publisher, [this] { return outbox_.PublishedThrough(); },
-            parts_.store->DatabaseId(), env.clock, env.clock.Now(), ShardLabel(config_)),
+            *parts_.publisher, [this] { return HeartbeatSeqsNow(); }, parts_.store->DatabaseId(),
+            env.clock, env.clock.Now(), ShardLabel(config_)),
         retention_(
             [this](std::int64_t cutoff, std::size_t batch) {
               return parts_.store->PruneItemsBefore(cutoff, batch);
@@ -686,6 +686,17 @@ class DaemonImpl final : public Daemon {
       parts_.metrics->SetDatabaseBytes(static_cast<std::uint64_t>(*size));
     }
     UpdateWebhookGauges();
+  }
+
+  // What replay answers (stored and on disk, as ReplayReply's last_seq), so a subscriber
+  // can tell a database restored from an older copy from a heartbeat, when replay cannot say.
+  Result<HeartbeatSeqs> HeartbeatSeqsNow() {
+    auto published = outbox_.PublishedThrough();
+    if (!published.ok()) return published.status();
+    auto stored = parts_.store->LastSeq();
+    if (!stored.ok()) return stored.status();
+    const std::int64_t replayable = std::min(*stored, outbox_.durable_through());
+    return HeartbeatSeqs{*published, std::max(*published, replayable)};
   }
 
   void UpdateWebhookGauges() {

@@ -7,10 +7,10 @@ namespace newsmon {
 bool Heartbeat::Tick(Clock::TimePoint now, std::chrono::milliseconds interval) {
   if (now < next_) return false;
   next_ = now + interval;
-  auto last = last_seq_();
-  if (!last.ok()) return true;
+  auto seqs = seqs_();
+  if (!seqs.ok()) return true;
   Status sent = publisher_.Send(kHeartbeatTopic,
-                                HeartbeatJson(*last, database_id_, clock_.UnixSeconds(), shard_));
+                                HeartbeatJson(*seqs, database_id_, clock_.UnixSeconds(), shard_));
   if (!sent.ok() && !failing_) {
     spdlog::warn("cannot publish the heartbeat: {}", sent.message());
   } else if (sent.ok() && failing_) {

@@ -1,6 +1,6 @@
-// sys.heartbeat on the bus: the last published seq, the database's id and the time, so a
-// subscriber knows the daemon is alive, how far the outbox has got and which database the
-// seqs count in (docs/alerts.md). The first is due at `first`, each
+// sys.heartbeat on the bus: the last published and stored seqs, the database's id and the
+// time, so a subscriber knows the daemon is alive, how far the outbox has got and which
+// database the seqs count in (docs/alerts.md). The first is due at `first`, each
 // next one `interval` after the last was due and sent; a clock that jumps past several
 // intervals (a suspended machine) brings one heartbeat, not a burst. A failure to publish is
 // logged when it starts and when it ends, not at every beat.
@@ -19,15 +19,15 @@ namespace newsmon {
 
 class Heartbeat {
  public:
-  // The last published seq; a failure skips that beat's message, not the schedule.
-  using LastSeq = std::function<Result<std::int64_t>()>;
+  // How far the outbox has got; a failure skips that beat's message, not the schedule.
+  using Seqs = std::function<Result<HeartbeatSeqs>()>;
 
   // publisher and clock must outlive the heartbeat. shard: "K/N" for a daemon that is one of
   // several (docs/scaling.md), "" otherwise.
-  Heartbeat(Publisher& publisher, LastSeq last_seq, std::string database_id, const Clock& clock,
+  Heartbeat(Publisher& publisher, Seqs seqs, std::string database_id, const Clock& clock,
             Clock::TimePoint first, std::string shard = "")
       : publisher_(publisher),
-        last_seq_(std::move(last_seq)),
+        seqs_(std::move(seqs)),
         database_id_(std::move(database_id)),
         shard_(std::move(shard)),
         clock_(clock),
@@ -44,7 +44,7 @@ class Heartbeat {
 
  private:
   Publisher& publisher_;
-  LastSeq last_seq_;
+  Seqs seqs_;
   std::string database_id_;
   std::string shard_;
   const Clock& clock_;

@@ -604,9 +604,17 @@ class Stream {
 
   void OnHeartbeat(const json& heartbeat) {
     FollowDatabase(StringOf(heartbeat, "database_id"));
+    const bool first_since_connecting = !confirmed_;
     confirmed_ = true;
     const std::int64_t last = NumberOf<std::int64_t>(heartbeat, "last_seq", 0);
     if (!cursor_) return Advance(last);  // tail shows what comes after it joined
+    // The first heartbeat of a connection was made after every replay answer tail had before
+    // it, so a daemon that has stored less than tail has shown serves an older copy of the
+    // database; heartbeats say so when replay cannot (a daemon before stored_seq says nothing).
+    if (first_since_connecting) {
+      const auto stored = NumberOf<std::int64_t>(heartbeat, "stored_seq", *cursor_);
+      if (stored < *cursor_) Rewound(stored);
+    }
     // Beyond us: missed some. Behind us: the database may have been restored; replay says.
     if (last == *cursor_ && !hole_after_) return;
     // While replay fails, asking at every heartbeat would make live alerts wait its timeout

@@ -30,9 +30,18 @@ class Publisher {
 };
 
 inline constexpr const char* kHeartbeatTopic = "sys.heartbeat";
+
+// How far a heartbeat says the daemon has got.
+struct HeartbeatSeqs {
+  std::int64_t published = 0;  // the newest alert sent, with every one before it
+  // The newest alert replay answers (stored and on disk); never below `published`. Below
+  // what a subscriber has seen, the database was restored from an older copy.
+  std::int64_t stored = 0;
+};
+
 // database_id names the database the seqs count in (Store::DatabaseId); shard, when not
 // empty, the daemon's "K/N" (docs/scaling.md), so a subscriber of several shards tells them apart.
-std::string HeartbeatJson(std::int64_t last_seq, const std::string& database_id, std::int64_t now,
-                          const std::string& shard = "");
+std::string HeartbeatJson(const HeartbeatSeqs& seqs, const std::string& database_id,
+                          std::int64_t now, const std::string& shard = "");
 
 }  // namespace newsmon

@@ -54,10 +54,11 @@ Result<std::unique_ptr<Publisher>> Publisher::Bind(const PublisherOptions& optio
   return std::unique_ptr<Publisher>(std::move(publisher));
 }
 
-std::string HeartbeatJson(std::int64_t last_seq, const std::string& database_id, std::int64_t now,
-                          const std::string& shard) {
+std::string HeartbeatJson(const HeartbeatSeqs& seqs, const std::string& database_id,
+                          std::int64_t now, const std::string& shard) {
   nlohmann::json body = {{"schema", kAlertSchema},
-                         {"last_seq", last_seq},
+                         {"last_seq", seqs.published},
+                         {"stored_seq", seqs.stored},
                          {"database_id", database_id},
                          {"at", FormatRfc3339(now)}};
   if (!shard.empty()) body["shard"] = shard;

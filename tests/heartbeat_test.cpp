@@ -43,8 +43,8 @@ class SleepingWaiter final : public Waiter {
   FakeClock& clock_;
 };
 
-Heartbeat::LastSeq Seq(std::int64_t seq) {
-  return [seq] { return Result<std::int64_t>(seq); };
+Heartbeat::Seqs Seq(std::int64_t seq) {
+  return [seq] { return Result<HeartbeatSeqs>(HeartbeatSeqs{seq, seq}); };
 }
 
 TEST_CASE("a heartbeat at start, then one per interval: N intervals bring N more") {
@@ -54,7 +54,7 @@ TEST_CASE("a heartbeat at start, then one per interval: N intervals bring N more
   CHECK(heartbeat.Tick(clock.Now(), 5s));
   REQUIRE(bus.sent.size() == 1);
   CHECK(bus.sent[0].first == kHeartbeatTopic);
-  CHECK(bus.sent[0].second == HeartbeatJson(7, "db-1", clock.UnixSeconds()));
+  CHECK(bus.sent[0].second == HeartbeatJson({7, 7}, "db-1", clock.UnixSeconds()));
 
   constexpr int kIntervals = 1000;
   for (int i = 0; i < kIntervals; ++i) {
@@ -64,7 +64,7 @@ TEST_CASE("a heartbeat at start, then one per interval: N intervals bring N more
     CHECK(heartbeat.Tick(clock.Now(), 5s));
   }
   CHECK(bus.sent.size() == 1 + kIntervals);
-  CHECK(bus.sent.back().second == HeartbeatJson(7, "db-1", clock.UnixSeconds()));
+  CHECK(bus.sent.back().second == HeartbeatJson({7, 7}, "db-1", clock.UnixSeconds()));
   CHECK(heartbeat.next() == clock.Now() + 5s);
 }
 
@@ -110,9 +110,9 @@ TEST_CASE("a beat whose seq or publish fails still keeps the schedule") {
   bool store_ok = false;
   Heartbeat heartbeat(
       bus,
-      [&]() -> Result<std::int64_t> {
+      [&]() -> Result<HeartbeatSeqs> {
         if (!store_ok) return Status::Busy("database is locked");
-        return 9;
+        return HeartbeatSeqs{9, 9};
       },
       "db-1", clock, clock.Now());
   CHECK(heartbeat.Tick(clock.Now(), 5s));  // due, but nothing to say
@@ -126,7 +126,7 @@ TEST_CASE("a beat whose seq or publish fails still keeps the schedule") {
   clock.Advance(5s);
   CHECK(heartbeat.Tick(clock.Now(), 5s));
   REQUIRE(bus.sent.size() == 1);
-  CHECK(bus.sent[0].second == HeartbeatJson(9, "db-1", clock.UnixSeconds()));
+  CHECK(bus.sent[0].second == HeartbeatJson({9, 9}, "db-1", clock.UnixSeconds()));
 }
 
 }  // namespace

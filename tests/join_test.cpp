@@ -170,6 +170,46 @@ TEST_CASE("tail --since last goes on from the end of a database restored from an
   CHECK((tail.Stderr() == rewound || tail.Stderr() == slow_replay + rewound));
 }
 
+TEST_CASE("tail without replay goes on from the end of a database restored under it") {
+  TempDir dir;
+  FeedServer server;
+  server.Serve("/wire.xml", FeedResource(TruceItems(1)));
+  Config config = TestConfig(dir, {{"wire", server.Url("/wire.xml")}}, kNoStories);
+  config.publish.join_grace = PublishConfig{}.join_grace;  // tail reconnects before alerts go
+  {
+    DaemonRunner daemon(config);
+    REQUIRE(WaitUntil([&] { return OnTheBusUpTo(config, 1); }));
+  }
+  const std::string copy = dir.File("copy.db");
+  std::filesystem::copy_file(config.database, copy);
+  auto daemon = std::make_unique<DaemonRunner>(config);
+  // Replay never answers: only heartbeats can tell tail that the database went back.
+  const std::string state = dir.File("tail.state");
+  Process tail({"tail", "--endpoint", config.publish.endpoint, "--replay-endpoint",
+                "ipc://" + dir.File("no-replay"), "--state", state, "--json", "--count", "4"});
+  const auto kept = [&](const std::string& seq) {
+    return WaitUntil([&] { return ReadFile(state).rfind(seq + " ", 0) == 0; }, 20s);
+  };
+  REQUIRE(kept("1"));  // tail heard the daemon: it shows what comes next
+  server.Serve("/wire.xml", FeedResource(TruceItems(3)));
+  REQUIRE(kept("3"));
+
+  daemon.reset();
+  for (const char* log : {"-wal", "-shm"}) std::filesystem::remove(config.database + log);
+  std::filesystem::copy_file(copy, config.database,
+                             std::filesystem::copy_options::overwrite_existing);
+  daemon = std::make_unique<DaemonRunner>(config);
+  // The restored copy has not seen items 2 and 3: they are its alerts 2 and 3, new to tail.
+  const bool ended = tail.Wait(20s).has_value();
+  INFO(tail.Stdout() << tail.Stderr());
+  REQUIRE(ended);
+  CHECK(tail.Wait() == 0);
+  CHECK(SeqsPrinted(tail.Stdout()) == std::vector<std::int64_t>{2, 3, 2, 3});
+  CHECK(tail.Stderr() ==
+        "newsmon tail: the daemon's database ends at seq 1, before seq 3 that tail has shown: "
+        "it was restored from an older copy, so tail goes on from seq 1\n");
+}
+
 TEST_CASE("tail without a replay endpoint says so once and goes on showing live alerts") {
   TempDir dir;
   FeedServer server;
